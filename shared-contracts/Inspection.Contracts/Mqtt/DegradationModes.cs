@@ -1,0 +1,37 @@
+namespace Inspection.Contracts.Mqtt;
+
+/// <summary>Wire names of <see cref="DegradationMode"/> (kebab-case, as operators type them).</summary>
+public static class DegradationModes
+{
+    public const string Normal = "normal";
+    public const string LocalOnly = "local-only";
+
+    /// <summary>Every wire name, in order of severity.</summary>
+    public static IReadOnlyList<string> All { get; } = [Normal, LocalOnly];
+
+    public static string ToWire(this DegradationMode mode) => mode switch
+    {
+        DegradationMode.Normal => Normal,
+        DegradationMode.LocalOnly => LocalOnly,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown degradation mode."),
+    };
+
+    public static bool TryParse(string? wire, out DegradationMode mode)
+    {
+        switch (wire)
+        {
+            case Normal:
+                mode = DegradationMode.Normal;
+                return true;
+            case LocalOnly:
+                mode = DegradationMode.LocalOnly;
+                return true;
+            default:
+                mode = DegradationMode.Normal;
+                return false;
+        }
+    }
+
+    /// <summary>The more severe of two modes.</summary>
+    public static DegradationMode MoreSevere(DegradationMode a, DegradationMode b) => (DegradationMode)Math.Max((int)a, (int)b);
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Inspection.Contracts.Mqtt;
+
+/// <summary>
+/// Reads and writes the JSON payloads of contract version 1. Unknown fields are ignored; a payload
+/// that is not JSON, lacks a required field or carries an unsupported schema version is rejected with
+/// a message that says which — parsing never throws.
+/// </summary>
+public static class MqttPayloads
+{
+    /// <summary>The payload schema version this contract writes and accepts.</summary>
+    public const int SchemaVersion = 1;
+
+    public static byte[] Serialize(DesiredState value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DesiredState);
+
+    public static byte[] Serialize(ReportedState value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.ReportedState);
+
+    public static byte[] Serialize(DeviceStatus value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DeviceStatus);
+
+    public static byte[] Serialize(DeviceEvent value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DeviceEvent);
+
+    public static bool TryParseDesired(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DesiredState? state, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.DesiredState, out state, out error))
+        {
+            return false;
+        }
+
+        error = state.Version < 1 ? $"version must be 1 or more, got {state.Version}"
+            : !DegradationModes.TryParse(state.Mode, out _) ? $"unknown mode '{state.Mode}' (expected one of: {string.Join(", ", DegradationModes.All)})"
+            : string.Empty;
+        return Accept(ref state, error);
+    }
+
+    public static bool TryParseReported(ReadOnlySpan<byte> json, [NotNullWhen(true)] out ReportedState? state, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.ReportedState, out state, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(state.DeviceId) ? "deviceId is missing"
+            : state.Model is null ? "model is missing"
+            : state.Stats is null ? "stats is missing"
+            : string.Empty;
+        return Accept(ref state, error);
+    }
+
+    public static bool TryParseStatus(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DeviceStatus? status, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.DeviceStatus, out status, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(status.DeviceId) ? "deviceId is missing" : string.Empty;
+        return Accept(ref status, error);
+    }
+
+    public static bool TryParseEvent(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DeviceEvent? deviceEvent, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.DeviceEvent, out deviceEvent, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(deviceEvent.DeviceId) ? "deviceId is missing"
+            : string.IsNullOrEmpty(deviceEvent.Type) ? "type is missing"
+            : string.Empty;
+        return Accept(ref deviceEvent, error);
+    }
+
+    private static bool Accept<T>(ref T? value, string error)
+        where T : class
+    {
+        if (error.Length == 0)
+        {
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    private static bool TryDeserialize<T>(
+        ReadOnlySpan<byte> json,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo,
+        [NotNullWhen(true)] out T? value,
+        out string error)
+        where T : class
+    {
+        value = null;
+        if (json.IsEmpty)
+        {
+            error = "payload is empty";
+            return false;
+        }
+
+        // Check the schema version first, so a future v2 payload is reported as such rather than
+        // as whatever v1 field it happens to lack.
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = "payload is not a JSON object";
+                return false;
+            }
+
+            if (!document.RootElement.TryGetProperty("schemaVersion", out var schema) || schema.ValueKind != JsonValueKind.Number)
+            {
+                error = "schemaVersion is missing";
+                return false;
+            }
+
+            if (!schema.TryGetInt32(out var version) || version != SchemaVersion)
+            {
+                error = $"schemaVersion {schema.GetRawText()} is not supported (this device reads {SchemaVersion})";
+                return false;
+            }
+
+            value = document.RootElement.Deserialize(typeInfo);
+        }
+        catch (JsonException ex)
+        {
+            error = $"payload is not valid JSON for {typeof(T).Name}: {ex.Message}";
+            return false;
+        }
+
+        if (value is null)
+        {
+            error = "payload is null";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(DesiredState))]
+[JsonSerializable(typeof(ReportedState))]
+[JsonSerializable(typeof(DeviceStatus))]
+[JsonSerializable(typeof(DeviceEvent))]
+internal sealed partial class MqttJsonContext : JsonSerializerContext;

@@ -1,0 +1,59 @@
+namespace Inspection.Contracts.Mqtt;
+
+/// <summary>
+/// What a device is doing. Published retained on <c>…/{deviceId}/reported</c> at start, on every
+/// change and as a periodic heartbeat.
+/// </summary>
+/// <param name="SchemaVersion">Payload schema version; this contract reads and writes 1.</param>
+/// <param name="DeviceId">The device that reports.</param>
+/// <param name="LineId">The production line the device watches.</param>
+/// <param name="AppliedDesiredVersion">Version of the last desired state the device applied (0: none yet).</param>
+/// <param name="Mode">Effective mode: the more severe of the commanded and the automatic one.</param>
+/// <param name="CommandedMode">The mode the last applied desired state asked for.</param>
+/// <param name="AutomaticReason">Why the device degraded on its own, or null when it did not.</param>
+/// <param name="Model">The model in use.</param>
+/// <param name="ExecutionProvider">The ONNX Runtime execution provider that runs the model (TensorRT, CUDA or CPU).</param>
+/// <param name="Stats">Counters since the agent started.</param>
+/// <param name="LastRejected">The last payload the device rejected, or null.</param>
+/// <param name="ReportedAt">When this report was made.</param>
+public sealed record ReportedState(
+    int SchemaVersion,
+    string DeviceId,
+    string LineId,
+    long AppliedDesiredVersion,
+    string Mode,
+    string CommandedMode,
+    string? AutomaticReason,
+    ModelInfo Model,
+    string ExecutionProvider,
+    PipelineStats Stats,
+    RejectedPayload? LastRejected,
+    DateTimeOffset ReportedAt);
+
+/// <summary>Name and version of a model as its metadata gives them.</summary>
+public sealed record ModelInfo(string Name, string Version);
+
+/// <summary>Counters of the inspection pipeline since the agent started.</summary>
+/// <param name="Frames">Frames inspected.</param>
+/// <param name="Pass">Frames decided pass.</param>
+/// <param name="Defect">Frames decided defect.</param>
+/// <param name="Uncertain">Frames decided uncertain (each one went into the outbox).</param>
+/// <param name="FramesPerSecond">Inspection rate over the last reporting interval.</param>
+/// <param name="OutboxDepth">Uncertain frames waiting to be forwarded.</param>
+/// <param name="Escalated">Frames the cloud has stored.</param>
+/// <param name="LastSequence">Sequence number of the last frame.</param>
+public sealed record PipelineStats(
+    long Frames,
+    long Pass,
+    long Defect,
+    long Uncertain,
+    double FramesPerSecond,
+    long OutboxDepth,
+    long Escalated,
+    long LastSequence);
+
+/// <summary>A payload a device refused, with the reason, so the sender can see what went wrong.</summary>
+/// <param name="Topic">Where the payload arrived.</param>
+/// <param name="Error">Why it was refused.</param>
+/// <param name="At">When it was refused.</param>
+public sealed record RejectedPayload(string Topic, string Error, DateTimeOffset At);

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Inspection.Detection;
+
+/// <summary>How a detection model is loaded and run. Bound from the <c>Detector</c> section.</summary>
+public sealed class DetectorOptions
+{
+    public const string SectionName = "Detector";
+
+    /// <summary>Path of the ONNX model file (any Ultralytics detection export). Required.</summary>
+    [Required(ErrorMessage = "Detector:ModelPath is required: the path of the .onnx model file.")]
+    public string ModelPath { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Execution providers to try, in order; the first that loads runs the model. Names: <c>TensorRT</c>,
+    /// <c>CUDA</c>, <c>CPU</c>. Default: TensorRT, CUDA, CPU. CPU always works and is appended if missing.
+    /// </summary>
+    public string[] ExecutionProviders { get; set; } = ["TensorRT", "CUDA", "CPU"];
+
+    /// <summary>GPU index for TensorRT and CUDA. Default 0.</summary>
+    [Range(0, 16)]
+    public int GpuDeviceId { get; set; }
+
+    /// <summary>
+    /// Folder where TensorRT keeps built engines, so a restart does not rebuild them. Default
+    /// <c>trt-cache</c> beside the model.
+    /// </summary>
+    public string? TensorRtCachePath { get; set; }
+
+    /// <summary>Use FP16 in TensorRT for layers that are not int8-quantized. Default true.</summary>
+    public bool TensorRtFp16 { get; set; } = true;
+
+    /// <summary>Detections below this class score are dropped before NMS. Default 0.05.</summary>
+    [Range(0.0, 1.0)]
+    public float ScoreThreshold { get; set; } = 0.05f;
+
+    /// <summary>IoU above which NMS suppresses the weaker of two boxes of the same class. Default 0.45.</summary>
+    [Range(0.0, 1.0)]
+    public float IouThreshold { get; set; } = 0.45f;
+
+    /// <summary>At most this many detections per frame after NMS. Default 100.</summary>
+    [Range(1, 10000)]
+    public int MaxDetections { get; set; } = 100;
+
+    /// <summary>CPU threads for one inference (0: ONNX Runtime's default). Default 0.</summary>
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Warm-up runs after loading, before the model is reported ready. Default 2.</summary>
+    [Range(0, 100)]
+    public int WarmupRuns { get; set; } = 2;
+}
