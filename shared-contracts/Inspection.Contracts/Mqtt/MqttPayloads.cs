@@ -81,6 +81,7 @@ public static class MqttPayloads
             return true;
         }
 
+        // A value that failed validation must not escape: callers only see null on failure.
         value = null;
         return false;
     }

@@ -10,12 +10,12 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="AppliedDesiredVersion">Version of the last desired state the device applied (0: none yet).</param>
 /// <param name="Mode">Effective mode: the more severe of the commanded and the automatic one.</param>
 /// <param name="CommandedMode">The mode the last applied desired state asked for.</param>
-/// <param name="AutomaticReason">Why the device degraded on its own, or null when it did not.</param>
 /// <param name="Model">The model in use.</param>
 /// <param name="ExecutionProvider">The ONNX Runtime execution provider that runs the model (TensorRT, CUDA or CPU).</param>
 /// <param name="Stats">Counters since the agent started.</param>
-/// <param name="LastRejected">The last payload the device rejected, or null.</param>
 /// <param name="ReportedAt">When this report was made.</param>
+/// <param name="AutomaticReason">Why the device degraded on its own, or null when it did not.</param>
+/// <param name="LastRejected">The last payload the device rejected, or null.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -23,12 +23,12 @@ public sealed record ReportedState(
     long AppliedDesiredVersion,
     string Mode,
     string CommandedMode,
-    string? AutomaticReason,
     ModelInfo Model,
     string ExecutionProvider,
     PipelineStats Stats,
-    RejectedPayload? LastRejected,
-    DateTimeOffset ReportedAt);
+    DateTimeOffset ReportedAt,
+    string? AutomaticReason = null,
+    RejectedPayload? LastRejected = null);
 
 /// <summary>Name and version of a model as its metadata gives them.</summary>
 public sealed record ModelInfo(string Name, string Version);

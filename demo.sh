@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Runs the whole system on this machine: the cloud (gRPC escalation service, operator page, embedded MQTT
+# broker, LiteDB) and edge agents, each watching its own synthetic production line (a generated video of
+# parts on a conveyor, some with defects). Prints a live fleet summary; shows a mode change over MQTT
+# (one device goes local-only, its outbox fills, then it returns to normal and drains).
+# Stops cleanly on Ctrl-C or after --duration seconds.
+# Usage: ./demo.sh [--devices N (2)] [--duration SECONDS (0 = until Ctrl-C)] [--frames N (600)] [--fps N (15)]
+set -euo pipefail
+cd "$(dirname "$0")"
+root="$PWD"
+devices=2; duration=0; frames=600; fps=15
+while (($#)); do
+  case "$1" in
+    --devices) devices="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --frames) frames="$2"; shift 2 ;;
+    --fps) fps="$2"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if ! dpkg-query -W -f='${Status}' libgtk-3-0 2>/dev/null | grep -q "install ok installed"; then
+  echo "demo.sh: installing libgtk-3-0 (needed by OpenCV's native library)"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libgtk-3-0 >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+work="$root/.demo"
+rm -rf "$work"; mkdir -p "$work"
+echo "demo: building (Release)…"
+dotnet build Inspection.sln -c Release -nologo -v q -clp:ErrorsOnly
+bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
+tools=$(bin models/Inspection.ModelTools Inspection.ModelTools.dll)
+cloud=$(bin cloud-inference/Inspection.CloudInference Inspection.CloudInference.dll)
+edge=$(bin edge-agent/Inspection.EdgeAgent Inspection.EdgeAgent.dll)
+
+for f in models/edge/inspection-edge.onnx models/cloud/inspection-cloud.onnx; do
+  [[ -f "$f" ]] || { echo "demo: $f missing, rebuilding the models"; dotnet "$tools" build --out models; break; }
+done
+
+echo "demo: generating $devices synthetic line video(s), $frames frames each…"
+for i in $(seq 1 "$devices"); do
+  dotnet "$tools" line --out "$work/line-$i" --seed "$((i * 7))" --frames "$frames" --fps "$fps" >"$work/line-$i.log"
+done
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
+api="http://127.0.0.1:$http_port"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "demo: stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "demo: stopped. Logs and databases are in $work/"
+}
+trap cleanup INT TERM EXIT
+
+dotnet "$cloud" \
+  --Cloud:GrpcUrl="http://127.0.0.1:$grpc_port" --Cloud:HttpUrl="$api" \
+  --Cloud:Broker:Port="$mqtt_port" --Cloud:Mqtt:Port="$mqtt_port" \
+  --Cloud:StoragePath="$work/cloud.db" --Detector:ModelPath="$root/models/cloud/inspection-cloud.onnx" \
+  >"$work/cloud.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do curl -fs "$api/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -fs "$api/healthz" >/dev/null || { echo "demo: the cloud did not start; see $work/cloud.log" >&2; tail -20 "$work/cloud.log" >&2; exit 1; }
+
+for i in $(seq 1 "$devices"); do
+  dotnet "$edge" \
+    --Edge:DeviceId="line1-cam$i" --Edge:LineId="line-1" \
+    --Capture:Source="file:$work/line-$i/line.avi" --Capture:Loop=true --Capture:MaxFps="$fps" \
+    --Detector:ModelPath="$root/models/edge/inspection-edge.onnx" \
+    --Storage:Path="$work/edge-$i.db" \
+    --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" \
+    >"$work/edge-$i.log" 2>&1 &
+  pids+=($!)
+done
+
+echo
+echo "demo: operator page: $api/    (JSON: $api/api/fleet, $api/api/escalations)"
+echo "demo: logs in $work/; Ctrl-C stops everything."
+echo
+
+# The mode change: device 1 goes local-only after 20 s (its outbox fills), back to normal after 40 s.
+(
+  sleep 20
+  echo ">>> demo: commanding line1-cam1 → local-only"
+  dotnet "$cloud" set-mode --device line1-cam1 --mode local-only --api "$api" || true
+  sleep 20
+  echo ">>> demo: commanding line1-cam1 → normal"
+  dotnet "$cloud" set-mode --device line1-cam1 --mode normal --api "$api" || true
+) &
+pids+=($!)
+
+watch_args=(fleet --watch --interval 2 --api "$api")
+((duration > 0)) && watch_args+=(--duration "$duration")
+dotnet "$cloud" "${watch_args[@]}" || true

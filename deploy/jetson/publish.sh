@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the edge agent for a Jetson (linux-arm64) into one tarball a line engineer copies to the device:
+#   artifacts/inspection-edge-agent-linux-arm64.tar.gz
+# Self-contained: the device needs no .NET installation. The ONNX Runtime inside is the CPU build;
+# install.sh swaps in JetPack's TensorRT-enabled one (see README.md in this folder).
+# Usage: deploy/jetson/publish.sh [--output DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$root/artifacts"
+while (($#)); do
+  case "$1" in
+    --output) out="$2"; shift 2 ;;
+    *) echo "publish.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+stage="$out/inspection-edge-agent"
+rm -rf "$stage"
+mkdir -p "$stage"
+dotnet publish "$root/edge-agent/Inspection.EdgeAgent/Inspection.EdgeAgent.csproj" \
+  -c Release -r linux-arm64 --self-contained true -p:PublishReadyToRun=false -nologo -v q -o "$stage/app"
+mkdir -p "$stage/app/models/edge"
+cp "$root/models/edge/"*.onnx "$stage/app/models/edge/"
+cp "$root/deploy/jetson/inspection-edge-agent.service" "$root/deploy/jetson/edge-agent.json" \
+   "$root/deploy/jetson/install.sh" "$stage/"
+cp "$root/deploy/jetson/README.md" "$stage/app/README.md"
+tar -C "$out" -czf "$out/inspection-edge-agent-linux-arm64.tar.gz" inspection-edge-agent
+echo "publish.sh: $out/inspection-edge-agent-linux-arm64.tar.gz ($(du -h "$out/inspection-edge-agent-linux-arm64.tar.gz" | cut -f1))"

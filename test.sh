@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on this machine, installing what the tests need when it is missing:
+#   libgtk-3-0   OpenCvSharp's native library links against it
+#   mosquitto    the real MQTT broker the end-to-end tests start on a free port
+#   python3-onnx Debian's ONNX checker, which every model file written by models/ must pass
+#   chromium     headless browser for the operator page test
+# Device-only tests (GPU, TensorRT, camera) carry the trait Category=Device and are excluded here.
+# Usage: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(libgtk-3-0 mosquitto python3-onnx chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results=.test-output
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build Inspection.sln -c Release -nologo -v q -clp:ErrorsOnly
+set +e
+dotnet test --solution Inspection.sln -c Release --no-build \
+  --results-directory "$PWD/$results" --report-xunit-trx \
+  --filter-not-trait "Category=Device" "$@" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line, summed over every test assembly.
+awk '/^  total:/ {t=$2} /^  failed:/ {f=$2} /^  succeeded:/ {s=$2} /^  skipped:/ {k=$2}
+     END { if (t == "") { print "0 passed, 0 failed"; exit } printf "%d passed, %d failed, %d skipped\n", s, f, k }' \
+  "$results/console.log"
+exit "$status"

@@ -1,0 +1,42 @@
+namespace Inspection.EndToEnd.Tests.Infrastructure;
+
+/// <summary>Where the repository and the built deployables are, seen from a test run.</summary>
+internal static class RepoPaths
+{
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
+    public static string Root { get; } = FindRoot();
+
+    public static string EdgeAgentDll => Built("edge-agent/Inspection.EdgeAgent", "Inspection.EdgeAgent.dll");
+
+    public static string CloudInferenceDll => Built("cloud-inference/Inspection.CloudInference", "Inspection.CloudInference.dll");
+
+    public static string EdgeModel => Path.Combine(Root, "models", "edge", "inspection-edge.onnx");
+
+    public static string CloudModel => Path.Combine(Root, "models", "cloud", "inspection-cloud.onnx");
+
+    private static string Built(string project, string dll)
+    {
+        var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"{dll} is not built at {path}; build Inspection.sln in {Configuration} first.", path);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Inspection.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"Inspection.sln not found above {AppContext.BaseDirectory}.");
+    }
+}
