@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Inspection.Detection;
 
 /// <summary>How a detection model is loaded and run. Bound from the <c>Detector</c> section.</summary>
-public sealed class DetectorOptions
+public sealed class DetectorOptions : IValidatableObject
 {
     public const string SectionName = "Detector";
 
@@ -18,7 +18,7 @@ public sealed class DetectorOptions
     public string[] ExecutionProviders { get; set; } = ["TensorRT", "CUDA", "CPU"];
 
     /// <summary>GPU index for TensorRT and CUDA. Default 0.</summary>
-    [Range(0, 16)]
+    [Range(0, 16, ErrorMessage = "Detector:GpuDeviceId must be between 0 and 16 (0 is the first GPU).")]
     public int GpuDeviceId { get; set; }
 
     /// <summary>
@@ -27,26 +27,41 @@ public sealed class DetectorOptions
     /// </summary>
     public string? TensorRtCachePath { get; set; }
 
-    /// <summary>Use FP16 in TensorRT for layers that are not int8-quantized. Default true.</summary>
+    /// <summary>
+    /// Use FP16 in TensorRT for layers that are not int8-quantized. Default true. (Int8 is switched on by
+    /// itself for QDQ-quantized models.)
+    /// </summary>
     public bool TensorRtFp16 { get; set; } = true;
 
     /// <summary>Detections below this class score are dropped before NMS. Default 0.05.</summary>
-    [Range(0.0, 1.0)]
+    [Range(0.0, 1.0, ErrorMessage = "Detector:ScoreThreshold must be between 0 and 1.")]
     public float ScoreThreshold { get; set; } = 0.05f;
 
     /// <summary>IoU above which NMS suppresses the weaker of two boxes of the same class. Default 0.45.</summary>
-    [Range(0.0, 1.0)]
+    [Range(0.0, 1.0, ErrorMessage = "Detector:IouThreshold must be between 0 and 1.")]
     public float IouThreshold { get; set; } = 0.45f;
 
     /// <summary>At most this many detections per frame after NMS. Default 100.</summary>
-    [Range(1, 10000)]
+    [Range(1, 10000, ErrorMessage = "Detector:MaxDetections must be between 1 and 10000.")]
     public int MaxDetections { get; set; } = 100;
 
     /// <summary>CPU threads for one inference (0: ONNX Runtime's default). Default 0.</summary>
-    [Range(0, 256)]
+    [Range(0, 256, ErrorMessage = "Detector:IntraOpThreads must be between 0 (ONNX Runtime decides) and 256.")]
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Warm-up runs after loading, before the model is reported ready. Default 2.</summary>
-    [Range(0, 100)]
+    /// <summary>
+    /// Warm-up runs after loading, before the model is reported ready. Default 2. A model whose output
+    /// shape is dynamic gets one more run at load, to read the real shape.
+    /// </summary>
+    [Range(0, 100, ErrorMessage = "Detector:WarmupRuns must be between 0 and 100.")]
     public int WarmupRuns { get; set; } = 2;
+
+    /// <summary>Checks what the range attributes cannot: the provider names.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ExecutionProviderChain.Validate(ExecutionProviders) is { } error)
+        {
+            yield return new ValidationResult(error, [nameof(ExecutionProviders)]);
+        }
+    }
 }

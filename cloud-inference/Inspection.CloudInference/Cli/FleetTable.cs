@@ -1,0 +1,69 @@
+using System.Globalization;
+using Inspection.CloudInference.Escalations;
+using Inspection.CloudInference.Fleet;
+
+namespace Inspection.CloudInference.Cli;
+
+/// <summary>Prints the fleet and escalation totals as a fixed-width table for a terminal.</summary>
+public static class FleetTable
+{
+    private static readonly string[] Headers =
+        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "MODEL", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
+
+    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary)
+    {
+        var rows = new List<string[]> { Headers };
+        foreach (var device in fleet.Devices)
+        {
+            var reported = device.Reported;
+            var stats = reported?.Stats;
+            rows.Add(
+            [
+                device.DeviceId,
+                device.Online switch { true => "yes", false => "no", null => "?" },
+                reported is null ? (device.DesiredMode ?? "-") : reported.Mode,
+                $"{(device.AppliedDesiredVersion is { } applied ? applied.ToString(CultureInfo.InvariantCulture) : "-")}/{device.DesiredVersion}",
+                reported is null ? "-" : $"{reported.Model.Name} {reported.Model.Version}",
+                reported?.ExecutionProvider ?? "-",
+                stats is null ? "-" : stats.FramesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
+                Count(stats?.Frames),
+                Count(stats?.Pass),
+                Count(stats?.Defect),
+                Count(stats?.Uncertain),
+                Count(stats?.OutboxDepth),
+                Count(stats?.Escalated),
+            ]);
+        }
+
+        var widths = new int[Headers.Length];
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join("  ", row.Select((value, i) => value.PadRight(widths[i]))).TrimEnd());
+        }
+
+        if (fleet.Devices.Count == 0)
+        {
+            output.WriteLine("(no devices have reported yet)");
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Escalations stored: {summary.EscalationsStored}  duplicates answered: {summary.DuplicatesAnswered}  rejected: {summary.Rejected}  " +
+            $"verdicts: pass {summary.Pass}, defect {summary.Defect}, uncertain {summary.Uncertain}"));
+        if (!fleet.BrokerConnected)
+        {
+            output.WriteLine("Warning: the cloud is not connected to the MQTT broker; the fleet view may be stale.");
+        }
+    }
+
+    private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+}

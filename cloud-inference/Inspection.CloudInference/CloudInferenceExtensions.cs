@@ -1,0 +1,92 @@
+using Inspection.CloudInference.Broker;
+using Inspection.CloudInference.Escalations;
+using Inspection.CloudInference.Fleet;
+using Inspection.CloudInference.Storage;
+using Inspection.CloudInference.Web;
+using Inspection.Detection;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.CloudInference;
+
+/// <summary>The wiring of the cloud service.</summary>
+public static class CloudInferenceExtensions
+{
+    /// <summary>Largest escalation message accepted: a full-resolution JPEG with room to spare.</summary>
+    public const int MaxEscalationMessageBytes = 16 * 1024 * 1024;
+
+    /// <summary>The cloud model when <c>Detector:ModelPath</c> is not set, relative to the content root.</summary>
+    public const string DefaultModelPath = "models/cloud/inspection-cloud.onnx";
+
+    public static WebApplicationBuilder AddCloudInference(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        AddValidatedOptions<CloudOptions>(services, CloudOptions.SectionName);
+        AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName);
+        AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
+        AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
+        AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                // The binder appends configured array items to the defaults; a configured provider list
+                // must replace the default chain, not extend it.
+                if (configuration.GetSection($"{DetectorOptions.SectionName}:{nameof(DetectorOptions.ExecutionProviders)}").Get<string[]>() is { Length: > 0 } providers)
+                {
+                    options.ExecutionProviders = providers;
+                }
+            })
+            .PostConfigure(static options =>
+            {
+                if (string.IsNullOrWhiteSpace(options.ModelPath))
+                {
+                    options.ModelPath = DefaultModelPath;
+                }
+            });
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var cloud = context.Configuration.GetSection(CloudOptions.SectionName).Get<CloudOptions>() ?? new CloudOptions();
+
+            // Cleartext HTTP/2 cannot be negotiated, so the gRPC port speaks only HTTP/2 (prior knowledge)
+            // and the page and JSON API get a port of their own.
+            var grpc = ListenUrl.Parse(cloud.GrpcUrl);
+            kestrel.Listen(grpc.Address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            var http = ListenUrl.Parse(cloud.HttpUrl);
+            kestrel.Listen(http.Address, http.Port, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DetectorFactory>(static (options, logger) => OnnxDetector.Load(options, logger));
+        services.AddGrpc(options => options.MaxReceiveMessageSize = MaxEscalationMessageBytes);
+
+        services.AddSingleton<CloudDatabase>();
+        services.AddSingleton<EscalationStore>();
+        services.AddSingleton<EscalationProcessor>();
+        services.AddSingleton<CloudDetector>();
+        services.AddSingleton<DesiredStateStore>();
+        services.AddSingleton<FleetRegistry>();
+        services.AddSingleton<FleetCommands>();
+        services.AddSingleton<EmbeddedBroker>();
+        services.AddSingleton<FleetConnection>();
+
+        // Start order matters: the broker listens before the fleet client connects; the model is
+        // loaded and warm before anything is served.
+        services.AddHostedService(static sp => sp.GetRequiredService<EmbeddedBroker>());
+        services.AddHostedService(static sp => sp.GetRequiredService<CloudDetector>());
+        services.AddHostedService(static sp => sp.GetRequiredService<FleetConnection>());
+        return builder;
+    }
+
+    public static WebApplication MapCloudInference(this WebApplication app)
+    {
+        app.MapEscalations();
+        app.MapFleet();
+        app.MapOperatorPage();
+        return app;
+    }
+
+    private static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(IServiceCollection services, string section)
+        where TOptions : class =>
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}

@@ -1,0 +1,47 @@
+using Inspection.CloudInference.Web;
+using Inspection.Contracts.Mqtt;
+
+namespace Inspection.CloudInference.Escalations;
+
+/// <summary>The escalation part of the JSON API and the gRPC service.</summary>
+public static class EscalationApiExtensions
+{
+    public const int MaxListLimit = 500;
+
+    public static IEndpointRouteBuilder MapEscalations(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<EscalationService>();
+
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/escalations", (EscalationStore store, int? limit) =>
+        {
+            var take = limit ?? 50;
+            if (take is < 1 or > MaxListLimit)
+            {
+                return Results.BadRequest(new ApiError($"limit must be between 1 and {MaxListLimit}, got {take}"));
+            }
+
+            return Results.Ok(store.Latest(take).Select(EscalationListItem.From).ToList());
+        });
+
+        api.MapGet("/escalations/{deviceId}/{sequence}/image", (EscalationStore store, string deviceId, string sequence) =>
+        {
+            if (!MqttTopics.IsValidDeviceId(deviceId))
+            {
+                return Results.BadRequest(new ApiError($"device id '{deviceId}' is not valid"));
+            }
+
+            if (!ulong.TryParse(sequence, out var number))
+            {
+                return Results.BadRequest(new ApiError($"sequence '{sequence}' is not a number"));
+            }
+
+            return store.FindJpeg(deviceId, number) is { } jpeg
+                ? Results.File(jpeg, "image/jpeg")
+                : Results.NotFound(new ApiError($"no escalation {deviceId}/{number} is stored"));
+        });
+
+        api.MapGet("/summary", (EscalationStore store) => Results.Ok(store.Summary()));
+        return endpoints;
+    }
+}

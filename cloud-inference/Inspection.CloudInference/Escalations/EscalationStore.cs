@@ -1,0 +1,112 @@
+using Inspection.CloudInference.Storage;
+using LiteDB;
+
+namespace Inspection.CloudInference.Escalations;
+
+/// <summary>
+/// Escalations, their frames, rejected frames and the duplicate counter, in the cloud database.
+/// The JPEG is a byte field of a document in <c>frames</c> rather than LiteDB FileStorage: a frame is
+/// far below the 16 MB document limit, and one document per frame can be written in the same
+/// transaction as its escalation, so a crash never leaves a verdict without its image or an orphan
+/// image behind (FileStorage writes a file header and chunks as separate documents).
+/// </summary>
+public sealed class EscalationStore
+{
+    private const string DuplicatesCounter = "duplicates-answered";
+
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<StoredEscalation> _escalations;
+    private readonly ILiteCollection<FrameDocument> _frames;
+    private readonly ILiteCollection<RejectedFrame> _rejected;
+    private readonly ILiteCollection<CounterDocument> _counters;
+    private readonly Lock _counterLock = new();
+
+    public EscalationStore(CloudDatabase database)
+    {
+        _database = database.Database;
+        _escalations = _database.GetCollection<StoredEscalation>("escalations");
+        _frames = _database.GetCollection<FrameDocument>("frames");
+        _rejected = _database.GetCollection<RejectedFrame>("rejected");
+        _counters = _database.GetCollection<CounterDocument>("counters");
+        _escalations.EnsureIndex(x => x.ReceivedAt);
+        _escalations.EnsureIndex(x => x.Verdict);
+    }
+
+    public StoredEscalation? Find(string deviceId, ulong sequence) =>
+        _escalations.FindById(StoredEscalation.KeyOf(deviceId, sequence));
+
+    /// <summary>
+    /// Stores an escalation and its frame in one transaction. False when the key is already stored
+    /// (e.g. the same frame arrived on two streams at once); then nothing is written.
+    /// </summary>
+    public bool TryAdd(StoredEscalation escalation, byte[] jpeg)
+    {
+        // LiteDB transactions belong to the calling thread: no await between begin and commit.
+        _database.BeginTrans();
+        try
+        {
+            _escalations.Insert(escalation);
+            _frames.Insert(new FrameDocument { Key = escalation.Key, Jpeg = jpeg });
+            _database.Commit();
+            return true;
+        }
+        catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+        {
+            _database.Rollback();
+            return false;
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    public void AddRejected(RejectedFrame frame) => _rejected.Insert(frame);
+
+    public void CountDuplicate()
+    {
+        lock (_counterLock)
+        {
+            var counter = _counters.FindById(DuplicatesCounter) ?? new CounterDocument { Name = DuplicatesCounter };
+            counter.Value++;
+            _counters.Upsert(counter);
+        }
+    }
+
+    public byte[]? FindJpeg(string deviceId, ulong sequence) =>
+        _frames.FindById(StoredEscalation.KeyOf(deviceId, sequence))?.Jpeg;
+
+    /// <summary>The newest escalations first.</summary>
+    public IReadOnlyList<StoredEscalation> Latest(int limit) =>
+        _escalations.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();
+
+    public IReadOnlyList<RejectedFrame> LatestRejected(int limit) =>
+        _rejected.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();
+
+    public EscalationSummary Summary() => new(
+        EscalationsStored: _escalations.LongCount(),
+        DuplicatesAnswered: _counters.FindById(DuplicatesCounter)?.Value ?? 0,
+        Rejected: _rejected.LongCount(),
+        Pass: _escalations.LongCount(x => x.Verdict == Verdicts.Pass),
+        Defect: _escalations.LongCount(x => x.Verdict == Verdicts.Defect),
+        Uncertain: _escalations.LongCount(x => x.Verdict == Verdicts.Uncertain));
+
+    /// <summary>Stored shape of a frame; public only because LiteDB maps public types.</summary>
+    public sealed class FrameDocument
+    {
+        [BsonId]
+        public string Key { get; set; } = string.Empty;
+
+        public byte[] Jpeg { get; set; } = [];
+    }
+
+    /// <summary>Stored shape of a counter; public only because LiteDB maps public types.</summary>
+    public sealed class CounterDocument
+    {
+        [BsonId]
+        public string Name { get; set; } = string.Empty;
+
+        public long Value { get; set; }
+    }
+}

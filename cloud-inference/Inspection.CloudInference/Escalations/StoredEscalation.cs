@@ -1,0 +1,51 @@
+using LiteDB;
+
+namespace Inspection.CloudInference.Escalations;
+
+/// <summary>
+/// An escalated frame the cloud has judged, as stored (collection <c>escalations</c>). The JPEG lives
+/// in the <c>frames</c> collection under the same key, so listing escalations never loads images.
+/// </summary>
+public sealed class StoredEscalation
+{
+    /// <summary>The idempotency key, <c>{deviceId}/{sequence}</c>; the primary key, so it is unique.</summary>
+    [BsonId]
+    public string Key { get; set; } = string.Empty;
+
+    public string DeviceId { get; set; } = string.Empty;
+
+    /// <summary>The device's sequence number (LiteDB has no unsigned 64-bit type; sequences stay below 2^63).</summary>
+    public long Sequence { get; set; }
+
+    public string LineId { get; set; } = string.Empty;
+
+    public DateTimeOffset? CapturedAt { get; set; }
+
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    public int JpegBytes { get; set; }
+
+    public string EdgeModelName { get; set; } = string.Empty;
+
+    public string EdgeModelVersion { get; set; } = string.Empty;
+
+    public List<StoredDetection> EdgeDetections { get; set; } = [];
+
+    /// <summary>Why the edge escalated.</summary>
+    public string Reason { get; set; } = string.Empty;
+
+    public string CloudModelName { get; set; } = string.Empty;
+
+    public string CloudModelVersion { get; set; } = string.Empty;
+
+    public List<StoredDetection> CloudDetections { get; set; } = [];
+
+    /// <summary><c>pass</c>, <c>defect</c> or <c>uncertain</c> (uncertain: waits in the review queue).</summary>
+    public string Verdict { get; set; } = string.Empty;
+
+    public static string KeyOf(string deviceId, ulong sequence) => $"{deviceId}/{sequence}";
+}

@@ -1,0 +1,52 @@
+using Inspection.Contracts.Mqtt;
+
+namespace Inspection.CloudInference.Fleet;
+
+/// <summary>
+/// Commands devices through their desired state: every change gets the next per-device version,
+/// is stored first (so it survives a restart and is re-published on reconnect) and then published
+/// retained with QoS 1.
+/// </summary>
+public sealed partial class FleetCommands
+{
+    private readonly DesiredStateStore _store;
+    private readonly FleetConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FleetCommands> _logger;
+
+    public FleetCommands(DesiredStateStore store, FleetConnection connection, TimeProvider time, ILogger<FleetCommands> logger)
+    {
+        _store = store;
+        _connection = connection;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>An error message for an invalid command, or null when it is valid.</summary>
+    public static string? Validate(string? deviceId, string? mode) =>
+        !MqttTopics.IsValidDeviceId(deviceId) ? $"device id '{deviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'"
+        : string.IsNullOrEmpty(mode) ? $"mode is required: one of {string.Join(", ", DegradationModes.All)}"
+        : !DegradationModes.TryParse(mode, out _) ? $"unknown mode '{mode}': use one of {string.Join(", ", DegradationModes.All)}"
+        : null;
+
+    /// <summary>Commands a device into <paramref name="mode"/> (<c>normal</c> or <c>local-only</c>).</summary>
+    /// <exception cref="ArgumentException">The device id or the mode is not valid.</exception>
+    public async Task<SetModeResult> SetModeAsync(string deviceId, string mode, string issuedBy, CancellationToken cancellationToken)
+    {
+        if (Validate(deviceId, mode) is { } error)
+        {
+            throw new ArgumentException(error);
+        }
+
+        var state = _store.Issue(deviceId, mode, string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy, _time.GetUtcNow());
+        var published = await _connection.PublishDesiredAsync(deviceId, state, cancellationToken).ConfigureAwait(false);
+        Log.ModeSet(_logger, deviceId, mode, state.Version, state.IssuedBy ?? "unknown", published);
+        return new SetModeResult(state, published);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Desired mode of {DeviceId} set to {Mode} (version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void ModeSet(ILogger logger, string deviceId, string mode, long version, string issuedBy, bool published);
+    }
+}

@@ -1,0 +1,26 @@
+using Inspection.Contracts.Mqtt;
+
+namespace Inspection.CloudInference.Fleet;
+
+/// <summary>What the cloud knows about one device (<c>GET /api/fleet</c>).</summary>
+/// <param name="DeviceId">The device.</param>
+/// <param name="Online">Last status the device (or its last will) announced; null when none was seen.</param>
+/// <param name="LastSeen">When the cloud last received anything from the device.</param>
+/// <param name="DesiredVersion">Version of the latest desired state the cloud issued (0: none).</param>
+/// <param name="DesiredMode">Mode that desired state commands, or null.</param>
+/// <param name="AppliedDesiredVersion">Desired version the device reports it applied, or null before its first report.</param>
+/// <param name="Reported">The device's last reported state, or null.</param>
+/// <param name="LastEvents">Most recent events, newest first.</param>
+/// <param name="MalformedPayloads">Payloads from this device the cloud could not read.</param>
+/// <param name="LastMalformed">The last of those, with the reason.</param>
+public sealed record FleetDevice(
+    string DeviceId,
+    bool? Online,
+    DateTimeOffset? LastSeen,
+    long DesiredVersion,
+    string? DesiredMode,
+    long? AppliedDesiredVersion,
+    ReportedState? Reported,
+    IReadOnlyList<DeviceEvent> LastEvents,
+    long MalformedPayloads,
+    RejectedPayload? LastMalformed);

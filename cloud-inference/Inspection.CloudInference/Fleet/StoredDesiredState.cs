@@ -1,0 +1,18 @@
+using LiteDB;
+
+namespace Inspection.CloudInference.Fleet;
+
+/// <summary>The latest desired state issued for a device, as stored (collection <c>desired</c>).</summary>
+public sealed class StoredDesiredState
+{
+    [BsonId]
+    public string DeviceId { get; set; } = string.Empty;
+
+    public long Version { get; set; }
+
+    public string Mode { get; set; } = string.Empty;
+
+    public DateTimeOffset IssuedAt { get; set; }
+
+    public string IssuedBy { get; set; } = string.Empty;
+}

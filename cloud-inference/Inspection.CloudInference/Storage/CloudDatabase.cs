@@ -1,0 +1,35 @@
+using LiteDB;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.CloudInference.Storage;
+
+/// <summary>
+/// The one <see cref="LiteDatabase"/> of the cloud file (LiteDB allows one instance per file per
+/// process; it is thread-safe). Escalations and desired states share it.
+/// </summary>
+public sealed partial class CloudDatabase : IDisposable
+{
+    private readonly LiteDatabase _database;
+
+    public CloudDatabase(IOptions<CloudOptions> options, IHostEnvironment environment, ILogger<CloudDatabase> logger)
+    {
+        var path = Path.GetFullPath(options.Value.StoragePath, environment.ContentRootPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        FilePath = path;
+        _database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        Log.Opened(logger, path);
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string FilePath { get; }
+
+    public LiteDatabase Database => _database;
+
+    public void Dispose() => _database.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Cloud database at {Path}")]
+        public static partial void Opened(ILogger logger, string path);
+    }
+}

@@ -1,0 +1,333 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Inspection.Contracts.Mqtt;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Inspection.EdgeAgent.Control;
+
+/// <summary>
+/// The device's MQTT side: announces itself online (with an offline last will), applies the desired state
+/// the cloud publishes for it, and publishes its reported state on every change and as a heartbeat. It
+/// checks the connection with a ping every few seconds and reconnects and re-subscribes after a broker
+/// restart or a network cut; the inspection loop never waits for it.
+/// </summary>
+public sealed partial class MqttControlWorker : BackgroundService
+{
+    private const int MaxQueuedEvents = 100;
+    private readonly IMqttClient _client;
+    private readonly DeviceState _state;
+    private readonly ReportedStateBuilder _reports;
+    private readonly MqttOptions _options;
+    private readonly TimeSpan _reportInterval;
+    private readonly string _deviceId;
+    private readonly string _desiredTopic;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<MqttControlWorker> _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentQueue<DeviceEvent> _events = new();
+    private int _reportRequested = 1;
+    private bool _wasConnected;
+
+    public MqttControlWorker(
+        DeviceState state,
+        ReportedStateBuilder reports,
+        IOptions<MqttOptions> options,
+        IOptions<ReportingOptions> reporting,
+        IOptions<EdgeOptions> edge,
+        TimeProvider timeProvider,
+        ILogger<MqttControlWorker> logger)
+    {
+        _state = state;
+        _reports = reports;
+        _options = options.Value;
+        _reportInterval = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
+        _deviceId = edge.Value.DeviceId;
+        _desiredTopic = MqttTopics.Desired(_deviceId);
+        _timeProvider = timeProvider;
+        _logger = logger;
+
+        _client = new MqttClientFactory().CreateMqttClient();
+
+        // Before the first connect: a persistent session may deliver queued messages right away.
+        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        _state.Changed += RequestReport;
+    }
+
+    /// <summary>Whether the client is connected to the broker now.</summary>
+    public bool IsConnected => _client.IsConnected;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (!_client.IsConnected)
+        {
+            return;
+        }
+
+        // Bounded: a broker that does not answer must not hold up the shutdown.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds), _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await PublishAsync(MqttTopics.Status(_deviceId), MqttPayloads.Serialize(Status(online: false, "shutdown")), retain: true, linked.Token).ConfigureAwait(false);
+            await _client.DisconnectAsync(
+                new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
+                linked.Token).ConfigureAwait(false);
+            Log.Disconnected(_logger);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ShutdownAnnounceFailed(_logger, ex);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _state.Changed -= RequestReport;
+        _client.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
+        _client.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nextHeartbeat = _timeProvider.GetUtcNow();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await ConnectAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                if (_client.IsConnected)
+                {
+                    try
+                    {
+                        await PublishEventsAsync(stoppingToken).ConfigureAwait(false);
+                        var now = _timeProvider.GetUtcNow();
+                        if (Interlocked.Exchange(ref _reportRequested, 0) == 1 || now >= nextHeartbeat)
+                        {
+                            await PublishAsync(MqttTopics.Reported(_deviceId), MqttPayloads.Serialize(_reports.Build()), retain: true, stoppingToken).ConfigureAwait(false);
+                            nextHeartbeat = now + _reportInterval;
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // The connection dropped mid-publish; the next ping notices and reconnects.
+                        Interlocked.Exchange(ref _reportRequested, 1);
+                        Log.PublishFailed(_logger, ex);
+                    }
+                }
+
+                var untilHeartbeat = nextHeartbeat - _timeProvider.GetUtcNow();
+                var ping = TimeSpan.FromSeconds(_options.ReconnectDelaySeconds);
+                await WaitForWorkAsync(untilHeartbeat < ping ? untilHeartbeat : ping, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down; StopAsync announces it.
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_wasConnected)
+        {
+            Log.ConnectionLost(_logger, _options.Host, _options.Port);
+            _wasConnected = false;
+        }
+
+        try
+        {
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                Log.ConnectRefused(_logger, _options.Host, _options.Port, result.ResultCode.ToString(), result.ReasonString);
+                return;
+            }
+
+            _wasConnected = true;
+            Log.Connected(_logger, _options.Host, _options.Port, result.IsSessionPresent);
+
+            await PublishAsync(MqttTopics.Status(_deviceId), MqttPayloads.Serialize(Status(online: true, null)), retain: true, cancellationToken).ConfigureAwait(false);
+
+            // Always subscribe again: after a broker restart the session may be gone even when it was persistent.
+            var subscribe = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic(_desiredTopic).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                .Build();
+            await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _reportRequested, 1);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.ConnectFailed(_logger, _options.Host, _options.Port, _options.ReconnectDelaySeconds, ex.Message);
+        }
+    }
+
+    private MqttClientOptions BuildClientOptions() =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId(string.IsNullOrWhiteSpace(_options.ClientId) ? _deviceId : _options.ClientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(Math.Max(_options.ReconnectDelaySeconds, 5)))
+            .WithWillTopic(MqttTopics.Status(_deviceId))
+            .WithWillPayload(MqttPayloads.Serialize(Status(online: false, "last-will")))
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+
+    private DeviceStatus Status(bool online, string? reason) =>
+        new(MqttPayloads.SchemaVersion, _deviceId, online, _timeProvider.GetUtcNow(), reason);
+
+    private Task PublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken) =>
+        _client.PublishAsync(
+            new MqttApplicationMessageBuilder()
+                .WithTopic(topic)
+                .WithPayload(payload)
+                .WithRetainFlag(retain)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build(),
+            cancellationToken);
+
+    private async Task PublishEventsAsync(CancellationToken cancellationToken)
+    {
+        while (_events.TryPeek(out var deviceEvent))
+        {
+            await PublishAsync(MqttTopics.Events(_deviceId), MqttPayloads.Serialize(deviceEvent), retain: false, cancellationToken).ConfigureAwait(false);
+            _events.TryDequeue(out _);
+        }
+    }
+
+    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
+    {
+        // Never throw into MQTTnet, and never publish from here: the receive loop would wait on itself.
+        try
+        {
+            var message = args.ApplicationMessage;
+            if (message.Topic == _desiredTopic)
+            {
+                HandleDesired(message.Topic, message.Payload.ToArray());
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.MessageHandlingFailed(_logger, args.ApplicationMessage.Topic, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void HandleDesired(string topic, byte[] payload)
+    {
+        var now = _timeProvider.GetUtcNow();
+        if (!MqttPayloads.TryParseDesired(payload, out var desired, out var error))
+        {
+            Log.DesiredRejected(_logger, topic, error);
+            _state.Reject(topic, error, now);
+            Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-rejected", $"desired state rejected: {error}", now));
+            return;
+        }
+
+        var applied = _state.AppliedDesiredVersion;
+        if (_state.Apply(desired) == DesiredStateOutcome.Stale)
+        {
+            Log.DesiredStale(_logger, desired.Version, applied);
+            return;
+        }
+
+        Log.DesiredApplied(_logger, desired.Version, desired.Mode, _state.EffectiveMode.ToWire(), desired.IssuedBy ?? "unknown");
+        Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}", now));
+    }
+
+    private void Enqueue(DeviceEvent deviceEvent)
+    {
+        _events.Enqueue(deviceEvent);
+        while (_events.Count > MaxQueuedEvents && _events.TryDequeue(out _))
+        {
+            // Events are informational; the reported state carries what matters.
+        }
+
+        RequestReport();
+    }
+
+    private void RequestReport()
+    {
+        Interlocked.Exchange(ref _reportRequested, 1);
+        _wake.Writer.TryWrite(true);
+    }
+
+    private async Task WaitForWorkAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            using var timeout = new CancellationTokenSource(delay, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Timed out: time for a ping or a heartbeat.
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        while (_wake.Reader.TryRead(out _))
+        {
+            // Drain: one pass of the loop handles every request made so far.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Connected to the MQTT broker {Host}:{Port} (session present: {SessionPresent})")]
+        public static partial void Connected(ILogger logger, string host, int port, bool sessionPresent);
+
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Cannot reach the MQTT broker {Host}:{Port}; retrying every {DelaySeconds} s: {Reason}")]
+        public static partial void ConnectFailed(ILogger logger, string host, int port, int delaySeconds, string reason);
+
+        [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "The MQTT broker {Host}:{Port} refused the connection: {ResultCode} {Reason}")]
+        public static partial void ConnectRefused(ILogger logger, string host, int port, string resultCode, string? reason);
+
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "Lost the connection to the MQTT broker {Host}:{Port}; reconnecting")]
+        public static partial void ConnectionLost(ILogger logger, string host, int port);
+
+        [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Publishing to the MQTT broker failed")]
+        public static partial void PublishFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Desired state on {Topic} rejected: {Error}; keeping the current mode")]
+        public static partial void DesiredRejected(ILogger logger, string topic, string error);
+
+        [LoggerMessage(EventId = 1506, Level = LogLevel.Debug, Message = "Desired state {Version} ignored: version {Applied} is already applied")]
+        public static partial void DesiredStale(ILogger logger, long version, long applied);
+
+        [LoggerMessage(EventId = 1507, Level = LogLevel.Information, Message = "Desired state {Version} applied: commanded mode {Mode}, effective mode {Effective} (issued by {IssuedBy})")]
+        public static partial void DesiredApplied(ILogger logger, long version, string mode, string effective, string issuedBy);
+
+        [LoggerMessage(EventId = 1508, Level = LogLevel.Error, Message = "Handling an MQTT message on {Topic} failed")]
+        public static partial void MessageHandlingFailed(ILogger logger, string topic, Exception exception);
+
+        [LoggerMessage(EventId = 1509, Level = LogLevel.Warning, Message = "Could not announce the shutdown to the MQTT broker")]
+        public static partial void ShutdownAnnounceFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1510, Level = LogLevel.Information, Message = "Disconnected from the MQTT broker")]
+        public static partial void Disconnected(ILogger logger);
+    }
+}

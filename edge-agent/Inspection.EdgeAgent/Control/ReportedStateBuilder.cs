@@ -1,0 +1,87 @@
+using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.EdgeAgent.Control;
+
+/// <summary>Builds the <see cref="ReportedState"/> from the device state, the model and the pipeline counters.</summary>
+public sealed class ReportedStateBuilder
+{
+    private readonly DeviceState _state;
+    private readonly ModelHost _model;
+    private readonly EdgeStats _stats;
+    private readonly OutboxStore _outbox;
+    private readonly EdgeOptions _edge;
+    private readonly TimeSpan _rateWindow;
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _gate = new();
+    private long _baselineTimestamp;
+    private long _baselineFrames;
+    private double _framesPerSecond;
+
+    public ReportedStateBuilder(
+        DeviceState state,
+        ModelHost model,
+        EdgeStats stats,
+        OutboxStore outbox,
+        IOptions<EdgeOptions> edge,
+        IOptions<ReportingOptions> reporting,
+        TimeProvider timeProvider)
+    {
+        _state = state;
+        _model = model;
+        _stats = stats;
+        _outbox = outbox;
+        _edge = edge.Value;
+        _rateWindow = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
+        _timeProvider = timeProvider;
+        _baselineTimestamp = timeProvider.GetTimestamp();
+    }
+
+    public ReportedState Build()
+    {
+        var frames = _stats.Frames;
+        var model = _model.IsLoaded ? _model.Detector : null;
+        return new ReportedState(
+            SchemaVersion: MqttPayloads.SchemaVersion,
+            DeviceId: _edge.DeviceId,
+            LineId: _edge.LineId,
+            AppliedDesiredVersion: _state.AppliedDesiredVersion,
+            Mode: _state.EffectiveMode.ToWire(),
+            CommandedMode: _state.CommandedMode.ToWire(),
+            Model: new ModelInfo(model?.Model.Name ?? string.Empty, model?.Model.Version ?? string.Empty),
+            ExecutionProvider: model?.ExecutionProvider ?? string.Empty,
+            Stats: new PipelineStats(
+                Frames: frames,
+                Pass: _stats.Pass,
+                Defect: _stats.Defect,
+                Uncertain: _stats.Uncertain,
+                FramesPerSecond: FramesPerSecond(frames),
+                OutboxDepth: _outbox.Count(),
+                Escalated: _stats.Escalated,
+                LastSequence: _stats.LastSequence),
+            ReportedAt: _timeProvider.GetUtcNow(),
+            AutomaticReason: _state.AutomaticReason,
+            LastRejected: _state.LastRejected);
+    }
+
+    private double FramesPerSecond(long frames)
+    {
+        lock (_gate)
+        {
+            // Reports on a change come between heartbeats; measuring over a few milliseconds would be noise.
+            var now = _timeProvider.GetTimestamp();
+            var elapsed = _timeProvider.GetElapsedTime(_baselineTimestamp, now);
+            if (elapsed >= _rateWindow / 2)
+            {
+                _framesPerSecond = Math.Round((frames - _baselineFrames) / elapsed.TotalSeconds, 2);
+                _baselineTimestamp = now;
+                _baselineFrames = frames;
+            }
+
+            return _framesPerSecond;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Inspection.Detection;
+
+namespace Inspection.EdgeAgent.Diagnostics;
+
+/// <summary>
+/// Counters of the running agent, since it started. Written by the pipeline and the forwarder, read by
+/// reporting; every member is thread-safe.
+/// </summary>
+public sealed class EdgeStats
+{
+    private long _frames;
+    private long _pass;
+    private long _defect;
+    private long _uncertain;
+    private long _badFrames;
+    private long _captureErrors;
+    private long _detectorErrors;
+    private long _storageErrors;
+    private long _outboxWriteFailures;
+    private long _outboxPendingRetry;
+    private long _outboxDropped;
+    private long _escalated;
+    private long _rejected;
+    private long _resultsDeleted;
+    private long _lastSequence;
+
+    /// <summary>Frames inspected (a decision was made and stored).</summary>
+    public long Frames => Interlocked.Read(ref _frames);
+
+    public long Pass => Interlocked.Read(ref _pass);
+
+    public long Defect => Interlocked.Read(ref _defect);
+
+    public long Uncertain => Interlocked.Read(ref _uncertain);
+
+    /// <summary>Empty frames from the source, skipped.</summary>
+    public long BadFrames => Interlocked.Read(ref _badFrames);
+
+    /// <summary>Items the source could not read (e.g. corrupt images), skipped and recorded.</summary>
+    public long CaptureErrors => Interlocked.Read(ref _captureErrors);
+
+    /// <summary>Frames the model failed on, skipped.</summary>
+    public long DetectorErrors => Interlocked.Read(ref _detectorErrors);
+
+    /// <summary>Results that could not be written to the database.</summary>
+    public long StorageErrors => Interlocked.Read(ref _storageErrors);
+
+    /// <summary>Failed attempts to write an uncertain frame into the outbox.</summary>
+    public long OutboxWriteFailures => Interlocked.Read(ref _outboxWriteFailures);
+
+    /// <summary>Uncertain frames held in memory until the outbox accepts them.</summary>
+    public long OutboxPendingRetry => Interlocked.Read(ref _outboxPendingRetry);
+
+    /// <summary>Uncertain frames given up after the in-memory retry queue overflowed.</summary>
+    public long OutboxDropped => Interlocked.Read(ref _outboxDropped);
+
+    /// <summary>Escalated frames the cloud has stored.</summary>
+    public long Escalated => Interlocked.Read(ref _escalated);
+
+    /// <summary>Escalated frames the cloud refused (kept in the rejected collection).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Old results deleted by retention.</summary>
+    public long ResultsDeleted => Interlocked.Read(ref _resultsDeleted);
+
+    /// <summary>Sequence of the last inspected frame.</summary>
+    public long LastSequence => Interlocked.Read(ref _lastSequence);
+
+    public void FrameInspected(Decision decision, long sequence)
+    {
+        Interlocked.Increment(ref _frames);
+        switch (decision)
+        {
+            case Decision.Pass:
+                Interlocked.Increment(ref _pass);
+                break;
+            case Decision.Defect:
+                Interlocked.Increment(ref _defect);
+                break;
+            default:
+                Interlocked.Increment(ref _uncertain);
+                break;
+        }
+
+        Interlocked.Exchange(ref _lastSequence, sequence);
+    }
+
+    public void BadFrame() => Interlocked.Increment(ref _badFrames);
+
+    public void CaptureError() => Interlocked.Increment(ref _captureErrors);
+
+    public void DetectorError() => Interlocked.Increment(ref _detectorErrors);
+
+    public void StorageError() => Interlocked.Increment(ref _storageErrors);
+
+    public void OutboxWriteFailed() => Interlocked.Increment(ref _outboxWriteFailures);
+
+    public void SetOutboxPendingRetry(long count) => Interlocked.Exchange(ref _outboxPendingRetry, count);
+
+    public void OutboxEntryDropped() => Interlocked.Increment(ref _outboxDropped);
+
+    public void FrameEscalated() => Interlocked.Increment(ref _escalated);
+
+    public void FrameRejected() => Interlocked.Increment(ref _rejected);
+
+    public void ResultsRemoved(long count) => Interlocked.Add(ref _resultsDeleted, count);
+}

@@ -1,0 +1,130 @@
+using Grpc.Net.Client;
+using Inspection.Contracts.V1;
+using Inspection.Detection;
+using Inspection.EdgeAgent.Capture;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Forwarding;
+using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.EdgeAgent;
+
+/// <summary>Composition of the edge agent.</summary>
+public static class EdgeAgentExtensions
+{
+    /// <summary>
+    /// Environment variable naming an extra JSON configuration file (the device's settings, e.g.
+    /// <c>/etc/inspection/edge-agent.json</c>). It overrides appsettings.json; environment variables and
+    /// the command line still override it.
+    /// </summary>
+    public const string ConfigFileVariable = "INSPECTION_EDGE_CONFIG";
+
+    /// <summary>
+    /// Registers options (validated at start), storage, the model, the inspection loop, the outbox
+    /// forwarder and MQTT control. Hosted services start in this order: model load and warm-up first, so
+    /// the host reports ready only with a warm model.
+    /// </summary>
+    public static HostApplicationBuilder AddEdgeAgent(this HostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        AddDeviceConfigFile(configuration, Environment.GetEnvironmentVariable(ConfigFileVariable));
+
+        AddOptions<EdgeOptions>(services, configuration, EdgeOptions.SectionName);
+        AddOptions<CaptureOptions>(services, configuration, CaptureOptions.SectionName);
+        AddOptions<DetectorOptions>(services, configuration, DetectorOptions.SectionName);
+        AddOptions<DecisionOptions>(services, configuration, DecisionOptions.SectionName);
+        AddOptions<StorageOptions>(services, configuration, StorageOptions.SectionName);
+        AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
+        AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
+        AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
+        AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        // AddSystemd registers the notifier only under systemd; the watchdog asks for one either way.
+        services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        services.AddSingleton<SystemdWatchdog>(sp => new SystemdWatchdog(sp.GetRequiredService<ISystemdNotifier>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<EdgeStats>();
+
+        services.AddSingleton<EdgeDatabase>();
+        services.AddSingleton<SequenceCounter>();
+        services.AddSingleton<ResultStore>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<ControlStateStore>();
+        services.AddSingleton<DeviceState>();
+
+        services.AddSingleton<DetectorFactory>(sp => () => OnnxDetector.Load(
+            sp.GetRequiredService<IOptions<DetectorOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<OnnxDetector>()));
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<FrameSourceFactory>();
+        services.AddSingleton<FrameInspector>();
+
+        // One channel for the process: it multiplexes every call over its HTTP/2 connection.
+        services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address));
+        services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
+
+        services.AddSingleton<ReportedStateBuilder>();
+
+        services.AddHostedService<ModelWarmupService>();
+        services.AddHostedService<InspectionWorker>();
+        services.AddHostedService<OutboxForwarder>();
+        services.AddHostedService<MqttControlWorker>();
+        return builder;
+    }
+
+    private static void AddDeviceConfigFile(ConfigurationManager configuration, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"{ConfigFileVariable} names the configuration file '{fullPath}', which does not exist.", fullPath);
+        }
+
+        var source = new JsonConfigurationSource
+        {
+            Path = Path.GetFileName(fullPath),
+            FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(fullPath)!),
+            Optional = false,
+            ReloadOnChange = false,
+        };
+
+        // Before the environment variables, so per-device overrides (Edge__DeviceId=…) still win.
+        var sources = configuration.Sources;
+        var index = sources.Count;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is EnvironmentVariablesConfigurationSource)
+            {
+                index = i;
+                break;
+            }
+        }
+
+        sources.Insert(index, source);
+    }
+
+    private static void AddOptions<TOptions>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class =>
+        services.AddOptions<TOptions>()
+            .Bind(configuration.GetSection(section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+}

@@ -1,0 +1,329 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Inspection.Contracts.Mqtt;
+using Inspection.Contracts.V1;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Storage;
+using LiteDB;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Inspection.EdgeAgent.Forwarding;
+
+/// <summary>
+/// Sends due outbox entries to the cloud, one bidirectional <c>Escalate</c> call per batch with a deadline.
+/// An entry leaves the outbox only when the cloud answered it: with a verdict (stored, recorded on the
+/// result) or with an error (moved to <c>rejected</c>, never retried). Unanswered entries back off
+/// exponentially with jitter; a circuit breaker stops calls to a dead cloud and probes it at growing
+/// intervals. In local-only mode nothing is sent. Runs beside the inspection loop, never in it.
+/// </summary>
+public sealed partial class OutboxForwarder : BackgroundService
+{
+    private readonly Escalation.EscalationClient _client;
+    private readonly OutboxStore _outbox;
+    private readonly DeviceState _state;
+    private readonly EdgeStats _stats;
+    private readonly CloudOptions _options;
+    private readonly string _deviceId;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<OutboxForwarder> _logger;
+    private readonly ResiliencePipeline _pipeline;
+
+    public OutboxForwarder(
+        Escalation.EscalationClient client,
+        OutboxStore outbox,
+        DeviceState state,
+        EdgeStats stats,
+        IOptions<CloudOptions> options,
+        IOptions<EdgeOptions> edge,
+        TimeProvider timeProvider,
+        ILogger<OutboxForwarder> logger)
+    {
+        _client = client;
+        _outbox = outbox;
+        _state = state;
+        _stats = stats;
+        _options = options.Value;
+        _deviceId = edge.Value.DeviceId;
+        _timeProvider = timeProvider;
+        _logger = logger;
+
+        var initial = TimeSpan.FromSeconds(_options.InitialBackoffSeconds);
+        var max = TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                // Two failed calls in a row open the circuit for 4× the first backoff, longer than any
+                // single frame waits at that point; every failed probe doubles the pause, up to the maximum.
+                FailureRatio = 1.0,
+                MinimumThroughput = 2,
+                SamplingDuration = TimeSpan.FromSeconds(Math.Max(_options.DeadlineSeconds * 3, 30)),
+                BreakDurationGenerator = args => ValueTask.FromResult(Backoff(args.HalfOpenAttempts + 3, initial, max, jitter: false)),
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(ex => ex.StatusCode != StatusCode.Cancelled),
+                OnOpened = args =>
+                {
+                    Log.CircuitOpened(_logger, args.BreakDuration.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    Log.CircuitClosed(_logger);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>
+    /// Sends the oldest due entries (at most <see cref="CloudOptions.BatchSize"/>) in one call and applies
+    /// the answers. Does nothing in local-only mode or while the circuit is open.
+    /// </summary>
+    public async Task<ForwardingResult> ForwardDueAsync(CancellationToken cancellationToken)
+    {
+        if (_state.EffectiveMode != DegradationMode.Normal)
+        {
+            return new ForwardingResult(ForwardingStatus.Paused);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var batch = _outbox.TakeDue(now, _options.BatchSize);
+        if (batch.Count == 0)
+        {
+            return new ForwardingResult(ForwardingStatus.Idle);
+        }
+
+        var replies = new List<EscalationReply>(batch.Count);
+        string? failure = null;
+        try
+        {
+            await _pipeline.ExecuteAsync(
+                static async (state, token) => await state.Self.SendAsync(state.Batch, state.Replies, token).ConfigureAwait(false),
+                (Self: this, Batch: batch, Replies: replies),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            return new ForwardingResult(ForwardingStatus.CircuitOpen, RetryAfter: ex.RetryAfter);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = $"{ex.StatusCode}: {ex.Status.Detail}";
+            Log.CallFailed(_logger, batch.Count, failure);
+        }
+
+        return Apply(batch, replies, failure);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan delay;
+            try
+            {
+                var result = await ForwardDueAsync(stoppingToken).ConfigureAwait(false);
+                delay = result.Status switch
+                {
+                    // A full, fully answered batch: more may be due right now.
+                    ForwardingStatus.Sent when result.Unanswered == 0 && result.Sent == _options.BatchSize => TimeSpan.Zero,
+                    ForwardingStatus.CircuitOpen when result.RetryAfter is { } retry && retry > poll => retry,
+                    _ => poll,
+                };
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is LiteException or IOException)
+            {
+                Log.OutboxUnavailable(_logger, ex);
+                delay = TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
+            }
+
+            if (delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(delay, _timeProvider, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt, TimeSpan initial, TimeSpan max, bool jitter)
+    {
+        var exponent = Math.Min(attempt - 1, 30);
+        var seconds = Math.Min(max.TotalSeconds, initial.TotalSeconds * Math.Pow(2, exponent));
+
+        // Jitter in [50 %, 100 %]: devices that lost the cloud together do not come back in lockstep.
+        if (jitter)
+        {
+            seconds *= 0.5 + (Random.Shared.NextDouble() * 0.5);
+        }
+
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    private async Task SendAsync(List<OutboxEntry> batch, List<EscalationReply> replies, CancellationToken cancellationToken)
+    {
+        var deadline = _timeProvider.GetUtcNow().UtcDateTime.AddSeconds(_options.DeadlineSeconds);
+        using var call = _client.Escalate(deadline: deadline, cancellationToken: cancellationToken);
+
+        // Read while writing: the cloud may answer the first frames before the last ones are sent.
+        var reading = ReadRepliesAsync(call.ResponseStream, replies, cancellationToken);
+        try
+        {
+            foreach (var entry in batch)
+            {
+                await call.RequestStream.WriteAsync(ToRequest(entry), cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            // The call is over; the reader reports why, with whatever answers arrived first.
+        }
+
+        await reading.ConfigureAwait(false);
+    }
+
+    private static async Task ReadRepliesAsync(IAsyncStreamReader<EscalationReply> stream, List<EscalationReply> replies, CancellationToken cancellationToken)
+    {
+        while (await stream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            lock (replies)
+            {
+                replies.Add(stream.Current);
+            }
+        }
+    }
+
+    private ForwardingResult Apply(List<OutboxEntry> batch, List<EscalationReply> replies, string? failure)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var bySequence = batch.ToDictionary(e => e.Id);
+        int stored = 0, rejected = 0;
+        lock (replies)
+        {
+            foreach (var reply in replies)
+            {
+                if (reply.Key is null || reply.Key.DeviceId != _deviceId || !bySequence.Remove((long)reply.Key.Sequence, out var entry))
+                {
+                    Log.UnexpectedReply(_logger, reply.Key?.DeviceId ?? "(none)", reply.Key?.Sequence ?? 0);
+                    continue;
+                }
+
+                if (!string.IsNullOrEmpty(reply.Error))
+                {
+                    _outbox.Reject(entry, reply.Error, now);
+                    _stats.FrameRejected();
+                    rejected++;
+                    Log.FrameRejected(_logger, entry.Id, reply.Error);
+                    continue;
+                }
+
+                var cloudDetections = reply.CloudDetections.Select(d => new DetectionRecord
+                {
+                    ClassId = d.ClassId,
+                    ClassName = d.ClassName,
+                    Confidence = d.Confidence,
+                    X1 = d.X1,
+                    Y1 = d.Y1,
+                    X2 = d.X2,
+                    Y2 = d.Y2,
+                }).ToList();
+                var cloudModel = reply.CloudModel is null ? string.Empty : $"{reply.CloudModel.Name} {reply.CloudModel.Version}".Trim();
+                _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
+                _stats.FrameEscalated();
+                stored++;
+            }
+        }
+
+        var error = failure ?? "no answer from the cloud for this frame";
+        foreach (var entry in bySequence.Values)
+        {
+            var attempts = entry.Attempts + 1;
+            _outbox.Postpone(entry.Id, attempts, now + Backoff(attempts, TimeSpan.FromSeconds(_options.InitialBackoffSeconds), TimeSpan.FromSeconds(_options.MaxBackoffSeconds), jitter: true), error);
+        }
+
+        if (stored + rejected > 0 || bySequence.Count > 0)
+        {
+            Log.BatchDone(_logger, batch.Count, stored, rejected, bySequence.Count);
+        }
+
+        return new ForwardingResult(failure is null ? ForwardingStatus.Sent : ForwardingStatus.Failed, batch.Count, stored, rejected, bySequence.Count);
+    }
+
+    private EscalationRequest ToRequest(OutboxEntry entry)
+    {
+        var request = new EscalationRequest
+        {
+            Key = new FrameKey { DeviceId = _deviceId, Sequence = (ulong)entry.Id },
+            LineId = entry.LineId,
+            CapturedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(entry.CapturedAt, DateTimeKind.Utc)),
+            Jpeg = ByteString.CopyFrom(entry.Jpeg),
+            Width = entry.Width,
+            Height = entry.Height,
+            EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion },
+            Reason = entry.Reason,
+        };
+        foreach (var d in entry.Detections)
+        {
+            request.EdgeDetections.Add(new Contracts.V1.Detection
+            {
+                ClassId = d.ClassId,
+                ClassName = d.ClassName,
+                Confidence = d.Confidence,
+                X1 = d.X1,
+                Y1 = d.Y1,
+                X2 = d.X2,
+                Y2 = d.Y2,
+            });
+        }
+
+        return request;
+    }
+
+    private static string VerdictName(Verdict verdict) => verdict switch
+    {
+        Verdict.Pass => "pass",
+        Verdict.Defect => "defect",
+        Verdict.Uncertain => "uncertain",
+        _ => "unspecified",
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1600, Level = LogLevel.Warning, Message = "Escalating {Count} frames failed ({Reason}); they stay in the outbox and are retried with backoff")]
+        public static partial void CallFailed(ILogger logger, int count, string reason);
+
+        [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "The cloud refused frame {Sequence}: {Error}; kept in the rejected collection, not retried")]
+        public static partial void FrameRejected(ILogger logger, long sequence, string error);
+
+        [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "The cloud answered for a frame that was not sent in this call: device {DeviceId}, sequence {Sequence}")]
+        public static partial void UnexpectedReply(ILogger logger, string deviceId, ulong sequence);
+
+        [LoggerMessage(EventId = 1603, Level = LogLevel.Debug, Message = "Escalated {Count} frames: {Stored} stored, {Rejected} refused, {Unanswered} unanswered")]
+        public static partial void BatchDone(ILogger logger, int count, int stored, int rejected, int unanswered);
+
+        [LoggerMessage(EventId = 1604, Level = LogLevel.Warning, Message = "The cloud is unreachable; escalation paused for {Seconds} s before the next probe")]
+        public static partial void CircuitOpened(ILogger logger, double seconds);
+
+        [LoggerMessage(EventId = 1605, Level = LogLevel.Information, Message = "The cloud is reachable again; escalation resumed")]
+        public static partial void CircuitClosed(ILogger logger);
+
+        [LoggerMessage(EventId = 1606, Level = LogLevel.Error, Message = "The outbox cannot be read")]
+        public static partial void OutboxUnavailable(ILogger logger, Exception exception);
+    }
+}

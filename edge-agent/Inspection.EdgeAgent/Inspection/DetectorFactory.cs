@@ -1,0 +1,9 @@
+using Inspection.Detection;
+
+namespace Inspection.EdgeAgent.Inspection;
+
+/// <summary>
+/// Loads and warms the detection model. Registered as a service so the backend can be chosen at
+/// composition: ONNX Runtime by default, any other <see cref="IDetector"/> in tests.
+/// </summary>
+public delegate IDetector DetectorFactory();

@@ -1,0 +1,281 @@
+using System.Globalization;
+using Inspection.Detection;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Storage;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Inspection.EdgeAgent.Inspection;
+
+/// <summary>
+/// Inspects one frame: detect, decide, record the result, and for an uncertain frame put the original
+/// frame into the durable outbox before returning, so the pipeline never moves on with an uncertain frame
+/// that only exists in memory. Not thread-safe: the inspection loop is its one caller.
+/// </summary>
+public sealed partial class FrameInspector
+{
+    private readonly ModelHost _model;
+    private readonly SequenceCounter _sequence;
+    private readonly ResultStore _results;
+    private readonly OutboxStore _outbox;
+    private readonly EdgeStats _stats;
+    private readonly DecisionBand _band;
+    private readonly OutboxOptions _outboxOptions;
+    private readonly string _lineId;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<FrameInspector> _logger;
+    private readonly Queue<OutboxEntry> _pending = new();
+
+    public FrameInspector(
+        ModelHost model,
+        SequenceCounter sequence,
+        ResultStore results,
+        OutboxStore outbox,
+        EdgeStats stats,
+        IOptions<DecisionOptions> decision,
+        IOptions<OutboxOptions> outboxOptions,
+        IOptions<EdgeOptions> edge,
+        TimeProvider timeProvider,
+        ILogger<FrameInspector> logger)
+    {
+        _model = model;
+        _sequence = sequence;
+        _results = results;
+        _outbox = outbox;
+        _stats = stats;
+        _band = decision.Value.ToBand();
+        _outboxOptions = outboxOptions.Value;
+        _lineId = edge.Value.LineId;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>Uncertain frames waiting in memory because the outbox could not be written.</summary>
+    public int PendingOutboxEntries => _pending.Count;
+
+    /// <summary>
+    /// Inspects <paramref name="frame"/> (BGR, owned by the caller). Returns null when the frame is skipped:
+    /// empty, or the model or the database failed on it (logged and counted).
+    /// </summary>
+    public InspectionOutcome? Inspect(Mat frame, DateTimeOffset capturedAt)
+    {
+        if (frame.Empty())
+        {
+            _stats.BadFrame();
+            Log.EmptyFrame(_logger);
+            return null;
+        }
+
+        RetryPending();
+
+        var detector = _model.Detector;
+        var started = _timeProvider.GetTimestamp();
+        IReadOnlyList<Detection.Detection> detections;
+        try
+        {
+            detections = detector.Detect(frame);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _stats.DetectorError();
+            Log.DetectFailed(_logger, ex);
+            return null;
+        }
+
+        var latency = _timeProvider.GetElapsedTime(started);
+        var decision = _band.Decide(detections);
+
+        long sequence;
+        try
+        {
+            sequence = _sequence.Next();
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _stats.StorageError();
+            Log.SequenceFailed(_logger, ex);
+            return null;
+        }
+
+        var metadata = detector.Model;
+        var detectionRecords = DetectionRecord.From(detections);
+        try
+        {
+            _results.Insert(new InspectionRecord
+            {
+                Id = sequence,
+                CapturedAt = capturedAt.UtcDateTime,
+                Decision = decision,
+                Detections = detectionRecords,
+                ModelName = metadata.Name,
+                ModelVersion = metadata.Version,
+                LatencyMs = latency.TotalMilliseconds,
+            });
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            // The decision stands (the line needs it); only the local record is missing.
+            _stats.StorageError();
+            Log.ResultNotStored(_logger, sequence, ex);
+        }
+
+        var inOutbox = false;
+        if (decision == Decision.Uncertain)
+        {
+            inOutbox = Escalate(frame, sequence, capturedAt, detections, detectionRecords, metadata);
+        }
+
+        _stats.FrameInspected(decision, sequence);
+        ApplyRetention();
+        return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
+    }
+
+    private bool Escalate(
+        Mat frame,
+        long sequence,
+        DateTimeOffset capturedAt,
+        IReadOnlyList<Detection.Detection> detections,
+        List<DetectionRecord> detectionRecords,
+        ModelMetadata metadata)
+    {
+        Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _outboxOptions.JpegQuality));
+        var entry = new OutboxEntry
+        {
+            Id = sequence,
+            LineId = _lineId,
+            CapturedAt = capturedAt.UtcDateTime,
+            Jpeg = jpeg,
+            Width = frame.Width,
+            Height = frame.Height,
+            ModelName = metadata.Name,
+            ModelVersion = metadata.Version,
+            Detections = detectionRecords,
+            Reason = DescribeReason(detections),
+            NextAttemptAt = capturedAt.UtcDateTime,
+        };
+
+        if (_pending.Count == 0 && TryAdd(entry))
+        {
+            return true;
+        }
+
+        // Keep arrival order: behind frames that already wait.
+        _pending.Enqueue(entry);
+        if (_pending.Count > _outboxOptions.RetryQueueCapacity)
+        {
+            var dropped = _pending.Dequeue();
+            _stats.OutboxEntryDropped();
+            Log.OutboxEntryDropped(_logger, dropped.Id, _outboxOptions.RetryQueueCapacity);
+        }
+
+        _stats.SetOutboxPendingRetry(_pending.Count);
+        return false;
+    }
+
+    private void RetryPending()
+    {
+        while (_pending.Count > 0)
+        {
+            var entry = _pending.Peek();
+            if (!TryAdd(entry))
+            {
+                break;
+            }
+
+            _pending.Dequeue();
+            Log.OutboxRetrySucceeded(_logger, entry.Id);
+        }
+
+        _stats.SetOutboxPendingRetry(_pending.Count);
+    }
+
+    private bool TryAdd(OutboxEntry entry)
+    {
+        try
+        {
+            // A failed attempt may still have reached the file (e.g. the insert committed, the flush failed).
+            if (_outbox.Find(entry.Id) is not null)
+            {
+                return true;
+            }
+
+            _outbox.Add(entry);
+            return true;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _stats.OutboxWriteFailed();
+            Log.OutboxWriteFailed(_logger, entry.Id, ex);
+            return false;
+        }
+    }
+
+    private void ApplyRetention()
+    {
+        try
+        {
+            var deleted = _results.ApplyRetention();
+            if (deleted > 0)
+            {
+                _stats.ResultsRemoved(deleted);
+                Log.ResultsDeleted(_logger, deleted);
+            }
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _stats.StorageError();
+            Log.RetentionFailed(_logger, ex);
+        }
+    }
+
+    private static string DescribeReason(IReadOnlyList<Detection.Detection> detections)
+    {
+        Detection.Detection? best = null;
+        foreach (var detection in detections)
+        {
+            if (best is null || detection.Confidence > best.Confidence)
+            {
+                best = detection;
+            }
+        }
+
+        return best is null
+            ? "uncertain"
+            : string.Create(CultureInfo.InvariantCulture, $"uncertain: {best.ClassName} {best.Confidence:0.00}");
+    }
+
+    private static bool IsStorageFailure(Exception ex) => ex is LiteException or IOException or UnauthorizedAccessException;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Empty frame from the source skipped")]
+        public static partial void EmptyFrame(ILogger logger);
+
+        [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "The model failed on a frame; frame skipped")]
+        public static partial void DetectFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1302, Level = LogLevel.Error, Message = "Cannot reserve a sequence number in the database; frame skipped")]
+        public static partial void SequenceFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Result of frame {Sequence} could not be stored")]
+        public static partial void ResultNotStored(ILogger logger, long sequence, Exception exception);
+
+        [LoggerMessage(EventId = 1304, Level = LogLevel.Error, Message = "Uncertain frame {Sequence} could not be written to the outbox; kept in memory and retried before the next frame")]
+        public static partial void OutboxWriteFailed(ILogger logger, long sequence, Exception exception);
+
+        [LoggerMessage(EventId = 1305, Level = LogLevel.Information, Message = "Uncertain frame {Sequence} is now in the outbox")]
+        public static partial void OutboxRetrySucceeded(ILogger logger, long sequence);
+
+        [LoggerMessage(EventId = 1306, Level = LogLevel.Error, Message = "Uncertain frame {Sequence} given up: more than {Capacity} frames wait for the outbox to accept writes")]
+        public static partial void OutboxEntryDropped(ILogger logger, long sequence, int capacity);
+
+        [LoggerMessage(EventId = 1307, Level = LogLevel.Information, Message = "Retention deleted {Count} old results")]
+        public static partial void ResultsDeleted(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 1308, Level = LogLevel.Error, Message = "Retention of old results failed")]
+        public static partial void RetentionFailed(ILogger logger, Exception exception);
+    }
+}

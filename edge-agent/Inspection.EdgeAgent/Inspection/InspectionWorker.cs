@@ -1,0 +1,116 @@
+using Inspection.EdgeAgent.Capture;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Storage;
+using LiteDB;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.EdgeAgent.Inspection;
+
+/// <summary>
+/// The inspection loop: capture, inspect, record, at frame rate. It only ever writes to the local
+/// database, so a cloud or broker outage never slows it; it feeds the systemd watchdog only while frames
+/// are inspected.
+/// </summary>
+public sealed partial class InspectionWorker : BackgroundService
+{
+    private readonly FrameSourceFactory _sources;
+    private readonly FrameInspector _inspector;
+    private readonly ResultStore _results;
+    private readonly EdgeStats _stats;
+    private readonly SystemdWatchdog _watchdog;
+    private readonly ModelHost _model;
+    private readonly CaptureOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<InspectionWorker> _logger;
+
+    public InspectionWorker(
+        FrameSourceFactory sources,
+        FrameInspector inspector,
+        ResultStore results,
+        EdgeStats stats,
+        SystemdWatchdog watchdog,
+        ModelHost model,
+        IOptions<CaptureOptions> options,
+        TimeProvider timeProvider,
+        ILogger<InspectionWorker> logger)
+    {
+        _sources = sources;
+        _inspector = inspector;
+        _results = results;
+        _stats = stats;
+        _watchdog = watchdog;
+        _model = model;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Capture and inference block; leave the host's start path at once.
+        await Task.Yield();
+        using var source = _sources.Create();
+        var pacer = new FramePacer(_options.MaxFps, _timeProvider);
+        Log.Started(_logger, source.Description, _model.Detector.ExecutionProvider, _watchdog.FeedInterval?.TotalSeconds ?? 0);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await pacer.WaitAsync(stoppingToken).ConfigureAwait(false);
+                using var captured = await source.ReadAsync(stoppingToken).ConfigureAwait(false);
+                switch (captured.Status)
+                {
+                    case CaptureStatus.EndOfStream:
+                        Log.SourceEnded(_logger, source.Description, _stats.Frames);
+                        return;
+                    case CaptureStatus.Error:
+                        RecordCaptureError(captured.Origin, captured.Error ?? "unreadable");
+                        break;
+                    default:
+                        if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is not null)
+                        {
+                            _watchdog.Feed();
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void RecordCaptureError(string origin, string error)
+    {
+        _stats.CaptureError();
+        Log.CaptureError(_logger, origin, error);
+        try
+        {
+            _results.RecordCaptureError(origin, error, _timeProvider.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is LiteException or IOException)
+        {
+            _stats.StorageError();
+            Log.CaptureErrorNotStored(_logger, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Inspecting frames from {Source} on {ExecutionProvider} (systemd watchdog fed every {WatchdogSeconds} s, 0: off)")]
+        public static partial void Started(ILogger logger, string source, string executionProvider, double watchdogSeconds);
+
+        [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Skipped {Origin}: {Error}")]
+        public static partial void CaptureError(ILogger logger, string origin, string error);
+
+        [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "A capture error could not be recorded in the database")]
+        public static partial void CaptureErrorNotStored(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "{Source} ended after {Frames} frames; inspection stopped (set Capture:Loop to play it again)")]
+        public static partial void SourceEnded(ILogger logger, string source, long frames);
+    }
+}

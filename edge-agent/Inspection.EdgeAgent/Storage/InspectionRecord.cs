@@ -1,0 +1,32 @@
+using Inspection.Detection;
+
+namespace Inspection.EdgeAgent.Storage;
+
+/// <summary>The stored result of inspecting one frame (collection <c>results</c>, keyed by sequence).</summary>
+public sealed class InspectionRecord
+{
+    /// <summary>The frame's sequence: per device, only grows, also across restarts.</summary>
+    public long Id { get; set; }
+
+    public DateTime CapturedAt { get; set; }
+
+    public Decision Decision { get; set; }
+
+    public List<DetectionRecord> Detections { get; set; } = [];
+
+    public string ModelName { get; set; } = string.Empty;
+
+    public string ModelVersion { get; set; } = string.Empty;
+
+    /// <summary>Detection time in milliseconds (preprocess, inference, postprocess).</summary>
+    public double LatencyMs { get; set; }
+
+    /// <summary>The cloud's verdict for an escalated frame, once it has stored the frame (e.g. <c>VERDICT_DEFECT</c>).</summary>
+    public string? CloudVerdict { get; set; }
+
+    public List<DetectionRecord>? CloudDetections { get; set; }
+
+    public string? CloudModel { get; set; }
+
+    public DateTime? CloudAt { get; set; }
+}

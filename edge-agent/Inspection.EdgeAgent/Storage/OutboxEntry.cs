@@ -1,0 +1,40 @@
+namespace Inspection.EdgeAgent.Storage;
+
+/// <summary>
+/// An uncertain frame waiting for the cloud (collection <c>outbox</c>, keyed by sequence). It leaves the
+/// outbox only when the cloud has stored it, or moves to <c>rejected</c> when the cloud refuses it.
+/// </summary>
+public sealed class OutboxEntry
+{
+    /// <summary>The frame's sequence; with the device id it is the idempotency key.</summary>
+    public long Id { get; set; }
+
+    public string LineId { get; set; } = string.Empty;
+
+    public DateTime CapturedAt { get; set; }
+
+    /// <summary>The original frame as JPEG.</summary>
+    public byte[] Jpeg { get; set; } = [];
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    public string ModelName { get; set; } = string.Empty;
+
+    public string ModelVersion { get; set; } = string.Empty;
+
+    public List<DetectionRecord> Detections { get; set; } = [];
+
+    /// <summary>Why the edge escalated, e.g. <c>uncertain: scratch 0.41</c>.</summary>
+    public string Reason { get; set; } = string.Empty;
+
+    /// <summary>Forwarding attempts that did not get an answer.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Not sent again before this time (backoff).</summary>
+    public DateTime NextAttemptAt { get; set; }
+
+    /// <summary>Why the last attempt failed, if it did.</summary>
+    public string? LastError { get; set; }
+}

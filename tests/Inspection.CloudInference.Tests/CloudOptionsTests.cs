@@ -1,0 +1,41 @@
+using Inspection.CloudInference.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.CloudInference.Tests;
+
+public sealed class CloudOptionsTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Theory]
+    [InlineData("--Cloud:Decision:Lower=0.8", "--Cloud:Decision:Upper=0.5", "Cloud:Decision")]
+    [InlineData("--Cloud:Mqtt:Port=0", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Mqtt:Port")]
+    [InlineData("--Cloud:Broker:BindAddress=plant-net", "--Cloud:Broker:Enabled=true", "Cloud:Broker:BindAddress")]
+    [InlineData("--Cloud:GrpcUrl=http://127.0.0.1:5999", "--Cloud:HttpUrl=http://127.0.0.1:5999", "own HTTP/2-only port")]
+    public async Task Start_InvalidSetting_FailsNamingTheKey(string first, string second, string expected)
+    {
+        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), TinyOnnxModel.Write(_directory.Path));
+        args.AddRange([first, second]);
+        await using var app = CloudInferenceApp.Build([.. args]);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains(expected, error is OptionsValidationException validation ? string.Join("; ", validation.Failures) : error.Message);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5100", true)]
+    [InlineData("http://0.0.0.0:5100", true)]
+    [InlineData("http://*:5100", true)]
+    [InlineData("https://127.0.0.1:5100", false)]
+    [InlineData("http://plant-server:5100", false)]
+    [InlineData("127.0.0.1:5100", false)]
+    [InlineData("http://127.0.0.1", false)]
+    public void TryParse_ListenUrl_AcceptsOnlyCleartextAddressAndPort(string url, bool valid)
+    {
+        Assert.Equal(valid, ListenUrl.TryParse(url, out _, out var error));
+        Assert.Equal(valid, error.Length == 0);
+    }
+}

@@ -1,0 +1,43 @@
+using Inspection.CloudInference.Tests.Infrastructure;
+using Inspection.Contracts.V1;
+
+namespace Inspection.CloudInference.Tests.Escalations;
+
+public sealed class CloudDetectorTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task StartAsync_ModelFileMissing_FailsWithClearMessage()
+    {
+        var missing = Path.Combine(_directory.Path, "nowhere", "cloud.onnx");
+        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), missing);
+        await using var app = CloudInferenceApp.Build([.. args]);
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains(missing, error.Message);
+        Assert.Contains("Detector:ModelPath", error.Message);
+    }
+
+    [Fact]
+    public async Task Escalate_ProductionCloudModel_AnswersWithItsMetadata()
+    {
+        if (!File.Exists(RepoPaths.CloudModel))
+        {
+            Assert.Skip($"{RepoPaths.CloudModel} has not been built.");
+        }
+
+        // The default wiring: OnnxDetector on the real cloud model, CPU here.
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, realCloudModel: true);
+
+        var reply = Assert.Single(await cloud.EscalateAsync(TestFrames.Request("cam-1", 1, TestFrames.Jpeg(128, 640, 480))));
+
+        Assert.Empty(reply.Error);
+        Assert.NotEqual(Verdict.Unspecified, reply.Verdict);
+        Assert.False(string.IsNullOrEmpty(reply.CloudModel.Name));
+        Assert.All(reply.CloudDetections, d => Assert.InRange(d.Confidence, 0f, 1f));
+    }
+}

@@ -1,0 +1,66 @@
+using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Storage;
+using Inspection.EdgeAgent.Tests.TestSupport;
+
+namespace Inspection.EdgeAgent.Tests.Control;
+
+public sealed class DeviceStateTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public void Constructor_AfterRestart_ResumesTheAppliedDesiredState()
+    {
+        var path = _temp.File("edge.db");
+        using (var database = new EdgeDatabase(path))
+        {
+            new DeviceState(new ControlStateStore(database)).Apply(new DesiredState(1, 4, DegradationModes.LocalOnly));
+        }
+
+        using var reopened = new EdgeDatabase(path);
+        var state = new DeviceState(new ControlStateStore(reopened));
+
+        Assert.Equal(4, state.AppliedDesiredVersion);
+        Assert.Equal(DegradationMode.LocalOnly, state.EffectiveMode);
+
+        // The broker re-delivers the retained state after the restart: it is not applied twice.
+        Assert.Equal(DesiredStateOutcome.Stale, state.Apply(new DesiredState(1, 4, DegradationModes.LocalOnly)));
+    }
+
+    [Fact]
+    public void EffectiveMode_AutomaticMoreSevereThanCommanded_IsTheAutomaticOne()
+    {
+        using var database = new EdgeDatabase(_temp.File("auto.db"));
+        var state = new DeviceState(new ControlStateStore(database));
+        var changes = 0;
+        state.Changed += () => changes++;
+
+        state.SetAutomatic(DegradationMode.LocalOnly, "cloud unreachable");
+
+        Assert.Equal(DegradationMode.Normal, state.CommandedMode);
+        Assert.Equal(DegradationMode.LocalOnly, state.EffectiveMode);
+        Assert.Equal("cloud unreachable", state.AutomaticReason);
+        Assert.Equal(1, changes);
+
+        state.SetAutomatic(DegradationMode.Normal, null);
+
+        Assert.Equal(DegradationMode.Normal, state.EffectiveMode);
+        Assert.Null(state.AutomaticReason);
+    }
+
+    [Fact]
+    public void Reject_KeepsTheModeAndRecordsTheReason()
+    {
+        using var database = new EdgeDatabase(_temp.File("reject.db"));
+        var state = new DeviceState(new ControlStateStore(database));
+        state.Apply(new DesiredState(1, 1, DegradationModes.LocalOnly));
+
+        state.Reject("topic", "payload is empty", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(DegradationMode.LocalOnly, state.EffectiveMode);
+        Assert.Equal(new RejectedPayload("topic", "payload is empty", DateTimeOffset.UnixEpoch), state.LastRejected);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

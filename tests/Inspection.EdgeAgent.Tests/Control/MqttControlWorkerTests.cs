@@ -1,0 +1,230 @@
+using System.Text;
+using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Storage;
+using Inspection.EdgeAgent.Tests.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Inspection.EdgeAgent.Tests.Control;
+
+public sealed class MqttControlWorkerTests : IAsyncDisposable
+{
+    private const string DeviceId = "cam-1";
+    private static readonly string DesiredTopic = MqttTopics.Desired(DeviceId);
+    private static readonly string ReportedTopic = MqttTopics.Reported(DeviceId);
+    private static readonly string StatusTopic = MqttTopics.Status(DeviceId);
+    private static readonly string EventsTopic = MqttTopics.Events(DeviceId);
+    private readonly TempDirectory _temp = new();
+    private readonly EdgeDatabase _database;
+    private readonly DeviceState _state;
+    private readonly ModelHost _model = new(() => throw new InvalidOperationException("no model in control tests"), NullLogger<ModelHost>.Instance);
+    private readonly List<MqttControlWorker> _workers = [];
+
+    public MqttControlWorkerTests()
+    {
+        _database = new EdgeDatabase(_temp.File("edge.db"));
+        _state = new DeviceState(new ControlStateStore(_database));
+    }
+
+    [Fact]
+    public async Task Desired_NormalThenLocalOnlyThenNormal_AppliedAndReportedWithTheAppliedVersion()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(broker.Port);
+        await WaitForStatusAsync(cloud, s => s.Online);
+
+        await cloud.PublishAsync(DesiredTopic, Desired(1, "normal"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 1 && r.Mode == "normal");
+        await cloud.PublishAsync(DesiredTopic, Desired(2, "local-only"));
+        var localOnly = await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 2);
+        await cloud.PublishAsync(DesiredTopic, Desired(3, "normal"));
+        var normal = await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 3);
+
+        Assert.Equal(("local-only", "local-only"), (localOnly.Mode, localOnly.CommandedMode));
+        Assert.Equal(("normal", "normal"), (normal.Mode, normal.CommandedMode));
+        Assert.Equal(DegradationMode.Normal, _state.EffectiveMode);
+        Assert.Equal((3L, DegradationMode.Normal), new ControlStateStore(_database).Load());
+        Assert.Equal(DeviceId, normal.DeviceId);
+        Assert.Equal("line-7", normal.LineId);
+    }
+
+    [Theory]
+    [InlineData("this is not json", "not valid JSON")]
+    [InlineData("""{"schemaVersion":1,"version":2,"mode":"turbo"}""", "unknown mode 'turbo'")]
+    [InlineData("""{"schemaVersion":2,"version":2,"mode":"normal"}""", "schemaVersion 2 is not supported")]
+    public async Task Desired_Malformed_RejectedAndReportedWhileTheModeStays(string payload, string expectedError)
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        var worker = await StartWorkerAsync(broker.Port);
+        await cloud.PublishAsync(DesiredTopic, Desired(1, "local-only"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 1);
+
+        await cloud.PublishAsync(DesiredTopic, payload);
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
+
+        Assert.Contains(expectedError, rejected.LastRejected!.Error);
+        Assert.Equal(DesiredTopic, rejected.LastRejected.Topic);
+        Assert.Equal((1L, "local-only"), (rejected.AppliedDesiredVersion, rejected.Mode));
+        await Poll.UntilAsync(() => cloud.PayloadsOn(EventsTopic).Any(p => p.Contains("desired-rejected")), "a desired-rejected event");
+
+        // Still alive and listening: the next valid state applies.
+        Assert.True(worker.IsConnected);
+        await cloud.PublishAsync(DesiredTopic, Desired(2, "normal"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 2 && r.Mode == "normal");
+    }
+
+    [Fact]
+    public async Task Desired_StaleVersion_IsIgnored()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(broker.Port);
+        await cloud.PublishAsync(DesiredTopic, Desired(5, "local-only"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 5);
+
+        await cloud.PublishAsync(DesiredTopic, Desired(3, "normal"));
+        await cloud.PublishAsync(DesiredTopic, Desired(6, "local-only"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 6);
+
+        // Messages on one topic arrive in order, so version 3 was handled before version 6.
+        Assert.DoesNotContain(Reports(cloud), r => r.AppliedDesiredVersion == 3 || (r.AppliedDesiredVersion >= 5 && r.Mode == "normal"));
+        Assert.Equal((6L, DegradationMode.LocalOnly), new ControlStateStore(_database).Load());
+    }
+
+    [Fact]
+    public async Task BrokerRestart_WorkerReconnectsResubscribesAndAppliesANewDesiredState()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        await StartWorkerAsync(broker.Port);
+        await using (var before = await MqttObserver.ConnectAsync(broker.Port))
+        {
+            await before.PublishAsync(DesiredTopic, Desired(1, "local-only"));
+            await WaitForReportAsync(before, r => r.AppliedDesiredVersion == 1);
+        }
+
+        await broker.StopAsync();
+        await broker.StartAsync(TestContext.Current.CancellationToken);
+        await using var after = await MqttObserver.ConnectAsync(broker.Port);
+        await WaitForStatusAsync(after, s => s.Online);
+        await after.PublishAsync(DesiredTopic, Desired(2, "normal"));
+
+        var report = await WaitForReportAsync(after, r => r.AppliedDesiredVersion == 2);
+        Assert.Equal("normal", report.Mode);
+    }
+
+    [Fact]
+    public async Task ConnectionDropsUncleanly_BrokerPublishesTheLastWill()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        using var cable = new TcpProxy(broker.Port);
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(cable.Port);
+        await WaitForStatusAsync(cloud, s => s.Online);
+
+        cable.Cut();
+
+        var will = await WaitForStatusAsync(cloud, s => !s.Online);
+        Assert.Equal("last-will", will.Reason);
+        Assert.Equal(DeviceId, will.DeviceId);
+    }
+
+    [Fact]
+    public async Task StopAsync_GracefulStop_AnnouncesOfflineShutdownRetained()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var worker = await StartWorkerAsync(broker.Port);
+        await using (var cloud = await MqttObserver.ConnectAsync(broker.Port))
+        {
+            await WaitForStatusAsync(cloud, s => s.Online);
+        }
+
+        await worker.StopAsync(TestContext.Current.CancellationToken);
+
+        // A late subscriber sees the retained status: offline, by shutdown (not the last will).
+        await using var late = await MqttObserver.ConnectAsync(broker.Port);
+        var status = await WaitForStatusAsync(late, _ => true);
+        Assert.False(status.Online);
+        Assert.Equal("shutdown", status.Reason);
+        Assert.False(worker.IsConnected);
+    }
+
+    [Fact]
+    public async Task Reported_Heartbeat_CarriesPipelineStatsAndAgentState()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        var stats = new EdgeStats();
+        stats.FrameInspected(global::Inspection.Detection.Decision.Uncertain, 41);
+        stats.FrameInspected(global::Inspection.Detection.Decision.Pass, 42);
+        new OutboxStore(_database).Add(new OutboxEntry { Id = 41 });
+        await StartWorkerAsync(broker.Port, stats);
+
+        var report = await WaitForReportAsync(cloud, r => r.Stats.Frames == 2);
+
+        Assert.Equal((2L, 1L, 1L, 0L, 1L, 42L), (report.Stats.Frames, report.Stats.Pass, report.Stats.Uncertain, report.Stats.Defect, report.Stats.OutboxDepth, report.Stats.LastSequence));
+        Assert.Equal(0, report.AppliedDesiredVersion);
+        Assert.Null(report.LastRejected);
+    }
+
+    private async Task<MqttControlWorker> StartWorkerAsync(int port, EdgeStats? stats = null)
+    {
+        var edge = TestOptions.Edge(DeviceId);
+        var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
+        var reports = new ReportedStateBuilder(_state, _model, stats ?? new EdgeStats(), new OutboxStore(_database), edge, reporting, TimeProvider.System);
+        var worker = new MqttControlWorker(
+            _state,
+            reports,
+            TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
+            reporting,
+            edge,
+            TimeProvider.System,
+            NullLogger<MqttControlWorker>.Instance);
+        _workers.Add(worker);
+        await worker.StartAsync(TestContext.Current.CancellationToken);
+        return worker;
+    }
+
+    private static string Desired(long version, string mode) =>
+        Encoding.UTF8.GetString(MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, version, mode, DateTimeOffset.UtcNow, "test")));
+
+    private static List<ReportedState> Reports(MqttObserver cloud) =>
+        cloud.PayloadsOn(ReportedTopic)
+            .Select(p => MqttPayloads.TryParseReported(Encoding.UTF8.GetBytes(p), out var r, out _) ? r : null)
+            .OfType<ReportedState>()
+            .ToList();
+
+    private static async Task<ReportedState> WaitForReportAsync(MqttObserver cloud, Func<ReportedState, bool> condition)
+    {
+        ReportedState? found = null;
+        await Poll.UntilAsync(() => (found = Reports(cloud).LastOrDefault(condition)) is not null, "a matching reported state");
+        return found!;
+    }
+
+    private static async Task<DeviceStatus> WaitForStatusAsync(MqttObserver cloud, Func<DeviceStatus, bool> condition)
+    {
+        DeviceStatus? found = null;
+        await Poll.UntilAsync(
+            () => (found = cloud.PayloadsOn(StatusTopic)
+                .Select(p => MqttPayloads.TryParseStatus(Encoding.UTF8.GetBytes(p), out var s, out _) ? s : null)
+                .OfType<DeviceStatus>()
+                .LastOrDefault(condition)) is not null,
+            "a matching device status");
+        return found!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+
+        _database.Dispose();
+        _temp.Dispose();
+    }
+}

@@ -1,0 +1,250 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inspection.Contracts.Mqtt;
+using Inspection.Contracts.V1;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Forwarding;
+using Inspection.EdgeAgent.Storage;
+using Inspection.EdgeAgent.Tests.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Inspection.EdgeAgent.Tests.Forwarding;
+
+public sealed class OutboxForwarderTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly EdgeDatabase _database;
+    private readonly OutboxStore _outbox;
+    private readonly ResultStore _results;
+    private readonly DeviceState _state;
+    private readonly EdgeStats _stats = new();
+
+    // Starts at the real time: gRPC deadlines are absolute wall-clock times.
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly List<GrpcChannel> _channels = [];
+
+    public OutboxForwarderTests()
+    {
+        _database = new EdgeDatabase(_temp.File("edge.db"));
+        _outbox = new OutboxStore(_database);
+        _results = new ResultStore(_database, TestOptions.Of(new StorageOptions()));
+        _state = new DeviceState(new ControlStateStore(_database));
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CloudAnswersEveryFrame_EntriesLeaveTheOutboxAndResultsGetTheVerdict()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(1, 2, 3);
+
+        var result = await CreateForwarder(cloud.Address).ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ForwardingResult(ForwardingStatus.Sent, Sent: 3, Stored: 3), result);
+        Assert.Equal(0, _outbox.Count());
+        Assert.Equal(3, _stats.Escalated);
+        var record = _results.Find(2)!;
+        Assert.Equal("defect", record.CloudVerdict);
+        Assert.Equal("cloud 9.9.9", record.CloudModel);
+        Assert.Equal(0.93f, Assert.Single(record.CloudDetections!).Confidence);
+        var request = cloud.Behaviour.Received.Single(r => r.Key.Sequence == 2);
+        Assert.Equal("cam-1", request.Key.DeviceId);
+        Assert.Equal("line-1", request.LineId);
+        Assert.Equal(new byte[] { 2, 2, 2 }, request.Jpeg.ToByteArray());
+        Assert.Equal("uncertain: scratch 0.50", request.Reason);
+        Assert.Equal("edge", request.EdgeModel.Name);
+        Assert.Equal(0.5f, Assert.Single(request.EdgeDetections).Confidence);
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CloudAnswersSomeFrames_OnlyAnsweredEntriesAreDeletedOthersBackOff()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => r.Key.Sequence % 2 == 0 ? TestCloud.Stored(r) : null);
+        Seed(1, 2, 3, 4);
+        var now = _time.GetUtcNow();
+
+        var result = await CreateForwarder(cloud.Address).ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((4, 2, 2), (result.Sent, result.Stored, result.Unanswered));
+        Assert.Null(_outbox.Find(2));
+        Assert.Null(_outbox.Find(4));
+        foreach (var sequence in new long[] { 1, 3 })
+        {
+            var entry = _outbox.Find(sequence)!;
+            Assert.Equal(1, entry.Attempts);
+            Assert.InRange(entry.NextAttemptAt, now.UtcDateTime.AddSeconds(0.49), now.UtcDateTime.AddSeconds(1.01));
+            Assert.Contains("no answer", entry.LastError);
+        }
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_ErrorReply_EntryMovesToRejectedAndIsNeverSentAgain()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => r.Key.Sequence == 2
+            ? new EscalationReply { Key = r.Key, Error = "unreadable JPEG" }
+            : null);
+        Seed(1, 2);
+        var forwarder = CreateForwarder(cloud.Address);
+
+        var first = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, first.Rejected);
+        Assert.Null(_outbox.Find(2));
+        var rejected = _outbox.FindRejected(2);
+        Assert.NotNull(rejected);
+        Assert.Equal("unreadable JPEG", rejected.Error);
+        Assert.Equal(new byte[] { 2, 2, 2 }, rejected.Entry.Jpeg);
+        Assert.Equal(1, _stats.Rejected);
+        Assert.Single(cloud.Behaviour.Received, r => r.Key.Sequence == 2);
+        Assert.Equal(2, cloud.Behaviour.Received.Count(r => r.Key.Sequence == 1));
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CloudDown_EntriesStayAndAreRetriedOnlyAfterTheirBackoff()
+    {
+        Seed(1, 2);
+        var forwarder = CreateForwarder($"http://127.0.0.1:{FreePort.Next()}");
+
+        var first = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        var tooEarly = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Failed, first.Status);
+        Assert.Equal(ForwardingStatus.Idle, tooEarly.Status);
+        Assert.Equal(2, _outbox.Count());
+        var entry = _outbox.Find(1)!;
+        Assert.Equal(1, entry.Attempts);
+        Assert.Contains("Unavailable", entry.LastError);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var second = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Failed, second.Status);
+        Assert.Equal(2, _outbox.Find(1)!.Attempts);
+        Assert.Equal(2, _outbox.Count());
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CloudFailsTwice_CircuitOpensSoTheCloudIsProbedNotHammered()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        cloud.Behaviour.FailWith = StatusCode.Unavailable;
+        Seed(1);
+        var forwarder = CreateForwarder(cloud.Address);
+
+        await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var open = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.CircuitOpen, open.Status);
+        Assert.Equal(2, cloud.Behaviour.Calls);
+
+        cloud.Behaviour.FailWith = null;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var probe = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Sent, probe.Status);
+        Assert.Equal(3, cloud.Behaviour.Calls);
+        Assert.Equal(0, _outbox.Count());
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CloudNeverAnswers_DeadlineEndsTheCallAndEntriesStay()
+    {
+        await using var cloud = await TestCloud.StartAsync(_ => null);
+        cloud.Behaviour.Hang = true;
+        Seed(1);
+
+        var result = await CreateForwarder(cloud.Address, deadlineSeconds: 1).ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Failed, result.Status);
+        Assert.Equal(1, result.Unanswered);
+        Assert.Contains("DeadlineExceeded", _outbox.Find(1)!.LastError);
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_LocalOnly_SendsNothingUntilTheModeReturnsToNormal()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(1, 2);
+        var forwarder = CreateForwarder(cloud.Address);
+        _state.Apply(new DesiredState(1, 1, DegradationModes.LocalOnly));
+
+        var paused = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Paused, paused.Status);
+        Assert.Equal(0, cloud.Behaviour.Calls);
+        Assert.Equal(2, _outbox.Count());
+
+        _state.Apply(new DesiredState(1, 2, DegradationModes.Normal));
+        var resumed = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, resumed.Stored);
+        Assert.Equal(0, _outbox.Count());
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_MoreThanABatchDue_SendsTheOldestBatchFirst()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(Enumerable.Range(1, 5).Select(i => (long)i).ToArray());
+
+        var result = await CreateForwarder(cloud.Address, batchSize: 3).ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, result.Sent);
+        Assert.Equal([1UL, 2UL, 3UL], cloud.Behaviour.Received.Select(r => r.Key.Sequence).Order());
+        Assert.Equal(2, _outbox.Count());
+    }
+
+    private void Seed(params long[] sequences)
+    {
+        foreach (var sequence in sequences)
+        {
+            _results.Insert(new InspectionRecord { Id = sequence, Decision = global::Inspection.Detection.Decision.Uncertain });
+            _outbox.Add(new OutboxEntry
+            {
+                Id = sequence,
+                LineId = "line-1",
+                CapturedAt = _time.GetUtcNow().UtcDateTime,
+                Jpeg = [(byte)sequence, (byte)sequence, (byte)sequence],
+                Width = 3,
+                Height = 1,
+                ModelName = "edge",
+                ModelVersion = "1.0.0",
+                Detections = [new DetectionRecord { ClassName = "scratch", Confidence = 0.5f, X2 = 1, Y2 = 1 }],
+                Reason = "uncertain: scratch 0.50",
+                NextAttemptAt = _time.GetUtcNow().UtcDateTime,
+            });
+        }
+    }
+
+    private OutboxForwarder CreateForwarder(string address, int batchSize = 16, int deadlineSeconds = 10)
+    {
+        var channel = GrpcChannel.ForAddress(address);
+        _channels.Add(channel);
+        return new OutboxForwarder(
+            new Escalation.EscalationClient(channel),
+            _outbox,
+            _state,
+            _stats,
+            TestOptions.Of(new CloudOptions { Address = address, BatchSize = batchSize, DeadlineSeconds = deadlineSeconds }),
+            TestOptions.Edge(),
+            _time,
+            NullLogger<OutboxForwarder>.Instance);
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        _database.Dispose();
+        _temp.Dispose();
+    }
+}

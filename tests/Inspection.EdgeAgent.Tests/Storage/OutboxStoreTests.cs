@@ -1,0 +1,68 @@
+using Inspection.EdgeAgent.Storage;
+using Inspection.EdgeAgent.Tests.TestSupport;
+
+namespace Inspection.EdgeAgent.Tests.Storage;
+
+public sealed class OutboxStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public void TakeDue_MixedDueTimes_ReturnsOnlyDueEntriesOldestFirst()
+    {
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        var outbox = new OutboxStore(database);
+        outbox.Add(Entry(3, Now.AddSeconds(-1)));
+        outbox.Add(Entry(1, Now));
+        outbox.Add(Entry(2, Now.AddSeconds(30)));
+
+        var due = outbox.TakeDue(Now, max: 10);
+
+        Assert.Equal([1L, 3L], due.Select(e => e.Id));
+    }
+
+    [Fact]
+    public void Add_ThenReopen_EntryIsStillThere()
+    {
+        var path = _temp.File("durable.db");
+        using (var database = new EdgeDatabase(path))
+        {
+            new OutboxStore(database).Add(Entry(42, Now));
+        }
+
+        using var reopened = new EdgeDatabase(path);
+        var entry = new OutboxStore(reopened).Find(42);
+
+        Assert.NotNull(entry);
+        Assert.Equal([1, 2, 3], entry.Jpeg);
+    }
+
+    [Fact]
+    public void Reject_MovesTheEntryWithTheReasonAndKeepsItsFrame()
+    {
+        using var database = new EdgeDatabase(_temp.File("reject.db"));
+        var outbox = new OutboxStore(database);
+        var entry = Entry(7, Now);
+        outbox.Add(entry);
+
+        outbox.Reject(entry, "unreadable JPEG", Now);
+
+        Assert.Null(outbox.Find(7));
+        var rejected = outbox.FindRejected(7);
+        Assert.NotNull(rejected);
+        Assert.Equal("unreadable JPEG", rejected.Error);
+        Assert.Equal([1, 2, 3], rejected.Entry.Jpeg);
+    }
+
+    private static OutboxEntry Entry(long id, DateTimeOffset due) => new()
+    {
+        Id = id,
+        LineId = "line-1",
+        CapturedAt = Now.UtcDateTime,
+        Jpeg = [1, 2, 3],
+        NextAttemptAt = due.UtcDateTime,
+    };
+
+    public void Dispose() => _temp.Dispose();
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Grpc.Core;
+using Inspection.Contracts.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.EdgeAgent.Tests.TestSupport;
+
+/// <summary>
+/// A small cloud for forwarding tests: Kestrel on 127.0.0.1 (free port, HTTP/2 only) serving the real
+/// <c>Escalation</c> service contract, answering each frame as <see cref="Answer"/> says.
+/// </summary>
+internal sealed class TestCloud : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestCloud(WebApplication app, CloudBehaviour behaviour, string address)
+    {
+        _app = app;
+        Behaviour = behaviour;
+        Address = address;
+    }
+
+    public string Address { get; }
+
+    public CloudBehaviour Behaviour { get; }
+
+    public static async Task<TestCloud> StartAsync(Func<EscalationRequest, EscalationReply?> answer)
+    {
+        var behaviour = new CloudBehaviour { Answer = answer };
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(behaviour);
+        var app = builder.Build();
+        app.MapGrpcService<TestEscalationService>();
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestCloud(app, behaviour, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public static EscalationReply Stored(EscalationRequest request, Verdict verdict = Verdict.Defect) => new()
+    {
+        Key = request.Key,
+        Verdict = verdict,
+        CloudModel = new ModelRef { Name = "cloud", Version = "9.9.9" },
+        CloudDetections = { new Contracts.V1.Detection { ClassId = 0, ClassName = "scratch", Confidence = 0.93f, X1 = 1, Y1 = 2, X2 = 3, Y2 = 4 } },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>What the test cloud does and what it received.</summary>
+internal sealed class CloudBehaviour
+{
+    public required Func<EscalationRequest, EscalationReply?> Answer { get; set; }
+
+    public ConcurrentQueue<EscalationRequest> Received { get; } = new();
+
+    /// <summary>Fail every call with this status instead of answering.</summary>
+    public StatusCode? FailWith { get; set; }
+
+    /// <summary>After reading the batch, answer nothing and never end the call (the client's deadline ends it).</summary>
+    public bool Hang { get; set; }
+
+    public int Calls;
+}
+
+/// <summary>The in-test Escalation service.</summary>
+internal sealed class TestEscalationService : Escalation.EscalationBase
+{
+    private readonly CloudBehaviour _behaviour;
+
+    public TestEscalationService(CloudBehaviour behaviour)
+    {
+        _behaviour = behaviour;
+    }
+
+    public override async Task Escalate(IAsyncStreamReader<EscalationRequest> requestStream, IServerStreamWriter<EscalationReply> responseStream, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _behaviour.Calls);
+        if (_behaviour.FailWith is { } status)
+        {
+            throw new RpcException(new Status(status, "the test cloud is failing"));
+        }
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            _behaviour.Received.Enqueue(request);
+            if (_behaviour.Answer(request) is { } reply)
+            {
+                await responseStream.WriteAsync(reply, context.CancellationToken);
+            }
+        }
+
+        if (_behaviour.Hang)
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+        }
+    }
+}

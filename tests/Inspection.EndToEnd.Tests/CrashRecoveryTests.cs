@@ -1,0 +1,66 @@
+using Inspection.EndToEnd.Tests.Infrastructure;
+
+namespace Inspection.EndToEnd.Tests;
+
+/// <summary>
+/// Invariant 2: nothing acknowledged is lost, and retries never duplicate — across a cloud outage and a kill -9.
+/// </summary>
+public sealed class CrashRecoveryTests
+{
+    [Fact]
+    public async Task EdgeKilledWhileCloudDown_RestartedWithCloudUp_DrainsOutboxWithoutDuplicatesOrReusedSequences()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var system = new InspectionSystem();
+        var video = system.RenderLine(seed: 23, frames: 60);
+        const string deviceId = "e2e-crash";
+
+        // The cloud is down (nothing listens on its port, and there is no broker): the line keeps running
+        // and uncertain frames pile up in the outbox.
+        var first = system.StartEdge(deviceId, video, loop: true, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=0.98");
+        await Eventually.WaitAsync(
+            "uncertain frames in the outbox while the cloud is down",
+            _ => Task.FromResult(first.Output),
+            output => output.Contains("uncertain", StringComparison.OrdinalIgnoreCase) && File.Exists(system.EdgeDatabasePath(deviceId)),
+            TimeSpan.FromSeconds(60),
+            ct,
+            first);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        await first.KillHardAsync();
+        var afterCrash = system.ReadEdgeDatabase(deviceId);
+        Assert.True(afterCrash.OutboxDepth > 0, $"the outbox was empty after the crash.{Environment.NewLine}{first}");
+        Assert.Equal(afterCrash.Uncertain.Count, afterCrash.OutboxDepth);
+
+        var cloud = await system.StartCloudAsync(embeddedBroker: true, ct);
+        var second = system.StartEdge(deviceId, video, loop: false, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=0.98");
+        await Eventually.WaitAsync(
+            "the outbox to drain into the cloud after the restart",
+            c => system.Api.GetAsync("/api/summary", c),
+            s => s.GetProperty("escalationsStored").GetInt64() >= afterCrash.OutboxDepth,
+            TimeSpan.FromSeconds(90),
+            ct,
+            cloud,
+            second);
+        await Eventually.WaitAsync(
+            "the restarted agent to finish its video with an empty outbox",
+            async c => await system.Api.FindDeviceAsync(deviceId, c),
+            d => d is { } e && e.GetProperty("reported").GetProperty("stats").GetProperty("frames").GetInt64() == 60
+                 && e.GetProperty("reported").GetProperty("stats").GetProperty("outboxDepth").GetInt64() == 0,
+            TimeSpan.FromSeconds(90),
+            ct,
+            cloud,
+            second);
+        await second.StopAsync(TimeSpan.FromSeconds(20));
+
+        var final = system.ReadEdgeDatabase(deviceId);
+        var keys = await system.Api.EscalationKeysAsync(ct);
+        Assert.Equal(final.Sequences.Count, final.Sequences.Distinct().Count());
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Equal(final.Uncertain.Order(), keys.Select(k => k.Sequence).Order());
+        Assert.Equal(0, final.OutboxDepth);
+        Assert.True(afterCrash.Uncertain.All(final.Uncertain.Contains), "an uncertain frame recorded before the crash is gone");
+        // Sequences of the second run continue above those of the first: a kill -9 never reuses one.
+        Assert.True(final.Sequences.Max() > afterCrash.Sequences.Max());
+        Assert.Equal(final.Uncertain.Count, (await system.Api.GetAsync("/api/summary", ct)).GetProperty("escalationsStored").GetInt64());
+    }
+}

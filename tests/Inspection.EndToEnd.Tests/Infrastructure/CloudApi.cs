@@ -1,0 +1,53 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Inspection.EndToEnd.Tests.Infrastructure;
+
+/// <summary>The cloud's HTTP JSON API as an operator's tools see it: plain JSON, no shared types.</summary>
+internal sealed class CloudApi(string baseUrl) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+
+    public string BaseUrl { get; } = baseUrl;
+
+    public async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(path, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return document.RootElement.Clone();
+    }
+
+    public async Task<JsonElement?> FindDeviceAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        var fleet = await GetAsync("/api/fleet", cancellationToken);
+        foreach (var device in fleet.GetProperty("devices").EnumerateArray())
+        {
+            if (device.GetProperty("deviceId").GetString() == deviceId)
+            {
+                return device;
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<long> SetModeAsync(string deviceId, string mode, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-mode", new { mode, issuedBy = "end-to-end test" }, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"PUT desired-mode answered {(int)response.StatusCode}: {body}");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("version").GetInt64();
+    }
+
+    public async Task<List<(string DeviceId, long Sequence)>> EscalationKeysAsync(CancellationToken cancellationToken)
+    {
+        var list = await GetAsync("/api/escalations?limit=500", cancellationToken);
+        return list.EnumerateArray()
+            .Select(e => (e.GetProperty("deviceId").GetString()!, e.GetProperty("sequence").GetInt64()))
+            .ToList();
+    }
+
+    public void Dispose() => _http.Dispose();
+}
