@@ -8,6 +8,20 @@ public static class CloudInferenceApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+
+        // The content root is the working directory (relative paths such as the model resolve against
+        // it), so the appsettings.json shipped beside the binary is added as the lowest-priority source:
+        // one in the working directory, environment variables and the command line still win.
+        var shipped = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (!string.Equals(Path.GetFullPath(shipped), Path.GetFullPath("appsettings.json", builder.Environment.ContentRootPath), StringComparison.Ordinal))
+        {
+            builder.Configuration.AddJsonFile(shipped, optional: true, reloadOnChange: false);
+            var sources = builder.Configuration.Sources;
+            var added = sources[^1];
+            sources.RemoveAt(sources.Count - 1);
+            sources.Insert(0, added);
+        }
+
         builder.AddCloudInference();
         configure?.Invoke(builder);
         var app = builder.Build();

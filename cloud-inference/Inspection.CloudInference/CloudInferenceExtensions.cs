@@ -13,8 +13,11 @@ namespace Inspection.CloudInference;
 /// <summary>The wiring of the cloud service.</summary>
 public static class CloudInferenceExtensions
 {
-    /// <summary>Largest escalation message accepted: a full-resolution JPEG with room to spare.</summary>
-    public const int MaxEscalationMessageBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// Largest escalation message accepted: a 4K JPEG with room to spare, and safely below LiteDB's
+    /// 16 MB document limit, so every frame that is accepted can also be stored.
+    /// </summary>
+    public const int MaxEscalationMessageBytes = 8 * 1024 * 1024;
 
     /// <summary>The cloud model when <c>Detector:ModelPath</c> is not set, relative to the content root.</summary>
     public const string DefaultModelPath = "models/cloud/inspection-cloud.onnx";
@@ -50,9 +53,9 @@ public static class CloudInferenceExtensions
 
             // Cleartext HTTP/2 cannot be negotiated, so the gRPC port speaks only HTTP/2 (prior knowledge)
             // and the page and JSON API get a port of their own.
-            var grpc = ListenUrl.Parse(cloud.GrpcUrl);
+            var grpc = ParseListenUrl("Cloud:GrpcUrl", cloud.GrpcUrl);
             kestrel.Listen(grpc.Address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
-            var http = ListenUrl.Parse(cloud.HttpUrl);
+            var http = ParseListenUrl("Cloud:HttpUrl", cloud.HttpUrl);
             kestrel.Listen(http.Address, http.Port, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
@@ -85,6 +88,12 @@ public static class CloudInferenceExtensions
         app.MapOperatorPage();
         return app;
     }
+
+    // Kestrel reads its endpoints before options validation runs, so it must fail with the same message.
+    private static ListenUrl ParseListenUrl(string key, string value) =>
+        ListenUrl.TryParse(value, out var listen, out var error)
+            ? listen
+            : throw new InvalidOperationException($"{key} '{value}' is not usable: {error}");
 
     private static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(IServiceCollection services, string section)
         where TOptions : class =>

@@ -46,7 +46,4 @@ public sealed record ListenUrl(IPAddress Address, int Port)
         error = string.Empty;
         return true;
     }
-
-    public static ListenUrl Parse(string url) =>
-        TryParse(url, out var listen, out var error) ? listen : throw new FormatException($"'{url}': {error}");
 }

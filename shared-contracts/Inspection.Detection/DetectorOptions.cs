@@ -13,9 +13,15 @@ public sealed class DetectorOptions : IValidatableObject
 
     /// <summary>
     /// Execution providers to try, in order; the first that loads runs the model. Names: <c>TensorRT</c>,
-    /// <c>CUDA</c>, <c>CPU</c>. Default: TensorRT, CUDA, CPU. CPU always works and is appended if missing.
+    /// <c>CUDA</c>, <c>CPU</c>. Empty (the default) means TensorRT, CUDA, CPU. CPU always works and is appended
+    /// if missing.
     /// </summary>
-    public string[] ExecutionProviders { get; set; } = ["TensorRT", "CUDA", "CPU"];
+    /// <remarks>
+    /// The default is an empty list rather than the chain itself because the configuration binder appends
+    /// configured array items to a property's initial items: a configured ["CPU"] would otherwise become
+    /// TensorRT, CUDA, CPU, CPU.
+    /// </remarks>
+    public string[] ExecutionProviders { get; set; } = [];
 
     /// <summary>GPU index for TensorRT and CUDA. Default 0.</summary>
     [Range(0, 16, ErrorMessage = "Detector:GpuDeviceId must be between 0 and 16 (0 is the first GPU).")]

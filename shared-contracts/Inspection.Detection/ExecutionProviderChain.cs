@@ -9,6 +9,9 @@ internal static class ExecutionProviderChain
 
     private static readonly string[] Known = [TensorRT, Cuda, Cpu];
 
+    /// <summary>The chain used when none is configured: fastest first, CPU last.</summary>
+    public static IReadOnlyList<string> Default => Known;
+
     /// <summary>The error for the configured names, or null when every name is known.</summary>
     public static string? Validate(IEnumerable<string?>? names)
     {
@@ -34,8 +37,14 @@ internal static class ExecutionProviderChain
             throw new ArgumentException(error, nameof(names));
         }
 
+        var configured = names?.ToList() ?? [];
+        if (configured.Count == 0)
+        {
+            return Default;
+        }
+
         var chain = new List<string>(Known.Length);
-        foreach (var name in names ?? [])
+        foreach (var name in configured)
         {
             var canonical = Canonical(name)!;
             if (!chain.Contains(canonical))

@@ -14,13 +14,19 @@ public sealed class CloudOptionsTests : IDisposable
     [InlineData("--Cloud:Mqtt:Port=0", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Mqtt:Port")]
     [InlineData("--Cloud:Broker:BindAddress=plant-net", "--Cloud:Broker:Enabled=true", "Cloud:Broker:BindAddress")]
     [InlineData("--Cloud:GrpcUrl=http://127.0.0.1:5999", "--Cloud:HttpUrl=http://127.0.0.1:5999", "own HTTP/2-only port")]
+    [InlineData("--Cloud:GrpcUrl=https://127.0.0.1:5100", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:GrpcUrl 'https://127.0.0.1:5100' is not usable")]
+    [InlineData("--Cloud:HttpUrl=http://plant-server:5180", "--Cloud:Mqtt:ReconnectSeconds=1", "'plant-server' is not an IP address")]
     public async Task Start_InvalidSetting_FailsNamingTheKey(string first, string second, string expected)
     {
         var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), TinyOnnxModel.Write(_directory.Path));
         args.AddRange([first, second]);
-        await using var app = CloudInferenceApp.Build([.. args]);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        // Some settings are read while the host is built (Kestrel's endpoints), the rest when it starts.
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var app = CloudInferenceApp.Build([.. args]);
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        });
 
         Assert.Contains(expected, error is OptionsValidationException validation ? string.Join("; ", validation.Failures) : error.Message);
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.ComponentModel.DataAnnotations;
 
 namespace Inspection.Detection.Tests;
@@ -17,9 +18,22 @@ public sealed class ExecutionProviderChainTests
     }
 
     [Fact]
-    public void Resolve_Empty_ReturnsCpu()
+    public void Resolve_Empty_ReturnsDefaultChain()
     {
-        Assert.Equal(["CPU"], ExecutionProviderChain.Resolve([]));
+        Assert.Equal(["TensorRT", "CUDA", "CPU"], ExecutionProviderChain.Resolve([]));
+    }
+
+    [Fact]
+    public void Bind_ConfiguredProviders_ReplaceDefaultChain()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Detector:ExecutionProviders:0"] = "CPU" })
+            .Build();
+        var options = new DetectorOptions();
+
+        ConfigurationBinder.Bind(configuration.GetSection(DetectorOptions.SectionName), options);
+
+        Assert.Equal(["CPU"], ExecutionProviderChain.Resolve(options.ExecutionProviders));
     }
 
     [Fact]

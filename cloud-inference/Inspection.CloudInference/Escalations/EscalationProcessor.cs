@@ -83,6 +83,7 @@ public sealed partial class EscalationProcessor
             LineId = request.LineId,
             CapturedAt = request.CapturedAt?.ToDateTimeOffset(),
             ReceivedAt = receivedAt,
+            ReceivedTicks = receivedAt.UtcTicks,
             Width = request.Width,
             Height = request.Height,
             JpegBytes = jpeg.Length,

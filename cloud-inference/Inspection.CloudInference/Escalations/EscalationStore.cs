@@ -28,7 +28,7 @@ public sealed class EscalationStore
         _frames = _database.GetCollection<FrameDocument>("frames");
         _rejected = _database.GetCollection<RejectedFrame>("rejected");
         _counters = _database.GetCollection<CounterDocument>("counters");
-        _escalations.EnsureIndex(x => x.ReceivedAt);
+        _escalations.EnsureIndex(x => x.ReceivedTicks);
         _escalations.EnsureIndex(x => x.Verdict);
     }
 
@@ -79,7 +79,7 @@ public sealed class EscalationStore
 
     /// <summary>The newest escalations first.</summary>
     public IReadOnlyList<StoredEscalation> Latest(int limit) =>
-        _escalations.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();
+        _escalations.Query().OrderByDescending(x => x.ReceivedTicks).Limit(limit).ToList();
 
     public IReadOnlyList<RejectedFrame> LatestRejected(int limit) =>
         _rejected.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();

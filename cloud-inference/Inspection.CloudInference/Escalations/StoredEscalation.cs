@@ -23,6 +23,12 @@ public sealed class StoredEscalation
 
     public DateTimeOffset ReceivedAt { get; set; }
 
+    /// <summary>
+    /// <see cref="ReceivedAt"/> in UTC ticks, the sort key of "newest first": LiteDB keeps dates to the
+    /// millisecond, which ties frames received back to back.
+    /// </summary>
+    public long ReceivedTicks { get; set; }
+
     public int Width { get; set; }
 
     public int Height { get; set; }

@@ -39,7 +39,7 @@ public sealed partial class FleetCommands
         }
 
         var state = _store.Issue(deviceId, mode, string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy, _time.GetUtcNow());
-        var published = await _connection.PublishDesiredAsync(deviceId, state, cancellationToken).ConfigureAwait(false);
+        var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
         Log.ModeSet(_logger, deviceId, mode, state.Version, state.IssuedBy ?? "unknown", published);
         return new SetModeResult(state, published);
     }

@@ -29,6 +29,7 @@ public sealed partial class FleetConnection : BackgroundService
     private readonly DesiredStateStore _desired;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetConnection> _logger;
+    private readonly SemaphoreSlim _publishGate = new(1, 1);
 
     public FleetConnection(
         IOptions<MqttOptions> options,
@@ -50,22 +51,30 @@ public sealed partial class FleetConnection : BackgroundService
 
     public bool IsConnected => _client.IsConnected;
 
-    /// <summary>Publishes a device's desired state, retained, QoS 1. False when the broker is unreachable.</summary>
-    public async Task<bool> PublishDesiredAsync(string deviceId, DesiredState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the latest stored desired state of a device, retained, QoS 1. False when the broker
+    /// is unreachable (the state stays stored and goes out on the next connect).
+    /// </summary>
+    /// <remarks>
+    /// Publishes are serialized and each reads the store under the gate, so two commands racing for
+    /// the same device can never leave an older version as the retained one.
+    /// </remarks>
+    public async Task<bool> PublishLatestDesiredAsync(string deviceId, CancellationToken cancellationToken)
     {
-        if (!_client.IsConnected)
-        {
-            return false;
-        }
-
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(MqttTopics.Desired(deviceId))
-            .WithPayload(MqttPayloads.Serialize(state))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithRetainFlag(true)
-            .Build();
+        await _publishGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (!_client.IsConnected || _desired.Find(deviceId) is not { } state)
+            {
+                return false;
+            }
+
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(MqttTopics.Desired(deviceId))
+                .WithPayload(MqttPayloads.Serialize(state))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(true)
+                .Build();
             var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
             return result.IsSuccess;
         }
@@ -74,12 +83,17 @@ public sealed partial class FleetConnection : BackgroundService
             Log.PublishFailed(_logger, deviceId, ex);
             return false;
         }
+        finally
+        {
+            _publishGate.Release();
+        }
     }
 
     public override void Dispose()
     {
         _client.ApplicationMessageReceivedAsync -= OnMessageAsync;
         _client.Dispose();
+        _publishGate.Dispose();
         base.Dispose();
     }
 
@@ -139,9 +153,9 @@ public sealed partial class FleetConnection : BackgroundService
             Log.Connected(_logger, _options.Host, _options.Port);
 
             var republished = 0;
-            foreach (var (deviceId, state) in _desired.All())
+            foreach (var deviceId in _desired.All().Keys)
             {
-                if (await PublishDesiredAsync(deviceId, state, cancellationToken).ConfigureAwait(false))
+                if (await PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false))
                 {
                     republished++;
                 }

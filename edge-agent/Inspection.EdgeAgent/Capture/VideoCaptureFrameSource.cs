@@ -19,6 +19,7 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
     private readonly ILogger _logger;
     private VideoCapture? _capture;
     private bool _deliveredSinceOpen;
+    private bool _announceOpen = true;
 
     public VideoCaptureFrameSource(CaptureSource source, bool loop, TimeSpan reconnectDelay, TimeProvider timeProvider, ILogger logger)
     {
@@ -63,7 +64,11 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
                     continue;
                 }
 
-                Log.Opened(_logger, Description);
+                if (_announceOpen)
+                {
+                    Log.Opened(_logger, Description);
+                    _announceOpen = false;
+                }
             }
 
             var frame = new Mat();
@@ -94,6 +99,7 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
             }
 
             Log.Dropped(_logger, Description, _reconnectDelay.TotalSeconds);
+            _announceOpen = true;
             await Task.Delay(_reconnectDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -136,7 +142,7 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
         [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "{Source} stopped delivering frames; reconnecting in {DelaySeconds} s")]
         public static partial void Dropped(ILogger logger, string source, double delaySeconds);
 
-        [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "{Source} ended; starting again from the beginning")]
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "{Source} ended; starting again from the beginning")]
         public static partial void Looping(ILogger logger, string source);
     }
 }

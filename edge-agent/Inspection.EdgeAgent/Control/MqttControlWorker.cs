@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly IMqttClient _client;
     private readonly DeviceState _state;
     private readonly ReportedStateBuilder _reports;
+    private readonly EdgeStats _stats;
     private readonly MqttOptions _options;
     private readonly TimeSpan _reportInterval;
     private readonly string _deviceId;
@@ -32,10 +34,14 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly ConcurrentQueue<DeviceEvent> _events = new();
     private int _reportRequested = 1;
     private bool _wasConnected;
+    private bool _announcedStart;
+    private long _outboxFailuresSeen;
+    private long _outboxDroppedSeen;
 
     public MqttControlWorker(
         DeviceState state,
         ReportedStateBuilder reports,
+        EdgeStats stats,
         IOptions<MqttOptions> options,
         IOptions<ReportingOptions> reporting,
         IOptions<EdgeOptions> edge,
@@ -44,6 +50,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     {
         _state = state;
         _reports = reports;
+        _stats = stats;
         _options = options.Value;
         _reportInterval = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
         _deviceId = edge.Value.DeviceId;
@@ -101,6 +108,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                CheckOutboxHealth();
                 if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await ConnectAsync(stoppingToken).ConfigureAwait(false);
@@ -126,9 +134,10 @@ public sealed partial class MqttControlWorker : BackgroundService
                     }
                 }
 
-                var untilHeartbeat = nextHeartbeat - _timeProvider.GetUtcNow();
+                // Offline, only the reconnect delay counts: a heartbeat that is due cannot be sent anyway.
                 var ping = TimeSpan.FromSeconds(_options.ReconnectDelaySeconds);
-                await WaitForWorkAsync(untilHeartbeat < ping ? untilHeartbeat : ping, stoppingToken).ConfigureAwait(false);
+                var untilHeartbeat = nextHeartbeat - _timeProvider.GetUtcNow();
+                await WaitForWorkAsync(_client.IsConnected && untilHeartbeat < ping ? untilHeartbeat : ping, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -170,6 +179,12 @@ public sealed partial class MqttControlWorker : BackgroundService
                 .Build();
             await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _reportRequested, 1);
+            if (!_announcedStart)
+            {
+                // The reported state has no field for it: the fleet learns the agent version from this event.
+                _announcedStart = true;
+                Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "started", $"edge agent {AgentVersion.Current} started", _timeProvider.GetUtcNow()));
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -253,6 +268,29 @@ public sealed partial class MqttControlWorker : BackgroundService
 
         Log.DesiredApplied(_logger, desired.Version, desired.Mode, _state.EffectiveMode.ToWire(), desired.IssuedBy ?? "unknown");
         Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}", now));
+    }
+
+    /// <summary>
+    /// Outbox write failures are not part of the reported stats; they reach the fleet as events, one per
+    /// check in which they grew.
+    /// </summary>
+    private void CheckOutboxHealth()
+    {
+        var failures = _stats.OutboxWriteFailures;
+        var dropped = _stats.OutboxDropped;
+        if (failures == _outboxFailuresSeen && dropped == _outboxDroppedSeen)
+        {
+            return;
+        }
+
+        _outboxFailuresSeen = failures;
+        _outboxDroppedSeen = dropped;
+        Enqueue(new DeviceEvent(
+            MqttPayloads.SchemaVersion,
+            _deviceId,
+            "outbox-write-failed",
+            $"the outbox could not be written {failures} times since start; {_stats.OutboxPendingRetry} uncertain frames wait in memory, {dropped} were given up",
+            _timeProvider.GetUtcNow()));
     }
 
     private void Enqueue(DeviceEvent deviceEvent)

@@ -136,8 +136,9 @@ public sealed partial class OutboxForwarder : BackgroundService
                     _ => poll,
                 };
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
             {
+                // Shutting down mid-call: the batch stays in the outbox for the next start.
                 return;
             }
             catch (Exception ex) when (ex is LiteException or IOException)
@@ -190,9 +191,10 @@ public sealed partial class OutboxForwarder : BackgroundService
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (RpcException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
         {
-            // The call is over; the reader reports why, with whatever answers arrived first.
+            // The call ended early (the cloud failed it or the deadline passed); the reader reports why,
+            // with whatever answers arrived first.
         }
 
         await reading.ConfigureAwait(false);

@@ -53,7 +53,11 @@ public sealed partial class InspectionWorker : BackgroundService
         await Task.Yield();
         using var source = _sources.Create();
         var pacer = new FramePacer(_options.MaxFps, _timeProvider);
-        Log.Started(_logger, source.Description, _model.Detector.ExecutionProvider, _watchdog.FeedInterval?.TotalSeconds ?? 0);
+        Log.Started(_logger, source.Description, _model.Detector.ExecutionProvider);
+        if (_watchdog.IsEnabled)
+        {
+            Log.WatchdogOn(_logger, _watchdog.FeedInterval!.Value.TotalSeconds);
+        }
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -101,8 +105,11 @@ public sealed partial class InspectionWorker : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Inspecting frames from {Source} on {ExecutionProvider} (systemd watchdog fed every {WatchdogSeconds} s, 0: off)")]
-        public static partial void Started(ILogger logger, string source, string executionProvider, double watchdogSeconds);
+        [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Inspecting frames from {Source} on {ExecutionProvider}")]
+        public static partial void Started(ILogger logger, string source, string executionProvider);
+
+        [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Feeding the systemd watchdog every {Seconds} s while frames are inspected")]
+        public static partial void WatchdogOn(ILogger logger, double seconds);
 
         [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Skipped {Origin}: {Error}")]
         public static partial void CaptureError(ILogger logger, string origin, string error);

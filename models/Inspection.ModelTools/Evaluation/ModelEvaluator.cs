@@ -40,10 +40,6 @@ public static class ModelEvaluator
                 {
                     var kind = part.IsDefective ? SampleKind.DefectivePart : SampleKind.CleanPart;
                     samples.Add(new ScoreSample(kind, -1, runner.MaxScoreOnPart(part), seed, index));
-                    if (Environment.GetEnvironmentVariable("DBG") is not null && !part.IsDefective)
-                    {
-                        Console.WriteLine($"{seed} {index} part {part.PartId} scratch {runner.MaxScoreOnPart(part, 0):0.000} spot {runner.MaxScoreOnPart(part, 1):0.000} at {runner.ArgMax(0, part)} box {part.Box}");
-                    }
                 }
             }
         }

@@ -132,20 +132,6 @@ public sealed class ModelRunner : IDisposable
         return best;
     }
 
-    internal string ArgMax(int c, PartPlacement part)
-    {
-        var best = -1f; var at = "";
-        for (var row = 0; row < _grid; row++)
-        for (var col = 0; col < _grid; col++)
-        {
-            var x = (((col + 0.5) * Stride) - PadX) / Ratio; var y = (((row + 0.5) * Stride) - PadY) / Ratio;
-            if (!part.Contains((float)x, (float)y)) continue;
-            var v = Scores[(c * _grid * _grid) + (row * _grid) + col];
-            if (v > best) { best = v; at = $"({x:0},{y:0})"; }
-        }
-        return at;
-    }
-
     /// <summary>Highest score of any class over a part's plate.</summary>
     public float MaxScoreOnPart(PartPlacement part, int? classId = null) =>
         MaxScore(classId, 0, 0, 0, 0, (x, y) => part.Contains((float)x, (float)y));

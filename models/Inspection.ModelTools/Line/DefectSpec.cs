@@ -16,13 +16,20 @@ internal sealed record DefectSpec(int ClassId, double X, double Y, double Size, 
 
     public const double FaintContrastMax = 26;
 
+    /// <summary>A faint scratch is a single pixel wide, so it needs more contrast than a faint spot to be as visible.</summary>
+    public const double FaintScratchContrastMin = 25;
+
+    public const double FaintScratchContrastMax = 45;
+
     private const double EdgeMargin = 18;
 
     public static DefectSpec Create(Random r, double length, double width)
     {
         var classId = r.Next(DefectClasses.Names.Count);
         var faint = r.NextDouble() < 0.35;
-        var contrast = faint ? Uniform(r, FaintContrastMin, FaintContrastMax) : Uniform(r, ClearContrastMin, ClearContrastMax);
+        var contrast = !faint ? Uniform(r, ClearContrastMin, ClearContrastMax)
+            : classId == DefectClasses.Scratch ? Uniform(r, FaintScratchContrastMin, FaintScratchContrastMax)
+            : Uniform(r, FaintContrastMin, FaintContrastMax);
         switch (classId)
         {
             case DefectClasses.Scratch:

@@ -16,8 +16,11 @@ namespace Inspection.ModelTools.Line;
 /// </remarks>
 public sealed class SyntheticLine : IDisposable
 {
-    /// <summary>Frames between the entries of consecutive parts (before jitter).</summary>
-    public const int PartPeriodFrames = 70;
+    /// <summary>
+    /// Frames between the entries of consecutive parts (before a jitter of up to 15 frames). At the design
+    /// speed the gap is at least 60 × 6 = 360 pixels, more than the largest rotated plate, so parts never overlap.
+    /// </summary>
+    public const int PartPeriodFrames = 75;
 
     private const int PartJitterFrames = 15;
     private const double BeltSpeed = 6;        // base pixels per frame

@@ -32,6 +32,11 @@ public static class DetectorModelBuilder
     public static OnnxGraphBuilder Build(ModelDesign design)
     {
         ArgumentNullException.ThrowIfNull(design);
+        if (design.DarkRegionSize % 2 == 0 || design.DarkRegionReach % 2 == 0)
+        {
+            throw new ArgumentException("The dark-region windows must have odd sizes so the output keeps its size.", nameof(design));
+        }
+
         if (design.InputSize % design.Stride != 0)
         {
             throw new ArgumentException($"The input size {design.InputSize} must be a multiple of the stride {design.Stride}.", nameof(design));
@@ -73,7 +78,19 @@ public static class DetectorModelBuilder
             .AddInitializer("zero", [0f])
             .AddInitializer("one", [1f])
             .AddNode("Clip", ["plate.shifted", "zero", "one"], ["plate"])
-            .AddNode("Mul", ["line.raw", "plate"], ["line"])
+            .AddNode("Mul", ["line.raw", "plate"], ["line.on.plate"])
+            // Dark regions too big to be a defect (holes, the belt): a grey closing wipes out thin and small
+            // dark marks and keeps them; a min-filter then spreads them by the reach of the line filters.
+            // Next to a hole's rim, blur makes short radial lines read as faint scratches; they are gated off.
+            .AddNode("MaxPool", ["grey"], ["grey.dilated"], Window(design.DarkRegionSize))
+            .AddNode("Neg", ["grey.dilated"], ["grey.dilated.neg"])
+            .AddNode("MaxPool", ["grey.dilated.neg"], ["grey.closed.neg"], Window(design.DarkRegionSize))
+            .AddNode("MaxPool", ["grey.closed.neg"], ["dark.near.neg"], Window(design.DarkRegionReach))
+            .AddNode("Neg", ["dark.near.neg"], ["dark.near"])
+            .AddNode("Mul", ["dark.near", "plate.slope"], ["clear.scaled"])
+            .AddNode("Add", ["clear.scaled", "plate.offset"], ["clear.shifted"])
+            .AddNode("Clip", ["clear.shifted", "zero", "one"], ["clear"])
+            .AddNode("Mul", ["line.on.plate", "clear"], ["line"])
             .AddNode("ReduceMax", ["line"], ["line.max"], OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 1))
             .AddNode("ReduceMin", ["line"], ["line.min"], OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 1))
             .AddNode("Relu", ["line.min"], ["line.isotropic"]);
@@ -120,6 +137,9 @@ public static class DetectorModelBuilder
         var pad = kernel / 2;
         return [OnnxAttribute.Ints("kernel_shape", kernel, kernel), OnnxAttribute.Ints("pads", pad, pad, pad, pad)];
     }
+
+    private static OnnxAttribute[] Window(int size) =>
+        [OnnxAttribute.Ints("kernel_shape", size, size), OnnxAttribute.Ints("pads", size / 2, size / 2, size / 2, size / 2)];
 
     private static float[] Boxes(ModelDesign design)
     {
@@ -219,32 +239,6 @@ public static class DetectorModelBuilder
             var t = (-length / 2) + ((i + 0.5) * length / samples);
             Splat(plane, size, radius, cx + (t * ux), cy + (t * uy), weight / samples);
         }
-    }
-
-    private static (float[] Kernel, int Size) UnusedDiscKernel(double radius)
-    {
-        var r = (int)Math.Ceiling(radius);
-        var size = (2 * r) + 1;
-        var kernel = new float[size * size];
-        var inside = 0;
-        for (var y = -r; y <= r; y++)
-        {
-            for (var x = -r; x <= r; x++)
-            {
-                if ((x * x) + (y * y) <= radius * radius)
-                {
-                    kernel[((y + r) * size) + x + r] = 1;
-                    inside++;
-                }
-            }
-        }
-
-        for (var i = 0; i < kernel.Length; i++)
-        {
-            kernel[i] /= inside;
-        }
-
-        return (kernel, size);
     }
 
     private static (float[] Kernel, int Size) BlobKernels(double distance)

@@ -13,6 +13,8 @@ namespace Inspection.ModelTools.Models;
 /// <param name="LineLength">Length of the oriented line filters: long enough to tell a scratch from a spot.</param>
 /// <param name="LineOffset">Distance from a line's centre to the two flanks it is compared with; just over half a scratch's width.</param>
 /// <param name="BlobDistance">Distance from a spot's centre to the eight points it must be darker than; just over the largest spot radius.</param>
+/// <param name="DarkRegionSize">Window (odd) of the grey closing that erases scratches and spots but keeps holes and belt.</param>
+/// <param name="DarkRegionReach">Window (odd) around such dark regions in which no scratch is reported.</param>
 /// <param name="ScratchIsotropyPenalty">How much an equally strong response in every orientation (a spot) takes off the scratch score.</param>
 /// <param name="SpotAnisotropyPenalty">How much orientation contrast (a line) takes off the spot score.</param>
 /// <param name="BoxSize">Side of the reported box, input pixels (the cell centre is the box centre).</param>
@@ -30,6 +32,8 @@ public sealed record ModelDesign(
     double LineLength,
     double LineOffset,
     double BlobDistance,
+    int DarkRegionSize,
+    int DarkRegionReach,
     double ScratchIsotropyPenalty,
     double SpotAnisotropyPenalty,
     int BoxSize,

@@ -39,6 +39,9 @@ public sealed class FleetApiTests : IDisposable
     public async Task Fleet_MalformedPayloads_CountedPerDeviceAndValidOnesStillApplied()
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
+
+        // Subscribed before publishing: a later subscriber would see only the last retained message per topic.
+        await WaitForBrokerAsync(cloud);
         await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
 
         await device.PublishAsync(MqttTopics.Reported("cam-2"), Encoding.UTF8.GetBytes("this is not json"));
@@ -87,6 +90,22 @@ public sealed class FleetApiTests : IDisposable
         var shown = Assert.Single(fleet!.Devices);
         Assert.Equal(2, shown.DesiredVersion);
         Assert.Equal(DegradationModes.Normal, shown.DesiredMode);
+    }
+
+    [Fact]
+    public async Task SetMode_ConcurrentCommands_RetainedStateIsTheLatestVersion()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await WaitForBrokerAsync(cloud);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            PutModeAsync(cloud, "cam-5", i % 2 == 0 ? DegradationModes.LocalOnly : DegradationModes.Normal)));
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(v => (long)v), results.Select(r => r.State!.Version).Order());
+        await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
+        await device.SubscribeAsync(MqttTopics.Desired("cam-5"));
+        var desired = await ReadRetainedDesiredAsync(device, "cam-5", 10);
+        Assert.Equal(results.Single(r => r.State!.Version == 10).State!.Mode, desired.Mode);
     }
 
     [Fact]

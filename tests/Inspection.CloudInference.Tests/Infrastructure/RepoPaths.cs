@@ -5,8 +5,14 @@ public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The production cloud model, which exists once the models have been built.</summary>
-    public static string CloudModel => Path.Combine(Root, "models", "cloud", "inspection-cloud.onnx");
+    /// <summary>
+    /// The production cloud model, which exists once the models have been built; INSPECTION_CLOUD_MODEL
+    /// points the tests at another build of it.
+    /// </summary>
+    public static string CloudModel =>
+        Environment.GetEnvironmentVariable("INSPECTION_CLOUD_MODEL") is { Length: > 0 } path
+            ? path
+            : Path.Combine(Root, "models", "cloud", "inspection-cloud.onnx");
 
     private static string FindRoot()
     {

@@ -31,7 +31,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task Desired_NormalThenLocalOnlyThenNormal_AppliedAndReportedWithTheAppliedVersion()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         await StartWorkerAsync(broker.Port);
         await WaitForStatusAsync(cloud, s => s.Online);
@@ -57,7 +57,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [InlineData("""{"schemaVersion":2,"version":2,"mode":"normal"}""", "schemaVersion 2 is not supported")]
     public async Task Desired_Malformed_RejectedAndReportedWhileTheModeStays(string payload, string expectedError)
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         var worker = await StartWorkerAsync(broker.Port);
         await cloud.PublishAsync(DesiredTopic, Desired(1, "local-only"));
@@ -69,7 +69,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         Assert.Contains(expectedError, rejected.LastRejected!.Error);
         Assert.Equal(DesiredTopic, rejected.LastRejected.Topic);
         Assert.Equal((1L, "local-only"), (rejected.AppliedDesiredVersion, rejected.Mode));
-        await Poll.UntilAsync(() => cloud.PayloadsOn(EventsTopic).Any(p => p.Contains("desired-rejected")), "a desired-rejected event");
+        await Poll.UntilAsync(() => Events(cloud).Any(e => e.Type == "desired-rejected" && e.Message.Contains(expectedError)), "a desired-rejected event");
 
         // Still alive and listening: the next valid state applies.
         Assert.True(worker.IsConnected);
@@ -80,7 +80,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task Desired_StaleVersion_IsIgnored()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         await StartWorkerAsync(broker.Port);
         await cloud.PublishAsync(DesiredTopic, Desired(5, "local-only"));
@@ -98,7 +98,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task BrokerRestart_WorkerReconnectsResubscribesAndAppliesANewDesiredState()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         await StartWorkerAsync(broker.Port);
         await using (var before = await MqttObserver.ConnectAsync(broker.Port))
         {
@@ -119,7 +119,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task ConnectionDropsUncleanly_BrokerPublishesTheLastWill()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         using var cable = new TcpProxy(broker.Port);
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         await StartWorkerAsync(cable.Port);
@@ -135,7 +135,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task StopAsync_GracefulStop_AnnouncesOfflineShutdownRetained()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         var worker = await StartWorkerAsync(broker.Port);
         await using (var cloud = await MqttObserver.ConnectAsync(broker.Port))
         {
@@ -155,7 +155,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     [Fact]
     public async Task Reported_Heartbeat_CarriesPipelineStatsAndAgentState()
     {
-        await using var broker = await EmbeddedBroker.StartAsync();
+        await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         var stats = new EdgeStats();
         stats.FrameInspected(global::Inspection.Detection.Decision.Uncertain, 41);
@@ -170,14 +170,33 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         Assert.Null(report.LastRejected);
     }
 
+    [Fact]
+    public async Task Events_AfterConnectAndOnOutboxWriteFailures_AnnounceTheAgentVersionAndTheFailures()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        var stats = new EdgeStats();
+        await StartWorkerAsync(broker.Port, stats);
+        await Poll.UntilAsync(() => Events(cloud).Any(e => e.Type == "started" && e.Message.Contains(AgentVersion.Current)), "a started event with the agent version");
+
+        stats.OutboxWriteFailed();
+        stats.SetOutboxPendingRetry(1);
+
+        await Poll.UntilAsync(
+            () => Events(cloud).Any(e => e.Type == "outbox-write-failed" && e.Message.Contains("1 uncertain frames wait in memory")),
+            "an outbox-write-failed event");
+    }
+
     private async Task<MqttControlWorker> StartWorkerAsync(int port, EdgeStats? stats = null)
     {
         var edge = TestOptions.Edge(DeviceId);
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
-        var reports = new ReportedStateBuilder(_state, _model, stats ?? new EdgeStats(), new OutboxStore(_database), edge, reporting, TimeProvider.System);
+        stats ??= new EdgeStats();
+        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), edge, reporting, TimeProvider.System);
         var worker = new MqttControlWorker(
             _state,
             reports,
+            stats,
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
@@ -190,6 +209,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
 
     private static string Desired(long version, string mode) =>
         Encoding.UTF8.GetString(MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, version, mode, DateTimeOffset.UtcNow, "test")));
+
+    private static List<DeviceEvent> Events(MqttObserver cloud) =>
+        cloud.PayloadsOn(EventsTopic)
+            .Select(p => MqttPayloads.TryParseEvent(Encoding.UTF8.GetBytes(p), out var e, out _) ? e : null)
+            .OfType<DeviceEvent>()
+            .ToList();
 
     private static List<ReportedState> Reports(MqttObserver cloud) =>
         cloud.PayloadsOn(ReportedTopic)

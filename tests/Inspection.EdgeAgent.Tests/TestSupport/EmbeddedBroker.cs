@@ -15,7 +15,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<EmbeddedBroker> StartAsync()
+    public static async Task<EmbeddedBroker> LaunchAsync()
     {
         var broker = new EmbeddedBroker(FreePort.Next());
         await broker.StartAsync(TestContext.Current.CancellationToken);

@@ -37,7 +37,7 @@ internal sealed class TcpProxy : IDisposable
                     socket.LingerState = new LingerOption(true, 0);
                     socket.Close();
                 }
-                catch (SocketException)
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
                 {
                     // Already closed.
                 }

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.EdgeAgent.Tests.TestSupport;
+
+/// <summary>Builds the real agent host (AddEdgeAgent) with in-memory settings.</summary>
+internal static class AgentHost
+{
+    public static IHost Build(string contentRoot, IDictionary<string, string?> settings, ILoggerProvider? logs = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = contentRoot,
+            EnvironmentName = "Test",
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        builder.AddEdgeAgent();
+        return builder.Build();
+    }
+
+    /// <summary>Settings for a device on a folder source, the given model, database, cloud and broker.</summary>
+    public static Dictionary<string, string?> Settings(string folder, string modelPath, string databasePath, string cloudAddress, int mqttPort) => new()
+    {
+        ["Edge:DeviceId"] = "cam-host",
+        ["Edge:LineId"] = "line-3",
+        ["Capture:Source"] = "folder:" + folder,
+        ["Detector:ModelPath"] = modelPath,
+        ["Detector:ExecutionProviders:0"] = "CPU",
+        ["Detector:WarmupRuns"] = "1",
+        ["Storage:Path"] = databasePath,
+        ["Cloud:Address"] = cloudAddress,
+        ["Cloud:PollIntervalMilliseconds"] = "50",
+        ["Mqtt:Port"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Mqtt:ReconnectDelaySeconds"] = "1",
+        ["Reporting:IntervalSeconds"] = "1",
+    };
+}
