@@ -30,15 +30,6 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
-            .Configure<IConfiguration>(static (options, configuration) =>
-            {
-                // The binder appends configured array items to the defaults; a configured provider list
-                // must replace the default chain, not extend it.
-                if (configuration.GetSection($"{DetectorOptions.SectionName}:{nameof(DetectorOptions.ExecutionProviders)}").Get<string[]>() is { Length: > 0 } providers)
-                {
-                    options.ExecutionProviders = providers;
-                }
-            })
             .PostConfigure(static options =>
             {
                 if (string.IsNullOrWhiteSpace(options.ModelPath))
