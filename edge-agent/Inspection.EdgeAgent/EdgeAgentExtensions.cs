@@ -45,16 +45,6 @@ public static class EdgeAgentExtensions
         AddOptions<CaptureOptions>(services, configuration, CaptureOptions.SectionName);
         AddOptions<DetectorOptions>(services, configuration, DetectorOptions.SectionName);
 
-        // The binder appends configured array items to the default chain (TensorRT, CUDA, CPU) instead of
-        // replacing it; a configured chain must be exactly what the line engineer wrote.
-        services.Configure<DetectorOptions>(options =>
-        {
-            var providers = configuration.GetSection(DetectorOptions.SectionName).GetSection(nameof(DetectorOptions.ExecutionProviders)).Get<string[]>();
-            if (providers is { Length: > 0 })
-            {
-                options.ExecutionProviders = providers;
-            }
-        });
         AddOptions<DecisionOptions>(services, configuration, DecisionOptions.SectionName);
         AddOptions<StorageOptions>(services, configuration, StorageOptions.SectionName);
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);

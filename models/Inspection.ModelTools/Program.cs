@@ -1,12 +1,3 @@
-using System.CommandLine;
-using Inspection.ModelTools.Evaluation;
-using Inspection.ModelTools.Line;
-using Inspection.ModelTools.Models;
+using Inspection.ModelTools;
 
-var root = new RootCommand("Model tooling: the synthetic production line, the project's ONNX models, and their evaluation.")
-{
-    LineCommand.Create(),
-    BuildCommand.Create(),
-    EvaluateCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+return await ModelToolsCommand.Create().Parse(args).InvokeAsync();

@@ -86,6 +86,12 @@ public sealed partial class InspectionWorker : BackgroundService
         {
             // Shutting down.
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The host stops on this exception; a non-zero exit code makes systemd record a failure.
+            Environment.ExitCode = 1;
+            throw;
+        }
     }
 
     private void RecordCaptureError(string origin, string error)

@@ -1,19 +1,19 @@
 using Inspection.Detection;
-using Microsoft.Extensions.Logging;
 
 namespace Inspection.EdgeAgent.Inspection;
 
-/// <summary>Holds the loaded detection model for the pipeline and reporting.</summary>
-public sealed partial class ModelHost : IDisposable
+/// <summary>
+/// Holds the loaded detection model for the pipeline and reporting. The detector logs what it loaded
+/// and on which execution provider; this only keeps it.
+/// </summary>
+public sealed class ModelHost : IDisposable
 {
     private readonly DetectorFactory _factory;
-    private readonly ILogger<ModelHost> _logger;
     private IDetector? _detector;
 
-    public ModelHost(DetectorFactory factory, ILogger<ModelHost> logger)
+    public ModelHost(DetectorFactory factory)
     {
         _factory = factory;
-        _logger = logger;
     }
 
     public bool IsLoaded => Volatile.Read(ref _detector) is not null;
@@ -24,21 +24,11 @@ public sealed partial class ModelHost : IDisposable
     /// <summary>Loads and warms the model once; later calls do nothing.</summary>
     public void Load()
     {
-        if (IsLoaded)
+        if (!IsLoaded)
         {
-            return;
+            Volatile.Write(ref _detector, _factory());
         }
-
-        var detector = _factory();
-        Volatile.Write(ref _detector, detector);
-        Log.Loaded(_logger, detector.Model.Name, detector.Model.Version, detector.ExecutionProvider);
     }
 
     public void Dispose() => Interlocked.Exchange(ref _detector, null)?.Dispose();
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Model {Name} {Version} loaded and warm on {ExecutionProvider}")]
-        public static partial void Loaded(ILogger logger, string name, string version, string executionProvider);
-    }
 }

@@ -21,7 +21,7 @@ public sealed class InspectionRecord
     /// <summary>Detection time in milliseconds (preprocess, inference, postprocess).</summary>
     public double LatencyMs { get; set; }
 
-    /// <summary>The cloud's verdict for an escalated frame, once it has stored the frame (e.g. <c>VERDICT_DEFECT</c>).</summary>
+    /// <summary>The cloud's verdict for an escalated frame once it has stored it: <c>pass</c>, <c>defect</c> or <c>uncertain</c> (waiting for an operator).</summary>
     public string? CloudVerdict { get; set; }
 
     public List<DetectionRecord>? CloudDetections { get; set; }

@@ -45,13 +45,6 @@ public sealed class OutboxStore
             .ToList();
     }
 
-    /// <summary>When the earliest entry is due, or null when the outbox is empty.</summary>
-    public DateTimeOffset? NextDue()
-    {
-        var first = _database.OutboxCollection.Query().OrderBy(e => e.NextAttemptAt).Limit(1).FirstOrDefault();
-        return first is null ? null : new DateTimeOffset(DateTime.SpecifyKind(first.NextAttemptAt, DateTimeKind.Utc));
-    }
-
     /// <summary>The cloud stored the frame: record its verdict on the result and drop the entry, in one transaction.</summary>
     public bool Complete(long sequence, string verdict, List<DetectionRecord> cloudDetections, string cloudModel, DateTimeOffset at) =>
         _database.InTransaction(() =>

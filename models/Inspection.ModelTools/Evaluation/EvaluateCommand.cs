@@ -39,6 +39,14 @@ public static class EvaluateCommand
         {
             model, seeds, frames, step, threshold, raw,
         };
+        model.Validators.Add(result =>
+        {
+            var file = result.GetValueOrDefault<FileInfo>();
+            if (file is not null && !file.Exists)
+            {
+                result.AddError($"No model at '{file.FullName}'; build one with 'build --out models'.");
+            }
+        });
         command.SetAction((parse, cancellationToken) =>
         {
             using var runner = new ModelRunner(parse.GetValue(model)!.FullName);

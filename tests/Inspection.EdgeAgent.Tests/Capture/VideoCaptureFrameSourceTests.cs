@@ -65,6 +65,26 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_StreamUnreachable_RetriesAfterTheDelayForeverUntilCancelled()
+    {
+        var time = new FakeTimeProvider();
+        var logs = new ListLoggerProvider();
+        var port = FreePort.Next();
+        using var source = new VideoCaptureFrameSource(
+            new CaptureSource(CaptureSourceKind.Rtsp, $"rtsp://127.0.0.1:{port}/line"), loop: false, TimeSpan.FromSeconds(5), time, logs.CreateLogger("capture"));
+        using var stop = new CancellationTokenSource();
+
+        var read = source.ReadAsync(stop.Token).AsTask();
+        await Poll.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 1, "the first failed open");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 2, "the second failed open");
+
+        Assert.False(read.IsCompleted);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+    }
+
+    [Fact]
     public void Description_CameraSource_NamesTheCamera()
     {
         using var source = new VideoCaptureFrameSource(new CaptureSource(CaptureSourceKind.Camera, "3", 3), loop: false, TimeSpan.FromSeconds(1), new FakeTimeProvider(), NullLogger.Instance);

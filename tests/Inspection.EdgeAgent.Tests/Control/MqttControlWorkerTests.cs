@@ -19,7 +19,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     private readonly TempDirectory _temp = new();
     private readonly EdgeDatabase _database;
     private readonly DeviceState _state;
-    private readonly ModelHost _model = new(() => throw new InvalidOperationException("no model in control tests"), NullLogger<ModelHost>.Instance);
+    private readonly ModelHost _model = new(() => throw new InvalidOperationException("no model in control tests"));
     private readonly List<MqttControlWorker> _workers = [];
 
     public MqttControlWorkerTests()

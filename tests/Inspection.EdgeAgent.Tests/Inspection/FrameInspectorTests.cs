@@ -20,7 +20,7 @@ public sealed class FrameInspectorTests : IDisposable
     public FrameInspectorTests()
     {
         var modelPath = TestModels.Brightness(_temp.File("brightness.onnx"));
-        _model = new ModelHost(() => OnnxDetector.Load(TestModels.Options(modelPath), NullLogger.Instance), NullLogger<ModelHost>.Instance);
+        _model = new ModelHost(() => OnnxDetector.Load(TestModels.Options(modelPath), NullLogger.Instance));
         _model.Load();
     }
 

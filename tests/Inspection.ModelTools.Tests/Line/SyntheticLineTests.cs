@@ -141,6 +141,23 @@ public sealed class SyntheticLineTests
     }
 
     [Fact]
+    public void Render_ManyFrames_PartsNeverOverlap()
+    {
+        using var line = new SyntheticLine(9);
+        for (var index = 0; index < 3000; index += 5)
+        {
+            using var rendered = line.Render(index);
+            foreach (var a in rendered.Parts)
+            {
+                foreach (var b in rendered.Parts.Where(p => p.PartId != a.PartId))
+                {
+                    Assert.DoesNotContain(a.Corners, c => b.Contains(c.X, c.Y));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Constructor_TooSmall_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticLine(1, 32, 32));

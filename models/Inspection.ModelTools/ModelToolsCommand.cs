@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Inspection.ModelTools.Evaluation;
+using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Models;
+
+namespace Inspection.ModelTools;
+
+/// <summary>The command line: <c>line</c>, <c>build</c>, <c>evaluate</c>.</summary>
+public static class ModelToolsCommand
+{
+    public static RootCommand Create() =>
+        new("Model tooling: the synthetic production line, the project's ONNX models, and their evaluation.")
+        {
+            LineCommand.Create(),
+            BuildCommand.Create(),
+            EvaluateCommand.Create(),
+        };
+}
