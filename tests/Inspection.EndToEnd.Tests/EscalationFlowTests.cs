@@ -13,7 +13,7 @@ public sealed class EscalationFlowTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var system = new InspectionSystem();
-        var video = system.RenderLine(seed: 11, Frames);
+        var video = system.RenderLine(seed: 3, Frames);
         var cloud = await system.StartCloudAsync(embeddedBroker: true, ct);
         // A wide uncertain band, so that this short line surely yields uncertain frames.
         var edge = system.StartEdge("e2e-flow", video, loop: false, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=0.98");

@@ -22,7 +22,7 @@ public sealed class ModeChangeTests
             system.MqttPort = broker.Port;
         }
 
-        var video = system.RenderLine(seed: 5, frames: 60);
+        var video = system.RenderLine(seed: 14, frames: 90);
         var cloud = await system.StartCloudAsync(embeddedBroker: !mosquitto, ct);
         var deviceId = mosquitto ? "e2e-mode-mosquitto" : "e2e-mode-embedded";
         var edge = system.StartEdge(deviceId, video, loop: true, maxFps: 30, "--Decision:Lower=0.2", "--Decision:Upper=0.98");

@@ -14,7 +14,7 @@ public sealed class OperatorPageTests
         var ct = TestContext.Current.CancellationToken;
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run ./test.sh, which installs the Debian package chromium.");
         await using var system = new InspectionSystem();
-        var video = system.RenderLine(seed: 31, frames: 45);
+        var video = system.RenderLine(seed: 9, frames: 90);
         var cloud = await system.StartCloudAsync(embeddedBroker: true, ct);
         var edge = system.StartEdge("e2e-page", video, loop: false, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=0.98");
         await Eventually.WaitAsync(

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Models;
 
 namespace Inspection.ModelTools.Evaluation;
 
@@ -97,6 +98,15 @@ public static class EvaluateCommand
         Console.WriteLine(
             $"  parts    precision {(flagged.Count == 0 ? "n/a" : ((double)truePositives / flagged.Count).ToString("P1", CultureInfo.InvariantCulture))} " +
             $"({truePositives}/{flagged.Count} flagged parts defective), clean parts flagged {flagged.Count - truePositives}/{parts.Count(s => s.Kind == SampleKind.CleanPart)}");
+        var band = ModelCatalog.SuggestedBand;
+        Console.WriteLine($"Decisions with the suggested band {band.Lower:0.00} / {band.Upper:0.00} (pass | uncertain | defect):");
+        foreach (var kind in Enum.GetValues<SampleKind>())
+        {
+            var scores = samples.Where(s => s.Kind == kind).Select(s => s.Score).ToList();
+            Console.WriteLine(
+                $"  {kind,-14} {scores.Count(s => s < band.Lower),5} | {scores.Count(s => s >= band.Lower && s < band.Upper),5} | {scores.Count(s => s >= band.Upper),5}");
+        }
+
         Console.WriteLine("Histogram of part scores (clean | defective), bins of 0.1:");
         for (var bin = 0; bin < 10; bin++)
         {

@@ -44,7 +44,7 @@ internal sealed record PartSpec(
             .ToArray();
         var spec = new PartSpec(
             id,
-            r.Next(EntryJitterFrames),
+            r.Next(SyntheticLine.PartJitterFrames),
             length,
             width,
             Uniform(r, 0.85, 1.15),
@@ -74,8 +74,6 @@ internal sealed record PartSpec(
 
         return spec with { Defects = defects };
     }
-
-    private const int EntryJitterFrames = 15;
 
     private static double Uniform(Random r, double min, double max) => min + (r.NextDouble() * (max - min));
 }

@@ -22,7 +22,7 @@ public sealed class SyntheticLine : IDisposable
     /// </summary>
     public const int PartPeriodFrames = 75;
 
-    private const int PartJitterFrames = 15;
+    internal const int PartJitterFrames = 15;
     private const double BeltSpeed = 6;        // base pixels per frame
     private const double DefectiveShare = 0.5;
     private const double FaintShare = 0.35;

@@ -10,12 +10,13 @@ namespace Inspection.ModelTools.Models;
 /// rows cx, cy, w, h (input pixels) then one sigmoid score per class, N = (S / stride)² cells, row-major.
 /// </summary>
 /// <remarks>
-/// The network is a fixed filter bank, not a constant: grey + blur (one conv) → oriented line filters
-/// comparing a short line with both flanks, for 8 orientations (conv, min over flanks) → blob filter
-/// comparing a centre with 8 surrounding points (dilated-free conv, min over directions) → per-class
-/// combination and calibration (1×1 conv) → max-pool to the stride → sigmoid. A scratch is a strong
-/// response in one orientation only; a spot is dark against every direction with no preferred one; the
-/// plate's edges and holes fail the "darker than every side" test and stay silent.
+/// The network is a fixed filter bank, not a constant: grey + blur (one conv) → for 8 orientations, a short
+/// line compared with both flanks, each half of the line separately (conv, min), counted only on light
+/// surfaces away from large dark regions → a blob test, a centre darker than 8 points around it (conv, min)
+/// → per-class combination (1×1 conv) → max-pool to the stride → calibration (scale, bias) → sigmoid.
+/// A scratch is a strong response in one orientation only; a spot is dark against every direction with no
+/// preferred one; plate edges, holes and the belt fail the "darker than both sides along its whole length"
+/// test or are gated off, and stay silent.
 /// </remarks>
 public static class DetectorModelBuilder
 {
@@ -45,6 +46,13 @@ public static class DetectorModelBuilder
         var s = design.InputSize;
         var cells = design.GridSize * design.GridSize;
         var classes = DefectClasses.Names.Count;
+        if (classes != 2)
+        {
+            // The per-class head below is hand-written for scratch and spot; a new class needs its own filter here
+            // (or, better, the trained models that replace this one).
+            throw new InvalidOperationException(
+                $"The hand-designed detector scores scratch and spot only, but {classes} classes are defined: {DefectClasses.NamesMetadata}.");
+        }
         var builder = new OnnxGraphBuilder("inspection-detector")
         {
             DocString = design.Description,
@@ -79,9 +87,9 @@ public static class DetectorModelBuilder
             .AddInitializer("one", [1f])
             .AddNode("Clip", ["plate.shifted", "zero", "one"], ["plate"])
             .AddNode("Mul", ["line.raw", "plate"], ["line.on.plate"])
-            // Dark regions too big to be a defect (holes, the belt): a grey closing wipes out thin and small
-            // dark marks and keeps them; a min-filter then spreads them by the reach of the line filters.
-            // Next to a hole's rim, blur makes short radial lines read as faint scratches; they are gated off.
+            // Dark regions too big to be a defect (holes, the belt): a grey closing erases thin and small dark
+            // marks and keeps only those; a min-filter then widens them by the reach of the line filters. Next
+            // to a hole's rim, blur makes short radial lines read as faint scratches; this gates them off.
             .AddNode("MaxPool", ["grey"], ["grey.dilated"], Window(design.DarkRegionSize))
             .AddNode("Neg", ["grey.dilated"], ["grey.dilated.neg"])
             .AddNode("MaxPool", ["grey.dilated.neg"], ["grey.closed.neg"], Window(design.DarkRegionSize))
@@ -123,7 +131,7 @@ public static class DetectorModelBuilder
             .AddMetadata("author", "Inspection project")
             .AddMetadata("date", Date)
             .AddMetadata("version", design.Version)
-            .AddMetadata("license", "MIT")
+            .AddMetadata("license", "Same terms as the Inspection repository")
             .AddMetadata("stride", design.Stride.ToString(CultureInfo.InvariantCulture))
             .AddMetadata("task", "detect")
             .AddMetadata("batch", "1")

@@ -38,6 +38,7 @@ internal sealed class InspectionSystem : IAsyncDisposable
         var result = Inspection.ModelTools.Line.LineExporter.Export(
             new Inspection.ModelTools.Line.SyntheticLine(seed, 640, 480), folder, frames, 15, images: false, CancellationToken.None);
         Assert.True(result.VideoWritten, "the synthetic line video was not written");
+        Assert.True(result.Defects > 0, $"seed {seed} puts no defect into its first {frames} frames; the scenario would prove nothing");
         return Path.Combine(folder, Inspection.ModelTools.Line.LineExporter.VideoFileName);
     }
 

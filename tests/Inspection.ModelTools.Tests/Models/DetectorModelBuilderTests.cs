@@ -35,6 +35,15 @@ public sealed class DetectorModelBuilderTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Designs))]
+    public void ModelCard_ListsSha256OfCommittedModel(string fileName)
+    {
+        var sha = Inspection.ModelTools.Models.BuildCommand.Sha256(Path.Combine(RepositoryPaths.Models, fileName));
+
+        Assert.Contains(sha, File.ReadAllText(Path.Combine(RepositoryPaths.Models, "README.md")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Designs))]
     public void Build_Model_PassesOnnxChecker(string fileName)
     {
         OnnxChecker.SkipUnlessAvailable();
