@@ -111,16 +111,6 @@ public sealed class ModelQualityTests
             $"faint recall at 0.5: cloud {cloudScores.Count(s => s >= 0.5f)}, edge {edgeScores.Count(s => s >= 0.5f)} of {edgeScores.Count}");
     }
 
-    [Fact]
-    public void Constructor_MissingModel_ThrowsFileNotFoundNamingTheFile()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "no-such-model.onnx");
-
-        var error = Assert.Throws<FileNotFoundException>(() => new ModelRunner(path));
-
-        Assert.Contains(path, error.Message);
-    }
-
     /// <summary>Frames (from fixed seeds, one every 3 frames apart from its part's previous pick) holding a matching defect.</summary>
     private static IEnumerable<(int Seed, long Index)> FramesWith(Func<GroundTruth, bool> match, int count)
     {
