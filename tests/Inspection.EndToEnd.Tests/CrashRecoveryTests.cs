@@ -21,7 +21,7 @@ public sealed class CrashRecoveryTests
         await Eventually.WaitAsync(
             "uncertain frames in the outbox while the cloud is down",
             _ => Task.FromResult(first.Output),
-            output => output.Split("is now in the outbox").Length > 3,
+            output => output.Split("frames failed").Length > 3,
             TimeSpan.FromSeconds(60),
             ct,
             first);
