@@ -27,10 +27,12 @@ rm -rf "$results"
 mkdir -p "$results"
 
 dotnet build Inspection.sln -c Release -nologo -v q -clp:ErrorsOnly
+# One test assembly at a time: the end-to-end tests run whole processes, and on 2 cores the assemblies
+# would otherwise starve one another.
 set +e
 dotnet test --solution Inspection.sln -c Release --no-build \
   --results-directory "$PWD/$results" --report-xunit-trx \
-  --filter-not-trait "Category=Device" "$@" 2>&1 | tee "$results/console.log"
+  --max-parallel-test-modules 1 --filter-not-trait "Category=Device" "$@" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}
 set -e
 
