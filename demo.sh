@@ -41,8 +41,12 @@ for f in models/edge/inspection-edge.onnx models/cloud/inspection-cloud.onnx; do
 done
 
 echo "demo: generating $devices synthetic line video(s), $frames frames each…"
+# Seeds whose lines show faint defects early, so that line1-cam1 (the one the mode change is shown on)
+# escalates from the first minute.
+seeds=(14 3 9 6 10 13)
 for i in $(seq 1 "$devices"); do
-  dotnet "$tools" line --out "$work/line-$i" --seed "$((i * 7))" --frames "$frames" --fps "$fps" >"$work/line-$i.log"
+  seed=${seeds[i - 1]:-$((i * 7))}
+  dotnet "$tools" line --out "$work/line-$i" --seed "$seed" --frames "$frames" --fps "$fps" >"$work/line-$i.log"
 done
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -506,7 +506,17 @@ public sealed partial class OnnxDetector : IDetector
             message = message[..newline].TrimEnd();
         }
 
-        return message.Length <= 160 ? message : string.Concat(message.AsSpan(0, 157), "...");
+        // ONNX Runtime prefixes the cause with its source location ("[ErrorCode:Fail] /onnxruntime_src/…cc:2043
+        // …Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library … with error: libcublasLt.so.13: …");
+        // the line engineer needs the cause, which comes last.
+        const string marker = " : FAIL : ";
+        var cause = message.LastIndexOf(marker, StringComparison.Ordinal);
+        if (cause >= 0)
+        {
+            message = message[(cause + marker.Length)..];
+        }
+
+        return message.Length <= 200 ? message : string.Concat("...", message.AsSpan(message.Length - 197));
     }
 
     private static void DisposeQuietly(IDisposable? disposable)

@@ -47,6 +47,15 @@ public sealed class EscalationFlowTests
         Assert.Equal(edgeDb.Uncertain.Order(), edgeDb.UncertainWithVerdict.Order());
         Assert.Equal(0, edgeDb.OutboxDepth);
         Assert.Equal(Frames, edgeDb.Sequences.Count);
+
+        // No GPU here: the agent built with the CUDA/TensorRT ONNX Runtime tried both, fell back to CPU and
+        // said so once, with the cause rather than ONNX Runtime's source location.
+        var providerLines = edge.Output.Split('\n').Where(l => l.Contains("skipped providers:", StringComparison.Ordinal)).ToList();
+        var providerLine = Assert.Single(providerLines);
+        Assert.Contains(" on CPU ", providerLine);
+        Assert.Contains("TensorRT (", providerLine);
+        Assert.Contains("CUDA (", providerLine);
+        Assert.DoesNotContain("onnxruntime_src", providerLine);
     }
 
     private static JsonElement Stats(JsonElement device) => device.GetProperty("reported").GetProperty("stats");
