@@ -26,7 +26,10 @@ public static class CloudInferenceExtensions
     {
         var services = builder.Services;
         AddValidatedOptions<CloudOptions>(services, CloudOptions.SectionName);
-        AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName);
+        AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName)
+            .Validate<IOptions<DetectorOptions>>(
+                static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
+                "Detector:ScoreThreshold must not be above Cloud:Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)

@@ -46,6 +46,9 @@ public static class EdgeAgentExtensions
         AddOptions<DetectorOptions>(services, configuration, DetectorOptions.SectionName);
 
         AddOptions<DecisionOptions>(services, configuration, DecisionOptions.SectionName);
+        services.AddOptions<DecisionOptions>().Validate<IOptions<DetectorOptions>>(
+            static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
+            "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddOptions<StorageOptions>(services, configuration, StorageOptions.SectionName);
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);

@@ -1,11 +1,12 @@
 using System.CommandLine;
+using Inspection.ModelTools.Bench;
 using Inspection.ModelTools.Evaluation;
 using Inspection.ModelTools.Line;
 using Inspection.ModelTools.Models;
 
 namespace Inspection.ModelTools;
 
-/// <summary>The command line: <c>line</c>, <c>build</c>, <c>evaluate</c>.</summary>
+/// <summary>The command line: <c>line</c>, <c>build</c>, <c>evaluate</c>, <c>bench</c>.</summary>
 public static class ModelToolsCommand
 {
     public static RootCommand Create() =>
@@ -14,5 +15,6 @@ public static class ModelToolsCommand
             LineCommand.Create(),
             BuildCommand.Create(),
             EvaluateCommand.Create(),
+            BenchCommand.Create(),
         };
 }

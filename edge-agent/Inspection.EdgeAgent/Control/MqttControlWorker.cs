@@ -33,6 +33,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentQueue<DeviceEvent> _events = new();
     private int _reportRequested = 1;
+    private bool _sessionReady;
     private bool _wasConnected;
     private bool _announcedStart;
     private long _outboxFailuresSeen;
@@ -109,7 +110,9 @@ public sealed partial class MqttControlWorker : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 CheckOutboxHealth();
-                if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                // Not just connected but announced and subscribed: a connect whose status publish or subscribe
+                // failed would otherwise pass every ping while the device never hears its desired state.
+                if (!_sessionReady || !await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await ConnectAsync(stoppingToken).ConfigureAwait(false);
                 }
@@ -148,6 +151,7 @@ public sealed partial class MqttControlWorker : BackgroundService
 
     private async Task ConnectAsync(CancellationToken cancellationToken)
     {
+        _sessionReady = false;
         if (_wasConnected)
         {
             Log.ConnectionLost(_logger, _options.Host, _options.Port);
@@ -179,6 +183,7 @@ public sealed partial class MqttControlWorker : BackgroundService
                 .Build();
             await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
             Interlocked.Exchange(ref _reportRequested, 1);
+            _sessionReady = true;
             if (!_announcedStart)
             {
                 // The reported state has no field for it: the fleet learns the agent version from this event.

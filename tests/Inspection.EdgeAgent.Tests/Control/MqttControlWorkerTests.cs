@@ -21,6 +21,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     private readonly DeviceState _state;
     private readonly ModelHost _model = new(() => throw new InvalidOperationException("no model in control tests"));
     private readonly List<MqttControlWorker> _workers = [];
+    private readonly ListLoggerProvider _logs = new();
 
     public MqttControlWorkerTests()
     {
@@ -201,7 +202,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             reporting,
             edge,
             TimeProvider.System,
-            NullLogger<MqttControlWorker>.Instance);
+            _logs.CreateLogger<MqttControlWorker>());
         _workers.Add(worker);
         await worker.StartAsync(TestContext.Current.CancellationToken);
         return worker;
@@ -229,16 +230,30 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         return found!;
     }
 
-    private static async Task<DeviceStatus> WaitForStatusAsync(MqttObserver cloud, Func<DeviceStatus, bool> condition)
+    private async Task<DeviceStatus> WaitForStatusAsync(MqttObserver cloud, Func<DeviceStatus, bool> condition)
     {
         DeviceStatus? found = null;
-        await Poll.UntilAsync(
+        await WithWorkerLogAsync(() => Poll.UntilAsync(
             () => (found = cloud.PayloadsOn(StatusTopic)
                 .Select(p => MqttPayloads.TryParseStatus(Encoding.UTF8.GetBytes(p), out var s, out _) ? s : null)
                 .OfType<DeviceStatus>()
                 .LastOrDefault(condition)) is not null,
-            "a matching device status");
+            "a matching device status"));
         return found!;
+    }
+
+    /// <summary>A timeout here says little by itself; the worker's own log says what it was doing.</summary>
+    private async Task WithWorkerLogAsync(Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException ex)
+        {
+            var log = string.Join(Environment.NewLine, _logs.Entries.Select(e => $"{e.Level}: {e.Message}"));
+            throw new TimeoutException($"{ex.Message}{Environment.NewLine}Worker log:{Environment.NewLine}{log}", ex);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -25,9 +25,13 @@ internal sealed class TcpProxy : IDisposable
 
     public int Port { get; }
 
-    /// <summary>Resets every open connection without a FIN or an MQTT DISCONNECT.</summary>
+    /// <summary>
+    /// Resets every open connection without a FIN or an MQTT DISCONNECT, and stays cut: a device that reconnected
+    /// at once would take its session over before the broker noticed the dead one, and no last will would be due.
+    /// </summary>
     public void Cut()
     {
+        _listener.Stop();
         lock (_sockets)
         {
             foreach (var socket in _sockets)

@@ -86,6 +86,8 @@ internal sealed class InspectionSystem : IAsyncDisposable
                 $"--Mqtt:Port={MqttPort}",
                 "--Mqtt:ReconnectDelaySeconds=1",
                 "--Reporting:IntervalSeconds=1",
+                // The scenarios widen the uncertain band below the default score threshold.
+                "--Detector:ScoreThreshold=0.1",
                 .. extra,
             ],
             Directory);
