@@ -22,6 +22,7 @@ public sealed partial class FleetConnection : BackgroundService
         MqttTopics.AllDevices(MqttTopics.EventsSuffix),
     ];
 
+    private int _failedAttempts;
     private readonly IMqttClient _client;
     private readonly MqttClientFactory _factory = new();
     private readonly MqttOptions _options;
@@ -102,7 +103,9 @@ public sealed partial class FleetConnection : BackgroundService
         var interval = TimeSpan.FromSeconds(_options.ReconnectSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+            // BrokerConnected is set only once subscribed and re-published: a connect that failed half-way is
+            // retried rather than left connected but deaf.
+            if (!_registry.BrokerConnected || !await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
             {
                 _registry.BrokerConnected = false;
                 await ConnectAsync(stoppingToken).ConfigureAwait(false);
@@ -150,7 +153,8 @@ public sealed partial class FleetConnection : BackgroundService
             }
 
             await _client.SubscribeAsync(subscribe.Build(), cancellationToken).ConfigureAwait(false);
-            Log.Connected(_logger, _options.Host, _options.Port);
+            Log.Connected(_logger, _options.Host, _options.Port, _failedAttempts);
+            _failedAttempts = 0;
 
             var republished = 0;
             foreach (var deviceId in _desired.All().Keys)
@@ -171,7 +175,15 @@ public sealed partial class FleetConnection : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.ConnectFailed(_logger, _options.Host, _options.Port, _options.ReconnectSeconds, ex.Message);
+            // One warning per outage, not one per attempt.
+            if (_failedAttempts++ == 0)
+            {
+                Log.ConnectFailed(_logger, _options.Host, _options.Port, _options.ReconnectSeconds, ex.Message);
+            }
+            else
+            {
+                Log.ConnectStillFailing(_logger, _options.Host, _options.Port, _failedAttempts, ex.Message);
+            }
         }
     }
 
@@ -201,11 +213,14 @@ public sealed partial class FleetConnection : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Fleet view connected to the MQTT broker at {Host}:{Port}")]
-        public static partial void Connected(ILogger logger, string host, int port);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Fleet view connected to the MQTT broker at {Host}:{Port} (after {FailedAttempts} failed attempts)")]
+        public static partial void Connected(ILogger logger, string host, int port, int failedAttempts);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker at {Host}:{Port} unreachable, retrying every {Seconds} s: {Reason}")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker at {Host}:{Port} unreachable, retrying every {Seconds} s until it answers (further attempts are logged at Debug): {Reason}")]
         public static partial void ConnectFailed(ILogger logger, string host, int port, int seconds, string reason);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT broker at {Host}:{Port} still unreachable (attempt {Attempt}): {Reason}")]
+        public static partial void ConnectStillFailing(ILogger logger, string host, int port, int attempt, string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Re-published the desired state of {Count} devices")]
         public static partial void Republished(ILogger logger, int count);

@@ -33,6 +33,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentQueue<DeviceEvent> _events = new();
     private int _reportRequested = 1;
+    private int _failedAttempts;
     private bool _sessionReady;
     private bool _wasConnected;
     private bool _announcedStart;
@@ -173,7 +174,8 @@ public sealed partial class MqttControlWorker : BackgroundService
             }
 
             _wasConnected = true;
-            Log.Connected(_logger, _options.Host, _options.Port, result.IsSessionPresent);
+            Log.Connected(_logger, _options.Host, _options.Port, result.IsSessionPresent, _failedAttempts);
+            _failedAttempts = 0;
 
             await PublishAsync(MqttTopics.Status(_deviceId), MqttPayloads.Serialize(Status(online: true, null)), retain: true, cancellationToken).ConfigureAwait(false);
 
@@ -193,7 +195,15 @@ public sealed partial class MqttControlWorker : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Log.ConnectFailed(_logger, _options.Host, _options.Port, _options.ReconnectDelaySeconds, ex.Message);
+            // One warning per outage, not one per attempt: a broker down overnight must not flood the journal.
+            if (_failedAttempts++ == 0)
+            {
+                Log.ConnectFailed(_logger, _options.Host, _options.Port, _options.ReconnectDelaySeconds, ex.Message);
+            }
+            else
+            {
+                Log.ConnectStillFailing(_logger, _options.Host, _options.Port, _failedAttempts, ex.Message);
+            }
         }
     }
 
@@ -340,10 +350,13 @@ public sealed partial class MqttControlWorker : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Connected to the MQTT broker {Host}:{Port} (session present: {SessionPresent})")]
-        public static partial void Connected(ILogger logger, string host, int port, bool sessionPresent);
+        [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Connected to the MQTT broker {Host}:{Port} (session present: {SessionPresent}; after {FailedAttempts} failed attempts)")]
+        public static partial void Connected(ILogger logger, string host, int port, bool sessionPresent, int failedAttempts);
 
-        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Cannot reach the MQTT broker {Host}:{Port}; retrying every {DelaySeconds} s: {Reason}")]
+        [LoggerMessage(EventId = 1511, Level = LogLevel.Debug, Message = "Still cannot reach the MQTT broker {Host}:{Port} (attempt {Attempt}): {Reason}")]
+        public static partial void ConnectStillFailing(ILogger logger, string host, int port, int attempt, string reason);
+
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Cannot reach the MQTT broker {Host}:{Port}; retrying every {DelaySeconds} s until it answers (further attempts are logged at Debug): {Reason}")]
         public static partial void ConnectFailed(ILogger logger, string host, int port, int delaySeconds, string reason);
 
         [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "The MQTT broker {Host}:{Port} refused the connection: {ResultCode} {Reason}")]
