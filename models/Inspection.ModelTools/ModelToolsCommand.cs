@@ -7,7 +7,7 @@ using Inspection.ModelTools.Models;
 
 namespace Inspection.ModelTools;
 
-/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>build</c>, <c>evaluate</c>, <c>bench</c>.</summary>
+/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>build</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>.</summary>
 public static class ModelToolsCommand
 {
     public static RootCommand Create() =>
@@ -17,6 +17,7 @@ public static class ModelToolsCommand
             DatasetCommand.Create(),
             BuildCommand.Create(),
             EvaluateCommand.Create(),
+            Evaluation.Cascade.EvaluateMapCommand.Create(),
             BenchCommand.Create(),
         };
 }

@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Inspection.Detection;
+using Inspection.ModelTools.Dataset;
+using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Inspection.ModelTools.Evaluation.Cascade;
+
+/// <summary>
+/// <c>evaluate-map</c>: mAP50, mAP50-95 and per-class precision/recall of the edge model (and its fp32 twin), the
+/// cloud model and the cascade on the dataset's test split, the share of frames the cascade escalates, and the
+/// sweep of the uncertain band the shipped band is chosen from. Prints tables; writes <c>metrics.json</c> and PNG charts.
+/// </summary>
+public static class EvaluateMapCommand
+{
+    /// <summary>
+    /// Score threshold the models are run with. AP needs every prediction however weak, as Ultralytics' own
+    /// validation does; precision and recall are then read at <c>--threshold</c>.
+    /// </summary>
+    public const float RecordingScoreThreshold = 0.001f;
+
+    public static Command Create()
+    {
+        var edge = ModelOption("--edge", "The edge model (int8) whose decisions drive the cascade.", required: true);
+        var cloud = ModelOption("--cloud", "The cloud model that re-inspects uncertain frames.", required: true);
+        var edgeFp32 = ModelOption("--edge-fp32", "Optional: the edge model's fp32 twin, to measure what quantization costs.", required: false);
+        var seed = new Option<int>("--seed") { Description = "Dataset seed (as for 'dataset --seed'); its test split is rendered in memory.", DefaultValueFactory = _ => 1 };
+        var frames = new Option<int>("--frames") { Description = "Test-split frames to evaluate, from the first.", DefaultValueFactory = _ => 300 };
+        var lower = new Option<float>("--lower") { Description = "Lower edge of the shipped uncertain band.", DefaultValueFactory = _ => ModelCatalog.SuggestedBand.Lower };
+        var upper = new Option<float>("--upper") { Description = "Upper edge of the shipped uncertain band (the edge's defect threshold).", DefaultValueFactory = _ => ModelCatalog.SuggestedBand.Upper };
+        var threshold = new Option<float>("--threshold")
+        {
+            Description = "Confidence at which precision and recall are reported (the detector's default score threshold).",
+            DefaultValueFactory = _ => 0.25f,
+        };
+        var target = new Option<double>("--target")
+        {
+            Description = "Share of cloud-only mAP50 the chosen band must reach.",
+            DefaultValueFactory = _ => BandChooser.DefaultTargetShare,
+        };
+        var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Folder for metrics.json and the charts (created if missing; files of an earlier run are replaced).",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "generated", "eval")),
+        };
+
+        frames.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < 1 || value > DatasetExporter.MaxFramesPerSplit)
+            {
+                result.AddError($"--frames must be between 1 and {DatasetExporter.MaxFramesPerSplit}, got {value}.");
+            }
+        });
+        threshold.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<float>();
+            if (!(value is >= 0 and <= 1))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--threshold must be between 0 and 1, got {value}."));
+            }
+        });
+        target.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value is > 0 and <= 1))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--target must be above 0 and at most 1 (0.98 means 98 % of cloud-only mAP50), got {value}."));
+            }
+        });
+        threads.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value is < 0 or > 256)
+            {
+                result.AddError($"--threads must be between 0 (ONNX Runtime decides) and 256, got {value}.");
+            }
+        });
+        output.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DirectoryInfo>() is { } dir && File.Exists(dir.FullName))
+            {
+                result.AddError($"--out '{dir.FullName}' is a file; give a folder for metrics.json and the charts.");
+            }
+        });
+
+        var command = new Command(
+            "evaluate-map",
+            "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
+        {
+            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, threads, output,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new Settings(
+                parse.GetValue(edge)!.FullName,
+                parse.GetValue(cloud)!.FullName,
+                parse.GetValue(edgeFp32)?.FullName,
+                parse.GetValue(seed),
+                parse.GetValue(frames),
+                new DecisionBand(parse.GetValue(lower), parse.GetValue(upper)),
+                parse.GetValue(threshold),
+                parse.GetValue(target),
+                parse.GetValue(threads),
+                parse.GetValue(output)!.FullName);
+            return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+        });
+        return command;
+    }
+
+    private static int Run(Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (settings.Band.Validate() is { } problem)
+        {
+            // Checked here rather than by a parser validator: the two options are only wrong together.
+            stderr.WriteLine($"evaluate-map: --lower/--upper: {problem}.");
+            return 1;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var models = new List<KeyValuePair<string, IDetector>>();
+        try
+        {
+            var paths = new List<(string Name, string Path)> { (CascadeEvaluation.Edge, settings.Edge) };
+            if (settings.EdgeFp32 is { } fp32)
+            {
+                paths.Add((CascadeEvaluation.EdgeFp32, fp32));
+            }
+
+            paths.Add((CascadeEvaluation.Cloud, settings.Cloud));
+            foreach (var (name, path) in paths)
+            {
+                var detector = OnnxDetector.Load(
+                    new DetectorOptions { ModelPath = path, ExecutionProviders = ["CPU"], ScoreThreshold = RecordingScoreThreshold, IntraOpThreads = settings.Threads },
+                    NullLogger.Instance);
+                models.Add(new(name, detector));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name,-10} {detector.Model.Name} v{detector.Model.Version}, {detector.Model.InputWidth}x{detector.Model.InputHeight} on {detector.ExecutionProvider}, classes {string.Join(", ", detector.Model.ClassNames)} ({path})"));
+            }
+
+            if (ClassMismatch(models) is { } mismatch)
+            {
+                stderr.WriteLine($"evaluate-map: {mismatch}");
+                return 1;
+            }
+
+            var recorded = TestSplitRunner.Run(settings.Seed, settings.Frames, models, done =>
+            {
+                if (done % 50 == 0 || done == settings.Frames)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {done}/{settings.Frames} frames, {stopwatch.Elapsed.TotalSeconds:F0} s"));
+                }
+            }, cancellationToken);
+
+            var evaluation = CascadeEvaluator.Evaluate(
+                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken);
+            stdout.Write(EvaluationTable.Models(evaluation));
+            if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Quantization: edge mAP50 {evaluation.Reports[CascadeEvaluation.Edge].Map50:0.000} vs fp32 twin {fp32Report.Map50:0.000} ({(evaluation.Reports[CascadeEvaluation.Edge].Map50 - fp32Report.Map50) * 100:+0.0;-0.0;0.0} points)."));
+            }
+
+            stdout.Write(EvaluationTable.Sweep(evaluation));
+            var written = EvaluationOutput.Write(settings.Output, evaluation);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Wrote {string.Join(", ", written.Select(Path.GetFileName))} to {settings.Output} in {stopwatch.Elapsed.TotalSeconds:F0} s."));
+            return 0;
+        }
+        catch (Exception e) when (e is ModelContractException or FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"evaluate-map: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var (_, detector) in models)
+            {
+                detector.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The cascade mixes the models' predictions and scores them against the line's labels, so every model must
+    /// use the line's classes in the line's order.
+    /// </summary>
+    private static string? ClassMismatch(IReadOnlyList<KeyValuePair<string, IDetector>> models)
+    {
+        foreach (var (name, detector) in models)
+        {
+            if (!detector.Model.ClassNames.SequenceEqual(DefectClasses.Names, StringComparer.Ordinal))
+            {
+                return $"the {name} model's classes ({string.Join(", ", detector.Model.ClassNames)}) are not the synthetic line's "
+                    + $"({string.Join(", ", DefectClasses.Names)}), in that order; evaluate models trained on this line.";
+            }
+        }
+
+        return null;
+    }
+
+    private static Option<FileInfo> ModelOption(string name, string description, bool required)
+    {
+        var option = new Option<FileInfo>(name) { Description = description, Required = required };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<FileInfo>() is { } file && !file.Exists)
+            {
+                result.AddError($"{name}: no model at '{file.FullName}'.");
+            }
+        });
+        return option;
+    }
+
+    private sealed record Settings(
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, int Threads, string Output);
+}

@@ -1,0 +1,60 @@
+using Inspection.ModelTools.Evaluation.Cascade;
+
+namespace Inspection.ModelTools.Tests.Evaluation.Cascade;
+
+public sealed class BandChooserTests
+{
+    [Fact]
+    public void Choose_NoPointReachesTarget_SaysNone()
+    {
+        SweepPoint[] points = [Point(0.3f, 0.7f, 5, 0.90), Point(0.1f, 0.9f, 40, 0.97)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.98);
+
+        Assert.Null(choice.Chosen);
+        Assert.StartsWith("Chosen band: none.", choice.Describe(), StringComparison.Ordinal);
+        Assert.Equal(0.98, choice.TargetMap50, 12);
+    }
+
+    [Fact]
+    public void Choose_SeveralReachTarget_PicksFewestEscalations()
+    {
+        SweepPoint[] points = [Point(0.1f, 0.9f, 40, 1.0), Point(0.3f, 0.7f, 12, 0.985), Point(0.4f, 0.7f, 8, 0.95)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0);
+
+        Assert.Same(points[1], choice.Chosen);
+        Assert.Contains("0.30 / 0.70", choice.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Choose_TieOnEscalations_PicksMoreAccurate()
+    {
+        SweepPoint[] points = [Point(0.3f, 0.7f, 12, 0.985), Point(0.3f, 0.8f, 12, 0.99)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0);
+
+        Assert.Same(points[1], choice.Chosen);
+    }
+
+    [Fact]
+    public void Choose_ExactlyAtTarget_Accepts()
+    {
+        SweepPoint[] points = [Point(0.3f, 0.7f, 3, 0.49)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 0.5, targetShare: 0.98);
+
+        Assert.Same(points[0], choice.Chosen);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    public void Choose_TargetShareOutOfRange_Throws(double share)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => BandChooser.Choose([], 1.0, share));
+    }
+
+    private static SweepPoint Point(float lower, float upper, int escalated, double map50) =>
+        new(lower, upper, escalated, escalated / 100.0, map50, map50 / 2, UpperFixed: false);
+}
