@@ -1,0 +1,142 @@
+using System.Globalization;
+using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Onnx;
+using Inspection.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace Inspection.Trainer.Export;
+
+/// <summary>
+/// Writes a trained <see cref="DetectorNet"/> as ONNX in the Ultralytics YOLOv8 detection layout: input
+/// <c>images</c> [1, 3, S, S] (RGB, 0–1, letterboxed), output <c>output0</c> [1, 4 + nc, (S/8)²] with cx, cy, w, h
+/// in input pixels then one sigmoid score per class, cells row-major. BatchNorm is folded into the convolutions;
+/// SiLU is Sigmoid·Mul (opset 17 has no SiLU). The box decode is a fixed 1×1 conv from (l, t, r, b) to
+/// (cx − ax, cy − ay, w, h) plus a constant grid of cell centres.
+/// </summary>
+public static class DetectorOnnxExporter
+{
+    /// <summary>Builds the graph with Ultralytics-style metadata (<c>names</c>, <c>imgsz</c>, <c>stride</c>, <c>task</c>, <c>batch</c>, …).</summary>
+    public static OnnxGraphBuilder Build(DetectorNet model, int imageSize, string description, string version, DateOnly date)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (imageSize % DetectorNet.Stride != 0)
+        {
+            throw new ArgumentException($"The input size {imageSize} must be a multiple of the stride {DetectorNet.Stride}.", nameof(imageSize));
+        }
+
+        var classes = model.ClassCount;
+        if (classes != DefectClasses.Names.Count)
+        {
+            throw new ArgumentException(
+                $"The model has {classes} classes but the line defines {DefectClasses.Names.Count}: {DefectClasses.NamesMetadata}.", nameof(model));
+        }
+
+        var grid = imageSize / DetectorNet.Stride;
+        var cells = grid * grid;
+        var builder = new OnnxGraphBuilder("inspection-trained-detector")
+        {
+            DocString = description,
+            ProducerVersion = version,
+            ModelVersion = 1,
+        };
+        builder.AddInput("images", 1, 3, imageSize, imageSize).AddOutput("output0", 1, 4 + classes, cells);
+
+        var x = "images";
+        for (var i = 0; i < model.Blocks.Count; i++)
+        {
+            var block = model.Blocks[i];
+            var (weight, bias, shape) = Fold(block);
+            var pad = block.Kernel / 2;
+            var name = $"block{i}";
+            builder.AddInitializer($"{name}.weight", weight, shape)
+                .AddInitializer($"{name}.bias", bias, shape[0])
+                .AddNode("Conv", [x, $"{name}.weight", $"{name}.bias"], [$"{name}.conv"],
+                    OnnxAttribute.Ints("kernel_shape", block.Kernel, block.Kernel),
+                    OnnxAttribute.Ints("strides", block.Stride, block.Stride),
+                    OnnxAttribute.Ints("pads", pad, pad, pad, pad))
+                .AddNode("Sigmoid", [$"{name}.conv"], [$"{name}.gate"])
+                .AddNode("Mul", [$"{name}.conv", $"{name}.gate"], [$"{name}.out"]);
+            x = $"{name}.out";
+        }
+
+        var head = model.Head;
+        builder.AddInitializer("head.weight", Values(head.weight!), Shape(head.weight!))
+            .AddInitializer("head.bias", Values(head.bias!), head.bias!.shape[0])
+            .AddNode("Conv", [x, "head.weight", "head.bias"], ["head"])
+            .AddInitializer("head.split", [4L, classes], 2)
+            .AddNode("Split", ["head", "head.split"], ["box.logits", "class.logits"], OnnxAttribute.Int("axis", 1))
+            .AddNode("Softplus", ["box.logits"], ["box.strides"])
+            .AddInitializer("stride", [(float)DetectorNet.Stride], 1)
+            .AddNode("Mul", ["box.strides", "stride"], ["ltrb"])
+            .AddInitializer("ltrb.to.xywh", [-0.5f, 0, 0.5f, 0, 0, -0.5f, 0, 0.5f, 1, 0, 1, 0, 0, 1, 0, 1], 4, 4, 1, 1)
+            .AddNode("Conv", ["ltrb", "ltrb.to.xywh"], ["box.relative"])
+            .AddInitializer("cell.centres", CellCentres(grid), 1, 4, grid, grid)
+            .AddNode("Add", ["box.relative", "cell.centres"], ["box"])
+            .AddNode("Sigmoid", ["class.logits"], ["scores"])
+            .AddNode("Concat", ["box", "scores"], ["grid.output"], OnnxAttribute.Int("axis", 1))
+            .AddInitializer("output.shape", [1L, 4 + classes, cells], 3)
+            .AddNode("Reshape", ["grid.output", "output.shape"], ["output0"]);
+
+        builder.AddMetadata("description", description)
+            .AddMetadata("author", "Inspection project")
+            .AddMetadata("date", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .AddMetadata("version", version)
+            .AddMetadata("license", "Same terms as the Inspection repository")
+            .AddMetadata("stride", DetectorNet.Stride.ToString(CultureInfo.InvariantCulture))
+            .AddMetadata("task", "detect")
+            .AddMetadata("batch", "1")
+            .AddMetadata("imgsz", $"[{imageSize}, {imageSize}]")
+            .AddMetadata("names", DefectClasses.NamesMetadata);
+        return builder;
+    }
+
+    /// <summary>Conv weight × γ/√(σ² + ε) per output channel; bias β − μ·γ/√(σ² + ε).</summary>
+    private static (float[] Weight, float[] Bias, long[] Shape) Fold(ConvBlock block)
+    {
+        var weight = Values(block.conv.weight!);
+        var shape = Shape(block.conv.weight!);
+        var gamma = Values(block.bn.weight!);
+        var beta = Values(block.bn.bias!);
+        var mean = Values(block.bn.running_mean!);
+        var variance = Values(block.bn.running_var!);
+        var outChannels = (int)shape[0];
+        var perChannel = weight.Length / outChannels;
+        var bias = new float[outChannels];
+        for (var o = 0; o < outChannels; o++)
+        {
+            var scale = gamma[o] / Math.Sqrt(variance[o] + ConvBlock.BatchNormEpsilon);
+            for (var k = 0; k < perChannel; k++)
+            {
+                weight[(o * perChannel) + k] = (float)(weight[(o * perChannel) + k] * scale);
+            }
+
+            bias[o] = (float)(beta[o] - (mean[o] * scale));
+        }
+
+        return (weight, bias, shape);
+    }
+
+    private static float[] CellCentres(int grid)
+    {
+        var plane = grid * grid;
+        var centres = new float[4 * plane];
+        for (var gy = 0; gy < grid; gy++)
+        {
+            for (var gx = 0; gx < grid; gx++)
+            {
+                centres[(gy * grid) + gx] = (gx + 0.5f) * DetectorNet.Stride;
+                centres[plane + (gy * grid) + gx] = (gy + 0.5f) * DetectorNet.Stride;
+            }
+        }
+
+        return centres;
+    }
+
+    private static float[] Values(Tensor tensor)
+    {
+        using var contiguous = tensor.detach().contiguous().cpu();
+        return contiguous.data<float>().ToArray();
+    }
+
+    private static long[] Shape(Tensor tensor) => tensor.shape;
+}

@@ -1,0 +1,113 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Inspection.Trainer.Training;
+
+/// <summary>
+/// A small anchor-free single-scale detector: seven conv-BN-SiLU stages down to stride 8, then a 1×1 head giving,
+/// per cell, four box distances (left, top, right, bottom from the cell centre, in strides, through softplus) and
+/// one logit per class. Stride 8 because the defects are 2–20 px at 320: a coarser grid would merge neighbours.
+/// </summary>
+public sealed class DetectorNet : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The output stride (input pixels per grid cell).</summary>
+    public const int Stride = 8;
+
+    // Channels and strides of the seven stages at width multiplier 1 (≈ 210 k parameters).
+    private static readonly int[] BaseChannels = [16, 32, 32, 64, 64, 96, 96];
+    private static readonly int[] Strides = [2, 2, 1, 2, 1, 1, 1];
+
+    // Initial class bias: sigmoid(-4.6) ≈ 0.01, the prior share of positive cells, so early loss is not swamped by negatives.
+    private const double ClassPriorBias = -4.6;
+
+    private readonly ModuleList<ConvBlock> _blocks;
+    private readonly Conv2d _head;
+
+    public DetectorNet(int classCount, double widthMultiplier = 1.0)
+        : base("detector")
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+        if (!(widthMultiplier >= 0.25 && widthMultiplier <= 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(widthMultiplier), $"The width multiplier must be between 0.25 and 4, got {widthMultiplier}.");
+        }
+
+        ClassCount = classCount;
+        WidthMultiplier = widthMultiplier;
+        var blocks = new List<ConvBlock>();
+        var inChannels = 3;
+        for (var i = 0; i < BaseChannels.Length; i++)
+        {
+            var outChannels = Math.Max(8, (int)Math.Round(BaseChannels[i] * widthMultiplier / 8) * 8);
+            blocks.Add(new ConvBlock($"block{i}", inChannels, outChannels, 3, Strides[i]));
+            inChannels = outChannels;
+        }
+
+        _blocks = nn.ModuleList(blocks.ToArray());
+        _head = nn.Conv2d(inChannels, 4 + classCount, 1, bias: true);
+        using (no_grad())
+        {
+            _head.bias!.narrow(0, 4, classCount).fill_(ClassPriorBias);
+        }
+
+        RegisterComponents();
+    }
+
+    public int ClassCount { get; }
+
+    public double WidthMultiplier { get; }
+
+    public IReadOnlyList<ConvBlock> Blocks => [.. _blocks];
+
+    public Conv2d Head => _head;
+
+    /// <summary>Raw head output [B, 4 + nc, H, W]: four box logits, then class logits.</summary>
+    public override Tensor forward(Tensor input)
+    {
+        var x = input;
+        foreach (var block in _blocks)
+        {
+            var next = block.forward(x);
+            if (!ReferenceEquals(x, input))
+            {
+                x.Dispose();
+            }
+
+            x = next;
+        }
+
+        var output = _head.forward(x);
+        x.Dispose();
+        return output;
+    }
+
+    /// <summary>Box distances left, top, right, bottom in input pixels [B, 4, H, W] from the raw head output.</summary>
+    public static Tensor Distances(Tensor raw) => nn.functional.softplus(raw.narrow(1, 0, 4)) * Stride;
+
+    /// <summary>Cell-centre x and y in input pixels, each [1, 1, H, W].</summary>
+    public static (Tensor X, Tensor Y) CellCentres(long height, long width)
+    {
+        var ys = (arange(height, dtype: float32) + 0.5f) * Stride;
+        var xs = (arange(width, dtype: float32) + 0.5f) * Stride;
+        return (xs.view(1, 1, 1, width).expand(1, 1, height, width), ys.view(1, 1, height, 1).expand(1, 1, height, width));
+    }
+
+    /// <summary>
+    /// The Ultralytics YOLOv8 layout [B, 4 + nc, H·W] the ONNX export produces: cx, cy, w, h in input pixels, then
+    /// sigmoid class scores; cells row-major. The exported graph computes exactly this.
+    /// </summary>
+    public static Tensor ToYoloLayout(Tensor raw, int classCount)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, height, width) = (raw.shape[0], raw.shape[2], raw.shape[3]);
+        var d = Distances(raw);
+        var (cx0, cy0) = CellCentres(height, width);
+        var (l, t, r, b) = (d.narrow(1, 0, 1), d.narrow(1, 1, 1), d.narrow(1, 2, 1), d.narrow(1, 3, 1));
+        var cx = cx0 + ((r - l) * 0.5f);
+        var cy = cy0 + ((b - t) * 0.5f);
+        var scores = raw.narrow(1, 4, classCount).sigmoid();
+        var all = cat([cx, cy, l + r, t + b, scores], 1);
+        return all.reshape(batch, 4 + classCount, height * width).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Inspection.ModelTools.Line;
+using Inspection.Trainer.Export;
+using Inspection.Trainer.Validation;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Inspection.Trainer.Training;
+
+/// <summary>
+/// Trains a <see cref="DetectorNet"/> on frames drawn on the fly from the synthetic line, then exports it to ONNX,
+/// compares ONNX Runtime with TorchSharp on one input, and checks recall and precision on held-out lines.
+/// Writes to the output folder: <c>detector.dat</c> (TorchSharp weights), <c>detector.onnx</c>, <c>loss.csv</c>
+/// and <c>training.json</c> (the summary).
+/// </summary>
+public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider time, ILogger logger)
+{
+    /// <summary>Score threshold of the end-of-training check: the detector's default.</summary>
+    public const float CheckScoreThreshold = 0.25f;
+
+    private const int LogEvery = 25;
+    private const int PrefetchBatches = 3;
+
+    /// <summary>Runs the whole training; returns the summary that is also written to <c>training.json</c>.</summary>
+    public async Task<TrainingSummary> RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(settings.OutputDirectory);
+        var classCount = DefectClasses.Names.Count;
+        torch.manual_seed(settings.Seed);
+        torch.set_num_threads(Environment.ProcessorCount);
+        using var model = new DetectorNet(classCount, settings.WidthMultiplier);
+        var parameters = model.parameters().Sum(p => p.numel());
+        Log.Starting(logger, settings.Steps, settings.ImageSize, settings.BatchSize, settings.WidthMultiplier, parameters, settings.Seed);
+
+        var started = time.GetTimestamp();
+        var (curve, msPerStep) = await TrainAsync(model, classCount, cancellationToken).ConfigureAwait(false);
+        var trainingTime = time.GetElapsedTime(started);
+
+        model.eval();
+        var weightsPath = Path.Combine(settings.OutputDirectory, "detector.dat");
+        model.save(weightsPath);
+        var onnxPath = Path.Combine(settings.OutputDirectory, "detector.onnx");
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        DetectorOnnxExporter.Build(
+                model,
+                settings.ImageSize,
+                $"Trained defect detector ({settings.ImageSize}px, width {settings.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}, " +
+                $"{settings.Steps} steps, seed {settings.Seed}) for the synthetic production line",
+                "0.1.0",
+                today)
+            .Save(onnxPath);
+
+        using var validation = new SyntheticSampler(SyntheticSampler.ValidationSeeds(settings.Seed), settings.Seed + 1, settings.ImageSize);
+        var frames = ValidationFrames(settings.Seed, settings.ValidationFrames);
+        var probe = validation.Load(frames[0].Seed, frames[0].Frame);
+        var diff = ExportVerifier.MaxAbsDifference(model, onnxPath, probe.Pixels, settings.ImageSize);
+        Log.Exported(logger, onnxPath, diff);
+
+        var quality = QualityCheck.Run(onnxPath, validation, frames, CheckScoreThreshold, logger, cancellationToken);
+        Log.Quality(logger, quality.Frames, quality.Defects, quality.Recall, quality.Precision, quality.ScoreThreshold);
+        foreach (var (name, (defects, detections, matches)) in quality.PerClass)
+        {
+            Log.ClassQuality(logger, name, defects, detections, matches);
+        }
+
+        var summary = new TrainingSummary(
+            settings, parameters, trainingTime.TotalSeconds, msPerStep, curve.First().Loss, curve.Last().Loss, diff,
+            quality.Frames, quality.Defects, quality.Detections, quality.TruePositives, quality.Recall, quality.Precision,
+            onnxPath, weightsPath);
+        await File.WriteAllTextAsync(
+                Path.Combine(settings.OutputDirectory, "training.json"),
+                JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }),
+                cancellationToken)
+            .ConfigureAwait(false);
+        return summary;
+    }
+
+    /// <summary>Validation frames: evenly spread over the held-out lines, a pure function of the seed.</summary>
+    public static IReadOnlyList<(int Seed, long Frame)> ValidationFrames(int seed, int count)
+    {
+        var seeds = SyntheticSampler.ValidationSeeds(seed);
+        var random = new Random(seed ^ 0x5eed);
+        return [.. Enumerable.Range(0, count).Select(i => (seeds[i % seeds.Count], (long)random.Next(SyntheticSampler.FramesPerLine)))];
+    }
+
+    private async Task<(List<(int Step, float Loss)> Curve, double MsPerStep)> TrainAsync(DetectorNet model, int classCount, CancellationToken cancellationToken)
+    {
+        model.train();
+        using var optimizer = torch.optim.AdamW(model.parameters(), settings.LearningRate, weight_decay: 5e-4);
+        var batches = Channel.CreateBounded<(float[] Pixels, CellTargets Targets)>(PrefetchBatches);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Rendering runs beside the optimizer so a step does not wait for 16 frames to be drawn.
+        var producer = Task.Run(() => ProduceAsync(batches.Writer, classCount, stop.Token), stop.Token);
+        var curve = new List<(int Step, float Loss)>();
+        var log = new StringBuilder("step,lr,loss,class,box,ms_per_step\n");
+        var warmup = Math.Max(1, Math.Min(100, settings.Steps / 10));
+        var windowStart = time.GetTimestamp();
+        var measuredFrom = time.GetTimestamp();
+        var measuredSteps = 0;
+        double sumLoss = 0, sumClass = 0, sumBox = 0;
+        try
+        {
+            for (var step = 1; step <= settings.Steps; step++)
+            {
+                if (step == Math.Min(11, settings.Steps))
+                {
+                    // The first steps pay for allocator and thread-pool warm-up; the reported step time excludes them.
+                    measuredFrom = time.GetTimestamp();
+                    measuredSteps = 0;
+                }
+
+                var (pixels, targets) = await batches.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var lr = LearningRate(step, warmup);
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = lr;
+                }
+
+                using (NewDisposeScope())
+                {
+                    var input = tensor(pixels, [settings.BatchSize, 3, settings.ImageSize, settings.ImageSize]);
+                    var raw = model.forward(input);
+                    var terms = DetectionLoss.Compute(raw, targets, classCount);
+                    optimizer.zero_grad();
+                    terms.Total.backward();
+                    optimizer.step();
+                    var loss = terms.Class + (DetectionLoss.BoxWeight * terms.Box);
+                    if (!float.IsFinite(loss))
+                    {
+                        throw new InvalidOperationException($"The loss became {loss} at step {step}; lower --lr or check the data.");
+                    }
+
+                    sumLoss += loss;
+                    sumClass += terms.Class;
+                    sumBox += terms.Box;
+                }
+
+                measuredSteps++;
+                if (step % LogEvery == 0 || step == settings.Steps)
+                {
+                    var n = step % LogEvery == 0 ? LogEvery : step % LogEvery;
+                    var ms = time.GetElapsedTime(windowStart).TotalMilliseconds / n;
+                    var mean = (float)(sumLoss / n);
+                    curve.Add((step, mean));
+                    log.Append(CultureInfo.InvariantCulture, $"{step},{lr:G4},{mean:F4},{sumClass / n:F4},{sumBox / n:F4},{ms:F0}\n");
+                    Log.Step(logger, step, settings.Steps, mean, sumClass / n, sumBox / n, lr, ms);
+                    sumLoss = sumClass = sumBox = 0;
+                    windowStart = time.GetTimestamp();
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await producer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected: the producer is stopped once the steps are done.
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(settings.OutputDirectory, "loss.csv"), log.ToString(), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return (curve, time.GetElapsedTime(measuredFrom).TotalMilliseconds / Math.Max(1, measuredSteps));
+    }
+
+    private async Task ProduceAsync(ChannelWriter<(float[] Pixels, CellTargets Targets)> writer, int classCount, CancellationToken cancellationToken)
+    {
+        using var sampler = new SyntheticSampler(SyntheticSampler.TrainSeeds(settings.Seed), settings.Seed, settings.ImageSize);
+        var plane = 3 * settings.ImageSize * settings.ImageSize;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var batch = new List<LabeledImage>(settings.BatchSize);
+                var pixels = new float[settings.BatchSize * plane];
+                for (var i = 0; i < settings.BatchSize; i++)
+                {
+                    var image = sampler.Next();
+                    image.Pixels.CopyTo(pixels, i * plane);
+                    batch.Add(image);
+                }
+
+                var targets = CellAssigner.Assign(batch, settings.ImageSize, DetectorNet.Stride, classCount);
+                await writer.WriteAsync((pixels, targets), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private double LearningRate(int step, int warmup)
+    {
+        if (step <= warmup)
+        {
+            return settings.LearningRate * step / warmup;
+        }
+
+        var progress = (double)(step - warmup) / Math.Max(1, settings.Steps - warmup);
+        var floor = 0.05;
+        return settings.LearningRate * (floor + ((1 - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress))));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information,
+            "Training {Steps} steps at {ImageSize}px, batch {BatchSize}, width {WidthMultiplier}: {Parameters} parameters, seed {Seed}")]
+        public static partial void Starting(ILogger logger, int steps, int imageSize, int batchSize, double widthMultiplier, long parameters, int seed);
+
+        [LoggerMessage(2, LogLevel.Information,
+            "step {Step}/{Steps} loss {Loss:F4} (class {ClassLoss:F4}, box {BoxLoss:F4}) lr {LearningRate:G3} {MsPerStep:F0} ms/step")]
+        public static partial void Step(ILogger logger, int step, int steps, float loss, double classLoss, double boxLoss, double learningRate, double msPerStep);
+
+        [LoggerMessage(3, LogLevel.Information, "Exported {Path}; ONNX Runtime vs TorchSharp max abs diff {Difference:E2}")]
+        public static partial void Exported(ILogger logger, string path, float difference);
+
+        [LoggerMessage(4, LogLevel.Information,
+            "Validation on {Frames} held-out frames, {Defects} defects: recall {Recall:P1}, precision {Precision:P1} at IoU 0.5, score ≥ {Threshold}")]
+        public static partial void Quality(ILogger logger, int frames, int defects, double recall, double precision, float threshold);
+
+        [LoggerMessage(5, LogLevel.Information, "  {ClassName}: {Defects} defects, {Detections} detections, {Matches} matched")]
+        public static partial void ClassQuality(ILogger logger, string className, int defects, int detections, int matches);
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Inspection.Trainer.Native;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.Trainer.Training;
+
+/// <summary>
+/// <c>train</c>: trains a detector on the synthetic line and exports it, e.g.
+/// <c>train --out models/generated/train --steps 3000 --imgsz 320 --seed 1</c>.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create(ILoggerFactory loggers)
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (created if missing).", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 3000 };
+        var imageSize = new Option<int>("--imgsz") { Description = "Square network input in pixels, a multiple of 8.", DefaultValueFactory = _ => 320 };
+        var seed = new Option<int>("--seed") { Description = "Seeds weights, frames and the training/validation lines.", DefaultValueFactory = _ => 1 };
+        var width = new Option<double>("--width-mult") { Description = "Channel width multiplier (0.25–4).", DefaultValueFactory = _ => 1.0 };
+        var batch = new Option<int>("--batch") { Description = "Frames per step.", DefaultValueFactory = _ => 16 };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 0.002 };
+        var validationFrames = new Option<int>("--val-frames") { Description = "Held-out frames for the end-of-training check.", DefaultValueFactory = _ => 300 };
+        AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
+        AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");
+        AddRange(validationFrames, 1, 100_000, "--val-frames must be between 1 and 100000.");
+        AddRange(seed, 0, 2_000_000, "--seed must be between 0 and 2000000 (line seeds are derived as seed × 1000 + n).");
+        imageSize.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < 64 || value > 1280 || value % DetectorNet.Stride != 0)
+            {
+                result.AddError($"--imgsz must be a multiple of {DetectorNet.Stride} between 64 and 1280, got {value}.");
+            }
+        });
+        width.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= 0.25 && value <= 4))
+            {
+                result.AddError($"--width-mult must be between 0.25 and 4, got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        learningRate.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value > 0 && value <= 1))
+            {
+                result.AddError($"--lr must be a positive number up to 1, got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+
+        var command = new Command("train", "Train a detector on the synthetic line, export it to ONNX and check it on held-out lines.")
+        {
+            output, steps, imageSize, seed, width, batch, learningRate, validationFrames,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var logger = loggers.CreateLogger("Inspection.Trainer");
+            LibTorchSharpPatch.Apply(logger);
+            var settings = new TrainSettings(
+                parse.GetValue(output)!.FullName,
+                parse.GetValue(steps),
+                parse.GetValue(imageSize),
+                parse.GetValue(seed),
+                parse.GetValue(width),
+                parse.GetValue(batch),
+                parse.GetValue(learningRate),
+                parse.GetValue(validationFrames));
+            await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    // Separate from the action so no TorchSharp type is touched before the native bridge is patched.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Task TrainAsync(TrainSettings settings, ILogger logger, CancellationToken cancellationToken) =>
+        new DetectorTrainer(settings, TimeProvider.System, logger).RunAsync(cancellationToken);
+
+    private static void AddRange(Option<int> option, int min, int max, string message) =>
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < min || value > max)
+            {
+                result.AddError($"{message} Got {value}.");
+            }
+        });
+}
