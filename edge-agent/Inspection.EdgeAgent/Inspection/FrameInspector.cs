@@ -157,7 +157,7 @@ public sealed partial class FrameInspector
             NextAttemptAt = capturedAt.UtcDateTime,
         };
 
-        if (_pending.Count == 0 && TryAdd(entry))
+        if (_pending.Count == 0 && TryAdd(entry, retry: false))
         {
             return true;
         }
@@ -180,7 +180,7 @@ public sealed partial class FrameInspector
         while (_pending.Count > 0)
         {
             var entry = _pending.Peek();
-            if (!TryAdd(entry))
+            if (!TryAdd(entry, retry: true))
             {
                 break;
             }
@@ -192,12 +192,13 @@ public sealed partial class FrameInspector
         _stats.SetOutboxPendingRetry(_pending.Count);
     }
 
-    private bool TryAdd(OutboxEntry entry)
+    private bool TryAdd(OutboxEntry entry, bool retry)
     {
         try
         {
-            // A failed attempt may still have reached the file (e.g. the insert committed, the flush failed).
-            if (_outbox.Find(entry.Id) is not null)
+            // A failed attempt may still have reached the file (e.g. the insert committed, the flush failed);
+            // only a retry needs the extra read, not every uncertain frame.
+            if (retry && _outbox.Find(entry.Id) is not null)
             {
                 return true;
             }

@@ -3,7 +3,7 @@ namespace Inspection.CloudInference.Tests.Infrastructure;
 /// <summary>Finds files of the repository from the test's output folder.</summary>
 public static class RepoPaths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     /// <summary>
     /// The production cloud model, which exists once the models have been built; INSPECTION_CLOUD_MODEL
@@ -13,17 +13,4 @@ public static class RepoPaths
         Environment.GetEnvironmentVariable("INSPECTION_CLOUD_MODEL") is { Length: > 0 } path
             ? path
             : Path.Combine(Root, "models", "cloud", "inspection-cloud.onnx");
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Inspection.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Inspection.sln was not found above {AppContext.BaseDirectory}.");
-    }
 }

@@ -15,7 +15,7 @@ public sealed class TensorRtDeviceTests
     [Fact]
     public void Load_DefaultChainOnJetson_RunsOnTensorRtAndCachesTheEngine()
     {
-        var root = FindRoot();
+        var root = RepositoryRoot.Path;
         var cache = Directory.CreateTempSubdirectory("trt-cache-").FullName;
         var options = new DetectorOptions
         {
@@ -30,18 +30,5 @@ public sealed class TensorRtDeviceTests
         Assert.Equal("TensorRT", detector.ExecutionProvider);
         Assert.Empty(detections);
         Assert.NotEmpty(Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories));
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Inspection.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Inspection.sln not found above the test folder.");
     }
 }

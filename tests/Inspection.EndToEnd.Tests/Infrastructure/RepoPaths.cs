@@ -9,7 +9,7 @@ internal static class RepoPaths
     public const string Configuration = "Release";
 #endif
 
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     public static string EdgeAgentDll => Built("edge-agent/Inspection.EdgeAgent", "Inspection.EdgeAgent.dll");
 
@@ -25,18 +25,5 @@ internal static class RepoPaths
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"{dll} is not built at {path}; build Inspection.sln in {Configuration} first.", path);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Inspection.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Inspection.sln not found above {AppContext.BaseDirectory}.");
     }
 }

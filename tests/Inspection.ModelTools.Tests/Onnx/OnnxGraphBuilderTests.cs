@@ -54,7 +54,7 @@ public sealed class OnnxGraphBuilderTests : IDisposable
     [Fact]
     public void Save_SmallConvModel_PassesOnnxChecker()
     {
-        OnnxChecker.SkipUnlessAvailable();
+        OnnxChecker.RequireAvailable();
         var path = Path.Combine(_dir, "small.onnx");
         SmallConvModel().Save(path);
 
@@ -67,7 +67,7 @@ public sealed class OnnxGraphBuilderTests : IDisposable
     public void Check_ShapeMismatch_FailsOnnxChecker()
     {
         // Proves the checker test can fail: the declared output shape contradicts the graph.
-        OnnxChecker.SkipUnlessAvailable();
+        OnnxChecker.RequireAvailable();
         var path = Path.Combine(_dir, "bad.onnx");
         new OnnxGraphBuilder()
             .AddInput("x", 1, 3)

@@ -1,11 +1,11 @@
-namespace Inspection.EdgeAgent.Tests.TestSupport;
+namespace Inspection.Tests.Shared;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("edge-agent-tests-").FullName;
+        Path = Directory.CreateTempSubdirectory("inspection-tests-").FullName;
     }
 
     public string Path { get; }
@@ -22,7 +22,7 @@ internal sealed class TempDirectory : IDisposable
         }
         catch (IOException)
         {
-            // A native library may still hold a file for a moment; the OS cleans temp folders.
+            // A native library may still hold a file for a moment; a failed test's real failure must not be hidden.
         }
     }
 }

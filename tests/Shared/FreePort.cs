@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Inspection.CloudInference.Tests.Infrastructure;
+namespace Inspection.Tests.Shared;
 
 /// <summary>
 /// A TCP port on 127.0.0.1 that was free a moment ago. Taken from below the kernel's ephemeral range
 /// (32768+), so outgoing connections of parallel tests cannot grab it between the check and the bind.
 /// </summary>
-public static class FreePort
+internal static class FreePort
 {
     private const int First = 20000;
     private const int Count = 12000;
@@ -30,5 +30,24 @@ public static class FreePort
         }
 
         throw new InvalidOperationException($"No free TCP port between {First} and {First + Count}.");
+    }
+
+    /// <summary>Waits until something accepts connections on the port.</summary>
+    public static async Task WaitListeningAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
     }
 }
