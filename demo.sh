@@ -37,7 +37,7 @@ cloud=$(bin cloud-inference/Inspection.CloudInference Inspection.CloudInference.
 edge=$(bin edge-agent/Inspection.EdgeAgent Inspection.EdgeAgent.dll)
 
 for f in models/edge/inspection-edge.onnx models/cloud/inspection-cloud.onnx; do
-  [[ -f "$f" ]] || { echo "demo: $f missing, rebuilding the models"; dotnet "$tools" build --out models; break; }
+  [[ -f "$f" ]] || { echo "demo: $f is missing; it is committed (git checkout -- $f) or rebuilt by models/rebuild.sh" >&2; exit 1; }
 done
 
 echo "demo: generating $devices synthetic line video(s), $frames frames each…"

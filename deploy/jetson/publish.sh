@@ -20,7 +20,8 @@ mkdir -p "$stage"
 dotnet publish "$root/edge-agent/Inspection.EdgeAgent/Inspection.EdgeAgent.csproj" \
   -c Release -r linux-arm64 --self-contained true -p:PublishReadyToRun=false -nologo -v q -o "$stage/app"
 mkdir -p "$stage/app/models/edge"
-cp "$root/models/edge/"*.onnx "$stage/app/models/edge/"
+# The int8 QDQ model only: the fp32 twin is for evaluation and re-quantizing, not for the device.
+cp "$root/models/edge/inspection-edge.onnx" "$stage/app/models/edge/"
 cp "$root/deploy/jetson/inspection-edge-agent.service" "$root/deploy/jetson/edge-agent.json" \
    "$root/deploy/jetson/install.sh" "$stage/"
 cp "$root/deploy/jetson/README.md" "$stage/app/README.md"

@@ -3,11 +3,10 @@ using Inspection.ModelTools.Bench;
 using Inspection.ModelTools.Dataset;
 using Inspection.ModelTools.Evaluation;
 using Inspection.ModelTools.Line;
-using Inspection.ModelTools.Models;
 
 namespace Inspection.ModelTools;
 
-/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>build</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>.</summary>
+/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>, <c>build-timing</c>, <c>quantize</c>.</summary>
 public static class ModelToolsCommand
 {
     public static RootCommand Create() =>
@@ -15,9 +14,10 @@ public static class ModelToolsCommand
         {
             LineCommand.Create(),
             DatasetCommand.Create(),
-            BuildCommand.Create(),
             EvaluateCommand.Create(),
             Evaluation.Cascade.EvaluateMapCommand.Create(),
             BenchCommand.Create(),
+            Quantization.QuantizeCommand.Create(),
+            Timing.BuildTimingCommand.Create(),
         };
 }

@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Inspection.Trainer;
 
-/// <summary>The command line: <c>train</c>, <c>patch-check</c>.</summary>
+/// <summary>The command line: <c>train</c>, <c>export</c>, <c>patch-check</c>.</summary>
 public static class TrainerCommand
 {
     public static RootCommand Create(ILoggerFactory loggers) =>
         new("Trains the project's defect detectors on the synthetic line (TorchSharp, CPU) and exports them to ONNX.")
         {
             TrainCommand.Create(loggers),
+            Export.ExportCommand.Create(loggers),
             PatchCheckCommand.Create(loggers),
         };
 }

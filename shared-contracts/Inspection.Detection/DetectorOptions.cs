@@ -40,16 +40,16 @@ public sealed class DetectorOptions : IValidatableObject
     public bool TensorRtFp16 { get; set; } = true;
 
     /// <summary>
-    /// Detections below this class score are dropped before NMS. Default 0.25 (Ultralytics' default
-    /// confidence). Must not exceed the lower edge of the uncertain band, or uncertain frames would pass unseen.
+    /// Detections below this class score are dropped before NMS. Default 0.15, the lower edge of the edge's
+    /// shipped uncertain band. Must not exceed the lower edge of the band, or uncertain frames would pass unseen.
     /// </summary>
     /// <remarks>
     /// Measured with <c>Inspection.ModelTools bench</c> on the edge model: at 0.05 every cell of a clean plate
     /// (score ≈ 0.08) becomes an NMS candidate and the pipeline costs 1.38× a bare Run with 6 KB allocated per
-    /// frame; at 0.25 it costs 1.03× with under 600 B.
+    /// frame; at 0.25 it costs 1.03× with under 600 B (hand-designed filter-bank models of the first release).
     /// </remarks>
     [Range(0.0, 1.0, ErrorMessage = "Detector:ScoreThreshold must be between 0 and 1.")]
-    public float ScoreThreshold { get; set; } = 0.25f;
+    public float ScoreThreshold { get; set; } = 0.15f;
 
     /// <summary>IoU above which NMS suppresses the weaker of two boxes of the same class. Default 0.45.</summary>
     [Range(0.0, 1.0, ErrorMessage = "Detector:IouThreshold must be between 0 and 1.")]

@@ -11,11 +11,14 @@ public sealed class DecisionOptions : IValidatableObject
 {
     public const string SectionName = "Decision";
 
-    /// <summary>Best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain (escalated). Default 0.35.</summary>
-    public float Lower { get; set; } = 0.35f;
+    /// <summary>
+    /// Best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain (escalated). Default 0.15,
+    /// chosen with <see cref="Upper"/> from the shipped models' cascade trade-off curve (models/README.md).
+    /// </summary>
+    public float Lower { get; set; } = 0.15f;
 
-    /// <summary>Best confidence at or above this is defect. Default 0.75.</summary>
-    public float Upper { get; set; } = 0.75f;
+    /// <summary>Best confidence at or above this is defect. Default 0.65.</summary>
+    public float Upper { get; set; } = 0.65f;
 
     public DecisionBand ToBand() => new(Lower, Upper);
 

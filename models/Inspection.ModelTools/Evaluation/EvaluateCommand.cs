@@ -15,7 +15,7 @@ public static class EvaluateCommand
         var frames = new Option<int>("--frames") { Description = "Frames per seed.", DefaultValueFactory = _ => 1200 };
         var step = new Option<int>("--step") { Description = "Score every n-th frame.", DefaultValueFactory = _ => 10 };
         var threshold = new Option<float>("--threshold") { Description = "Score at or above which a defect counts as found.", DefaultValueFactory = _ => 0.5f };
-        var raw = new Option<bool>("--raw") { Description = "Print logits (for calibrating a model built with --uncalibrated) instead of scores." };
+        var raw = new Option<bool>("--raw") { Description = "Print logits instead of scores (for comparing models whose scores crowd near 0 or 1)." };
         foreach (var positive in new[] { frames, step })
         {
             positive.Validators.Add(result =>
@@ -98,7 +98,7 @@ public static class EvaluateCommand
         Console.WriteLine(
             $"  parts    precision {(flagged.Count == 0 ? "n/a" : ((double)truePositives / flagged.Count).ToString("P1", CultureInfo.InvariantCulture))} " +
             $"({truePositives}/{flagged.Count} flagged parts defective), clean parts flagged {flagged.Count - truePositives}/{parts.Count(s => s.Kind == SampleKind.CleanPart)}");
-        var band = ModelCatalog.SuggestedBand;
+        var band = ShippedModels.Band;
         Console.WriteLine($"Decisions with the suggested band {band.Lower:0.00} / {band.Upper:0.00} (pass | uncertain | defect):");
         foreach (var kind in Enum.GetValues<SampleKind>())
         {

@@ -85,6 +85,7 @@ public static class LineExporter
             json.WriteNumber("x2", Math.Round(truth.Box.X2, 1));
             json.WriteNumber("y2", Math.Round(truth.Box.Y2, 1));
             json.WriteBoolean("faint", truth.Faint);
+            json.WriteBoolean("truncated", truth.Truncated);
             json.WriteNumber("part", truth.PartId);
             json.WriteEndObject();
         }

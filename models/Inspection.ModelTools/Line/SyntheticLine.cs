@@ -6,7 +6,7 @@ namespace Inspection.ModelTools.Line;
 /// <summary>
 /// A deterministic synthetic production line: a dark, textured conveyor belt moving left to right,
 /// carrying light-grey machined plates with two holes; about half the plates carry defects (scratches,
-/// spots), a share of them faint. Lighting drifts, the camera adds noise and slight blur.
+/// spots, cracks, dents), a share of them faint. Lighting drifts, the camera adds noise and slight blur.
 /// <see cref="Render"/> is a pure function of (seed, size, frame index): the same arguments give the
 /// same pixels in any order, on any thread, so tests and tools can jump straight to any frame.
 /// </summary>
@@ -28,6 +28,8 @@ public sealed class SyntheticLine : IDisposable
     private const double FaintShare = 0.35;
     private const int SubPixelShift = 4;       // OpenCV draws with 1/16 pixel precision
     private const double SubPixelScale = 1 << SubPixelShift;
+    private const double MinVisibleShare = 0.4;
+    private const double MinVisiblePixels = 4;    // at the 640×480 design size
 
     private readonly Mat _belt;                // 8UC1, two belt periods side by side so any window is one crop
     private readonly int _beltPeriod;
@@ -170,29 +172,11 @@ public sealed class SyntheticLine : IDisposable
 
         foreach (var defect in part.Defects)
         {
-            var shade = Scalar.All(part.Brightness - defect.Contrast);
-            double x1, y1, x2, y2;
-            if (defect.ClassId == DefectClasses.Scratch)
+            var (x1, y1, x2, y2) = DrawDefect(gray, part, defect, ToFrame, k);
+            if (Visible(x1, y1, x2, y2) is { } visible)
             {
-                var a = ToFrame(defect.X - (defect.Size / 2 * Math.Cos(defect.Angle)), defect.Y - (defect.Size / 2 * Math.Sin(defect.Angle)));
-                var b = ToFrame(defect.X + (defect.Size / 2 * Math.Cos(defect.Angle)), defect.Y + (defect.Size / 2 * Math.Sin(defect.Angle)));
-                var thickness = Math.Max(1, (int)Math.Round(defect.Thickness * Scale));
-                Cv2.Line(gray, Sub(a), Sub(b), shade, thickness, LineTypes.AntiAlias, SubPixelShift);
-                var pad = (thickness / 2.0) + 1.5;
-                (x1, y1, x2, y2) = (Math.Min(a.X, b.X) - pad, Math.Min(a.Y, b.Y) - pad, Math.Max(a.X, b.X) + pad, Math.Max(a.Y, b.Y) + pad);
-            }
-            else
-            {
-                var c = ToFrame(defect.X, defect.Y);
-                var r = defect.Size * k;
-                Cv2.Circle(gray, Sub(c), (int)Math.Round(r * SubPixelScale), shade, -1, LineTypes.AntiAlias, SubPixelShift);
-                (x1, y1, x2, y2) = (c.X - r - 1.5, c.Y - r - 1.5, c.X + r + 1.5, c.Y + r + 1.5);
-            }
-
-            if (x1 >= 0 && y1 >= 0 && x2 <= Width && y2 <= Height)
-            {
-                truth.Add(new GroundTruth(defect.ClassId, DefectClasses.Names[defect.ClassId],
-                    new BoundingBox((float)x1, (float)y1, (float)x2, (float)y2), part.Id, defect.Faint, (float)defect.Contrast));
+                truth.Add(new GroundTruth(defect.ClassId, DefectClasses.Names[defect.ClassId], visible.Box, part.Id, defect.Faint,
+                    (float)defect.Contrast, visible.Truncated));
             }
         }
 
@@ -200,6 +184,81 @@ public sealed class SyntheticLine : IDisposable
             (float)corners.Min(c => c.X), (float)corners.Min(c => c.Y), (float)corners.Max(c => c.X), (float)corners.Max(c => c.Y));
         var fully = box.X1 >= 0 && box.Y1 >= 0 && box.X2 <= Width && box.Y2 <= Height;
         parts.Add(new PartPlacement(part.Id, corners.Select(c => ((float)c.X, (float)c.Y)).ToArray(), box, part.Defects.Count > 0, fully));
+    }
+
+    /// <summary>Draws one defect and returns its box in frame pixels (possibly reaching outside the frame).</summary>
+    private (double X1, double Y1, double X2, double Y2) DrawDefect(
+        Mat gray, PartSpec part, DefectSpec defect, Func<double, double, (double X, double Y)> toFrame, double k)
+    {
+        var shade = Scalar.All(part.Brightness - defect.Contrast);
+        switch (defect.ClassId)
+        {
+            case DefectClasses.Scratch:
+            {
+                var a = toFrame(defect.X - (defect.Size / 2 * Math.Cos(defect.Angle)), defect.Y - (defect.Size / 2 * Math.Sin(defect.Angle)));
+                var b = toFrame(defect.X + (defect.Size / 2 * Math.Cos(defect.Angle)), defect.Y + (defect.Size / 2 * Math.Sin(defect.Angle)));
+                var thickness = Math.Max(1, (int)Math.Round(defect.Thickness * Scale));
+                Cv2.Line(gray, Sub(a), Sub(b), shade, thickness, LineTypes.AntiAlias, SubPixelShift);
+                var pad = (thickness / 2.0) + 1.5;
+                return (Math.Min(a.X, b.X) - pad, Math.Min(a.Y, b.Y) - pad, Math.Max(a.X, b.X) + pad, Math.Max(a.Y, b.Y) + pad);
+            }
+
+            case DefectClasses.Crack:
+            {
+                var thickness = Math.Max(1, (int)Math.Round(defect.Thickness * Scale));
+                var lines = defect.Path.Select(line => line.Select(p => toFrame(defect.X + p.X, defect.Y + p.Y)).ToArray()).ToArray();
+                Cv2.Polylines(gray, lines.Select(line => line.Select(Sub)), false, shade, thickness, LineTypes.AntiAlias, SubPixelShift);
+                var points = lines.SelectMany(line => line).ToArray();
+                var pad = (thickness / 2.0) + 1.5;
+                return (points.Min(p => p.X) - pad, points.Min(p => p.Y) - pad, points.Max(p => p.X) + pad, points.Max(p => p.Y) + pad);
+            }
+
+            case DefectClasses.Dent:
+            {
+                // Lit from the upper left: the floor is a little darker, the far wall shaded, the near rim catches the light.
+                // The lamp is fixed above the belt, so the shading does not turn with the part.
+                var c = toFrame(defect.X, defect.Y);
+                var r = defect.Size * k;
+                var rim = Math.Max(1, (int)Math.Round(r / 3));
+                Cv2.Circle(gray, Sub(c), (int)Math.Round(r * SubPixelScale), Scalar.All(part.Brightness - (0.3 * defect.Contrast)), -1,
+                    LineTypes.AntiAlias, SubPixelShift);
+                var axes = new Size((int)Math.Round((r - (rim / 2.0)) * SubPixelScale), (int)Math.Round((r - (rim / 2.0)) * SubPixelScale));
+                Cv2.Ellipse(gray, Sub(c), axes, 0, -45, 135, shade, rim, LineTypes.AntiAlias, SubPixelShift);
+                Cv2.Ellipse(gray, Sub(c), axes, 0, 150, 300, Scalar.All(Math.Min(250, part.Brightness + (0.6 * defect.Contrast))), rim,
+                    LineTypes.AntiAlias, SubPixelShift);
+                return (c.X - r - 1.5, c.Y - r - 1.5, c.X + r + 1.5, c.Y + r + 1.5);
+            }
+
+            default:
+            {
+                var c = toFrame(defect.X, defect.Y);
+                var r = defect.Size * k;
+                Cv2.Circle(gray, Sub(c), (int)Math.Round(r * SubPixelScale), shade, -1, LineTypes.AntiAlias, SubPixelShift);
+                return (c.X - r - 1.5, c.Y - r - 1.5, c.X + r + 1.5, c.Y + r + 1.5);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The labelled box of a defect: clipped to the frame. A defect cut by the frame edge is labelled (and marked
+    /// truncated) when at least <see cref="MinVisibleShare"/> of its box and <see cref="MinVisiblePixels"/> per axis
+    /// are in the frame; a smaller sliver is left unlabelled, as annotators do, because nobody can tell its class.
+    /// </summary>
+    private (BoundingBox Box, bool Truncated)? Visible(double x1, double y1, double x2, double y2)
+    {
+        var (cx1, cy1, cx2, cy2) = (Math.Max(0, x1), Math.Max(0, y1), Math.Min(Width, x2), Math.Min(Height, y2));
+        var truncated = cx1 != x1 || cy1 != y1 || cx2 != x2 || cy2 != y2;
+        if (truncated)
+        {
+            var min = MinVisiblePixels * Scale;
+            var share = Math.Max(0, cx2 - cx1) * Math.Max(0, cy2 - cy1) / ((x2 - x1) * (y2 - y1));
+            if (cx2 - cx1 < min || cy2 - cy1 < min || share < MinVisibleShare)
+            {
+                return null;
+            }
+        }
+
+        return (new BoundingBox((float)cx1, (float)cy1, (float)cx2, (float)cy2), truncated);
     }
 
     private void ApplyLighting(Mat light, long frameIndex)

@@ -35,7 +35,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         torch.set_num_threads(Environment.ProcessorCount);
         using var model = new DetectorNet(classCount, settings.WidthMultiplier);
         var parameters = model.parameters().Sum(p => p.numel());
-        Log.Starting(logger, settings.Steps, settings.ImageSize, settings.BatchSize, settings.WidthMultiplier, parameters, settings.Seed);
+        Log.Starting(logger, settings.Steps, settings.ImageSize, settings.TrainSize, settings.BatchSize, settings.WidthMultiplier, parameters, settings.Seed);
 
         var started = time.GetTimestamp();
         var (curve, msPerStep) = await TrainAsync(model, classCount, cancellationToken).ConfigureAwait(false);
@@ -46,13 +46,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         model.save(weightsPath);
         var onnxPath = Path.Combine(settings.OutputDirectory, "detector.onnx");
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        DetectorOnnxExporter.Build(
-                model,
-                settings.ImageSize,
-                $"Trained defect detector ({settings.ImageSize}px, width {settings.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}, " +
-                $"{settings.Steps} steps, seed {settings.Seed}) for the synthetic production line",
-                "0.1.0",
-                today)
+        DetectorOnnxExporter.Build(model, settings.ImageSize, Describe(settings.ImageSize, settings.WidthMultiplier, settings.Steps, settings.Seed), settings.ModelVersion, today)
             .Save(onnxPath);
 
         using var validation = new SyntheticSampler(SyntheticSampler.ValidationSeeds(settings.Seed), settings.Seed + 1, settings.ImageSize);
@@ -79,6 +73,11 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
             .ConfigureAwait(false);
         return summary;
     }
+
+    /// <summary>The <c>description</c> metadata of an exported model.</summary>
+    public static string Describe(int imageSize, double widthMultiplier, int steps, int seed) =>
+        $"Trained defect detector ({imageSize}px, width {widthMultiplier.ToString(CultureInfo.InvariantCulture)}, " +
+        $"{steps} steps, seed {seed}) for the synthetic production line";
 
     /// <summary>Validation frames: evenly spread over the held-out lines, a pure function of the seed.</summary>
     public static IReadOnlyList<(int Seed, long Frame)> ValidationFrames(int seed, int count)
@@ -123,7 +122,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
 
                 using (NewDisposeScope())
                 {
-                    var input = tensor(pixels, [settings.BatchSize, 3, settings.ImageSize, settings.ImageSize]);
+                    var input = tensor(pixels, [settings.BatchSize, 3, settings.TrainSize, settings.TrainSize]);
                     var raw = model.forward(input);
                     var terms = DetectionLoss.Compute(raw, targets, classCount);
                     optimizer.zero_grad();
@@ -175,7 +174,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     private async Task ProduceAsync(ChannelWriter<(float[] Pixels, CellTargets Targets)> writer, int classCount, CancellationToken cancellationToken)
     {
         using var sampler = new SyntheticSampler(SyntheticSampler.TrainSeeds(settings.Seed), settings.Seed, settings.ImageSize);
-        var plane = 3 * settings.ImageSize * settings.ImageSize;
+        var plane = 3 * settings.TrainSize * settings.TrainSize;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -184,12 +183,12 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
                 var pixels = new float[settings.BatchSize * plane];
                 for (var i = 0; i < settings.BatchSize; i++)
                 {
-                    var image = sampler.Next();
+                    var image = settings.TrainCrop > 0 ? sampler.NextCrop(settings.TrainCrop) : sampler.Next();
                     image.Pixels.CopyTo(pixels, i * plane);
                     batch.Add(image);
                 }
 
-                var targets = CellAssigner.Assign(batch, settings.ImageSize, DetectorNet.Stride, classCount);
+                var targets = CellAssigner.Assign(batch, settings.TrainSize, DetectorNet.Stride, classCount);
                 await writer.WriteAsync((pixels, targets), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -215,8 +214,8 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information,
-            "Training {Steps} steps at {ImageSize}px, batch {BatchSize}, width {WidthMultiplier}: {Parameters} parameters, seed {Seed}")]
-        public static partial void Starting(ILogger logger, int steps, int imageSize, int batchSize, double widthMultiplier, long parameters, int seed);
+            "Training {Steps} steps at {ImageSize}px (seen as {TrainSize}px squares), batch {BatchSize}, width {WidthMultiplier}: {Parameters} parameters, seed {Seed}")]
+        public static partial void Starting(ILogger logger, int steps, int imageSize, int trainSize, int batchSize, double widthMultiplier, long parameters, int seed);
 
         [LoggerMessage(2, LogLevel.Information,
             "step {Step}/{Steps} loss {Loss:F4} (class {ClassLoss:F4}, box {BoxLoss:F4}) lr {LearningRate:G3} {MsPerStep:F0} ms/step")]

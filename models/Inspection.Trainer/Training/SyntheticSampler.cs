@@ -57,6 +57,67 @@ public sealed class SyntheticSampler : IDisposable
         return Load(seed, frameIndex);
     }
 
+    /// <summary>
+    /// The next random frame, letterboxed to <see cref="ImageSize"/>, then a random <paramref name="crop"/>-pixel
+    /// square of it: a fully convolutional detector trained on crops at the full input's scale runs on the whole
+    /// input unchanged, at a fraction of the training cost. Two crops in three are placed over a random defect so
+    /// the rarer positives are not diluted by belt-only crops. Boxes the crop cuts are kept clipped when at least
+    /// 40 % of the box and 4 px per axis remain, the line's own rule for defects cut by the frame edge.
+    /// </summary>
+    public LabeledImage NextCrop(int crop)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(crop, ImageSize);
+        var full = Next();
+        if (crop == ImageSize)
+        {
+            return full;
+        }
+
+        // Keep the crop inside the letterboxed image, not the grey padding, where possible.
+        var (top, bottom) = (_letterbox.PadTop, _letterbox.PadTop + _letterbox.ResizedHeight);
+        var yMin = bottom - top >= crop ? top : Math.Max(0, ((top + bottom) / 2) - (crop / 2));
+        var yMax = bottom - top >= crop ? bottom - crop : yMin;
+        int x0, y0;
+        if (full.Boxes.Count > 0 && _random.Next(3) != 0)
+        {
+            var box = full.Boxes[_random.Next(full.Boxes.Count)];
+            var (cx, cy) = ((box.X1 + box.X2) / 2, (box.Y1 + box.Y2) / 2);
+            x0 = Math.Clamp((int)(cx - (crop * (0.15 + (0.7 * _random.NextDouble())))), 0, ImageSize - crop);
+            y0 = Math.Clamp((int)(cy - (crop * (0.15 + (0.7 * _random.NextDouble())))), yMin, yMax);
+        }
+        else
+        {
+            x0 = _random.Next(ImageSize - crop + 1);
+            y0 = yMin + _random.Next(yMax - yMin + 1);
+        }
+
+        var pixels = new float[3 * crop * crop];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < crop; y++)
+            {
+                Array.Copy(full.Pixels, (c * ImageSize * ImageSize) + ((y0 + y) * ImageSize) + x0, pixels, (c * crop * crop) + (y * crop), crop);
+            }
+        }
+
+        var boxes = new List<BoundingBox>();
+        var classes = new List<int>();
+        for (var i = 0; i < full.Boxes.Count; i++)
+        {
+            var b = full.Boxes[i];
+            var clipped = new BoundingBox(
+                Math.Max(0, b.X1 - x0), Math.Max(0, b.Y1 - y0), Math.Min(crop, b.X2 - x0), Math.Min(crop, b.Y2 - y0));
+            var (w, h) = (clipped.X2 - clipped.X1, clipped.Y2 - clipped.Y1);
+            if (w >= 4 && h >= 4 && w * h >= 0.4 * (b.X2 - b.X1) * (b.Y2 - b.Y1))
+            {
+                boxes.Add(clipped);
+                classes.Add(full.ClassIds[i]);
+            }
+        }
+
+        return new LabeledImage(pixels, boxes, classes, full.Seed, full.FrameIndex);
+    }
+
     /// <summary>A specific frame, letterboxed.</summary>
     public LabeledImage Load(int seed, long frameIndex)
     {

@@ -22,6 +22,16 @@ public static class TrainCommand
         var batch = new Option<int>("--batch") { Description = "Frames per step.", DefaultValueFactory = _ => 16 };
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 0.002 };
         var validationFrames = new Option<int>("--val-frames") { Description = "Held-out frames for the end-of-training check.", DefaultValueFactory = _ => 300 };
+        var trainCrop = new Option<int>("--train-crop")
+        {
+            Description = "Train on random square crops of this many pixels of the --imgsz input (0: the whole input); the export takes the whole input.",
+            DefaultValueFactory = _ => 0,
+        };
+        var modelVersion = new Option<string>("--model-version")
+        {
+            Description = "Version written into the model's metadata.",
+            DefaultValueFactory = _ => TrainSettings.DefaultModelVersion,
+        };
         AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
         AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");
         AddRange(validationFrames, 1, 100_000, "--val-frames must be between 1 and 100000.");
@@ -53,8 +63,17 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a detector on the synthetic line, export it to ONNX and check it on held-out lines.")
         {
-            output, steps, imageSize, seed, width, batch, learningRate, validationFrames,
+            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion,
         };
+        command.Validators.Add(result =>
+        {
+            var crop = result.GetValue(trainCrop);
+            var size = result.GetValue(imageSize);
+            if (crop != 0 && (crop < 64 || crop > size || crop % DetectorNet.Stride != 0))
+            {
+                result.AddError($"--train-crop must be 0 or a multiple of {DetectorNet.Stride} between 64 and --imgsz ({size}), got {crop}.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var logger = loggers.CreateLogger("Inspection.Trainer");
@@ -67,7 +86,9 @@ public static class TrainCommand
                 parse.GetValue(width),
                 parse.GetValue(batch),
                 parse.GetValue(learningRate),
-                parse.GetValue(validationFrames));
+                parse.GetValue(validationFrames),
+                parse.GetValue(trainCrop),
+                parse.GetValue(modelVersion)!);
             await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);
             return 0;
         });

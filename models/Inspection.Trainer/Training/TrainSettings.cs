@@ -9,6 +9,9 @@ namespace Inspection.Trainer.Training;
 /// <param name="BatchSize">Frames per step.</param>
 /// <param name="LearningRate">Peak AdamW learning rate (linear warm-up, then cosine decay).</param>
 /// <param name="ValidationFrames">Held-out frames for the end-of-training quality check.</param>
+/// <param name="TrainCrop">Train on random square crops of this size taken from the <paramref name="ImageSize"/> input
+/// (0: the whole input); the exported model still takes the whole input.</param>
+/// <param name="ModelVersion">The <c>version</c> written into the exported model's metadata.</param>
 public sealed record TrainSettings(
     string OutputDirectory,
     int Steps,
@@ -17,4 +20,13 @@ public sealed record TrainSettings(
     double WidthMultiplier,
     int BatchSize,
     double LearningRate,
-    int ValidationFrames);
+    int ValidationFrames,
+    int TrainCrop = 0,
+    string ModelVersion = TrainSettings.DefaultModelVersion)
+{
+    /// <summary>Version of the trained models (the hand-designed filter banks they replaced were 1.0.0).</summary>
+    public const string DefaultModelVersion = "2.0.0";
+
+    /// <summary>The side of the square the network sees while training.</summary>
+    public int TrainSize => TrainCrop > 0 ? TrainCrop : ImageSize;
+}

@@ -48,10 +48,12 @@ public sealed class DatasetExporterTests : IDisposable
             "train: images/train\n" +
             "val: images/val\n" +
             "test: images/test\n" +
-            "nc: 2\n" +
+            "nc: 4\n" +
             "names:\n" +
             "  0: scratch\n" +
-            "  1: spot\n",
+            "  1: spot\n" +
+            "  2: crack\n" +
+            "  3: dent\n",
             File.ReadAllText(Path.Combine(target, "data.yaml")));
     }
 

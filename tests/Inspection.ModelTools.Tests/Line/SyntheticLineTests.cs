@@ -96,26 +96,51 @@ public sealed class SyntheticLineTests
     }
 
     [Fact]
-    public void Render_DefectOnPlate_DarkerThanPlate()
+    public void Render_ClearDefectOfEveryClass_VisibleInItsBox()
     {
-        // The labels must point at something visible: a clear defect's box holds pixels well below the plate's brightness.
+        // The labels must point at something visible: a clear defect's box spans a wide range of grey levels.
         using var line = new SyntheticLine(11);
-        for (var index = 0; index < 1200; index += 7)
+        var checkedPerClass = new int[DefectClasses.Names.Count];
+        using var gray = new Mat();
+        for (var index = 0; index < 3000; index += 7)
         {
             using var rendered = line.Render(index);
-            foreach (var truth in rendered.Truth.Where(t => !t.Faint))
+            Cv2.CvtColor(rendered.Frame, gray, ColorConversionCodes.BGR2GRAY);
+            foreach (var truth in rendered.Truth.Where(t => !t.Faint && !t.Truncated))
             {
-                using var gray = new Mat();
-                Cv2.CvtColor(rendered.Frame, gray, ColorConversionCodes.BGR2GRAY);
                 var rect = new Rect((int)truth.Box.X1, (int)truth.Box.Y1, (int)truth.Box.Width, (int)truth.Box.Height);
                 using var roi = new Mat(gray, rect);
                 Cv2.MinMaxLoc(roi, out double min, out double max);
                 Assert.True(max - min > 30, $"frame {index}: {truth.ClassName} box spans only {min}..{max}");
-                return;
+                checkedPerClass[truth.ClassId]++;
             }
         }
 
-        Assert.Fail("no clear defect found");
+        Assert.All(checkedPerClass, count => Assert.True(count >= 3, $"clear defects checked per class: {string.Join(", ", checkedPerClass)}"));
+    }
+
+    [Fact]
+    public void Render_DefectCutByFrameEdge_LabelledClippedAndMarkedTruncated()
+    {
+        using var line = new SyntheticLine(11);
+        var truncated = 0;
+        for (var index = 0; index < 3000; index++)
+        {
+            using var rendered = line.Render(index);
+            foreach (var truth in rendered.Truth)
+            {
+                var touchesEdge = truth.Box.X1 <= 0 || truth.Box.Y1 <= 0 || truth.Box.X2 >= line.Width || truth.Box.Y2 >= line.Height;
+                Assert.Equal(touchesEdge, truth.Truncated);
+                if (truth.Truncated)
+                {
+                    // The visible part must be big enough to tell what it is; slivers stay unlabelled.
+                    Assert.True(truth.Box.Width >= 4 && truth.Box.Height >= 4, $"frame {index}: truncated {truth.ClassName} box {truth.Box} is a sliver");
+                    truncated++;
+                }
+            }
+        }
+
+        Assert.True(truncated >= 5, $"only {truncated} truncated boxes in 3000 frames");
     }
 
     [Fact]
@@ -186,6 +211,6 @@ public sealed class SyntheticLineTests
     [Fact]
     public void NamesMetadata_Classes_IsPythonDictLiteral()
     {
-        Assert.Equal("{0: 'scratch', 1: 'spot'}", DefectClasses.NamesMetadata);
+        Assert.Equal("{0: 'scratch', 1: 'spot', 2: 'crack', 3: 'dent'}", DefectClasses.NamesMetadata);
     }
 }

@@ -8,7 +8,7 @@ namespace Inspection.ModelTools.Tests.Models;
 /// <summary>The committed models through the deployables' own detector: one model contract, no special cases.</summary>
 public sealed class DetectorContractTests
 {
-    public static TheoryData<string> Designs => new(ModelCatalog.All.Select(d => d.FileName));
+    public static TheoryData<string> Designs => new(ShippedModels.All);
 
     private static OnnxDetector Load(string fileName) =>
         OnnxDetector.Load(
@@ -23,8 +23,8 @@ public sealed class DetectorContractTests
 
         Assert.Equal(DefectClasses.Names, detector.Model.ClassNames);
         Assert.Equal(8, detector.Model.Stride);
-        Assert.Equal("1.0.0", detector.Model.Version);
-        Assert.Equal(ModelCatalog.All.Single(d => d.FileName == fileName).InputSize, detector.Model.InputWidth);
+        Assert.Equal("2.0.0", detector.Model.Version);
+        Assert.Equal(fileName == ShippedModels.Cloud ? 640 : 320, detector.Model.InputWidth);
     }
 
     [Theory]
@@ -33,13 +33,13 @@ public sealed class DetectorContractTests
     {
         using var detector = Load(fileName);
         using var line = new SyntheticLine(7);
-        using var rendered = line.Render(440); // seed 7, frame 440: a clear scratch on a part fully in view
-        var truth = Assert.Single(rendered.Truth);
-        Assert.False(truth.Faint);
+        using var rendered = line.Render(FirstFrame(line, f => f.Truth.Count == 1 && f.Truth.All(t => !t.Faint && !t.Truncated)
+            && f.Parts.Single(p => p.PartId == f.Truth[0].PartId).FullyVisible));
+        var truth = rendered.Truth[0];
 
         var detections = detector.Detect(rendered.Frame);
 
-        Assert.Equal(Decision.Defect, ModelCatalog.SuggestedBand.Decide(detections));
+        Assert.Equal(Decision.Defect, ShippedModels.Band.Decide(detections));
         var best = detections.MaxBy(d => d.Confidence)!;
         Assert.Equal(truth.ClassName, best.ClassName);
         var (cx, cy) = ((best.Box.X1 + best.Box.X2) / 2, (best.Box.Y1 + best.Box.Y2) / 2);
@@ -53,12 +53,25 @@ public sealed class DetectorContractTests
     {
         using var detector = Load(fileName);
         using var line = new SyntheticLine(7);
-        using var rendered = line.Render(120); // seed 7, frame 120: clean parts only
-        Assert.NotEmpty(rendered.Parts);
-        Assert.DoesNotContain(rendered.Parts, p => p.IsDefective);
+        using var rendered = line.Render(FirstFrame(line, f => f.Parts.Count(p => p.FullyVisible) >= 1 && f.Parts.All(p => !p.IsDefective)));
 
         var detections = detector.Detect(rendered.Frame);
 
-        Assert.Equal(Decision.Pass, ModelCatalog.SuggestedBand.Decide(detections));
+        Assert.Equal(Decision.Pass, ShippedModels.Band.Decide(detections));
+    }
+
+    /// <summary>The first frame (every 5th from 100) of <paramref name="line"/> that <paramref name="match"/> accepts.</summary>
+    private static long FirstFrame(SyntheticLine line, Func<RenderedFrame, bool> match)
+    {
+        for (var index = 100L; index < 6000; index += 5)
+        {
+            using var rendered = line.Render(index);
+            if (match(rendered))
+            {
+                return index;
+            }
+        }
+
+        throw new InvalidOperationException("No frame of the line matches.");
     }
 }

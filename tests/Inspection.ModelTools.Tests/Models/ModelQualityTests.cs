@@ -7,43 +7,46 @@ namespace Inspection.ModelTools.Tests.Models;
 /// <summary>The committed models, run through ONNX Runtime on rendered frames, against the suggested band.</summary>
 public sealed class ModelQualityTests
 {
-    private static readonly string EdgePath = Path.Combine(RepositoryPaths.Models, ModelCatalog.Edge.FileName);
-    private static readonly string CloudPath = Path.Combine(RepositoryPaths.Models, ModelCatalog.Cloud.FileName);
-    private static readonly float Lower = ModelCatalog.SuggestedBand.Lower;
-    private static readonly float Upper = ModelCatalog.SuggestedBand.Upper;
+    private static readonly string EdgePath = Path.Combine(RepositoryPaths.Models, ShippedModels.Edge);
+    private static readonly string CloudPath = Path.Combine(RepositoryPaths.Models, ShippedModels.Cloud);
+    private static readonly float Lower = ShippedModels.Band.Lower;
+    private static readonly float Upper = ShippedModels.Band.Upper;
 
     [Theory]
     [InlineData(DefectClasses.Scratch)]
     [InlineData(DefectClasses.Spot)]
-    public void EdgeModel_ClearDefect_ScoresAtOrAboveUpperEdge(int classId)
+    [InlineData(DefectClasses.Crack)]
+    [InlineData(DefectClasses.Dent)]
+    public void EdgeModel_ClearDefects_AlmostAllScoreAtOrAboveUpperEdge(int classId)
     {
+        // Clear defects are what the edge must flag by itself; at most one in eight may be left to the cloud.
         using var runner = new ModelRunner(EdgePath);
-        var scored = 0;
-        foreach (var (seed, index) in FramesWith(t => t.ClassId == classId && !t.Faint, count: 6))
+        var scores = new List<float>();
+        foreach (var (seed, index) in FramesWith(t => t.ClassId == classId && !t.Faint && !t.Truncated, count: 8))
         {
             using var line = new SyntheticLine(seed);
             using var rendered = line.Render(index);
             runner.Run(rendered.Frame);
-            foreach (var truth in rendered.Truth.Where(t => t.ClassId == classId && !t.Faint))
-            {
-                var score = runner.MaxScore(classId, truth.Box.X1, truth.Box.Y1, truth.Box.X2, truth.Box.Y2);
-                Assert.True(score >= Upper, $"seed {seed} frame {index}: clear {truth.ClassName} at {truth.Box} scored {score:0.000} < {Upper}");
-                scored++;
-            }
+            scores.AddRange(rendered.Truth.Where(t => t.ClassId == classId && !t.Faint && !t.Truncated)
+                .Select(t => runner.MaxScore(classId, t.Box.X1, t.Box.Y1, t.Box.X2, t.Box.Y2)));
         }
 
-        Assert.True(scored >= 6);
+        Assert.True(scores.Count >= 8);
+        Assert.True(scores.Count(s => s >= Upper) * 8 >= scores.Count * 7,
+            $"clear {DefectClasses.Names[classId]}: {scores.Count(s => s >= Upper)} of {scores.Count} at or above {Upper} ({string.Join(", ", scores.Select(s => s.ToString("0.00")))})");
     }
 
     [Fact]
-    public void EdgeModel_CleanParts_ScoreBelowLowerEdgeEverywhereInFrame()
+    public void EdgeModel_CleanFrames_NoneFlaggedAndFewEscalated()
     {
         using var runner = new ModelRunner(EdgePath);
         var frames = 0;
+        var flagged = new List<string>();
+        var upper = new List<bool>();
         foreach (var seed in new[] { 41, 42, 43 })
         {
             using var line = new SyntheticLine(seed);
-            for (var index = 0; index < 1500 && frames < 12 * (seed - 40); index += 9)
+            for (var index = 0; index < 3000 && frames < 25 * (seed - 40); index += 9)
             {
                 using var rendered = line.Render(index);
                 if (rendered.Parts.Count == 0 || rendered.Parts.Any(p => p.IsDefective))
@@ -54,12 +57,22 @@ public sealed class ModelQualityTests
                 runner.Run(rendered.Frame);
                 // The whole input, plates, holes, belt and letterbox padding alike.
                 var score = runner.MaxScore(null, double.MinValue, double.MinValue, double.MaxValue, double.MaxValue);
-                Assert.True(score < Lower, $"seed {seed} frame {index}: clean frame scored {score:0.000} ≥ {Lower}");
+                if (score >= Lower)
+                {
+                    flagged.Add($"seed {seed} frame {index}: {score:0.00}");
+                }
+
+                upper.Add(score >= Upper);
+
                 frames++;
             }
         }
 
-        Assert.True(frames >= 30, $"only {frames} clean frames");
+        Assert.True(frames >= 60, $"only {frames} clean frames");
+        // A clean frame above the lower edge is escalated, not rejected: it costs cloud time, not good parts. One at
+        // the upper edge would be a good part rejected by the edge alone.
+        Assert.DoesNotContain(upper, u => u);
+        Assert.True(flagged.Count * 100 <= frames * 15, $"{flagged.Count} of {frames} clean frames at or above {Lower}: {string.Join("; ", flagged)}");
     }
 
     [Fact]
@@ -80,8 +93,9 @@ public sealed class ModelQualityTests
 
         var defective = rendered.Parts.Single(p => p.IsDefective);
         var clean = rendered.Parts.Single(p => !p.IsDefective);
-        Assert.True(runner.MaxScoreOnPart(defective) >= Upper);
-        Assert.True(runner.MaxScoreOnPart(clean) < Lower);
+        Assert.True(runner.MaxScoreOnPart(defective) >= Upper, $"seed {seed} frame {index}: defective part {runner.MaxScoreOnPart(defective):0.00}");
+        Assert.True(runner.MaxScoreOnPart(clean) < Upper, $"seed {seed} frame {index}: clean part {runner.MaxScoreOnPart(clean):0.00}");
+        Assert.True(runner.MaxScoreOnPart(defective) > runner.MaxScoreOnPart(clean));
     }
 
     [Fact]

@@ -1,16 +1,23 @@
 namespace Inspection.ModelTools.Evaluation.Cascade;
 
-/// <summary>Picks the uncertain band to ship from a sweep: the cheapest one that is accurate enough.</summary>
+/// <summary>Picks the uncertain band to ship from a sweep: the cheapest one that is accurate enough, within the escalation budget.</summary>
 public static class BandChooser
 {
     /// <summary>The share of cloud-only mAP50 the cascade must reach by default.</summary>
     public const double DefaultTargetShare = 0.98;
 
+    /// <summary>The share of frames the edge may escalate by default: the cloud is sized for this.</summary>
+    public const double DefaultMaxEscalatedShare = 0.10;
+
     /// <summary>
-    /// Among the points whose mAP50 reaches <paramref name="targetShare"/> × <paramref name="cloudMap50"/>, the one
-    /// that escalates the fewest frames; on a tie the more accurate one, then the earlier one in the sweep.
+    /// Among the points escalating at most <paramref name="maxEscalatedShare"/> of the frames: those whose mAP50
+    /// reaches <paramref name="targetShare"/> × <paramref name="cloudMap50"/>, the one that escalates the fewest
+    /// frames (on a tie the more accurate one, then the earlier one in the sweep). When none within the budget
+    /// reaches the target, the most accurate one within the budget (on a tie the cheaper one), marked as short of
+    /// the target: a line runs on a bounded cloud, so the budget is the harder limit.
     /// </summary>
-    public static BandChoice Choose(IReadOnlyList<SweepPoint> points, double cloudMap50, double targetShare = DefaultTargetShare)
+    public static BandChoice Choose(
+        IReadOnlyList<SweepPoint> points, double cloudMap50, double targetShare = DefaultTargetShare, double maxEscalatedShare = 1.0)
     {
         ArgumentNullException.ThrowIfNull(points);
         if (!(targetShare is > 0 and <= 1))
@@ -18,16 +25,17 @@ public static class BandChooser
             throw new ArgumentOutOfRangeException(nameof(targetShare), targetShare, "The target share of cloud-only mAP50 must be above 0 and at most 1.");
         }
 
-        // A hair of tolerance so that a cascade equal to the target in exact arithmetic is not refused over rounding.
-        var target = (targetShare * cloudMap50) - 1e-12;
-        SweepPoint? best = null;
-        foreach (var point in points)
+        if (!(maxEscalatedShare is >= 0 and <= 1))
         {
-            if (point.Map50 < target)
-            {
-                continue;
-            }
+            throw new ArgumentOutOfRangeException(nameof(maxEscalatedShare), maxEscalatedShare, "The escalation budget must be between 0 and 1 of the frames.");
+        }
 
+        // A hair of tolerance so that a value equal to a limit in exact arithmetic is not refused over rounding.
+        var target = (targetShare * cloudMap50) - 1e-12;
+        var affordable = points.Where(p => p.EscalatedFraction <= maxEscalatedShare + 1e-12).ToList();
+        SweepPoint? best = null;
+        foreach (var point in affordable.Where(p => p.Map50 >= target))
+        {
             if (best is null || point.EscalatedCount < best.EscalatedCount
                 || (point.EscalatedCount == best.EscalatedCount && point.Map50 > best.Map50))
             {
@@ -35,6 +43,19 @@ public static class BandChooser
             }
         }
 
-        return new BandChoice(targetShare, cloudMap50, best);
+        if (best is not null)
+        {
+            return new BandChoice(targetShare, cloudMap50, best, maxEscalatedShare, ReachedTarget: true);
+        }
+
+        foreach (var point in affordable)
+        {
+            if (best is null || point.Map50 > best.Map50 || (point.Map50 == best.Map50 && point.EscalatedCount < best.EscalatedCount))
+            {
+                best = point;
+            }
+        }
+
+        return new BandChoice(targetShare, cloudMap50, best, maxEscalatedShare, ReachedTarget: false);
     }
 }

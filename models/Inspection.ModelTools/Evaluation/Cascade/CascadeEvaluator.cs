@@ -16,6 +16,7 @@ public static class CascadeEvaluator
     /// <param name="shippedBand">The band of the cascade report, marked in the sweep.</param>
     /// <param name="targetShare">Share of cloud-only mAP50 the chosen band must reach.</param>
     /// <param name="cancellationToken">Stops between sweep points.</param>
+    /// <param name="maxEscalatedShare">The escalation budget of the chosen band (share of frames); 1 for none.</param>
     public static CascadeEvaluation Evaluate(
         TestSplitPredictions predictions,
         int seed,
@@ -23,7 +24,8 @@ public static class CascadeEvaluator
         float confidenceThreshold,
         DecisionBand shippedBand,
         double targetShare,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        double maxEscalatedShare = 1.0)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -46,7 +48,7 @@ public static class CascadeEvaluator
         reports[CascadeEvaluation.Cascade] = Score(cascade.Images);
 
         var sweep = BandSweep.Run(frames, BandSweep.Grid(shippedBand), classCount, confidenceThreshold, cancellationToken);
-        var choice = BandChooser.Choose(sweep, reports[CascadeEvaluation.Cloud].Map50, targetShare);
+        var choice = BandChooser.Choose(sweep, reports[CascadeEvaluation.Cloud].Map50, targetShare, maxEscalatedShare);
         return new CascadeEvaluation(
             seed, predictions.FrameCount, classNames, confidenceThreshold, shippedBand, cascade.EscalatedCount, cascade.EscalatedFraction,
             reports, sweep, choice);

@@ -29,8 +29,8 @@ public static class EvaluateMapCommand
         var edgeFp32 = ModelOption("--edge-fp32", "Optional: the edge model's fp32 twin, to measure what quantization costs.", required: false);
         var seed = new Option<int>("--seed") { Description = "Dataset seed (as for 'dataset --seed'); its test split is rendered in memory.", DefaultValueFactory = _ => 1 };
         var frames = new Option<int>("--frames") { Description = "Test-split frames to evaluate, from the first.", DefaultValueFactory = _ => 300 };
-        var lower = new Option<float>("--lower") { Description = "Lower edge of the shipped uncertain band.", DefaultValueFactory = _ => ModelCatalog.SuggestedBand.Lower };
-        var upper = new Option<float>("--upper") { Description = "Upper edge of the shipped uncertain band (the edge's defect threshold).", DefaultValueFactory = _ => ModelCatalog.SuggestedBand.Upper };
+        var lower = new Option<float>("--lower") { Description = "Lower edge of the shipped uncertain band.", DefaultValueFactory = _ => ShippedModels.Band.Lower };
+        var upper = new Option<float>("--upper") { Description = "Upper edge of the shipped uncertain band (the edge's defect threshold).", DefaultValueFactory = _ => ShippedModels.Band.Upper };
         var threshold = new Option<float>("--threshold")
         {
             Description = "Confidence at which precision and recall are reported (the detector's default score threshold).",
@@ -41,6 +41,19 @@ public static class EvaluateMapCommand
             Description = "Share of cloud-only mAP50 the chosen band must reach.",
             DefaultValueFactory = _ => BandChooser.DefaultTargetShare,
         };
+        var maxEscalated = new Option<double>("--max-escalated")
+        {
+            Description = "Escalation budget: the chosen band escalates at most this share of frames (0.10 = 10 %).",
+            DefaultValueFactory = _ => BandChooser.DefaultMaxEscalatedShare,
+        };
+        maxEscalated.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value is >= 0 and <= 1))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--max-escalated must be between 0 and 1 (0.10 means 10 % of frames), got {value}."));
+            }
+        });
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -92,7 +105,7 @@ public static class EvaluateMapCommand
             "evaluate-map",
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
-            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, threads, output,
+            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -105,6 +118,7 @@ public static class EvaluateMapCommand
                 new DecisionBand(parse.GetValue(lower), parse.GetValue(upper)),
                 parse.GetValue(threshold),
                 parse.GetValue(target),
+                parse.GetValue(maxEscalated),
                 parse.GetValue(threads),
                 parse.GetValue(output)!.FullName);
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
@@ -157,7 +171,7 @@ public static class EvaluateMapCommand
             }, cancellationToken);
 
             var evaluation = CascadeEvaluator.Evaluate(
-                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken);
+                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated);
             stdout.Write(EvaluationTable.Models(evaluation));
             if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
             {
@@ -217,5 +231,5 @@ public static class EvaluateMapCommand
     }
 
     private sealed record Settings(
-        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, int Threads, string Output);
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, int Threads, string Output);
 }

@@ -5,15 +5,50 @@ namespace Inspection.ModelTools.Tests.Evaluation.Cascade;
 public sealed class BandChooserTests
 {
     [Fact]
-    public void Choose_NoPointReachesTarget_SaysNone()
+    public void Choose_NoPointReachesTarget_MostAccurateMarkedShort()
     {
         SweepPoint[] points = [Point(0.3f, 0.7f, 5, 0.90), Point(0.1f, 0.9f, 40, 0.97)];
 
         var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.98);
 
-        Assert.Null(choice.Chosen);
-        Assert.StartsWith("Chosen band: none.", choice.Describe(), StringComparison.Ordinal);
+        Assert.Same(points[1], choice.Chosen);
+        Assert.False(choice.ReachedTarget);
+        Assert.EndsWith("none of those reaches the target.", choice.Describe(), StringComparison.Ordinal);
         Assert.Equal(0.98, choice.TargetMap50, 12);
+    }
+
+    [Fact]
+    public void Choose_TargetOnlyReachedOverBudget_MostAccurateWithinBudget()
+    {
+        SweepPoint[] points = [Point(0.1f, 0.9f, 40, 0.99), Point(0.2f, 0.7f, 9, 0.93), Point(0.3f, 0.7f, 5, 0.93), Point(0.4f, 0.7f, 3, 0.90)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.98, maxEscalatedShare: 0.10);
+
+        Assert.Same(points[2], choice.Chosen); // as accurate as 0.2/0.7, and cheaper
+        Assert.False(choice.ReachedTarget);
+        Assert.Contains("the most accurate band escalating at most 10 % of frames", choice.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Choose_TargetReachedWithinBudget_CheapestThatReachesIt()
+    {
+        SweepPoint[] points = [Point(0.1f, 0.9f, 40, 1.0), Point(0.2f, 0.7f, 9, 0.985), Point(0.3f, 0.7f, 7, 0.981), Point(0.4f, 0.7f, 3, 0.90)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.98, maxEscalatedShare: 0.10);
+
+        Assert.Same(points[2], choice.Chosen);
+        Assert.True(choice.ReachedTarget);
+    }
+
+    [Fact]
+    public void Choose_NothingWithinBudget_SaysNone()
+    {
+        SweepPoint[] points = [Point(0.1f, 0.9f, 40, 1.0)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, maxEscalatedShare: 0.10);
+
+        Assert.Null(choice.Chosen);
+        Assert.StartsWith("Chosen band: none. No band in the sweep escalating at most 10 % of frames", choice.Describe(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ public sealed class EvaluateMapCommandTests : IDisposable
     public async Task Invoke_CloudModelWithOtherClasses_FailsNamingThemAndWritesNothing()
     {
         var model = ModelProto.Parser.ParseFrom(await File.ReadAllBytesAsync(CloudModel, TestContext.Current.CancellationToken));
-        model.MetadataProps.Single(p => p.Key == "names").Value = "{0: 'scratch', 1: 'dent'}";
+        model.MetadataProps.Single(p => p.Key == "names").Value = "{0: 'scratch', 1: 'dent', 2: 'crack', 3: 'spot'}";
         var renamed = Path.Combine(_dir, "renamed.onnx");
         await File.WriteAllBytesAsync(renamed, model.ToByteArray(), TestContext.Current.CancellationToken);
         var target = Path.Combine(_dir, "eval");
@@ -86,7 +86,7 @@ public sealed class EvaluateMapCommandTests : IDisposable
         var (exitCode, _, error) = await InvokeAsync(["evaluate-map", "--edge", EdgeModel, "--cloud", renamed, "--frames", "1", "--out", target]);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("the cloud model's classes (scratch, dent) are not the synthetic line's (scratch, spot)", error, StringComparison.Ordinal);
+        Assert.Contains("the cloud model's classes (scratch, dent, crack, spot) are not the synthetic line's (scratch, spot, crack, dent)", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(target));
     }
 
@@ -146,8 +146,9 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Empty(result.Errors);
         Assert.Equal(300, result.GetValue<int>("--frames"));
         Assert.Equal(1, result.GetValue<int>("--seed"));
-        Assert.Equal(0.35f, result.GetValue<float>("--lower"));
-        Assert.Equal(0.75f, result.GetValue<float>("--upper"));
+        Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Lower, result.GetValue<float>("--lower"));
+        Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Upper, result.GetValue<float>("--upper"));
+        Assert.Equal(0.10, result.GetValue<double>("--max-escalated"));
         Assert.Equal(0.25f, result.GetValue<float>("--threshold"));
     }
 

@@ -1,0 +1,25 @@
+using Inspection.Detection;
+
+namespace Inspection.ModelTools.Models;
+
+/// <summary>
+/// The models the repository ships (paths relative to <c>models/</c>), all rebuilt by <c>models/rebuild.sh</c>,
+/// and the uncertain band the agent ships with, chosen from the cascade trade-off curve of <c>evaluate-map</c>
+/// (see models/README.md).
+/// </summary>
+public static class ShippedModels
+{
+    /// <summary>The edge model the agent runs: int8 QDQ, 320×320.</summary>
+    public const string Edge = "edge/inspection-edge.onnx";
+
+    /// <summary>The edge model's fp32 twin, the file it was quantized from.</summary>
+    public const string EdgeFp32 = "edge/inspection-edge-fp32.onnx";
+
+    /// <summary>The cloud model: fp32, 640×640, wider.</summary>
+    public const string Cloud = "cloud/inspection-cloud.onnx";
+
+    public static IReadOnlyList<string> All { get; } = [Edge, EdgeFp32, Cloud];
+
+    /// <summary>The agent's <c>Decision:Lower</c> / <c>Decision:Upper</c> defaults.</summary>
+    public static DecisionBand Band { get; } = new(0.15f, 0.65f);
+}

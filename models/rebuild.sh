@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Rebuilds the project's models from nothing, seeded: the dataset (Ultralytics layout), the edge detector
+# (fp32, trained at 320, then int8 QDQ calibrated on training frames), the cloud detector (fp32, 640, wider),
+# the YOLOv8n-cost timing graph, and the evaluation that the shipped uncertain band is chosen from.
+# Installs the edge and cloud files into models/edge and models/cloud and prints their SHA-256.
+# Usage: models/rebuild.sh [--seed N (1)] [--no-install] [--out DIR (models/generated/rebuild)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seed=1; install=1; out=models/generated/rebuild
+edge_steps=2000; cloud_steps=2000
+while (($#)); do
+  case "$1" in
+    --seed) seed="$2"; shift 2 ;;
+    --no-install) install=0; shift ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "rebuild.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+started=$(date +%s)
+stamp() { echo "rebuild: [$(( $(date +%s) - started )) s] $*"; }
+stamp "building the model tools and the trainer (Release)…"
+dotnet build models/Inspection.ModelTools -c Release -nologo -v q -clp:ErrorsOnly
+dotnet build models/Inspection.Trainer -c Release -nologo -v q -clp:ErrorsOnly
+tools="dotnet models/Inspection.ModelTools/bin/Release/net10.0/Inspection.ModelTools.dll"
+trainer="dotnet models/Inspection.Trainer/bin/Release/net10.0/linux-x64/Inspection.Trainer.dll"
+mkdir -p "$out"
+
+stamp "dataset (seed $seed) → $out/dataset"
+$tools dataset --out "$out/dataset" --seed "$seed"
+
+stamp "edge: training fp32 at 320, $edge_steps steps → $out/edge"
+$trainer train --out "$out/edge" --steps "$edge_steps" --imgsz 320 --seed "$seed" --width-mult 1.0
+
+stamp "edge: int8 QDQ, calibrated on training frames → $out/edge/detector-int8.onnx"
+$tools quantize --model "$out/edge/detector.onnx" --out "$out/edge/detector-int8.onnx" --calib-seed "$seed" --activations int8 --percentile 99.999
+
+stamp "cloud: training fp32 at 640 (on 320-px crops), width 1.5, $cloud_steps steps → $out/cloud"
+$trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 320 --seed "$seed" --width-mult 1.5 --val-frames 100
+
+stamp "timing graph (YOLOv8n cost, random weights) → models/generated/timing/yolov8n-timing.onnx"
+$tools build-timing --out models/generated/timing/yolov8n-timing.onnx --seed "$seed"
+
+stamp "evaluation on the test split → $out/eval"
+$tools evaluate-map --edge "$out/edge/detector-int8.onnx" --edge-fp32 "$out/edge/detector.onnx" \
+  --cloud "$out/cloud/detector.onnx" --seed "$seed" --out "$out/eval"
+
+if ((install)); then
+  cp "$out/edge/detector-int8.onnx" models/edge/inspection-edge.onnx
+  cp "$out/edge/detector.onnx" models/edge/inspection-edge-fp32.onnx
+  cp "$out/cloud/detector.onnx" models/cloud/inspection-cloud.onnx
+  stamp "installed:"
+  sha256sum models/edge/inspection-edge.onnx models/edge/inspection-edge-fp32.onnx models/cloud/inspection-cloud.onnx
+fi
+stamp "done"
