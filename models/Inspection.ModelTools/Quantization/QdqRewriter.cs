@@ -101,6 +101,12 @@ internal sealed class QdqRewriter
         graph.Initializer.AddRange(kept);
         graph.Initializer.AddRange(_initializers);
 
+        // The description is what a fleet view shows as the model's name: say it is the quantized one.
+        if (model.MetadataProps.FirstOrDefault(p => p.Key == "description") is { } description && !description.Value.EndsWith(" int8", StringComparison.Ordinal))
+        {
+            description.Value += " int8";
+        }
+
         var note = model.MetadataProps.FirstOrDefault(p => p.Key == "quantization");
         if (note is null)
         {

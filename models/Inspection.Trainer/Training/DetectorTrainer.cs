@@ -76,8 +76,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
 
     /// <summary>The <c>description</c> metadata of an exported model.</summary>
     public static string Describe(int imageSize, double widthMultiplier, int steps, int seed) =>
-        $"Trained defect detector ({imageSize}px, width {widthMultiplier.ToString(CultureInfo.InvariantCulture)}, " +
-        $"{steps} steps, seed {seed}) for the synthetic production line";
+        $"Defect detector {imageSize}px ×{widthMultiplier.ToString(CultureInfo.InvariantCulture)} ({steps} steps, seed {seed})";
 
     /// <summary>Validation frames: evenly spread over the held-out lines, a pure function of the seed.</summary>
     public static IReadOnlyList<(int Seed, long Frame)> ValidationFrames(int seed, int count)

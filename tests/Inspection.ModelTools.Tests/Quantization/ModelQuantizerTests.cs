@@ -111,10 +111,13 @@ public sealed class ModelQuantizerTests(QuantizedModelFixture fixture) : IClassF
         Assert.Equal(fp32.DocString, int8.DocString);
         Assert.Equal(17, Assert.Single(int8.OpsetImport).Version);
         Assert.Equal(8, int8.IrVersion);
-        foreach (var entry in fp32.MetadataProps)
+        foreach (var entry in fp32.MetadataProps.Where(p => p.Key != "description"))
         {
             Assert.Contains(entry, int8.MetadataProps);
         }
+
+        var description = fp32.MetadataProps.Single(p => p.Key == "description").Value;
+        Assert.Equal(description + " int8", int8.MetadataProps.Single(p => p.Key == "description").Value);
 
         var note = Assert.Single(int8.MetadataProps, p => p.Key == "quantization").Value;
         Assert.Equal(
