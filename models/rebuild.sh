@@ -37,8 +37,8 @@ $trainer train --out "$out/edge" --steps "$edge_steps" --imgsz 320 --seed "$seed
 stamp "edge: int8 QDQ, calibrated on training frames → $out/edge/detector-int8.onnx"
 $tools quantize --model "$out/edge/detector.onnx" --out "$out/edge/detector-int8.onnx" --calib-seed "$seed" --activations int8 --percentile 99.999
 
-stamp "cloud: training fp32 at 640 (on 320-px crops), width 1.5, $cloud_steps steps → $out/cloud"
-$trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 320 --seed "$seed" --width-mult 1.5 --val-frames 100
+stamp "cloud: training fp32 at 640 (on 256-px crops), width 1.5, $cloud_steps steps → $out/cloud"
+$trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 256 --seed "$seed" --width-mult 1.5 --val-frames 100
 
 stamp "timing graph (YOLOv8n cost, random weights) → models/generated/timing/yolov8n-timing.onnx"
 $tools build-timing --out models/generated/timing/yolov8n-timing.onnx --seed "$seed"
