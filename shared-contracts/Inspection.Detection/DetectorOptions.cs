@@ -55,6 +55,12 @@ public sealed class DetectorOptions : IValidatableObject
     [Range(0.0, 1.0, ErrorMessage = "Detector:IouThreshold must be between 0 and 1.")]
     public float IouThreshold { get; set; } = 0.45f;
 
+    /// <summary>
+    /// Let boxes of different classes suppress each other in NMS: one box per defect even where the model hesitates
+    /// between two look-alike classes (a scratch and a crack), as Ultralytics' <c>agnostic_nms</c>. Default false.
+    /// </summary>
+    public bool ClassAgnosticNms { get; set; }
+
     /// <summary>At most this many detections per frame after NMS. Default 100.</summary>
     [Range(1, 10000, ErrorMessage = "Detector:MaxDetections must be between 1 and 10000.")]
     public int MaxDetections { get; set; } = 100;

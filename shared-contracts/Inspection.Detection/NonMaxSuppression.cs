@@ -4,9 +4,10 @@ using OpenCvSharp.Internal;
 namespace Inspection.Detection;
 
 /// <summary>
-/// Class-aware non-maximum suppression with OpenCV's <c>NMSBoxes</c>: a box suppresses weaker boxes of the
-/// same class that overlap it by more than the IoU threshold; boxes of different classes never suppress
-/// each other. Keeps at most <see cref="MaxDetections"/>, strongest first.
+/// Non-maximum suppression with OpenCV's <c>NMSBoxes</c>: a box suppresses weaker boxes of the same class that
+/// overlap it by more than the IoU threshold; boxes of different classes never suppress each other, unless
+/// <see cref="ClassAgnostic"/> is set, when a box suppresses overlapping weaker boxes of any class. Keeps at most
+/// <see cref="MaxDetections"/>, strongest first.
 /// </summary>
 public sealed class NonMaxSuppression
 {
@@ -16,8 +17,9 @@ public sealed class NonMaxSuppression
 
     private static readonly Comparison<DetectionCandidate> ByScoreDescending = static (a, b) => b.Score.CompareTo(a.Score);
 
-    public NonMaxSuppression(float iouThreshold, int maxDetections)
+    public NonMaxSuppression(float iouThreshold, int maxDetections, bool classAgnostic = false)
     {
+        ClassAgnostic = classAgnostic;
         ArgumentOutOfRangeException.ThrowIfLessThan(iouThreshold, 0f);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(iouThreshold, 1f);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDetections);
@@ -28,6 +30,9 @@ public sealed class NonMaxSuppression
     public float IouThreshold { get; }
 
     public int MaxDetections { get; }
+
+    /// <summary>Whether boxes of different classes suppress each other (one defect, one box, whatever its class).</summary>
+    public bool ClassAgnostic { get; }
 
     /// <summary>Replaces the contents of <paramref name="kept"/> with the survivors of <paramref name="candidates"/>.</summary>
     public unsafe void Apply(List<DetectionCandidate> candidates, List<DetectionCandidate> kept)
@@ -54,7 +59,7 @@ public sealed class NonMaxSuppression
             for (var i = 0; i < count; i++)
             {
                 var c = candidates[i];
-                var shift = c.ClassId * ClassOffset;
+                var shift = ClassAgnostic ? 0 : c.ClassId * ClassOffset;
                 boxSpan[i] = new Rect2d(c.X1 + shift, c.Y1 + shift, Math.Max(0, c.X2 - c.X1), Math.Max(0, c.Y2 - c.Y1));
                 scoreSpan[i] = c.Score;
             }

@@ -49,7 +49,7 @@ public sealed partial class OnnxDetector : IDetector
         _providerOptions = providerOptions;
         ExecutionProvider = executionProvider;
         _scoreThreshold = options.ScoreThreshold;
-        _nms = new NonMaxSuppression(options.IouThreshold, options.MaxDetections);
+        _nms = new NonMaxSuppression(options.IouThreshold, options.MaxDetections, options.ClassAgnosticNms);
         _inputNames = new string[1];
         _outputNames = new string[1];
         _inputBuffer = [];

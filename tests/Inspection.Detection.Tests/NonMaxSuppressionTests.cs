@@ -35,6 +35,23 @@ public sealed class NonMaxSuppressionTests
     }
 
     [Fact]
+    public void Apply_ClassAgnosticOverlappingBoxesOfDifferentClasses_KeepsOnlyTheStronger()
+    {
+        var nms = new NonMaxSuppression(0.45f, 100, classAgnostic: true);
+        List<DetectionCandidate> candidates =
+        [
+            new(0, 0.6f, 0, 0, 100, 100),
+            new(1, 0.9f, 5, 5, 105, 105),
+            new(0, 0.5f, 300, 300, 340, 340),
+        ];
+        var kept = new List<DetectionCandidate>();
+
+        nms.Apply(candidates, kept);
+
+        Assert.Equal([candidates[1], candidates[2]], kept);
+    }
+
+    [Fact]
     public void Apply_BarelyOverlappingBoxesOfSameClass_KeepsBoth()
     {
         var nms = new NonMaxSuppression(0.45f, 100);

@@ -40,17 +40,26 @@ public sealed class ShippedModelsTests
     [Theory]
     [InlineData("edge-agent/Inspection.EdgeAgent/appsettings.json")]
     [InlineData("deploy/jetson/edge-agent.json")]
-    public void AgentConfiguration_ShipsTheChosenBand(string configuration)
+    public void AgentConfiguration_ShipsTheChosenBandAndNms(string configuration)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, configuration)));
         var decision = json.RootElement.GetProperty("Decision");
 
         Assert.Equal(ShippedModels.Band.Lower, decision.GetProperty("Lower").GetSingle());
         Assert.Equal(ShippedModels.Band.Upper, decision.GetProperty("Upper").GetSingle());
+        Assert.Equal(ShippedModels.NmsIou, json.RootElement.GetProperty("Detector").GetProperty("IouThreshold").GetSingle());
         if (json.RootElement.GetProperty("Detector").TryGetProperty("ScoreThreshold", out var threshold))
         {
             Assert.True(threshold.GetSingle() <= ShippedModels.Band.Lower, $"{configuration}: Detector:ScoreThreshold {threshold} is above the band's lower edge");
         }
+    }
+
+    [Fact]
+    public void CloudConfiguration_ShipsTheModelsNms()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "cloud-inference/Inspection.CloudInference/appsettings.json")));
+
+        Assert.Equal(ShippedModels.NmsIou, json.RootElement.GetProperty("Detector").GetProperty("IouThreshold").GetSingle());
     }
 
     [Fact]

@@ -54,6 +54,8 @@ public static class EvaluateMapCommand
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--max-escalated must be between 0 and 1 (0.10 means 10 % of frames), got {value}."));
             }
         });
+        var nmsIou = new Option<float>("--nms-iou") { Description = "Detector:IouThreshold for every model (default: the shipped configuration's).", DefaultValueFactory = _ => ShippedModels.NmsIou };
+        var agnostic = new Option<bool>("--agnostic-nms") { Description = "Detector:ClassAgnosticNms for every model." };
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -105,7 +107,7 @@ public static class EvaluateMapCommand
             "evaluate-map",
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
-            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, threads, output,
+            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, nmsIou, agnostic, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -119,6 +121,8 @@ public static class EvaluateMapCommand
                 parse.GetValue(threshold),
                 parse.GetValue(target),
                 parse.GetValue(maxEscalated),
+                parse.GetValue(nmsIou),
+                parse.GetValue(agnostic),
                 parse.GetValue(threads),
                 parse.GetValue(output)!.FullName);
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
@@ -149,7 +153,8 @@ public static class EvaluateMapCommand
             foreach (var (name, path) in paths)
             {
                 var detector = OnnxDetector.Load(
-                    new DetectorOptions { ModelPath = path, ExecutionProviders = ["CPU"], ScoreThreshold = RecordingScoreThreshold, IntraOpThreads = settings.Threads },
+                    new DetectorOptions { ModelPath = path, ExecutionProviders = ["CPU"], ScoreThreshold = RecordingScoreThreshold, IntraOpThreads = settings.Threads,
+                        IouThreshold = settings.NmsIou, ClassAgnosticNms = settings.AgnosticNms },
                     NullLogger.Instance);
                 models.Add(new(name, detector));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -231,5 +236,5 @@ public static class EvaluateMapCommand
     }
 
     private sealed record Settings(
-        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, int Threads, string Output);
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, float NmsIou, bool AgnosticNms, int Threads, string Output);
 }

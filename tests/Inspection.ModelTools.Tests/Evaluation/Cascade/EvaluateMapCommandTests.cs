@@ -149,6 +149,8 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Lower, result.GetValue<float>("--lower"));
         Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Upper, result.GetValue<float>("--upper"));
         Assert.Equal(0.10, result.GetValue<double>("--max-escalated"));
+        Assert.Equal(0.3f, result.GetValue<float>("--nms-iou"));
+        Assert.False(result.GetValue<bool>("--agnostic-nms"));
         Assert.Equal(0.25f, result.GetValue<float>("--threshold"));
     }
 
