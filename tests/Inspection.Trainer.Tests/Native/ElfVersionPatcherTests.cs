@@ -79,7 +79,14 @@ public sealed class ElfVersionPatcherTests : IDisposable
 
     private string CopyOfShippedLibrary()
     {
-        var shipped = Path.Combine(AppContext.BaseDirectory, LibTorchSharpPatch.LibraryFileName);
+        // From the package cache, not from beside the tests: the training tests patch the copy there, as the trainer
+        // does at every start, and the cache is never modified.
+        var version = typeof(TorchSharp.torch).Assembly.GetName().Version!;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root
+            ? root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var shipped = Path.Combine(
+            packages, "torchsharp", $"{version.Major}.{version.Minor}.{version.Build}", "runtimes", "linux-x64", "native", LibTorchSharpPatch.LibraryFileName);
         Assert.True(File.Exists(shipped), $"{shipped} is missing: the TorchSharp package did not deliver its native library.");
         var copy = Path.Combine(_directory, LibTorchSharpPatch.LibraryFileName);
         File.Copy(shipped, copy, overwrite: true);
