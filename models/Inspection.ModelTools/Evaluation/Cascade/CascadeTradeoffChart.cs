@@ -47,6 +47,10 @@ public static class CascadeTradeoffChart
         canvas.HorizontalLine(cloud, cloudColor, dashed: false);
         canvas.HorizontalLine(choice.TargetMap50, cloudColor, dashed: true);
         canvas.HorizontalLine(edge, edgeColor, dashed: true);
+        if (choice.MaxEscalatedShare < 1)
+        {
+            canvas.VerticalLine(choice.MaxEscalatedShare, ChartCanvas.Black, dashed: true);
+        }
 
         foreach (var point in sweep.Where(p => !p.UpperFixed))
         {
@@ -91,6 +95,11 @@ public static class CascadeTradeoffChart
         canvas.LegendEntry(string.Create(culture, $"cloud only {cloud:0.000}"), cloudColor);
         canvas.LegendEntry(string.Create(culture, $"target {choice.TargetShare:P0} of cloud"), cloudColor, LegendSwatch.Dashed);
         canvas.LegendEntry(string.Create(culture, $"edge only {edge:0.000}"), edgeColor, LegendSwatch.Dashed);
+        if (choice.MaxEscalatedShare < 1)
+        {
+            canvas.LegendEntry(string.Create(culture, $"escalation budget {choice.MaxEscalatedShare:P0}"), ChartCanvas.Black, LegendSwatch.Dashed);
+        }
+
         canvas.LegendEntry(string.Create(culture, $"shipped band {evaluation.EscalatedFraction:P1}"), shippedColor, LegendSwatch.Dot);
         canvas.LegendEntry(choice.Chosen is { } best ? string.Create(culture, $"chosen band {best.EscalatedFraction:P1}") : "chosen band: none", ChartCanvas.Black, LegendSwatch.Ring);
         return canvas.EncodePng();

@@ -86,6 +86,24 @@ internal sealed class ChartCanvas : IDisposable
         }
     }
 
+    /// <summary>A vertical line across the plot at data position <paramref name="x"/>.</summary>
+    public void VerticalLine(double x, Scalar color, bool dashed)
+    {
+        var bottom = ToPixel(x, _yMin);
+        var top = ToPixel(x, _yMax);
+        if (bottom.X < _plot.Left || bottom.X > _plot.Right)
+        {
+            return;
+        }
+
+        const int dash = 8;
+        for (var y = top.Y; y < bottom.Y; y += dashed ? 2 * dash : bottom.Y - top.Y)
+        {
+            var end = dashed ? Math.Min(y + dash, bottom.Y) : bottom.Y;
+            Cv2.Line(Image, new Point(bottom.X, y), new Point(bottom.X, end), color, 1, LineTypes.AntiAlias);
+        }
+    }
+
     public void Marker(Point pixel, Scalar color, int radius, bool filled) =>
         Cv2.Circle(Image, pixel, radius, color, filled ? -1 : 2, LineTypes.AntiAlias);
 

@@ -46,6 +46,26 @@ public sealed class ChartTests : IDisposable
         Assert.NotNull(evaluation.Choice.Chosen);
     }
 
+    [Fact]
+    public void CascadeTradeoffChart_WithEscalationBudget_DrawsItAsAVerticalLine()
+    {
+        var recorded = FourFramesRecorded();
+        var band = new DecisionBand(0.35f, 0.75f);
+        var ct = TestContext.Current.CancellationToken;
+        var unbounded = CascadeEvaluator.Evaluate(recorded, 1, ["scratch", "spot"], 0.25f, band, 0.98, ct);
+        var budgeted = CascadeEvaluator.Evaluate(recorded, 1, ["scratch", "spot"], 0.25f, band, 0.98, ct, maxEscalatedShare: 0.5);
+
+        using var without = Cv2.ImDecode(CascadeTradeoffChart.Render(unbounded), ImreadModes.Color);
+        using var with = Cv2.ImDecode(CascadeTradeoffChart.Render(budgeted), ImreadModes.Color);
+
+        // Dark pixels in a column that only the budget line (and its legend swatch) adds.
+        var added = Enumerable.Range(0, with.Width)
+            .Select(x => Enumerable.Range(0, with.Height).Count(y => with.At<Vec3b>(y, x).Item0 < 60 && without.At<Vec3b>(y, x).Item0 > 200))
+            .Max();
+        Assert.True(added > 50, $"the longest new dark column has {added} pixels");
+        Assert.Equal(0.5, budgeted.Choice.MaxEscalatedShare);
+    }
+
     private static int CountNear(Mat image, Vec3b color)
     {
         image.GetArray(out Vec3b[] pixels);
