@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=1; install=1; out=models/generated/rebuild
-edge_steps=2000; cloud_steps=2000
+edge_steps=3500; cloud_steps=2000
 while (($#)); do
   case "$1" in
     --seed) seed="$2"; shift 2 ;;

@@ -40,8 +40,8 @@ public sealed class DetectorOptions : IValidatableObject
     public bool TensorRtFp16 { get; set; } = true;
 
     /// <summary>
-    /// Detections below this class score are dropped before NMS. Default 0.15, the lower edge of the edge's
-    /// shipped uncertain band. Must not exceed the lower edge of the band, or uncertain frames would pass unseen.
+    /// Detections below this class score are dropped before NMS. Default 0.15, below the lower edge of any band
+    /// the shipped models' curve suggests. Must not exceed the lower edge of the band, or uncertain frames would pass unseen.
     /// </summary>
     /// <remarks>
     /// Measured with <c>Inspection.ModelTools bench</c> on the edge model: at 0.05 every cell of a clean plate

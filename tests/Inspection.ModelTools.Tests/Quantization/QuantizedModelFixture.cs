@@ -32,7 +32,7 @@ public sealed class QuantizedModelFixture : IDisposable
         Result = ModelQuantizer.Quantize(Settings(Int8Path), TextWriter.Null, CancellationToken.None);
         UInt8Path = _directory.File("uint8.onnx");
         UInt8Result = ModelQuantizer.Quantize(
-            Settings(UInt8Path) with { Activations = ActivationType.UInt8, Percentile = 100 }, TextWriter.Null, CancellationToken.None);
+            Settings(UInt8Path) with { Activations = ActivationType.UInt8 }, TextWriter.Null, CancellationToken.None);
     }
 
     /// <summary>Where the fp32 model was looked for.</summary>
