@@ -46,7 +46,7 @@ public sealed class FrameInspectorTests : IDisposable
         Assert.NotNull(entry);
         Assert.Equal("line-7", entry.LineId);
         Assert.Equal(CapturedAt.UtcDateTime, entry.CapturedAt);
-        Assert.StartsWith("uncertain: scratch 0.5", entry.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("uncertain: scratch 0.72", entry.Reason, StringComparison.Ordinal);
         Assert.Equal("brightness test model", entry.ModelName);
         Assert.Single(entry.Detections);
         using var decoded = Cv2.ImDecode(entry.Jpeg, ImreadModes.Color);

@@ -95,7 +95,7 @@ public sealed class InspectionWorkerTests : IDisposable
     [InlineData("Cloud:Address", "cloud-host:5100", "Cloud:Address 'cloud-host:5100' is not an http:// or https:// address")]
     [InlineData("Mqtt:Port", "70000", "Mqtt:Port must be a TCP port")]
     [InlineData("Outbox:JpegQuality", "0", "Outbox:JpegQuality must be between 1 and 100")]
-    [InlineData("Detector:ScoreThreshold", "0.5", "Detector:ScoreThreshold must not be above Decision:Lower")]
+    [InlineData("Detector:ScoreThreshold", "0.7", "Detector:ScoreThreshold must not be above Decision:Lower")]
     public async Task Host_InvalidSetting_FailsToStartWithAMessageThatNamesTheSetting(string key, string value, string expected)
     {
         var settings = AgentHost.Settings(_temp.Folder("frames"), TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", FreePort.Next());
