@@ -137,9 +137,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     public async Task StopAsync_GracefulStop_AnnouncesOfflineShutdownRetained()
     {
         await using var broker = await EmbeddedBroker.LaunchAsync();
-        var worker = await StartWorkerAsync(broker.Port);
+        // Subscribed before the worker starts, so the online status arrives live: a subscription racing the
+        // worker's first publish could see neither the live message nor, yet, the retained one.
+        MqttControlWorker worker;
         await using (var cloud = await MqttObserver.ConnectAsync(broker.Port))
         {
+            worker = await StartWorkerAsync(broker.Port);
             await WaitForStatusAsync(cloud, s => s.Online);
         }
 
