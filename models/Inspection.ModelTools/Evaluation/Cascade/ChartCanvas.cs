@@ -72,35 +72,19 @@ internal sealed class ChartCanvas : IDisposable
     public void HorizontalLine(double y, Scalar color, bool dashed)
     {
         var left = ToPixel(_xMin, y);
-        var right = ToPixel(_xMax, y);
-        if (left.Y < _plot.Top || left.Y > _plot.Bottom)
+        if (left.Y >= _plot.Top && left.Y <= _plot.Bottom)
         {
-            return;
-        }
-
-        const int dash = 8;
-        for (var x = left.X; x < right.X; x += dashed ? 2 * dash : right.X - left.X)
-        {
-            var end = dashed ? Math.Min(x + dash, right.X) : right.X;
-            Cv2.Line(Image, new Point(x, left.Y), new Point(end, left.Y), color, 1, LineTypes.AntiAlias);
+            Segment(left, ToPixel(_xMax, y), color, dashed);
         }
     }
 
     /// <summary>A vertical line across the plot at data position <paramref name="x"/>.</summary>
     public void VerticalLine(double x, Scalar color, bool dashed)
     {
-        var bottom = ToPixel(x, _yMin);
         var top = ToPixel(x, _yMax);
-        if (bottom.X < _plot.Left || bottom.X > _plot.Right)
+        if (top.X >= _plot.Left && top.X <= _plot.Right)
         {
-            return;
-        }
-
-        const int dash = 8;
-        for (var y = top.Y; y < bottom.Y; y += dashed ? 2 * dash : bottom.Y - top.Y)
-        {
-            var end = dashed ? Math.Min(y + dash, bottom.Y) : bottom.Y;
-            Cv2.Line(Image, new Point(bottom.X, y), new Point(bottom.X, end), color, 1, LineTypes.AntiAlias);
+            Segment(top, ToPixel(x, _yMin), color, dashed);
         }
     }
 
@@ -166,6 +150,20 @@ internal sealed class ChartCanvas : IDisposable
     {
         Cv2.ImEncode(".png", Image, out var png);
         return png;
+    }
+
+    /// <summary>A straight axis-parallel line from <paramref name="from"/> to <paramref name="to"/> (right or down), dashed in 8-px steps if asked.</summary>
+    private void Segment(Point from, Point to, Scalar color, bool dashed)
+    {
+        const int dash = 8;
+        var horizontal = from.Y == to.Y;
+        var (start, stop) = horizontal ? (from.X, to.X) : (from.Y, to.Y);
+        for (var at = start; at < stop; at += dashed ? 2 * dash : stop - start)
+        {
+            var end = dashed ? Math.Min(at + dash, stop) : stop;
+            Cv2.Line(Image, horizontal ? new Point(at, from.Y) : new Point(from.X, at), horizontal ? new Point(end, from.Y) : new Point(from.X, end),
+                color, 1, LineTypes.AntiAlias);
+        }
     }
 
     public void Dispose() => Image.Dispose();
