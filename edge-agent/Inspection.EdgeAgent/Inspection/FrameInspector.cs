@@ -102,49 +102,58 @@ public sealed partial class FrameInspector
 
         var metadata = detector.Model;
         var detectionRecords = DetectionRecord.From(detections);
-        try
+        var record = new InspectionRecord
         {
-            _results.Insert(new InspectionRecord
-            {
-                Id = sequence,
-                CapturedAt = capturedAt.UtcDateTime,
-                Decision = decision,
-                Detections = detectionRecords,
-                ModelName = metadata.Name,
-                ModelVersion = metadata.Version,
-                LatencyMs = latency.TotalMilliseconds,
-            });
-        }
-        catch (Exception ex) when (IsStorageFailure(ex))
-        {
-            // The decision stands (the line needs it); only the local record is missing.
-            _stats.StorageError();
-            Log.ResultNotStored(_logger, sequence, ex);
-        }
+            Id = sequence,
+            CapturedAt = capturedAt.UtcDateTime,
+            Decision = decision,
+            Detections = detectionRecords,
+            ModelName = metadata.Name,
+            ModelVersion = metadata.Version,
+            LatencyMs = latency.TotalMilliseconds,
+        };
 
-        var inOutbox = false;
-        if (decision == Decision.Uncertain)
-        {
-            inOutbox = Escalate(frame, sequence, capturedAt, detections, detectionRecords, metadata);
-        }
+        var inOutbox = decision == Decision.Uncertain
+            ? Escalate(frame, record, capturedAt, detections, metadata)
+            : StoreResult(record);
 
         _stats.FrameInspected(decision, sequence);
         ApplyRetention();
         return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
     }
 
+    /// <summary>Stores a pass or defect result; returns false (never in the outbox).</summary>
+    private bool StoreResult(InspectionRecord record)
+    {
+        try
+        {
+            _results.Insert(record);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            // The decision stands (the line needs it); only the local record is missing.
+            _stats.StorageError();
+            Log.ResultNotStored(_logger, record.Id, ex);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Stores an uncertain frame's result together with its outbox entry (one transaction, durable on
+    /// return). When that fails, the result is stored on its own if it can be, and the entry waits in memory.
+    /// </summary>
     private bool Escalate(
         Mat frame,
-        long sequence,
+        InspectionRecord record,
         DateTimeOffset capturedAt,
         IReadOnlyList<Detection.Detection> detections,
-        List<DetectionRecord> detectionRecords,
         ModelMetadata metadata)
     {
         Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _outboxOptions.JpegQuality));
         var entry = new OutboxEntry
         {
-            Id = sequence,
+            Id = record.Id,
             LineId = _lineId,
             CapturedAt = capturedAt.UtcDateTime,
             Jpeg = jpeg,
@@ -152,14 +161,29 @@ public sealed partial class FrameInspector
             Height = frame.Height,
             ModelName = metadata.Name,
             ModelVersion = metadata.Version,
-            Detections = detectionRecords,
+            Detections = record.Detections,
             Reason = DescribeReason(detections),
             NextAttemptAt = capturedAt.UtcDateTime,
         };
 
-        if (_pending.Count == 0 && TryAdd(entry, retry: false))
+        if (_pending.Count == 0)
         {
-            return true;
+            try
+            {
+                _results.InsertEscalated(record, entry);
+                return true;
+            }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                _stats.OutboxWriteFailed();
+                Log.OutboxWriteFailed(_logger, entry.Id, ex);
+            }
+        }
+
+        // The transaction may have committed before the flush failed: then the result is already there.
+        if (!ResultExists(record.Id))
+        {
+            StoreResult(record);
         }
 
         // Keep arrival order: behind frames that already wait.
@@ -175,12 +199,24 @@ public sealed partial class FrameInspector
         return false;
     }
 
+    private bool ResultExists(long sequence)
+    {
+        try
+        {
+            return _results.Find(sequence) is not null;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            return false;
+        }
+    }
+
     private void RetryPending()
     {
         while (_pending.Count > 0)
         {
             var entry = _pending.Peek();
-            if (!TryAdd(entry, retry: true))
+            if (!TryAdd(entry))
             {
                 break;
             }
@@ -192,18 +228,16 @@ public sealed partial class FrameInspector
         _stats.SetOutboxPendingRetry(_pending.Count);
     }
 
-    private bool TryAdd(OutboxEntry entry, bool retry)
+    private bool TryAdd(OutboxEntry entry)
     {
         try
         {
-            // A failed attempt may still have reached the file (e.g. the insert committed, the flush failed);
-            // only a retry needs the extra read, not every uncertain frame.
-            if (retry && _outbox.Find(entry.Id) is not null)
+            // A failed attempt may still have reached the file (e.g. the insert committed, the flush failed).
+            if (_outbox.Find(entry.Id) is null)
             {
-                return true;
+                _outbox.Add(entry);
             }
 
-            _outbox.Add(entry);
             return true;
         }
         catch (Exception ex) when (IsStorageFailure(ex))
