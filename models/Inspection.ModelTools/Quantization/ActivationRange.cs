@@ -1,7 +1,7 @@
 namespace Inspection.ModelTools.Quantization;
 
 /// <summary>The calibrated range of one activation tensor and its uint8 (asymmetric) or int8 (symmetric) quantization.</summary>
-internal readonly record struct ActivationRange(float Min, float Max)
+public readonly record struct ActivationRange(float Min, float Max)
 {
     /// <summary>
     /// Scale and zero point of the uint8 grid over [min, max] widened to include 0, so that zero (padding,

@@ -64,14 +64,21 @@ public static class ModelQuantizer
         var model = Parse(fp32Bytes, modelPath);
         var plan = QuantizationPlan.Create(model, modelPath, settings.KeepFloat, quantizeOutputs: settings.Activations == ActivationType.UInt8);
 
-        var frames = settings.CalibrationImages is null
-            ? CalibrationSource.TrainingFrames(settings.CalibrationSeed, settings.CalibrationFrames, plan.InputWidth, plan.InputHeight)
-            : CalibrationSource.FolderImages(Path.GetFullPath(settings.CalibrationImages), plan.InputWidth, plan.InputHeight, warnings);
-        var (ranges, calibrated) = Run(modelPath, () => ActivationCalibrator.Calibrate(model, plan, frames, settings.Percentile, cancellationToken));
+        IReadOnlyDictionary<string, ActivationRange> ranges;
+        string source;
+        var calibrated = 0;
+        if (settings.RangesPath is { } rangesPath)
+        {
+            ranges = ReadRanges(rangesPath, plan);
+            source = $"ranges from {Path.GetFileName(rangesPath)} (quantization-aware training)";
+        }
+        else
+        {
+            (ranges, calibrated) = Calibrate(settings, model, plan, modelPath, warnings, cancellationToken);
+            source = $"calibrated on {calibrated} {(settings.CalibrationImages is null ? "frames" : "images")} (p{settings.Percentile.ToString(CultureInfo.InvariantCulture)})";
+        }
 
-        var note = string.Create(
-            CultureInfo.InvariantCulture,
-            $"int8 QDQ, per-channel int8 weights, {ActivationNote(settings.Activations)} activations, calibrated on {calibrated} {(settings.CalibrationImages is null ? "frames" : "images")} (p{settings.Percentile})");
+        var note = $"int8 QDQ, per-channel int8 weights, {ActivationNote(settings.Activations)} activations, {source}";
         var int8Bytes = QdqRewriter.Rewrite(model, plan, ranges, settings.Activations, note).ToByteArray();
 
         var heldOut = CalibrationSource.HeldOutFrames(settings.CalibrationSeed, HeldOutFrames, plan.InputWidth, plan.InputHeight);
@@ -89,6 +96,49 @@ public static class ModelQuantizer
         File.Move(staging, outputPath, overwrite: true);
 
         return new QuantizationResult(plan.Convs.Count, plan.FloatConvs, calibrated, fp32Bytes.LongLength, int8Bytes.LongLength, compared, max, mean);
+    }
+
+    /// <summary>
+    /// Measures the activation ranges <see cref="Quantize"/> would use for <paramref name="settings"/> without
+    /// writing a model: what quantization-aware training fine-tunes against, keyed by tensor name.
+    /// </summary>
+    /// <exception cref="QuantizationException">The model or the calibration input cannot be used.</exception>
+    public static IReadOnlyDictionary<string, (float Min, float Max)> MeasureRanges(
+        QuantizationSettings settings, TextWriter warnings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var modelPath = Path.GetFullPath(settings.ModelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new QuantizationException($"No model at '{modelPath}'.");
+        }
+
+        var model = Parse(File.ReadAllBytes(modelPath), modelPath);
+        var plan = QuantizationPlan.Create(model, modelPath, settings.KeepFloat, quantizeOutputs: settings.Activations == ActivationType.UInt8);
+        var (ranges, _) = Calibrate(settings, model, plan, modelPath, warnings, cancellationToken);
+        return ranges.ToDictionary(r => r.Key, r => (r.Value.Min, r.Value.Max), StringComparer.Ordinal);
+    }
+
+    private static (IReadOnlyDictionary<string, ActivationRange> Ranges, int Frames) Calibrate(
+        QuantizationSettings settings, ModelProto model, QuantizationPlan plan, string modelPath, TextWriter warnings, CancellationToken cancellationToken)
+    {
+        var frames = settings.CalibrationImages is null
+            ? CalibrationSource.TrainingFrames(settings.CalibrationSeed, settings.CalibrationFrames, plan.InputWidth, plan.InputHeight)
+            : CalibrationSource.FolderImages(Path.GetFullPath(settings.CalibrationImages), plan.InputWidth, plan.InputHeight, warnings);
+        return Run(modelPath, () => ActivationCalibrator.Calibrate(model, plan, frames, settings.Percentile, cancellationToken));
+    }
+
+    private static Dictionary<string, ActivationRange> ReadRanges(string path, QuantizationPlan plan)
+    {
+        var file = ActivationRangeFile.Read(path);
+        var missing = plan.Activations.Where(a => !file.ContainsKey(a)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new QuantizationException(
+                $"'{path}' has no range for {string.Join(", ", missing.Select(m => $"'{m}'"))}; it was written for another model.");
+        }
+
+        return plan.Activations.ToDictionary(a => a, a => new ActivationRange(file[a].Min, file[a].Max), StringComparer.Ordinal);
     }
 
     private static ModelProto Parse(byte[] bytes, string path)

@@ -19,6 +19,10 @@ namespace Inspection.ModelTools.Quantization;
 /// much in int8; TensorRT and ONNX Runtime run such a model in mixed precision. Empty by default.
 /// </param>
 /// <param name="Activations">Activation type; default <see cref="ActivationType.Int8"/>, the form TensorRT consumes.</param>
+/// <param name="RangesPath">
+/// Activation ranges read from this file (<see cref="ActivationRangeFile"/>) instead of calibrating: the ranges a
+/// quantization-aware fine-tuning trained the weights for. Null: calibrate.
+/// </param>
 public sealed record QuantizationSettings(
     string ModelPath,
     string OutputPath,
@@ -27,4 +31,5 @@ public sealed record QuantizationSettings(
     string? CalibrationImages = null,
     double Percentile = 100,
     IReadOnlyList<string>? KeepFloat = null,
-    ActivationType Activations = ActivationType.Int8);
+    ActivationType Activations = ActivationType.Int8,
+    string? RangesPath = null);

@@ -28,9 +28,13 @@ public static class QuantizeCommand
             Description = "int8: symmetric, what TensorRT accepts (default); uint8: asymmetric, fused best by ONNX Runtime's CPU provider, refused by TensorRT.",
             DefaultValueFactory = _ => ActivationType.Int8,
         };
+        var ranges = new Option<FileInfo?>("--ranges")
+        {
+            Description = "Take the activation ranges from this file (written by the trainer's --quant-aware fine-tuning) instead of calibrating.",
+        };
         var command = new Command("quantize", "Quantize an fp32 detector to int8 QDQ (per-channel int8 weights, int8 or uint8 activations) for TensorRT and ONNX Runtime.")
         {
-            model, output, seed, frames, images, percentile, keepFloat, activations,
+            model, output, seed, frames, images, percentile, keepFloat, activations, ranges,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -42,7 +46,8 @@ public static class QuantizeCommand
                 parse.GetValue(images)?.FullName,
                 parse.GetValue(percentile),
                 parse.GetValue(keepFloat) ?? [],
-                parse.GetValue(activations));
+                parse.GetValue(activations),
+                parse.GetValue(ranges)?.FullName);
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             QuantizationResult result;
@@ -60,9 +65,12 @@ public static class QuantizeCommand
             var source = settings.CalibrationImages is null
                 ? $"frames of line seeds {settings.CalibrationSeed * 1000}–{(settings.CalibrationSeed * 1000) + CalibrationSource.TrainingLines - 1}"
                 : $"images of {settings.CalibrationImages}";
+            var calibration = settings.RangesPath is null
+                ? string.Create(inv, $"{result.CalibrationFrames} {source}, p{settings.Percentile}")
+                : $"ranges from {settings.RangesPath} (quantization-aware training), none measured";
             stdout.WriteLine($"Wrote {settings.OutputPath}");
             stdout.WriteLine(string.Create(inv, $"convs        {result.QuantizedConvs} quantized (int8 per-channel weights, {ModelQuantizer.ActivationNote(settings.Activations)} activations), {result.FloatConvs} left in float"));
-            stdout.WriteLine(string.Create(inv, $"calibration  {result.CalibrationFrames} {source}, p{settings.Percentile}"));
+            stdout.WriteLine($"calibration  {calibration}");
             stdout.WriteLine(string.Create(inv, $"size         {result.Fp32Bytes:N0} B fp32 → {result.Int8Bytes:N0} B int8 ({100.0 * result.Int8Bytes / result.Fp32Bytes:0.0} %)"));
             stdout.WriteLine(string.Create(inv, $"scores       |fp32 − int8| on {result.HeldOutFrames} held-out frames: max {result.MaxScoreDifference:0.0000}, mean {result.MeanScoreDifference:0.00000}"));
             return Task.FromResult(0);

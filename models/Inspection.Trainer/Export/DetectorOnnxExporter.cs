@@ -15,6 +15,12 @@ namespace Inspection.Trainer.Export;
 /// </summary>
 public static class DetectorOnnxExporter
 {
+    /// <summary>The input tensor's name.</summary>
+    public const string InputName = "images";
+
+    /// <summary>The name of stage <paramref name="index"/>'s output (after SiLU), the input of the next conv.</summary>
+    public static string StageOutputName(int index) => $"block{index}.out";
+
     /// <summary>Builds the graph with Ultralytics-style metadata (<c>names</c>, <c>imgsz</c>, <c>stride</c>, <c>task</c>, <c>batch</c>, …).</summary>
     public static OnnxGraphBuilder Build(DetectorNet model, int imageSize, string description, string version, DateOnly date)
     {
@@ -39,24 +45,25 @@ public static class DetectorOnnxExporter
             ProducerVersion = version,
             ModelVersion = 1,
         };
-        builder.AddInput("images", 1, 3, imageSize, imageSize).AddOutput("output0", 1, 4 + classes, cells);
+        builder.AddInput(InputName, 1, 3, imageSize, imageSize).AddOutput("output0", 1, 4 + classes, cells);
 
-        var x = "images";
+        var x = InputName;
         for (var i = 0; i < model.Blocks.Count; i++)
         {
             var block = model.Blocks[i];
             var (weight, bias, shape) = Fold(block);
-            var pad = block.Kernel / 2;
+            var pad = block.Padding;
             var name = $"block{i}";
             builder.AddInitializer($"{name}.weight", weight, shape)
                 .AddInitializer($"{name}.bias", bias, shape[0])
                 .AddNode("Conv", [x, $"{name}.weight", $"{name}.bias"], [$"{name}.conv"],
                     OnnxAttribute.Ints("kernel_shape", block.Kernel, block.Kernel),
                     OnnxAttribute.Ints("strides", block.Stride, block.Stride),
+                    OnnxAttribute.Ints("dilations", block.Dilation, block.Dilation),
                     OnnxAttribute.Ints("pads", pad, pad, pad, pad))
                 .AddNode("Sigmoid", [$"{name}.conv"], [$"{name}.gate"])
-                .AddNode("Mul", [$"{name}.conv", $"{name}.gate"], [$"{name}.out"]);
-            x = $"{name}.out";
+                .AddNode("Mul", [$"{name}.conv", $"{name}.gate"], [StageOutputName(i)]);
+            x = StageOutputName(i);
         }
 
         var head = model.Head;

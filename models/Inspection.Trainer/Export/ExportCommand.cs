@@ -23,6 +23,7 @@ public static class ExportCommand
         var steps = new Option<int>("--steps") { Description = "Training steps, for the description only.", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Training seed, for the description and the check frame.", DefaultValueFactory = _ => 1 };
         var modelVersion = new Option<string>("--model-version") { Description = "Version written into the metadata.", DefaultValueFactory = _ => TrainSettings.DefaultModelVersion };
+        var dilations = DilationOption.Create("The dilations the weights were trained with (one per stage).");
         imageSize.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
@@ -33,7 +34,7 @@ public static class ExportCommand
         });
         var command = new Command("export", "Export saved weights to ONNX (Ultralytics YOLOv8 layout) and check the file against TorchSharp.")
         {
-            weights, output, imageSize, width, steps, seed, modelVersion,
+            weights, output, imageSize, width, steps, seed, modelVersion, dilations,
         };
         command.SetAction((parse, _) =>
         {
@@ -47,7 +48,7 @@ public static class ExportCommand
 
             LibTorchSharpPatch.Apply(logger);
             return Task.FromResult(Export(
-                file.FullName, parse.GetValue(output)!.FullName, parse.GetValue(imageSize), parse.GetValue(width),
+                file.FullName, parse.GetValue(output)!.FullName, parse.GetValue(imageSize), parse.GetValue(width), parse.GetValue(dilations)!,
                 parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(modelVersion)!, parse.InvocationConfiguration));
         });
         return command;
@@ -55,9 +56,9 @@ public static class ExportCommand
 
     // Separate from the action so no TorchSharp type is touched before the native bridge is patched.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int Export(string weightsPath, string onnxPath, int imageSize, double width, int steps, int seed, string version, InvocationConfiguration console)
+    private static int Export(string weightsPath, string onnxPath, int imageSize, double width, int[] dilations, int steps, int seed, string version, InvocationConfiguration console)
     {
-        using var model = new DetectorNet(DefectClasses.Names.Count, width);
+        using var model = new DetectorNet(DefectClasses.Names.Count, width, dilations);
         try
         {
             model.load(weightsPath);
@@ -70,7 +71,7 @@ public static class ExportCommand
 
         model.eval();
         Directory.CreateDirectory(Path.GetDirectoryName(onnxPath)!);
-        DetectorOnnxExporter.Build(model, imageSize, DetectorTrainer.Describe(imageSize, width, steps, seed), version, DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime))
+        DetectorOnnxExporter.Build(model, imageSize, DetectorTrainer.Describe(model, imageSize, steps, seed), version, DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime))
             .Save(onnxPath);
         using var sampler = new SyntheticSampler(SyntheticSampler.ValidationSeeds(seed), seed + 1, imageSize);
         var frame = DetectorTrainer.ValidationFrames(seed, 1)[0];

@@ -7,12 +7,13 @@ namespace Inspection.Trainer.Training;
 /// <summary>Conv (no bias) → BatchNorm → SiLU, the building block of the detector; export folds the BatchNorm into the conv.</summary>
 public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 {
-    public ConvBlock(string name, int inChannels, int outChannels, int kernel, int stride)
+    public ConvBlock(string name, int inChannels, int outChannels, int kernel, int stride, int dilation = 1)
         : base(name)
     {
         Kernel = kernel;
         Stride = stride;
-        conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, bias: false);
+        Dilation = dilation;
+        conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: Padding, dilation: dilation, bias: false);
         bn = nn.BatchNorm2d(outChannels, eps: BatchNormEpsilon, momentum: 0.03);
         RegisterComponents();
     }
@@ -24,10 +25,33 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
     public int Stride { get; }
 
+    /// <summary>Spacing of the kernel taps (1: a plain convolution).</summary>
+    public int Dilation { get; }
+
+    /// <summary>Padding on every side that keeps the output at input size ÷ stride.</summary>
+    public int Padding => Dilation * (Kernel / 2);
+
 #pragma warning disable IDE1006, SA1300 // TorchSharp registers submodules by field name; lower case keeps the state-dict keys PyTorch-like.
     public readonly Conv2d conv;
     public readonly BatchNorm2d bn;
 #pragma warning restore IDE1006, SA1300
+
+    /// <summary>
+    /// The block as its int8 export computes it: the input on the int8 grid of <paramref name="inputScale"/>, the
+    /// BatchNorm folded into the conv with its running statistics (frozen: they are not updated here), the folded
+    /// weight and bias on their int8 and int32 grids. Call inside a dispose scope.
+    /// </summary>
+    public Tensor ForwardInt8Simulated(Tensor input, float inputScale)
+    {
+        var scale = bn.weight! / (bn.running_var! + BatchNormEpsilon).sqrt();
+        var weight = conv.weight! * scale.view(-1, 1, 1, 1);
+        var bias = bn.bias! - (bn.running_mean! * scale);
+        var (qWeight, qBias) = FakeQuant.Conv(weight, bias, inputScale);
+        var output = nn.functional.conv2d(
+            FakeQuant.Activations(input, inputScale), qWeight, qBias,
+            strides: [Stride, Stride], padding: [Padding, Padding], dilation: [Dilation, Dilation]);
+        return nn.functional.silu(output);
+    }
 
     public override Tensor forward(Tensor input)
     {

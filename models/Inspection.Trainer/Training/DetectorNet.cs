@@ -24,10 +24,30 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
     private readonly ModuleList<ConvBlock> _blocks;
     private readonly Conv2d _head;
 
-    public DetectorNet(int classCount, double widthMultiplier = 1.0)
+    /// <summary>The number of conv stages (and of entries in a dilation list).</summary>
+    public static int StageCount => BaseChannels.Length;
+
+    /// <summary>The largest dilation a stage may use.</summary>
+    public const int MaxDilation = 8;
+
+    /// <param name="classCount">Classes the head scores.</param>
+    /// <param name="widthMultiplier">Scales every stage's channels.</param>
+    /// <param name="dilations">
+    /// One per stage (null: all 1). Dilating the last stride-1 stages widens what each cell sees (the receptive
+    /// field) without adding weights or work: at 640 a long scratch or a branched crack is wider than the plain
+    /// stages' 71 px.
+    /// </param>
+    public DetectorNet(int classCount, double widthMultiplier = 1.0, IReadOnlyList<int>? dilations = null)
         : base("detector")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+        dilations ??= [.. Enumerable.Repeat(1, StageCount)];
+        if (dilations.Count != StageCount || dilations.Any(d => d < 1 || d > MaxDilation))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(dilations), $"Give {StageCount} dilations between 1 and {MaxDilation}, got [{string.Join(", ", dilations)}].");
+        }
+
         if (!(widthMultiplier >= 0.25 && widthMultiplier <= 4))
         {
             throw new ArgumentOutOfRangeException(nameof(widthMultiplier), $"The width multiplier must be between 0.25 and 4, got {widthMultiplier}.");
@@ -35,12 +55,13 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
 
         ClassCount = classCount;
         WidthMultiplier = widthMultiplier;
+        Dilations = [.. dilations];
         var blocks = new List<ConvBlock>();
         var inChannels = 3;
         for (var i = 0; i < BaseChannels.Length; i++)
         {
             var outChannels = Math.Max(8, (int)Math.Round(BaseChannels[i] * widthMultiplier / 8) * 8);
-            blocks.Add(new ConvBlock($"block{i}", inChannels, outChannels, 3, Strides[i]));
+            blocks.Add(new ConvBlock($"block{i}", inChannels, outChannels, 3, Strides[i], dilations[i]));
             inChannels = outChannels;
         }
 
@@ -58,13 +79,53 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
 
     public double WidthMultiplier { get; }
 
+    public IReadOnlyList<int> Dilations { get; }
+
+    /// <summary>Input pixels one output cell sees along each axis.</summary>
+    public int ReceptiveField
+    {
+        get
+        {
+            var (seen, jump) = (1, 1);
+            for (var i = 0; i < StageCount; i++)
+            {
+                seen += 2 * Dilations[i] * jump;
+                jump *= Strides[i];
+            }
+
+            return seen;
+        }
+    }
+
     public IReadOnlyList<ConvBlock> Blocks => [.. _blocks];
 
     public Conv2d Head => _head;
 
+    /// <summary>The int8 scales of every conv input while int8 is simulated (stages, then the head); null otherwise.</summary>
+    public IReadOnlyList<float>? Int8InputScales { get; private set; }
+
+    /// <summary>
+    /// Simulates the int8 export in <see cref="forward"/> (quantization-aware training): one symmetric int8 scale per
+    /// conv input, the image first, then each stage's output (the last one feeds the head). Null turns it off.
+    /// </summary>
+    public void SimulateInt8(IReadOnlyList<float>? inputScales)
+    {
+        if (inputScales is not null && (inputScales.Count != StageCount + 1 || inputScales.Any(s => !(s > 0) || !float.IsFinite(s))))
+        {
+            throw new ArgumentException($"Give {StageCount + 1} positive scales (the image, then each stage's output), got {inputScales.Count}.", nameof(inputScales));
+        }
+
+        Int8InputScales = inputScales is null ? null : [.. inputScales];
+    }
+
     /// <summary>Raw head output [B, 4 + nc, H, W]: four box logits, then class logits.</summary>
     public override Tensor forward(Tensor input)
     {
+        if (Int8InputScales is { } scales)
+        {
+            return ForwardInt8Simulated(input, scales);
+        }
+
         var x = input;
         foreach (var block in _blocks)
         {
@@ -80,6 +141,20 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
         var output = _head.forward(x);
         x.Dispose();
         return output;
+    }
+
+    private Tensor ForwardInt8Simulated(Tensor input, IReadOnlyList<float> scales)
+    {
+        using var scope = NewDisposeScope();
+        var x = input;
+        for (var i = 0; i < _blocks.Count; i++)
+        {
+            x = _blocks[i].ForwardInt8Simulated(x, scales[i]);
+        }
+
+        var (weight, bias) = FakeQuant.Conv(_head.weight!, _head.bias, scales[StageCount]);
+        var output = nn.functional.conv2d(FakeQuant.Activations(x, scales[StageCount]), weight, bias);
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>Box distances left, top, right, bottom in input pixels [B, 4, H, W] from the raw head output.</summary>

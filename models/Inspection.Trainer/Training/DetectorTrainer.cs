@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Quantization;
 using Inspection.Trainer.Export;
 using Inspection.Trainer.Validation;
 using Microsoft.Extensions.Logging;
@@ -33,20 +34,40 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         var classCount = DefectClasses.Names.Count;
         torch.manual_seed(settings.Seed);
         torch.set_num_threads(Environment.ProcessorCount);
-        using var model = new DetectorNet(classCount, settings.WidthMultiplier);
+        using var model = new DetectorNet(classCount, settings.WidthMultiplier, settings.Dilations);
+        var priorSteps = 0;
+        if (settings.InitWeights is { } init)
+        {
+            priorSteps = LoadStart(model, init);
+        }
+
+        IReadOnlyDictionary<string, (float Min, float Max)>? ranges = null;
+        if (settings.QuantAware)
+        {
+            ranges = MeasureRanges(model, cancellationToken);
+            model.SimulateInt8(Int8Scales(ranges));
+            Log.QuantAware(logger, ranges.Count, settings.RangePercentile);
+        }
+
         var parameters = model.parameters().Sum(p => p.numel());
-        Log.Starting(logger, settings.Steps, settings.ImageSize, settings.TrainSize, settings.BatchSize, settings.WidthMultiplier, parameters, settings.Seed);
+        Log.Starting(logger, settings.Steps, settings.ImageSize, settings.TrainSize, settings.BatchSize, settings.WidthMultiplier, parameters, model.ReceptiveField, settings.Seed);
 
         var started = time.GetTimestamp();
         var (curve, msPerStep) = await TrainAsync(model, classCount, cancellationToken).ConfigureAwait(false);
         var trainingTime = time.GetElapsedTime(started);
+
+        model.SimulateInt8(null);
+        if (ranges is not null)
+        {
+            ActivationRangeFile.Write(Path.Combine(settings.OutputDirectory, RangesFileName), ranges);
+        }
 
         model.eval();
         var weightsPath = Path.Combine(settings.OutputDirectory, "detector.dat");
         model.save(weightsPath);
         var onnxPath = Path.Combine(settings.OutputDirectory, "detector.onnx");
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        DetectorOnnxExporter.Build(model, settings.ImageSize, Describe(settings.ImageSize, settings.WidthMultiplier, settings.Steps, settings.Seed), settings.ModelVersion, today)
+        DetectorOnnxExporter.Build(model, settings.ImageSize, Describe(model, settings.ImageSize, settings.Steps, settings.Seed, priorSteps, settings.QuantAware), settings.ModelVersion, today)
             .Save(onnxPath);
 
         using var validation = new SyntheticSampler(SyntheticSampler.ValidationSeeds(settings.Seed), settings.Seed + 1, settings.ImageSize);
@@ -75,8 +96,80 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     }
 
     /// <summary>The <c>description</c> metadata of an exported model.</summary>
-    public static string Describe(int imageSize, double widthMultiplier, int steps, int seed) =>
-        $"Defect detector {imageSize}px ×{widthMultiplier.ToString(CultureInfo.InvariantCulture)} ({steps} steps, seed {seed})";
+    public static string Describe(DetectorNet model, int imageSize, int steps, int seed, int priorSteps = 0, bool quantAware = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var dilated = model.Dilations.Any(d => d != 1) ? $", dilations {string.Join(",", model.Dilations)}" : string.Empty;
+        var training = (priorSteps, quantAware) switch
+        {
+            (0, false) => $"{steps} steps",
+            (0, true) => $"{steps} quantization-aware steps",
+            (_, false) => $"{priorSteps} + {steps} steps",
+            _ => $"{priorSteps} + {steps} quantization-aware steps",
+        };
+        return $"Defect detector {imageSize}px ×{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}{dilated} ({training}, seed {seed})";
+    }
+
+    /// <summary>The ranges file a quantization-aware run writes beside its model.</summary>
+    public const string RangesFileName = "activation-ranges.json";
+
+    /// <summary>The int8 scale of each conv input (the image, then each stage's output) from measured ranges.</summary>
+    public static float[] Int8Scales(IReadOnlyDictionary<string, (float Min, float Max)> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        return [.. Enumerable.Range(0, DetectorNet.StageCount + 1).Select(i =>
+        {
+            var name = i == 0 ? DetectorOnnxExporter.InputName : DetectorOnnxExporter.StageOutputName(i - 1);
+            if (!ranges.TryGetValue(name, out var range))
+            {
+                throw new InvalidOperationException($"No activation range was measured for '{name}'.");
+            }
+
+            return new ActivationRange(range.Min, range.Max).ToInt8Scale();
+        })];
+    }
+
+    /// <summary>Loads the start weights; returns the steps they were trained for (from the run's training.json, else 0).</summary>
+    private int LoadStart(DetectorNet model, string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No start weights at '{path}'.", path);
+        }
+
+        model.load(path);
+        var summaryPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "training.json");
+        var prior = 0;
+        if (File.Exists(summaryPath))
+        {
+            using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));
+            if (summary.RootElement.TryGetProperty("Settings", out var s) && s.TryGetProperty("Steps", out var steps))
+            {
+                prior = steps.GetInt32();
+            }
+        }
+
+        Log.Started(logger, path, prior);
+        return prior;
+    }
+
+    /// <summary>Exports the start weights and measures their activation ranges the way <c>quantize</c> does.</summary>
+    private IReadOnlyDictionary<string, (float Min, float Max)> MeasureRanges(DetectorNet model, CancellationToken cancellationToken)
+    {
+        model.eval();
+        var probe = Path.Combine(settings.OutputDirectory, "start.onnx");
+        DetectorOnnxExporter.Build(model, settings.ImageSize, "start weights of a quantization-aware run", settings.ModelVersion, DateOnly.MinValue)
+            .Save(probe);
+        try
+        {
+            return ModelQuantizer.MeasureRanges(
+                new QuantizationSettings(probe, probe + ".unused", settings.Seed, Percentile: settings.RangePercentile), TextWriter.Null, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+    }
 
     /// <summary>Validation frames: evenly spread over the held-out lines, a pure function of the seed.</summary>
     public static IReadOnlyList<(int Seed, long Frame)> ValidationFrames(int seed, int count)
@@ -213,8 +306,15 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information,
-            "Training {Steps} steps at {ImageSize}px (seen as {TrainSize}px squares), batch {BatchSize}, width {WidthMultiplier}: {Parameters} parameters, seed {Seed}")]
-        public static partial void Starting(ILogger logger, int steps, int imageSize, int trainSize, int batchSize, double widthMultiplier, long parameters, int seed);
+            "Training {Steps} steps at {ImageSize}px (seen as {TrainSize}px squares), batch {BatchSize}, width {WidthMultiplier}: {Parameters} parameters, receptive field {ReceptiveField} px, seed {Seed}")]
+        public static partial void Starting(ILogger logger, int steps, int imageSize, int trainSize, int batchSize, double widthMultiplier, long parameters, int receptiveField, int seed);
+
+        [LoggerMessage(6, LogLevel.Information, "Starting from {Path} ({PriorSteps} steps trained)")]
+        public static partial void Started(ILogger logger, string path, int priorSteps);
+
+        [LoggerMessage(7, LogLevel.Information,
+            "Quantization-aware: int8 simulated at {Count} conv inputs with ranges measured on the start weights (p{Percentile}), held fixed")]
+        public static partial void QuantAware(ILogger logger, int count, double percentile);
 
         [LoggerMessage(2, LogLevel.Information,
             "step {Step}/{Steps} loss {Loss:F4} (class {ClassLoss:F4}, box {BoxLoss:F4}) lr {LearningRate:G3} {MsPerStep:F0} ms/step")]

@@ -32,6 +32,29 @@ public static class TrainCommand
             Description = "Version written into the model's metadata.",
             DefaultValueFactory = _ => TrainSettings.DefaultModelVersion,
         };
+        var dilations = DilationOption.Create(
+            "One dilation per conv stage, e.g. 1 1 1 1 1 2 4: dilating the last stride-1 stages widens the receptive field at no cost in weights.");
+        var initWeights = new Option<FileInfo?>("--init-weights")
+        {
+            Description = "Start from these weights (detector.dat of an earlier run with the same --width-mult and --dilations).",
+        };
+        var quantAware = new Option<bool>("--quant-aware")
+        {
+            Description = "Fine-tune with int8 simulated, ranges measured once on the start weights; writes activation-ranges.json for 'quantize --ranges'.",
+        };
+        var rangePercentile = new Option<double>("--range-percentile")
+        {
+            Description = "Percentile of |activation| the --quant-aware ranges are clipped to (as quantize --percentile).",
+            DefaultValueFactory = _ => 99.999,
+        };
+        rangePercentile.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value > 0 && value <= 100))
+            {
+                result.AddError($"--range-percentile must be above 0 and at most 100, got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
         AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
         AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");
         AddRange(validationFrames, 1, 100_000, "--val-frames must be between 1 and 100000.");
@@ -63,7 +86,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a detector on the synthetic line, export it to ONNX and check it on held-out lines.")
         {
-            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion,
+            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion, dilations, initWeights, quantAware, rangePercentile,
         };
         command.Validators.Add(result =>
         {
@@ -73,6 +96,17 @@ public static class TrainCommand
             {
                 result.AddError($"--train-crop must be 0 or a multiple of {DetectorNet.Stride} between 64 and --imgsz ({size}), got {crop}.");
             }
+
+            if (result.GetValue(initWeights) is { Exists: false } missing)
+            {
+                result.AddError($"--init-weights: no file at '{missing.FullName}'.");
+            }
+
+            if (result.GetValue(quantAware) && result.GetValue(initWeights) is null)
+            {
+                result.AddError("--quant-aware fine-tunes trained weights: give them with --init-weights.");
+            }
+
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -88,7 +122,11 @@ public static class TrainCommand
                 parse.GetValue(learningRate),
                 parse.GetValue(validationFrames),
                 parse.GetValue(trainCrop),
-                parse.GetValue(modelVersion)!);
+                parse.GetValue(modelVersion)!,
+                parse.GetValue(dilations),
+                parse.GetValue(initWeights)?.FullName,
+                parse.GetValue(quantAware),
+                parse.GetValue(rangePercentile));
             await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);
             return 0;
         });

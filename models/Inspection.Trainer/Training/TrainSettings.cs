@@ -12,6 +12,14 @@ namespace Inspection.Trainer.Training;
 /// <param name="TrainCrop">Train on random square crops of this size taken from the <paramref name="ImageSize"/> input
 /// (0: the whole input); the exported model still takes the whole input.</param>
 /// <param name="ModelVersion">The <c>version</c> written into the exported model's metadata.</param>
+/// <param name="Dilations">One dilation per conv stage (null: all 1), see <see cref="DetectorNet"/>.</param>
+/// <param name="InitWeights">Start from these weights (<c>detector.dat</c> of an earlier run) instead of random ones.</param>
+/// <param name="QuantAware">
+/// Fine-tune with int8 simulated (quantization-aware training): activation ranges are measured once on the start
+/// weights, as <c>quantize</c> measures them, then held fixed; they are written to <c>activation-ranges.json</c> for
+/// <c>quantize --ranges</c>.
+/// </param>
+/// <param name="RangePercentile">Percentile of |activation| the quantization-aware ranges are clipped to.</param>
 public sealed record TrainSettings(
     string OutputDirectory,
     int Steps,
@@ -22,7 +30,11 @@ public sealed record TrainSettings(
     double LearningRate,
     int ValidationFrames,
     int TrainCrop = 0,
-    string ModelVersion = TrainSettings.DefaultModelVersion)
+    string ModelVersion = TrainSettings.DefaultModelVersion,
+    IReadOnlyList<int>? Dilations = null,
+    string? InitWeights = null,
+    bool QuantAware = false,
+    double RangePercentile = 99.999)
 {
     /// <summary>Version of the trained models (the hand-designed filter banks they replaced were 1.0.0).</summary>
     public const string DefaultModelVersion = "2.0.0";

@@ -170,6 +170,39 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.False(File.Exists(_directory.File("out.onnx")));
     }
 
+    [Fact]
+    public async Task Invoke_RangesFile_UsesItsRangesAndMeasuresNothing()
+    {
+        var ranges = _directory.File("ranges.json");
+        await File.WriteAllTextAsync(
+            ranges, """{"ranges": {"images": [0, 1], "hidden": [-0.5, 2.5]}}""", TestContext.Current.CancellationToken);
+
+        var exitCode = await InvokeAsync("--model", TwoConvModel(), "--out", _directory.File("out.onnx"), "--ranges", ranges);
+
+        Assert.True(exitCode == 0, _error.ToString());
+        Assert.Contains("calibration  ranges from " + ranges + " (quantization-aware training), none measured", _output.ToString(), StringComparison.Ordinal);
+        var written = ModelProto.Parser.ParseFrom(await File.ReadAllBytesAsync(_directory.File("out.onnx"), TestContext.Current.CancellationToken));
+        var scale = written.Graph.Initializer.Single(i => i.Name == "hidden_scale");
+        Assert.Equal(2.5f / 127, System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(scale.RawData.Span), 6);
+    }
+
+    [Theory]
+    [InlineData("""{"ranges": {"images": [0, 1]}}""", "has no range for 'hidden'; it was written for another model.")]
+    [InlineData("""{"ranges": {"images": [0, 1], "hidden": [3, 1]}}""", "the range of 'hidden' is not [min, max] with min ≤ max.")]
+    [InlineData("""{"other": 1}""", "has no \"ranges\" object.")]
+    [InlineData("not json", "is not a ranges file:")]
+    public async Task Invoke_BadRangesFile_ExitCode2NamingTheProblem(string content, string message)
+    {
+        var ranges = _directory.File("bad-ranges.json");
+        await File.WriteAllTextAsync(ranges, content, TestContext.Current.CancellationToken);
+
+        var exitCode = await InvokeAsync("--model", TwoConvModel(), "--out", _directory.File("out.onnx"), "--ranges", ranges);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, ErrorLine(), StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("out.onnx")));
+    }
+
     private string TwoConvModel()
     {
         var path = _directory.File("two.onnx");

@@ -36,6 +36,35 @@ public sealed class ExportCommandTests : IDisposable
         Assert.False(File.Exists(_directory.File("out.onnx")));
     }
 
+    [Theory]
+    [InlineData("export", "--dilations", "1", "2")]
+    [InlineData("export", "--dilations", "1", "1", "1", "1", "1", "1", "9")]
+    [InlineData("train", "--dilations", "0", "1", "1", "1", "1", "1", "1")]
+    public async Task Invoke_BadDilations_ExitCode2BeforeAnyWork(string verb, params string[] dilations)
+    {
+        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
+            .Parse(verb == "export"
+                ? [verb, "--weights", _directory.File("w.dat"), "--out", _directory.File("out"), .. dilations]
+                : [verb, "--out", _directory.File("out"), .. dilations])
+            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.StartsWith("--dilations takes 7 numbers between 1 and 8 (one per stage)", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("out")));
+    }
+
+    [Fact]
+    public async Task Invoke_QuantAwareWithoutStartWeights_IsRefused()
+    {
+        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
+            .Parse(["train", "--out", _directory.File("out"), "--quant-aware"])
+            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--quant-aware fine-tunes trained weights: give them with --init-weights.", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.File("out")));
+    }
+
     private Task<int> InvokeAsync(params string[] arguments) =>
         TrainerCommand.Create(NullLoggerFactory.Instance)
             .Parse(["export", .. arguments])

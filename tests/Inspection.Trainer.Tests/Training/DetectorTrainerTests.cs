@@ -19,15 +19,16 @@ public sealed class DetectorTrainerTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(64)]
-    public async Task RunAsync_FewSteps_ExportsAModelOnnxRuntimeAgreesWith(int trainCrop)
+    [InlineData(0, false)]
+    [InlineData(64, false)]
+    [InlineData(64, true)]
+    public async Task RunAsync_FewSteps_ExportsAModelOnnxRuntimeAgreesWith(int trainCrop, bool dilated)
     {
         LibTorchSharpPatch.Apply(NullLogger.Instance);
-        var output = _directory.Folder($"crop-{trainCrop}");
+        var output = _directory.Folder($"crop-{trainCrop}-{dilated}");
         var settings = new TrainSettings(
             output, Steps: 4, ImageSize: 128, Seed: 3, WidthMultiplier: 0.25, BatchSize: 2, LearningRate: 0.002,
-            ValidationFrames: 3, TrainCrop: trainCrop, ModelVersion: "9.9.9");
+            ValidationFrames: 3, TrainCrop: trainCrop, ModelVersion: "9.9.9", Dilations: dilated ? [1, 1, 1, 1, 1, 2, 4] : null);
 
         var summary = await TrainAsync(settings);
 
@@ -40,6 +41,23 @@ public sealed class DetectorTrainerTests : IDisposable
         Assert.Equal(DefectClasses.Names, detector.Model.ClassNames);
         Assert.Equal(128, detector.Model.InputWidth);
         Assert.Equal("9.9.9", detector.Model.Version);
+        Assert.Equal(dilated, detector.Model.Name.Contains("dilations 1,1,1,1,1,2,4", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, 1, 1, 1, 1, 1, 1 }, 71)]
+    [InlineData(new[] { 1, 1, 1, 1, 1, 2, 4 }, 135)]
+    public void ReceptiveField_CountsStridesAndDilations(int[] dilations, int expected)
+    {
+        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        Assert.Equal(expected, ReceptiveField(dilations));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReceptiveField(int[] dilations)
+    {
+        using var model = new DetectorNet(DefectClasses.Names.Count, 0.25, dilations);
+        return model.ReceptiveField;
     }
 
     // Separate from the test so no TorchSharp type is touched before the native bridge is patched.
