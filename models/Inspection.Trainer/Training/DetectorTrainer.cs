@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -26,6 +27,14 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
 
     private const int LogEvery = 25;
     private const int PrefetchBatches = 3;
+
+    /// <summary>
+    /// Steps libtorch may fail on before the run gives up. TorchSharp passes temporary Scalars to libtorch by handle,
+    /// and the garbage collector can free one during the call; libtorch then reads garbage and raises (seen once in
+    /// about 10 000 steps). The batch is dropped and the step taken again, with a warning: such a run no longer
+    /// repeats another step for step.
+    /// </summary>
+    private const int MaxLibTorchFailures = 3;
 
     /// <summary>Runs the whole training; returns the summary that is also written to <c>training.json</c>.</summary>
     public async Task<TrainingSummary> RunAsync(CancellationToken cancellationToken)
@@ -194,6 +203,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         var measuredFrom = time.GetTimestamp();
         var measuredSteps = 0;
         double sumLoss = 0, sumClass = 0, sumBox = 0;
+        var libTorchFailures = 0;
         try
         {
             for (var step = 1; step <= settings.Steps; step++)
@@ -212,24 +222,29 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
                     group.LearningRate = lr;
                 }
 
-                using (NewDisposeScope())
+                float classLoss, boxLoss;
+                try
                 {
-                    var input = tensor(pixels, [settings.BatchSize, 3, settings.TrainSize, settings.TrainSize]);
-                    var raw = model.forward(input);
-                    var terms = DetectionLoss.Compute(raw, targets, classCount);
-                    optimizer.zero_grad();
-                    terms.Total.backward();
-                    optimizer.step();
-                    var loss = terms.Class + (DetectionLoss.BoxWeight * terms.Box);
-                    if (!float.IsFinite(loss))
-                    {
-                        throw new InvalidOperationException($"The loss became {loss} at step {step}; lower --lr or check the data.");
-                    }
-
-                    sumLoss += loss;
-                    sumClass += terms.Class;
-                    sumBox += terms.Box;
+                    (classLoss, boxLoss) = Step(model, optimizer, pixels, targets, classCount);
                 }
+                catch (ExternalException e) when (++libTorchFailures <= MaxLibTorchFailures)
+                {
+                    // libtorch raised on one step (see MaxLibTorchFailures): drop the batch and take the step again.
+                    var error = e.Message.ReplaceLineEndings(" ");
+                    Log.StepFailed(logger, step, error[..Math.Min(200, error.Length)], libTorchFailures, MaxLibTorchFailures);
+                    step--;
+                    continue;
+                }
+
+                var loss = classLoss + (DetectionLoss.BoxWeight * boxLoss);
+                if (!float.IsFinite(loss))
+                {
+                    throw new InvalidOperationException($"The loss became {loss} at step {step}; lower --lr or check the data.");
+                }
+
+                sumLoss += loss;
+                sumClass += classLoss;
+                sumBox += boxLoss;
 
                 measuredSteps++;
                 if (step % LogEvery == 0 || step == settings.Steps)
@@ -261,6 +276,18 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         }
 
         return (curve, time.GetElapsedTime(measuredFrom).TotalMilliseconds / Math.Max(1, measuredSteps));
+    }
+
+    private (float Class, float Box) Step(DetectorNet model, torch.optim.Optimizer optimizer, float[] pixels, CellTargets targets, int classCount)
+    {
+        using var scope = NewDisposeScope();
+        var input = tensor(pixels, [settings.BatchSize, 3, settings.TrainSize, settings.TrainSize]);
+        var raw = model.forward(input);
+        var terms = DetectionLoss.Compute(raw, targets, classCount);
+        optimizer.zero_grad();
+        terms.Total.backward();
+        optimizer.step();
+        return (terms.Class, terms.Box);
     }
 
     private async Task ProduceAsync(ChannelWriter<(float[] Pixels, CellTargets Targets)> writer, int classCount, CancellationToken cancellationToken)
@@ -315,6 +342,10 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         [LoggerMessage(7, LogLevel.Information,
             "Quantization-aware: int8 simulated at {Count} conv inputs with ranges measured on the start weights (p{Percentile}), held fixed")]
         public static partial void QuantAware(ILogger logger, int count, double percentile);
+
+        [LoggerMessage(8, LogLevel.Warning,
+            "libtorch failed on step {Step} ({Error}); batch dropped, step taken again ({Failures} of {MaxFailures} allowed). This run no longer repeats another step for step.")]
+        public static partial void StepFailed(ILogger logger, int step, string error, int failures, int maxFailures);
 
         [LoggerMessage(2, LogLevel.Information,
             "step {Step}/{Steps} loss {Loss:F4} (class {ClassLoss:F4}, box {BoxLoss:F4}) lr {LearningRate:G3} {MsPerStep:F0} ms/step")]
