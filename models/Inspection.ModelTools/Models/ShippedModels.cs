@@ -28,5 +28,5 @@ public static class ShippedModels
     public const float NmsIou = 0.3f;
 
     /// <summary>The agent's <c>Decision:Lower</c> / <c>Decision:Upper</c> defaults.</summary>
-    public static DecisionBand Band { get; } = new(0.60f, 0.85f);
+    public static DecisionBand Band { get; } = new(0.30f, 0.75f);
 }

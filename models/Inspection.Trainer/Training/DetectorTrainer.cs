@@ -139,14 +139,25 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     }
 
     /// <summary>Loads the start weights; returns the steps they were trained for (from the run's training.json, else 0).</summary>
+    /// <exception cref="StartWeightsException">The file is missing or holds weights of another network.</exception>
     private int LoadStart(DetectorNet model, string path)
     {
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"No start weights at '{path}'.", path);
+            throw new StartWeightsException($"No start weights at '{path}'.");
         }
 
-        model.load(path);
+        try
+        {
+            model.load(path);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
+        {
+            throw new StartWeightsException(
+                $"'{path}' does not hold weights of a width-{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)} detector with dilations {string.Join(" ", model.Dilations)} and {model.ClassCount} classes: {e.Message}",
+                e);
+        }
+
         var summaryPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "training.json");
         var prior = 0;
         if (File.Exists(summaryPath))

@@ -127,7 +127,16 @@ public static class TrainCommand
                 parse.GetValue(initWeights)?.FullName,
                 parse.GetValue(quantAware),
                 parse.GetValue(rangePercentile));
-            await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StartWeightsException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"train: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             return 0;
         });
         return command;

@@ -17,7 +17,7 @@ internal static class TestModels
     /// <summary>Grey level whose confidence (~0.10) is below the uncertain band: pass.</summary>
     public const byte PassGrey = 26;
 
-    /// <summary>Grey level whose confidence (~0.72) is inside the default uncertain band (0.60–0.85).</summary>
+    /// <summary>Grey level whose confidence (~0.72) is inside the default uncertain band (0.30–0.75).</summary>
     public const byte UncertainGrey = 184;
 
     /// <summary>Grey level whose confidence (~0.90) is above the band: defect.</summary>

@@ -119,7 +119,9 @@ public sealed class ModelQualityTests
         }
 
         Assert.True(edgeScores.Count >= 12);
-        Assert.True(cloudScores.Average() > edgeScores.Average() + 0.1,
+        // The quantization-aware edge model narrowed the gap in mean score (0.67 against the cloud's 0.70); the
+        // cloud's lead on faint defects shows most in how many it scores at 0.5 or more.
+        Assert.True(cloudScores.Average() > edgeScores.Average() + 0.02,
             $"faint defects: cloud mean {cloudScores.Average():0.000}, edge mean {edgeScores.Average():0.000}");
         Assert.True(cloudScores.Count(s => s >= 0.5f) > edgeScores.Count(s => s >= 0.5f),
             $"faint recall at 0.5: cloud {cloudScores.Count(s => s >= 0.5f)}, edge {edgeScores.Count(s => s >= 0.5f)} of {edgeScores.Count}");

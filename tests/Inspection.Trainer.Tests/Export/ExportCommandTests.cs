@@ -65,6 +65,20 @@ public sealed class ExportCommandTests : IDisposable
         Assert.False(Directory.Exists(_directory.File("out")));
     }
 
+    [Fact]
+    public async Task Train_StartWeightsOfAnotherKind_ExitCode2WithReason()
+    {
+        var weights = _directory.File("notes.dat");
+        await File.WriteAllTextAsync(weights, "not weights", TestContext.Current.CancellationToken);
+
+        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
+            .Parse(["train", "--out", _directory.File("out"), "--init-weights", weights, "--quant-aware"])
+            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"train: '{weights}' does not hold weights of a width-1 detector with dilations 1 1 1 1 1 1 1 and 4 classes", _error.ToString().Trim(), StringComparison.Ordinal);
+    }
+
     private Task<int> InvokeAsync(params string[] arguments) =>
         TrainerCommand.Create(NullLoggerFactory.Instance)
             .Parse(["export", .. arguments])
