@@ -44,7 +44,8 @@ public static class ElfVersionPatcher
         }
 
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(flagsOffset), (ushort)(flags | VerFlagWeak));
-        var temp = path + ".patching";
+        // A name of its own, so two processes patching the same file at once each rename a whole copy.
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.patching";
         File.WriteAllBytes(temp, bytes);
         File.Move(temp, path, overwrite: true);
         return ElfVersionPatchResult.Patched;

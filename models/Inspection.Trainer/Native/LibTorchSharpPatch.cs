@@ -42,6 +42,15 @@ public static partial class LibTorchSharpPatch
             return;
         }
 
+        // Callers may run in parallel (test classes do): one patches, the others then find it already weak.
+        lock (Gate)
+        {
+            ApplyLocked(logger);
+        }
+    }
+
+    private static void ApplyLocked(ILogger logger)
+    {
         var libraries = FindLibraries(AppContext.BaseDirectory);
         if (libraries.Count == 0)
         {
@@ -68,6 +77,8 @@ public static partial class LibTorchSharpPatch
             }
         }
     }
+
+    private static readonly Lock Gate = new();
 
     private static partial class Log
     {
