@@ -56,10 +56,12 @@ public sealed class NonMaxSuppression
         {
             var boxSpan = new Span<Rect2d>((void*)NativeMethods.vector_Rect2d_getPointer(boxes), count);
             var scoreSpan = new Span<float>((void*)NativeMethods.vector_float_getPointer(scores), count);
+            // Class-aware: each class's boxes are shifted to their own region, so only same-class boxes overlap.
+            var classOffset = ClassAgnostic ? 0 : ClassOffset;
             for (var i = 0; i < count; i++)
             {
                 var c = candidates[i];
-                var shift = ClassAgnostic ? 0 : c.ClassId * ClassOffset;
+                var shift = c.ClassId * classOffset;
                 boxSpan[i] = new Rect2d(c.X1 + shift, c.Y1 + shift, Math.Max(0, c.X2 - c.X1), Math.Max(0, c.Y2 - c.Y1));
                 scoreSpan[i] = c.Score;
             }

@@ -97,30 +97,13 @@ public static class DetectorOnnxExporter
         return builder;
     }
 
-    /// <summary>Conv weight × γ/√(σ² + ε) per output channel; bias β − μ·γ/√(σ² + ε).</summary>
+    /// <summary>The block's BatchNorm folded into its conv (<see cref="ConvBlock.Folded"/>), in float64, stored as float32.</summary>
     private static (float[] Weight, float[] Bias, long[] Shape) Fold(ConvBlock block)
     {
-        var weight = Values(block.conv.weight!);
-        var shape = Shape(block.conv.weight!);
-        var gamma = Values(block.bn.weight!);
-        var beta = Values(block.bn.bias!);
-        var mean = Values(block.bn.running_mean!);
-        var variance = Values(block.bn.running_var!);
-        var outChannels = (int)shape[0];
-        var perChannel = weight.Length / outChannels;
-        var bias = new float[outChannels];
-        for (var o = 0; o < outChannels; o++)
-        {
-            var scale = gamma[o] / Math.Sqrt(variance[o] + ConvBlock.BatchNormEpsilon);
-            for (var k = 0; k < perChannel; k++)
-            {
-                weight[(o * perChannel) + k] = (float)(weight[(o * perChannel) + k] * scale);
-            }
-
-            bias[o] = (float)(beta[o] - (mean[o] * scale));
-        }
-
-        return (weight, bias, shape);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (weight, bias) = block.Folded(ScalarType.Float64);
+        return (Values(weight.to_type(ScalarType.Float32)), Values(bias.to_type(ScalarType.Float32)), Shape(block.conv.weight!));
     }
 
     private static float[] CellCentres(int grid)

@@ -46,9 +46,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor ForwardInt8Simulated(Tensor input, float inputScale)
     {
-        var scale = bn.weight! / (bn.running_var! + BatchNormEpsilon).sqrt();
-        var weight = conv.weight! * scale.view(-1, 1, 1, 1);
-        var bias = bn.bias! - (bn.running_mean! * scale);
+        var (weight, bias) = Folded(ScalarType.Float32);
         var (qWeight, qBias) = FakeQuant.Conv(weight, bias, inputScale);
         var output = nn.functional.conv2d(
             FakeQuant.Activations(input, inputScale), qWeight, qBias,
@@ -56,12 +54,23 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         return nn.functional.silu(output);
     }
 
+    /// <summary>
+    /// The BatchNorm folded into the conv with its running statistics, computed in <paramref name="type"/>: weight
+    /// × γ/√(σ² + ε) per output channel, bias β − μ·γ/√(σ² + ε). The export (in float64, then stored as float32)
+    /// and the int8 simulation (float32, with gradients) both use it. Call inside a dispose scope.
+    /// </summary>
+    public (Tensor Weight, Tensor Bias) Folded(ScalarType type)
+    {
+        var scale = bn.weight!.to_type(type) / (bn.running_var!.to_type(type) + BatchNormEpsilon).sqrt();
+        return (conv.weight!.to_type(type) * scale.view(-1, 1, 1, 1), bn.bias!.to_type(type) - (bn.running_mean!.to_type(type) * scale));
+    }
+
     public override Tensor forward(Tensor input)
     {
         using var convolved = conv.forward(input);
-        // The functional form, not bn.forward: the module also counts batches with an in-place add of a temporary
-        // Scalar, which the garbage collector can free while libtorch still reads it (a rare crash, seen once in
-        // ~10 000 steps). The count is unused here: the running statistics follow the fixed momentum.
+        // The functional form, not bn.forward: a run once died inside the module's batch count (an in-place add of
+        // a temporary Scalar, which libtorch read as garbage — most likely freed by the garbage collector during the
+        // call). The count is unused here: the running statistics follow the fixed momentum. Same arithmetic.
         using var normalized = nn.functional.batch_norm(
             convolved, bn.running_mean!, bn.running_var!, bn.weight, bn.bias, training, BatchNormMomentum, BatchNormEpsilon);
         return nn.functional.silu(normalized);

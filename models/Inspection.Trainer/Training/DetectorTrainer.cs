@@ -29,10 +29,10 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     private const int PrefetchBatches = 3;
 
     /// <summary>
-    /// Steps libtorch may fail on before the run gives up. TorchSharp passes temporary Scalars to libtorch by handle,
-    /// and the garbage collector can free one during the call; libtorch then reads garbage and raises (seen once in
-    /// about 10 000 steps). The batch is dropped and the step taken again, with a warning: such a run no longer
-    /// repeats another step for step.
+    /// Steps libtorch may fail on before the run gives up. TorchSharp passes temporary Scalars to libtorch by handle;
+    /// once in about 10 000 steps libtorch read one as garbage and raised (most likely freed by the garbage collector
+    /// during the call). The batch is dropped and the step taken again, with a warning: such a run no longer repeats
+    /// another step for step.
     /// </summary>
     private const int MaxLibTorchFailures = 3;
 

@@ -42,11 +42,9 @@ public sealed class ExportCommandTests : IDisposable
     [InlineData("train", "--dilations", "0", "1", "1", "1", "1", "1", "1")]
     public async Task Invoke_BadDilations_ExitCode2BeforeAnyWork(string verb, params string[] dilations)
     {
-        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
-            .Parse(verb == "export"
-                ? [verb, "--weights", _directory.File("w.dat"), "--out", _directory.File("out"), .. dilations]
-                : [verb, "--out", _directory.File("out"), .. dilations])
-            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+        var exitCode = await RunAsync(verb == "export"
+            ? [verb, "--weights", _directory.File("w.dat"), "--out", _directory.File("out"), .. dilations]
+            : [verb, "--out", _directory.File("out"), .. dilations]);
 
         Assert.NotEqual(0, exitCode);
         Assert.StartsWith("--dilations takes 7 numbers between 1 and 8 (one per stage)", _error.ToString(), StringComparison.Ordinal);
@@ -56,9 +54,7 @@ public sealed class ExportCommandTests : IDisposable
     [Fact]
     public async Task Invoke_QuantAwareWithoutStartWeights_IsRefused()
     {
-        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
-            .Parse(["train", "--out", _directory.File("out"), "--quant-aware"])
-            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+        var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--quant-aware");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--quant-aware fine-tunes trained weights: give them with --init-weights.", _error.ToString(), StringComparison.Ordinal);
@@ -71,16 +67,16 @@ public sealed class ExportCommandTests : IDisposable
         var weights = _directory.File("notes.dat");
         await File.WriteAllTextAsync(weights, "not weights", TestContext.Current.CancellationToken);
 
-        var exitCode = await TrainerCommand.Create(NullLoggerFactory.Instance)
-            .Parse(["train", "--out", _directory.File("out"), "--init-weights", weights, "--quant-aware"])
-            .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
+        var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--init-weights", weights, "--quant-aware");
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith($"train: '{weights}' does not hold weights of a width-1 detector with dilations 1 1 1 1 1 1 1 and 4 classes", _error.ToString().Trim(), StringComparison.Ordinal);
     }
 
-    private Task<int> InvokeAsync(params string[] arguments) =>
+    private Task<int> InvokeAsync(params string[] arguments) => RunAsync(["export", .. arguments]);
+
+    private Task<int> RunAsync(params string[] arguments) =>
         TrainerCommand.Create(NullLoggerFactory.Instance)
-            .Parse(["export", .. arguments])
+            .Parse(arguments)
             .InvokeAsync(new InvocationConfiguration { Output = _output, Error = _error }, TestContext.Current.CancellationToken);
 }
