@@ -178,6 +178,7 @@ public static class EvaluateMapCommand
             var evaluation = CascadeEvaluator.Evaluate(
                 recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated);
             stdout.Write(EvaluationTable.Models(evaluation));
+            stdout.Write(EvaluationTable.Confusion(evaluation));
             if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

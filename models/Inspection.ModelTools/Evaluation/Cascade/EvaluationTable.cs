@@ -86,5 +86,43 @@ public static class EvaluationTable
         return text.ToString();
     }
 
+    /// <summary>
+    /// Each model's confusion matrix at the confidence threshold: rows the labelled class, columns the class it was
+    /// given (<c>none</c>: missed, or in the last row, a prediction on no labelled box).
+    /// </summary>
+    public static string Confusion(CascadeEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var culture = CultureInfo.InvariantCulture;
+        var names = evaluation.ClassNames.Append("none").ToArray();
+        var width = Math.Max(7, names.Max(n => n.Length) + 1);
+        var text = new StringBuilder();
+        text.Append(culture,
+            $"Confusion at confidence {evaluation.ConfidenceThreshold:0.00}, IoU 0.5 (rows: labelled class; columns: class given; none: missed / on nothing):\n");
+        foreach (var (model, report) in evaluation.Reports)
+        {
+            text.Append(culture, $"  {model,-10}");
+            foreach (var name in names)
+            {
+                text.Append(' ').Append(name.PadLeft(width));
+            }
+
+            text.Append('\n');
+            for (var t = 0; t < names.Length; t++)
+            {
+                text.Append(culture, $"    {names[t],-8}");
+                for (var p = 0; p < names.Length; p++)
+                {
+                    var cell = t == names.Length - 1 && p == names.Length - 1 ? "-" : report.Confusion.Counts[t][p].ToString(culture);
+                    text.Append(' ').Append(cell.PadLeft(width));
+                }
+
+                text.Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
     private static string Percent(double fraction) => (fraction * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

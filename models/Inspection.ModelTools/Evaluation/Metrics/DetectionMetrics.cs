@@ -95,7 +95,8 @@ public static class DetectionMetrics
             Map50To95: MeanOrZero(scored.Select(c => c.Ap50To95!.Value)),
             MeanPrecision: MeanOrZero(scored.Select(c => c.AtThreshold.Precision)),
             MeanRecall: MeanOrZero(scored.Select(c => c.AtThreshold.Recall)),
-            classes);
+            classes,
+            ConfusionMatrix.Compute(images, classCount, confidenceThreshold));
     }
 
     /// <summary>Intersection over union of two boxes; 0 when they do not overlap.</summary>

@@ -11,6 +11,7 @@ namespace Inspection.ModelTools.Evaluation.Metrics;
 /// <param name="MeanPrecision">Mean precision at the confidence threshold over the classes with ground truth.</param>
 /// <param name="MeanRecall">Mean recall at the confidence threshold over the classes with ground truth.</param>
 /// <param name="Classes">Per-class metrics, indexed by class id.</param>
+/// <param name="Confusion">Which class each labelled box was given, at the confidence threshold and IoU 0.5.</param>
 public sealed record MetricsReport(
     int ImageCount,
     int ClassCount,
@@ -19,7 +20,8 @@ public sealed record MetricsReport(
     double Map50To95,
     double MeanPrecision,
     double MeanRecall,
-    IReadOnlyList<ClassMetrics> Classes)
+    IReadOnlyList<ClassMetrics> Classes,
+    ConfusionMatrix Confusion)
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

@@ -28,10 +28,23 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("cascade", output, StringComparison.Ordinal);
         Assert.Contains("Chosen band:", output, StringComparison.Ordinal);
+        Assert.Contains("Confusion at confidence 0.25", output, StringComparison.Ordinal);
+        Assert.Contains("    crack   ", output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(target, EvaluationOutput.MetricsFileName), TestContext.Current.CancellationToken));
         var root = json.RootElement;
         Assert.Equal(["edge", "cloud", "cascade"], root.GetProperty("reports").EnumerateObject().Select(p => p.Name));
         Assert.All(root.GetProperty("reports").EnumerateObject(), r => Assert.Equal(4, r.Value.GetProperty("imageCount").GetInt32()));
+
+        // Every labelled box lands in exactly one cell of its class's row of the confusion matrix.
+        Assert.All(root.GetProperty("reports").EnumerateObject(), r =>
+        {
+            var counts = r.Value.GetProperty("confusion").GetProperty("counts");
+            foreach (var metrics in r.Value.GetProperty("classes").EnumerateArray())
+            {
+                var row = counts[metrics.GetProperty("classId").GetInt32()].EnumerateArray().Sum(c => c.GetInt32());
+                Assert.Equal(metrics.GetProperty("truthCount").GetInt32(), row);
+            }
+        });
         Assert.Equal(4, root.GetProperty("frameCount").GetInt32());
         Assert.True(root.GetProperty("sweep").GetArrayLength() > 100);
         Assert.InRange(root.GetProperty("escalatedFraction").GetDouble(), 0, 1);

@@ -29,5 +29,8 @@ public sealed class MetricsReportTests
         Assert.Equal(0.9, classes[0].GetProperty("curve")[0].GetProperty("confidence").GetDouble(), 1e-6);
         Assert.Equal(JsonValueKind.Null, classes[1].GetProperty("ap50").ValueKind);
         Assert.Equal(JsonValueKind.Null, classes[1].GetProperty("atBestF1").ValueKind);
+        var counts = root.GetProperty("confusion").GetProperty("counts");
+        Assert.Equal(3, counts.GetArrayLength());
+        Assert.Equal(1, counts[0][0].GetInt32());
     }
 }
