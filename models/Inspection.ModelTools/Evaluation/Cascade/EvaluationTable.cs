@@ -121,6 +121,7 @@ public static class EvaluationTable
             }
         }
 
+        text.Append("Every labelled box given another class, with its frame: metrics.json, reports.<model>.confusion.mistakes.\n");
         return text.ToString();
     }
 

@@ -11,7 +11,12 @@ namespace Inspection.ModelTools.Evaluation.Metrics;
 /// last row counts predictions on no labelled box (false alarms), the last column boxes no prediction found
 /// (misses); the last cell of the last row is always 0.
 /// </param>
-public sealed record ConfusionMatrix(float ConfidenceThreshold, double IouThreshold, IReadOnlyList<IReadOnlyList<int>> Counts)
+/// <param name="Mistakes">
+/// The boxes behind the off-diagonal counts of labelled classes: every labelled box given another class, image by
+/// image, so the frames can be looked at.
+/// </param>
+public sealed record ConfusionMatrix(
+    float ConfidenceThreshold, double IouThreshold, IReadOnlyList<IReadOnlyList<int>> Counts, IReadOnlyList<ClassMistake> Mistakes)
 {
     /// <summary>The IoU at which a prediction is said to be about a box: AP50's.</summary>
     public const double DefaultIouThreshold = 0.5;
@@ -34,8 +39,10 @@ public sealed record ConfusionMatrix(float ConfidenceThreshold, double IouThresh
             counts[t] = new int[classCount + 1];
         }
 
-        foreach (var image in images)
+        var mistakes = new List<ClassMistake>();
+        for (var i = 0; i < images.Count; i++)
         {
+            var image = images[i];
             var predictions = image.Predictions.Where(p => p.Confidence >= confidenceThreshold).ToArray();
             var pairs = new List<(double Iou, int Truth, int Prediction)>();
             for (var t = 0; t < image.Truth.Count; t++)
@@ -62,7 +69,12 @@ public sealed record ConfusionMatrix(float ConfidenceThreshold, double IouThresh
                 }
 
                 truthPaired[t] = predictionPaired[p] = true;
-                counts[image.Truth[t].ClassId][predictions[p].ClassId]++;
+                var (truth, prediction) = (image.Truth[t], predictions[p]);
+                counts[truth.ClassId][prediction.ClassId]++;
+                if (truth.ClassId != prediction.ClassId)
+                {
+                    mistakes.Add(new ClassMistake(i, image.Source, truth.ClassId, prediction.ClassId, prediction.Confidence, truth.Box, prediction.Box));
+                }
             }
 
             for (var t = 0; t < truthPaired.Length; t++)
@@ -82,6 +94,6 @@ public sealed record ConfusionMatrix(float ConfidenceThreshold, double IouThresh
             }
         }
 
-        return new ConfusionMatrix(confidenceThreshold, iouThreshold, counts);
+        return new ConfusionMatrix(confidenceThreshold, iouThreshold, counts, mistakes);
     }
 }

@@ -44,6 +44,9 @@ public sealed class EvaluateMapCommandTests : IDisposable
                 var row = counts[metrics.GetProperty("classId").GetInt32()].EnumerateArray().Sum(c => c.GetInt32());
                 Assert.Equal(metrics.GetProperty("truthCount").GetInt32(), row);
             }
+
+            var offDiagonal = Enumerable.Range(0, 4).Sum(t => Enumerable.Range(0, 4).Where(p => p != t).Sum(p => counts[t][p].GetInt32()));
+            Assert.Equal(offDiagonal, r.Value.GetProperty("confusion").GetProperty("mistakes").GetArrayLength());
         });
         Assert.Equal(4, root.GetProperty("frameCount").GetInt32());
         Assert.True(root.GetProperty("sweep").GetArrayLength() > 100);

@@ -36,6 +36,8 @@ public sealed class ConfusionMatrixTests
         expected[Scratch][None] = 1;
         expected[Spot][None] = 1;
         AssertCounts(expected, matrix);
+        var mistake = Assert.Single(matrix.Mistakes);
+        Assert.Equal(new ClassMistake(0, "A", Crack, Scratch, 0.9f, new BoundingBox(0, 0, 10, 10), new BoundingBox(0, 0, 10, 10)), mistake);
         Assert.Equal(0.25f, matrix.ConfidenceThreshold);
         Assert.Equal(0.5, matrix.IouThreshold);
     }
@@ -55,6 +57,7 @@ public sealed class ConfusionMatrixTests
         expected[Scratch][Scratch] = 1;
         expected[None][Crack] = 1;
         AssertCounts(expected, matrix);
+        Assert.Empty(matrix.Mistakes);
     }
 
     [Fact]
