@@ -26,7 +26,8 @@ public sealed record ConfusionMatrix(
     /// classes: the pair of highest IoU first, each prediction and box at most once (as Ultralytics' confusion
     /// matrix pairs them). A box of class t paired with a prediction of class p counts in [t][p].
     /// </summary>
-    /// <remarks>The images are assumed valid: <see cref="DetectionMetrics.Compute"/> checks them first.</remarks>
+    /// <remarks>Boxes and confidences are checked by <see cref="DetectionMetrics.Compute"/>, which calls this.</remarks>
+    /// <exception cref="ArgumentException">A class id is not below <paramref name="classCount"/>; the message names the image.</exception>
     public static ConfusionMatrix Compute(
         IReadOnlyList<EvaluationImage> images, int classCount, float confidenceThreshold, double iouThreshold = DefaultIouThreshold)
     {
@@ -43,6 +44,15 @@ public sealed record ConfusionMatrix(
         for (var i = 0; i < images.Count; i++)
         {
             var image = images[i];
+            foreach (var classId in image.Truth.Select(b => b.ClassId).Concat(image.Predictions.Select(p => p.ClassId)))
+            {
+                if (classId < 0 || classId >= classCount)
+                {
+                    throw new ArgumentException(
+                        $"Image {i} ({image.Source ?? "no source"}) has class id {classId}, but there are {classCount} classes.", nameof(images));
+                }
+            }
+
             var predictions = image.Predictions.Where(p => p.Confidence >= confidenceThreshold).ToArray();
             var pairs = new List<(double Iou, int Truth, int Prediction)>();
             for (var t = 0; t < image.Truth.Count; t++)

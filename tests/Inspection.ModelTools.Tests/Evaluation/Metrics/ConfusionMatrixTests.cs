@@ -86,6 +86,22 @@ public sealed class ConfusionMatrixTests
         Assert.Equal(0, report.Confusion.Counts[Spot][Dent]);
     }
 
+    [Theory]
+    [InlineData(4, 0)]
+    [InlineData(0, -1)]
+    public void Compute_ClassIdOutOfRange_ThrowsNamingTheImage(int truthClass, int predictedClass)
+    {
+        EvaluationImage[] images =
+        [
+            new([Truth(Spot, 0, 0, 10, 10)], []),
+            new([Truth(truthClass, 0, 0, 10, 10)], [Predicted(predictedClass, 0.9f, 0, 0, 10, 10)], "B"),
+        ];
+
+        var error = Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(images, classCount: 4, confidenceThreshold: 0.25f));
+
+        Assert.StartsWith($"Image 1 (B) has class id {(truthClass == 4 ? 4 : -1)}, but there are 4 classes.", error.Message, StringComparison.Ordinal);
+    }
+
     private static int[][] Empty() => [.. Enumerable.Range(0, 5).Select(_ => new int[5])];
 
     private static void AssertCounts(int[][] expected, ConfusionMatrix matrix) =>
