@@ -62,7 +62,12 @@ public static class DetectorOnnxExporter
                     OnnxAttribute.Ints("dilations", block.Dilation, block.Dilation),
                     OnnxAttribute.Ints("pads", pad, pad, pad, pad))
                 .AddNode("Sigmoid", [$"{name}.conv"], [$"{name}.gate"])
-                .AddNode("Mul", [$"{name}.conv", $"{name}.gate"], [StageOutputName(i)]);
+                .AddNode("Mul", [$"{name}.conv", $"{name}.gate"], [model.IsResidual(i) ? $"{name}.silu" : StageOutputName(i)]);
+            if (model.IsResidual(i))
+            {
+                builder.AddNode("Add", [$"{name}.silu", x], [StageOutputName(i)]);
+            }
+
             x = StageOutputName(i);
         }
 

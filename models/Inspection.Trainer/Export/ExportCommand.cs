@@ -24,6 +24,7 @@ public static class ExportCommand
         var seed = new Option<int>("--seed") { Description = "Training seed, for the description and the check frame.", DefaultValueFactory = _ => 1 };
         var modelVersion = new Option<string>("--model-version") { Description = "Version written into the metadata.", DefaultValueFactory = _ => TrainSettings.DefaultModelVersion };
         var dilations = DilationOption.Create("The dilations the weights were trained with (one per stage).");
+        var residual = new Option<bool>("--residual") { Description = "The weights were trained with --residual." };
         imageSize.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
@@ -34,7 +35,7 @@ public static class ExportCommand
         });
         var command = new Command("export", "Export saved weights to ONNX (Ultralytics YOLOv8 layout) and check the file against TorchSharp.")
         {
-            weights, output, imageSize, width, steps, seed, modelVersion, dilations,
+            weights, output, imageSize, width, steps, seed, modelVersion, dilations, residual,
         };
         command.SetAction((parse, _) =>
         {
@@ -48,7 +49,7 @@ public static class ExportCommand
 
             LibTorchSharpPatch.Apply(logger);
             return Task.FromResult(Export(
-                file.FullName, parse.GetValue(output)!.FullName, parse.GetValue(imageSize), parse.GetValue(width), parse.GetValue(dilations)!,
+                file.FullName, parse.GetValue(output)!.FullName, parse.GetValue(imageSize), parse.GetValue(width), parse.GetValue(dilations)!, parse.GetValue(residual),
                 parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(modelVersion)!, parse.InvocationConfiguration));
         });
         return command;
@@ -56,9 +57,9 @@ public static class ExportCommand
 
     // Separate from the action so no TorchSharp type is touched before the native bridge is patched.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int Export(string weightsPath, string onnxPath, int imageSize, double width, int[] dilations, int steps, int seed, string version, InvocationConfiguration console)
+    private static int Export(string weightsPath, string onnxPath, int imageSize, double width, int[] dilations, bool residual, int steps, int seed, string version, InvocationConfiguration console)
     {
-        using var model = new DetectorNet(DefectClasses.Names.Count, width, dilations);
+        using var model = new DetectorNet(DefectClasses.Names.Count, width, dilations, residual);
         try
         {
             model.load(weightsPath);

@@ -37,7 +37,11 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
     /// field) without adding weights or work: at 640 a long scratch or a branched crack is wider than the plain
     /// stages' 71 px.
     /// </param>
-    public DetectorNet(int classCount, double widthMultiplier = 1.0, IReadOnlyList<int>? dilations = null)
+    /// <param name="residual">
+    /// Add each stride-1 stage's input to its output where the channels match (stages 2, 4 and 6): the stage learns a
+    /// correction to what it is given. Costs one addition per stage, no weights.
+    /// </param>
+    public DetectorNet(int classCount, double widthMultiplier = 1.0, IReadOnlyList<int>? dilations = null, bool residual = false)
         : base("detector")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
@@ -57,15 +61,19 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
         WidthMultiplier = widthMultiplier;
         Dilations = [.. dilations];
         var blocks = new List<ConvBlock>();
+        var residualStages = new List<bool>();
         var inChannels = 3;
         for (var i = 0; i < BaseChannels.Length; i++)
         {
             var outChannels = Math.Max(8, (int)Math.Round(BaseChannels[i] * widthMultiplier / 8) * 8);
             blocks.Add(new ConvBlock($"block{i}", inChannels, outChannels, 3, Strides[i], dilations[i]));
+            residualStages.Add(residual && Strides[i] == 1 && inChannels == outChannels);
             inChannels = outChannels;
         }
 
         _blocks = nn.ModuleList(blocks.ToArray());
+        Residual = residual;
+        _residualStages = [.. residualStages];
         _head = nn.Conv2d(inChannels, 4 + classCount, 1, bias: true);
         using (no_grad())
         {
@@ -75,7 +83,15 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    private readonly bool[] _residualStages;
+
     public int ClassCount { get; }
+
+    /// <summary>Whether stride-1 stages with matching channels add their input to their output.</summary>
+    public bool Residual { get; }
+
+    /// <summary>Whether <paramref name="stage"/> adds its input to its output.</summary>
+    public bool IsResidual(int stage) => _residualStages[stage];
 
     public double WidthMultiplier { get; }
 
@@ -110,6 +126,11 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
     /// </summary>
     public void SimulateInt8(IReadOnlyList<float>? inputScales)
     {
+        if (inputScales is not null && Residual)
+        {
+            throw new NotSupportedException("Int8 is simulated for plain stages only; this network has residual stages.");
+        }
+
         if (inputScales is not null && (inputScales.Count != StageCount + 1 || inputScales.Any(s => !(s > 0) || !float.IsFinite(s))))
         {
             throw new ArgumentException($"Give {StageCount + 1} positive scales (the image, then each stage's output), got {inputScales.Count}.", nameof(inputScales));
@@ -127,9 +148,16 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
         }
 
         var x = input;
-        foreach (var block in _blocks)
+        for (var i = 0; i < _blocks.Count; i++)
         {
-            var next = block.forward(x);
+            var next = _blocks[i].forward(x);
+            if (_residualStages[i])
+            {
+                var sum = next + x;
+                next.Dispose();
+                next = sum;
+            }
+
             if (!ReferenceEquals(x, input))
             {
                 x.Dispose();

@@ -43,7 +43,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         var classCount = DefectClasses.Names.Count;
         torch.manual_seed(settings.Seed);
         torch.set_num_threads(Environment.ProcessorCount);
-        using var model = new DetectorNet(classCount, settings.WidthMultiplier, settings.Dilations);
+        using var model = new DetectorNet(classCount, settings.WidthMultiplier, settings.Dilations, settings.Residual);
         var priorSteps = 0;
         if (settings.InitWeights is { } init)
         {
@@ -109,6 +109,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(model);
         var dilated = model.Dilations.Any(d => d != 1) ? $", dilations {string.Join(",", model.Dilations)}" : string.Empty;
+        var residual = model.Residual ? ", residual" : string.Empty;
         var training = (priorSteps, quantAware) switch
         {
             (0, false) => $"{steps} steps",
@@ -116,7 +117,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
             (_, false) => $"{priorSteps} + {steps} steps",
             _ => $"{priorSteps} + {steps} quantization-aware steps",
         };
-        return $"Defect detector {imageSize}px ×{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}{dilated} ({training}, seed {seed})";
+        return $"Defect detector {imageSize}px ×{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)}{dilated}{residual} ({training}, seed {seed})";
     }
 
     /// <summary>The ranges file a quantization-aware run writes beside its model.</summary>
@@ -154,7 +155,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
         {
             throw new StartWeightsException(
-                $"'{path}' does not hold weights of a width-{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)} detector with dilations {string.Join(" ", model.Dilations)} and {model.ClassCount} classes: {e.Message}",
+                $"'{path}' does not hold weights of a width-{model.WidthMultiplier.ToString(CultureInfo.InvariantCulture)} detector with dilations {string.Join(" ", model.Dilations)}{(model.Residual ? ", residual," : string.Empty)} and {model.ClassCount} classes: {e.Message}",
                 e);
         }
 

@@ -55,6 +55,10 @@ public static class TrainCommand
                 result.AddError($"--range-percentile must be above 0 and at most 100, got {value.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
+        var residual = new Option<bool>("--residual")
+        {
+            Description = "Residual stride-1 stages: each adds its input to its output where the channels match (the cloud model's architecture).",
+        };
         AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
         AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");
         AddRange(validationFrames, 1, 100_000, "--val-frames must be between 1 and 100000.");
@@ -86,7 +90,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a detector on the synthetic line, export it to ONNX and check it on held-out lines.")
         {
-            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion, dilations, initWeights, quantAware, rangePercentile,
+            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion, dilations, initWeights, quantAware, rangePercentile, residual,
         };
         command.Validators.Add(result =>
         {
@@ -105,6 +109,11 @@ public static class TrainCommand
             if (result.GetValue(quantAware) && result.GetValue(initWeights) is null)
             {
                 result.AddError("--quant-aware fine-tunes trained weights: give them with --init-weights.");
+            }
+
+            if (result.GetValue(quantAware) && result.GetValue(residual))
+            {
+                result.AddError("--quant-aware simulates int8 for plain stages only; it cannot be combined with --residual.");
             }
 
         });
@@ -126,7 +135,8 @@ public static class TrainCommand
                 parse.GetValue(dilations),
                 parse.GetValue(initWeights)?.FullName,
                 parse.GetValue(quantAware),
-                parse.GetValue(rangePercentile));
+                parse.GetValue(rangePercentile),
+                parse.GetValue(residual));
             try
             {
                 await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);

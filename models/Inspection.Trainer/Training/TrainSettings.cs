@@ -20,6 +20,7 @@ namespace Inspection.Trainer.Training;
 /// <c>quantize --ranges</c>.
 /// </param>
 /// <param name="RangePercentile">Percentile of |activation| the quantization-aware ranges are clipped to.</param>
+/// <param name="Residual">Residual stride-1 stages (see <see cref="DetectorNet"/>); not with <paramref name="QuantAware"/>.</param>
 public sealed record TrainSettings(
     string OutputDirectory,
     int Steps,
@@ -34,7 +35,8 @@ public sealed record TrainSettings(
     IReadOnlyList<int>? Dilations = null,
     string? InitWeights = null,
     bool QuantAware = false,
-    double RangePercentile = 99.999)
+    double RangePercentile = 99.999,
+    bool Residual = false)
 {
     /// <summary>Version of the trained models (the hand-designed filter banks they replaced were 1.0.0).</summary>
     public const string DefaultModelVersion = "2.0.0";

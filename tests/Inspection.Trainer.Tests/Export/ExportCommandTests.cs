@@ -62,6 +62,19 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Invoke_QuantAwareWithResidual_IsRefused()
+    {
+        var weights = _directory.File("start.dat");
+        await File.WriteAllTextAsync(weights, "weights", TestContext.Current.CancellationToken);
+
+        var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--init-weights", weights, "--quant-aware", "--residual");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--quant-aware simulates int8 for plain stages only; it cannot be combined with --residual.", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.File("out")));
+    }
+
+    [Fact]
     public async Task Train_StartWeightsOfAnotherKind_ExitCode2WithReason()
     {
         var weights = _directory.File("notes.dat");

@@ -22,13 +22,15 @@ public sealed class DetectorTrainerTests : IDisposable
     [InlineData(0, false)]
     [InlineData(64, false)]
     [InlineData(64, true)]
-    public async Task RunAsync_FewSteps_ExportsAModelOnnxRuntimeAgreesWith(int trainCrop, bool dilated)
+    [InlineData(64, true, true)]
+    public async Task RunAsync_FewSteps_ExportsAModelOnnxRuntimeAgreesWith(int trainCrop, bool dilated, bool residual = false)
     {
         LibTorchSharpPatch.Apply(NullLogger.Instance);
-        var output = _directory.Folder($"crop-{trainCrop}-{dilated}");
+        var output = _directory.Folder($"crop-{trainCrop}-{dilated}-{residual}");
         var settings = new TrainSettings(
             output, Steps: 4, ImageSize: 128, Seed: 3, WidthMultiplier: 0.25, BatchSize: 2, LearningRate: 0.002,
-            ValidationFrames: 3, TrainCrop: trainCrop, ModelVersion: "9.9.9", Dilations: dilated ? [1, 1, 1, 1, 1, 2, 4] : null);
+            ValidationFrames: 3, TrainCrop: trainCrop, ModelVersion: "9.9.9", Dilations: dilated ? [1, 1, 1, 1, 1, 2, 4] : null,
+            Residual: residual);
 
         var summary = await TrainAsync(settings);
 
@@ -42,6 +44,61 @@ public sealed class DetectorTrainerTests : IDisposable
         Assert.Equal(128, detector.Model.InputWidth);
         Assert.Equal("9.9.9", detector.Model.Version);
         Assert.Equal(dilated, detector.Model.Name.Contains("dilations 1,1,1,1,1,2,4", StringComparison.Ordinal));
+        Assert.Equal(residual, detector.Model.Name.Contains(", residual", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Residual_AddsInputToOutputExactlyWhereTheStageKeepsSizeAndChannels()
+    {
+        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        var (plain, residual) = ResidualStages();
+
+        Assert.Equal([false, false, false, false, false, false, false], plain);
+        Assert.Equal([false, false, true, false, true, false, true], residual); // stride-1 stages 2, 4, 6; stage 5 widens
+    }
+
+    [Fact]
+    public void Residual_SameWeights_ChangeTheOutput()
+    {
+        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        Assert.True(OutputDifference() > 1e-3f);
+    }
+
+    [Fact]
+    public void Residual_SimulatingInt8_IsRefused()
+    {
+        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        Assert.Throws<NotSupportedException>(SimulateInt8OnResidual);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (bool[] Plain, bool[] Residual) ResidualStages()
+    {
+        using var plain = new DetectorNet(DefectClasses.Names.Count, 0.25);
+        using var residual = new DetectorNet(DefectClasses.Names.Count, 1.5, residual: true);
+        return ([.. Enumerable.Range(0, DetectorNet.StageCount).Select(plain.IsResidual)],
+            [.. Enumerable.Range(0, DetectorNet.StageCount).Select(residual.IsResidual)]);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float OutputDifference()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        TorchSharp.torch.manual_seed(5);
+        using var plain = new DetectorNet(DefectClasses.Names.Count, 0.25);
+        using var residual = new DetectorNet(DefectClasses.Names.Count, 0.25, residual: true);
+        residual.load_state_dict(plain.state_dict());
+        plain.eval();
+        residual.eval();
+        var input = TorchSharp.torch.rand(1, 3, 64, 64);
+        return (plain.forward(input) - residual.forward(input)).abs().max().item<float>();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SimulateInt8OnResidual()
+    {
+        using var model = new DetectorNet(DefectClasses.Names.Count, 0.25, residual: true);
+        model.SimulateInt8([.. Enumerable.Repeat(0.1f, DetectorNet.StageCount + 1)]);
     }
 
     [Theory]
