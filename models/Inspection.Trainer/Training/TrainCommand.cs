@@ -57,7 +57,7 @@ public static class TrainCommand
         });
         var residual = new Option<bool>("--residual")
         {
-            Description = "Residual stride-1 stages: each adds its input to its output where the channels match (the cloud model's architecture).",
+            Description = "Residual stride-1 stages: each adds its input to its output where the channels match (stages 2, 4, 6). Not with --quant-aware.",
         };
         AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
         AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");

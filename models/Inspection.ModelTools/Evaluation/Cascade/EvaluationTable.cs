@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Inspection.ModelTools.Evaluation.Metrics;
 
 namespace Inspection.ModelTools.Evaluation.Cascade;
 
@@ -98,7 +99,7 @@ public static class EvaluationTable
         var width = Math.Max(7, names.Max(n => n.Length) + 1);
         var text = new StringBuilder();
         text.Append(culture,
-            $"Confusion at confidence {evaluation.ConfidenceThreshold:0.00}, IoU 0.5 (rows: labelled class; columns: class given; none: missed / on nothing):\n");
+            $"Confusion at confidence {evaluation.ConfidenceThreshold:0.00}, IoU {ConfusionMatrix.PairingIou:0.0} (rows: labelled class; columns: class given; none: missed / on nothing):\n");
         foreach (var (model, report) in evaluation.Reports)
         {
             text.Append(culture, $"  {model,-10}");

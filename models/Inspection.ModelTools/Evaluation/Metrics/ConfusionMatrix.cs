@@ -19,20 +19,16 @@ public sealed record ConfusionMatrix(
     float ConfidenceThreshold, double IouThreshold, IReadOnlyList<IReadOnlyList<int>> Counts, IReadOnlyList<ClassMistake> Mistakes)
 {
     /// <summary>The IoU at which a prediction is said to be about a box: AP50's.</summary>
-    public const double DefaultIouThreshold = 0.5;
+    public const double PairingIou = 0.5;
 
     /// <summary>
     /// Pairs predictions (at or above <paramref name="confidenceThreshold"/>) with labelled boxes per image, ignoring
     /// classes: the pair of highest IoU first, each prediction and box at most once (as Ultralytics' confusion
     /// matrix pairs them). A box of class t paired with a prediction of class p counts in [t][p].
     /// </summary>
-    /// <remarks>Boxes and confidences are checked by <see cref="DetectionMetrics.Compute"/>, which calls this.</remarks>
-    /// <exception cref="ArgumentException">A class id is not below <paramref name="classCount"/>; the message names the image.</exception>
-    public static ConfusionMatrix Compute(
-        IReadOnlyList<EvaluationImage> images, int classCount, float confidenceThreshold, double iouThreshold = DefaultIouThreshold)
+    /// <remarks>Part of <see cref="DetectionMetrics.Compute"/>, which has checked the images, boxes and class ids.</remarks>
+    internal static ConfusionMatrix Compute(IReadOnlyList<EvaluationImage> images, int classCount, float confidenceThreshold)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
         var none = classCount;
         var counts = new int[classCount + 1][];
         for (var t = 0; t <= classCount; t++)
@@ -44,15 +40,6 @@ public sealed record ConfusionMatrix(
         for (var i = 0; i < images.Count; i++)
         {
             var image = images[i];
-            foreach (var classId in image.Truth.Select(b => b.ClassId).Concat(image.Predictions.Select(p => p.ClassId)))
-            {
-                if (classId < 0 || classId >= classCount)
-                {
-                    throw new ArgumentException(
-                        $"Image {i} ({image.Source ?? "no source"}) has class id {classId}, but there are {classCount} classes.", nameof(images));
-                }
-            }
-
             var predictions = image.Predictions.Where(p => p.Confidence >= confidenceThreshold).ToArray();
             var pairs = new List<(double Iou, int Truth, int Prediction)>();
             for (var t = 0; t < image.Truth.Count; t++)
@@ -60,7 +47,7 @@ public sealed record ConfusionMatrix(
                 for (var p = 0; p < predictions.Length; p++)
                 {
                     var iou = DetectionMetrics.IntersectionOverUnion(image.Truth[t].Box, predictions[p].Box);
-                    if (iou >= iouThreshold)
+                    if (iou >= PairingIou)
                     {
                         pairs.Add((iou, t, p));
                     }
@@ -104,6 +91,6 @@ public sealed record ConfusionMatrix(
             }
         }
 
-        return new ConfusionMatrix(confidenceThreshold, iouThreshold, counts, mistakes);
+        return new ConfusionMatrix(confidenceThreshold, PairingIou, counts, mistakes);
     }
 }
