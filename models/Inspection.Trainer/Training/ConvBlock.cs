@@ -40,16 +40,17 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 #pragma warning restore IDE1006, SA1300
 
     /// <summary>
-    /// The block as its int8 export computes it: the input on the int8 grid of <paramref name="inputScale"/>, the
-    /// BatchNorm folded into the conv with its running statistics (frozen: they are not updated here), the folded
-    /// weight and bias on their int8 and int32 grids. Call inside a dispose scope.
+    /// The block as its int8 export computes it, given its input already on the int8 grid of
+    /// <paramref name="inputScale"/> (<see cref="FakeQuant.Activations"/>): the BatchNorm folded into the conv with
+    /// its running statistics (frozen: they are not updated here), the folded weight and bias on their int8 and int32
+    /// grids. Call inside a dispose scope.
     /// </summary>
-    public Tensor ForwardInt8Simulated(Tensor input, float inputScale)
+    public Tensor ForwardInt8Simulated(Tensor quantizedInput, float inputScale)
     {
         var (weight, bias) = Folded(ScalarType.Float32);
         var (qWeight, qBias) = FakeQuant.Conv(weight, bias, inputScale);
         var output = nn.functional.conv2d(
-            FakeQuant.Activations(input, inputScale), qWeight, qBias,
+            quantizedInput, qWeight, qBias,
             strides: [Stride, Stride], padding: [Padding, Padding], dilation: [Dilation, Dilation]);
         return nn.functional.silu(output);
     }

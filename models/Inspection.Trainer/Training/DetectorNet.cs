@@ -123,14 +123,11 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Simulates the int8 export in <see cref="forward"/> (quantization-aware training): one symmetric int8 scale per
     /// conv input, the image first, then each stage's output (the last one feeds the head). Null turns it off.
+    /// A residual stage adds its input as the int8 model does: the quantized one its conv reads, since
+    /// <c>quantize</c> places one QuantizeLinear/DequantizeLinear pair on a tensor and every reader takes its output.
     /// </summary>
     public void SimulateInt8(IReadOnlyList<float>? inputScales)
     {
-        if (inputScales is not null && Residual)
-        {
-            throw new NotSupportedException("Int8 is simulated for plain stages only; this network has residual stages.");
-        }
-
         if (inputScales is not null && (inputScales.Count != StageCount + 1 || inputScales.Any(s => !(s > 0) || !float.IsFinite(s))))
         {
             throw new ArgumentException($"Give {StageCount + 1} positive scales (the image, then each stage's output), got {inputScales.Count}.", nameof(inputScales));
@@ -177,7 +174,12 @@ public sealed class DetectorNet : nn.Module<Tensor, Tensor>
         var x = input;
         for (var i = 0; i < _blocks.Count; i++)
         {
-            x = _blocks[i].ForwardInt8Simulated(x, scales[i]);
+            var quantized = FakeQuant.Activations(x, scales[i]);
+            x = _blocks[i].ForwardInt8Simulated(quantized, scales[i]);
+            if (_residualStages[i])
+            {
+                x = x + quantized;
+            }
         }
 
         var (weight, bias) = FakeQuant.Conv(_head.weight!, _head.bias, scales[StageCount]);

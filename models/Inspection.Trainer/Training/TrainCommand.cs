@@ -57,7 +57,7 @@ public static class TrainCommand
         });
         var residual = new Option<bool>("--residual")
         {
-            Description = "Residual stride-1 stages: each adds its input to its output where the channels match (stages 2, 4, 6). Not with --quant-aware.",
+            Description = "Residual stride-1 stages: each adds its input to its output where the channels match (stages 2, 4, 6).",
         };
         AddRange(steps, 1, 1_000_000, "--steps must be between 1 and 1000000.");
         AddRange(batch, 1, 256, "--batch must be between 1 and 256 frames.");
@@ -109,11 +109,6 @@ public static class TrainCommand
             if (result.GetValue(quantAware) && result.GetValue(initWeights) is null)
             {
                 result.AddError("--quant-aware fine-tunes trained weights: give them with --init-weights.");
-            }
-
-            if (result.GetValue(quantAware) && result.GetValue(residual))
-            {
-                result.AddError("--quant-aware simulates int8 for plain stages only; it cannot be combined with --residual.");
             }
 
         });

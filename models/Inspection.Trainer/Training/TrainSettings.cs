@@ -20,7 +20,7 @@ namespace Inspection.Trainer.Training;
 /// <c>quantize --ranges</c>.
 /// </param>
 /// <param name="RangePercentile">Percentile of |activation| the quantization-aware ranges are clipped to.</param>
-/// <param name="Residual">Residual stride-1 stages (see <see cref="DetectorNet"/>); not with <paramref name="QuantAware"/>.</param>
+/// <param name="Residual">Residual stride-1 stages (see <see cref="DetectorNet"/>).</param>
 public sealed record TrainSettings(
     string OutputDirectory,
     int Steps,

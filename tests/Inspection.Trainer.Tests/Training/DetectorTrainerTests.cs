@@ -64,13 +64,6 @@ public sealed class DetectorTrainerTests : IDisposable
         Assert.True(OutputDifference() > 1e-3f);
     }
 
-    [Fact]
-    public void Residual_SimulatingInt8_IsRefused()
-    {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
-        Assert.Throws<NotSupportedException>(SimulateInt8OnResidual);
-    }
-
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (bool[] Plain, bool[] Residual) ResidualStages()
     {
@@ -92,13 +85,6 @@ public sealed class DetectorTrainerTests : IDisposable
         residual.eval();
         var input = TorchSharp.torch.rand(1, 3, 64, 64);
         return (plain.forward(input) - residual.forward(input)).abs().max().item<float>();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SimulateInt8OnResidual()
-    {
-        using var model = new DetectorNet(DefectClasses.Names.Count, 0.25, residual: true);
-        model.SimulateInt8([.. Enumerable.Repeat(0.1f, DetectorNet.StageCount + 1)]);
     }
 
     [Theory]

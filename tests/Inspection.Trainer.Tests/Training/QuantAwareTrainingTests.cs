@@ -21,11 +21,13 @@ public sealed class QuantAwareTrainingTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact]
-    public void SimulatedInt8_MatchesTheQuantizedOnnxModel_MuchCloserThanFloatDoes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SimulatedInt8_MatchesTheQuantizedOnnxModel_MuchCloserThanFloatDoes(bool residual)
     {
         LibTorchSharpPatch.Apply(NullLogger.Instance);
-        var (simulated, fp32) = CompareWithQuantizedFile(_directory.Folder("sim"));
+        var (simulated, fp32) = CompareWithQuantizedFile(_directory.Folder($"sim-{residual}"), residual);
 
         // The two differ only where float summation order tips a value across a rounding boundary.
         Assert.True(simulated <= 0.05f * fp32, $"simulated {simulated}, float {fp32}");
@@ -71,10 +73,10 @@ public sealed class QuantAwareTrainingTests : IDisposable
 
     /// <summary>Max |output| difference of the simulated and of the float network against the int8 ONNX model.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static (float Simulated, float Float) CompareWithQuantizedFile(string folder)
+    private static (float Simulated, float Float) CompareWithQuantizedFile(string folder, bool residual)
     {
         manual_seed(11);
-        using var model = new DetectorNet(DefectClasses.Names.Count, 0.25, [1, 1, 1, 1, 1, 2, 2]);
+        using var model = new DetectorNet(DefectClasses.Names.Count, 0.25, [1, 1, 1, 1, 1, 2, 2], residual);
         // Trained-like statistics, so the folded BatchNorm is not the identity.
         using (no_grad())
         {
@@ -87,6 +89,7 @@ public sealed class QuantAwareTrainingTests : IDisposable
         }
 
         model.eval();
+        Assert.Equal(residual, Enumerable.Range(0, DetectorNet.StageCount).Any(model.IsResidual));
         var fp32 = Path.Combine(folder, "fp32.onnx");
         DetectorOnnxExporter.Build(model, ImageSize, "simulation check", "0.0.1", DateOnly.MinValue).Save(fp32);
         var measured = ModelQuantizer.MeasureRanges(
