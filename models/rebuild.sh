@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Rebuilds the project's models from nothing, seeded: the dataset (Ultralytics layout), the edge detector
-# (fp32, trained at 320, fine-tuned quantization-aware, then written as int8 QDQ with the ranges it was tuned for),
-# the cloud detector (fp32, 640, wider, dilated last stages),
+# (fp32, 480 input trained on 320-px crops, residual stages, fine-tuned quantization-aware, then written as int8 QDQ
+# with the ranges it was tuned for),
+# the cloud detector (fp32, 640 trained on 320-px crops, dilated last stages, residual),
 # the YOLOv8n-cost timing graph, and the evaluation that the shipped uncertain band is chosen from.
 # Installs the edge and cloud files into models/edge and models/cloud and prints their SHA-256.
 # Usage: models/rebuild.sh [--seed N (1)] [--no-install] [--out DIR (models/generated/rebuild)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seed=1; install=1; out=models/generated/rebuild
-edge_steps=3500; qat_steps=500; cloud_steps=2000
+edge_steps=3500; qat_steps=500; cloud_steps=2800
 while (($#)); do
   case "$1" in
     --seed) seed="$2"; shift 2 ;;
@@ -32,27 +33,27 @@ mkdir -p "$out"
 stamp "dataset (seed $seed) → $out/dataset"
 $tools dataset --out "$out/dataset" --seed "$seed"
 
-stamp "edge: training fp32 at 320, $edge_steps steps → $out/edge"
-$trainer train --out "$out/edge" --steps "$edge_steps" --imgsz 320 --seed "$seed" --width-mult 1.0
+stamp "edge: training fp32 at 480 (on 320-px crops), residual, $edge_steps steps → $out/edge"
+$trainer train --out "$out/edge" --steps "$edge_steps" --imgsz 480 --train-crop 320 --seed "$seed" --width-mult 1.0 --residual
 
 stamp "edge: $qat_steps quantization-aware steps (int8 simulated, ranges p99.999 of training frames) → $out/edge-qat"
-$trainer train --out "$out/edge-qat" --steps "$qat_steps" --imgsz 320 --seed "$seed" --width-mult 1.0 --lr 0.0002 \
-  --init-weights "$out/edge/detector.dat" --quant-aware --range-percentile 99.999
+$trainer train --out "$out/edge-qat" --steps "$qat_steps" --imgsz 480 --train-crop 320 --seed "$seed" --width-mult 1.0 --residual \
+  --lr 0.0002 --init-weights "$out/edge/detector.dat" --quant-aware --range-percentile 99.999
 
 stamp "edge: int8 QDQ with the ranges it was tuned for → $out/edge-qat/detector-int8.onnx"
 $tools quantize --model "$out/edge-qat/detector.onnx" --out "$out/edge-qat/detector-int8.onnx" \
   --ranges "$out/edge-qat/activation-ranges.json" --calib-seed "$seed" --activations int8
 
-stamp "cloud: training fp32 at 640 (on 256-px crops), width 1.5, dilated last stages, $cloud_steps steps → $out/cloud"
-$trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 256 --seed "$seed" --width-mult 1.5 --val-frames 100 \
-  --dilations 1 1 1 1 1 2 4
+stamp "cloud: training fp32 at 640 (on 320-px crops), dilated last stages, residual, $cloud_steps steps → $out/cloud"
+$trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 320 --seed "$seed" --width-mult 1.0 --val-frames 100 \
+  --dilations 1 1 1 1 1 2 4 --residual
 
 stamp "timing graph (YOLOv8n cost, random weights) → models/generated/timing/yolov8n-timing.onnx"
 $tools build-timing --out models/generated/timing/yolov8n-timing.onnx --seed "$seed"
 
 stamp "evaluation on the test split → $out/eval"
 $tools evaluate-map --edge "$out/edge-qat/detector-int8.onnx" --edge-fp32 "$out/edge-qat/detector.onnx" \
-  --cloud "$out/cloud/detector.onnx" --seed "$seed" --out "$out/eval"
+  --cloud "$out/cloud/detector.onnx" --seed "$seed" --out "$out/eval" --target 0.99
 
 if ((install)); then
   cp "$out/edge-qat/detector-int8.onnx" models/edge/inspection-edge.onnx
