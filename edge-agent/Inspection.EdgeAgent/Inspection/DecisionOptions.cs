@@ -12,13 +12,13 @@ public sealed class DecisionOptions : IValidatableObject
     public const string SectionName = "Decision";
 
     /// <summary>
-    /// Best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain (escalated). Default 0.30,
+    /// Best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain (escalated). Default 0.25,
     /// chosen with <see cref="Upper"/> from the shipped models' cascade trade-off curve (models/README.md).
     /// </summary>
-    public float Lower { get; set; } = 0.30f;
+    public float Lower { get; set; } = 0.25f;
 
-    /// <summary>Best confidence at or above this is defect. Default 0.75.</summary>
-    public float Upper { get; set; } = 0.75f;
+    /// <summary>Best confidence at or above this is defect. Default 0.85.</summary>
+    public float Upper { get; set; } = 0.85f;
 
     public DecisionBand ToBand() => new(Lower, Upper);
 

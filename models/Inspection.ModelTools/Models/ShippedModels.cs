@@ -9,13 +9,13 @@ namespace Inspection.ModelTools.Models;
 /// </summary>
 public static class ShippedModels
 {
-    /// <summary>The edge model the agent runs: int8 QDQ, 320×320.</summary>
+    /// <summary>The edge model the agent runs: int8 QDQ, 480×480.</summary>
     public const string Edge = "edge/inspection-edge.onnx";
 
     /// <summary>The edge model's fp32 twin, the file it was quantized from.</summary>
     public const string EdgeFp32 = "edge/inspection-edge-fp32.onnx";
 
-    /// <summary>The cloud model: fp32, 640×640, wider.</summary>
+    /// <summary>The cloud model: fp32, 640×640, dilated last stages.</summary>
     public const string Cloud = "cloud/inspection-cloud.onnx";
 
     public static IReadOnlyList<string> All { get; } = [Edge, EdgeFp32, Cloud];
@@ -28,5 +28,5 @@ public static class ShippedModels
     public const float NmsIou = 0.3f;
 
     /// <summary>The agent's <c>Decision:Lower</c> / <c>Decision:Upper</c> defaults.</summary>
-    public static DecisionBand Band { get; } = new(0.30f, 0.75f);
+    public static DecisionBand Band { get; } = new(0.25f, 0.85f);
 }

@@ -21,7 +21,7 @@ public sealed class ModelRunnerTests
     {
         using var runner = new ModelRunner(Path.Combine(RepositoryPaths.Models, ShippedModels.Edge));
 
-        Assert.Equal(320, runner.InputSize);
+        Assert.Equal(480, runner.InputSize);
         Assert.Equal(8, runner.Stride);
     }
 

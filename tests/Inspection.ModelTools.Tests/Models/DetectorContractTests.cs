@@ -24,7 +24,7 @@ public sealed class DetectorContractTests
         Assert.Equal(DefectClasses.Names, detector.Model.ClassNames);
         Assert.Equal(8, detector.Model.Stride);
         Assert.Equal("2.0.0", detector.Model.Version);
-        Assert.Equal(fileName == ShippedModels.Cloud ? 640 : 320, detector.Model.InputWidth);
+        Assert.Equal(fileName == ShippedModels.Cloud ? 640 : 480, detector.Model.InputWidth);
     }
 
     [Theory]

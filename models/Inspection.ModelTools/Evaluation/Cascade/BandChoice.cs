@@ -8,7 +8,9 @@ namespace Inspection.ModelTools.Evaluation.Cascade;
 /// <param name="Chosen">The chosen band; null when no band fits the escalation budget.</param>
 /// <param name="MaxEscalatedShare">The escalation budget: the largest share of frames the band may escalate.</param>
 /// <param name="ReachedTarget">Whether <paramref name="Chosen"/> reaches the target; false when it is only the most accurate band within the budget.</param>
-public sealed record BandChoice(double TargetShare, double CloudMap50, SweepPoint? Chosen, double MaxEscalatedShare = 1.0, bool ReachedTarget = true)
+/// <param name="MaxLower">The largest lower edge the band could have (1: any).</param>
+public sealed record BandChoice(
+    double TargetShare, double CloudMap50, SweepPoint? Chosen, double MaxEscalatedShare = 1.0, bool ReachedTarget = true, double MaxLower = 1.0)
 {
     /// <summary>The mAP50 the cascade had to reach.</summary>
     public double TargetMap50 => TargetShare * CloudMap50;
@@ -16,7 +18,8 @@ public sealed record BandChoice(double TargetShare, double CloudMap50, SweepPoin
     /// <summary>One line for the console and the model card.</summary>
     public string Describe()
     {
-        var budget = MaxEscalatedShare < 1 ? string.Create(CultureInfo.InvariantCulture, $" escalating at most {MaxEscalatedShare:P0} of frames") : string.Empty;
+        var budget = (MaxEscalatedShare < 1 ? string.Create(CultureInfo.InvariantCulture, $" escalating at most {MaxEscalatedShare:P0} of frames") : string.Empty)
+            + (MaxLower < 1 ? string.Create(CultureInfo.InvariantCulture, $" with a lower edge of at most {MaxLower:0.00}") : string.Empty);
         if (Chosen is not { } p)
         {
             return string.Create(CultureInfo.InvariantCulture,

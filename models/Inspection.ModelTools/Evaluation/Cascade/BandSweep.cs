@@ -75,7 +75,10 @@ public static class BandSweep
             }
 
             var count = escalated.Count(e => e);
-            points.Add(new SweepPoint(band.Lower, band.Upper, count, (double)count / frames.Count, report.Map50, report.Map50To95, upperFixed));
+            var verdicts = FrameVerdicts.Count(frames, band);
+            points.Add(new SweepPoint(
+                band.Lower, band.Upper, count, (double)count / frames.Count, report.Map50, report.Map50To95, upperFixed,
+                verdicts.DefectivePassed, verdicts.CleanRejected));
         }
 
         return points;

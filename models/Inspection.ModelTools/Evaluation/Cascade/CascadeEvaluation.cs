@@ -19,6 +19,7 @@ namespace Inspection.ModelTools.Evaluation.Cascade;
 /// </param>
 /// <param name="Sweep">The cascade at every band of the sweep.</param>
 /// <param name="Choice">The cheapest band of the sweep that reaches the target share of the cloud's mAP50, if any.</param>
+/// <param name="Verdicts">What the edge's decisions with the shipped band do to whole frames (escapes, good parts rejected).</param>
 public sealed record CascadeEvaluation(
     int Seed,
     int FrameCount,
@@ -29,7 +30,8 @@ public sealed record CascadeEvaluation(
     double EscalatedFraction,
     IReadOnlyDictionary<string, MetricsReport> Reports,
     IReadOnlyList<SweepPoint> Sweep,
-    BandChoice Choice)
+    BandChoice Choice,
+    FrameVerdicts Verdicts)
 {
     /// <summary>Name of the edge model's report.</summary>
     public const string Edge = "edge";

@@ -17,6 +17,7 @@ public static class CascadeEvaluator
     /// <param name="targetShare">Share of cloud-only mAP50 the chosen band must reach.</param>
     /// <param name="cancellationToken">Stops between sweep points.</param>
     /// <param name="maxEscalatedShare">The escalation budget of the chosen band (share of frames); 1 for none.</param>
+    /// <param name="maxLower">The largest lower edge the chosen band may have; 1 for any.</param>
     public static CascadeEvaluation Evaluate(
         TestSplitPredictions predictions,
         int seed,
@@ -25,7 +26,8 @@ public static class CascadeEvaluator
         DecisionBand shippedBand,
         double targetShare,
         CancellationToken cancellationToken,
-        double maxEscalatedShare = 1.0)
+        double maxEscalatedShare = 1.0,
+        double maxLower = 1.0)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -48,10 +50,10 @@ public static class CascadeEvaluator
         reports[CascadeEvaluation.Cascade] = Score(cascade.Images);
 
         var sweep = BandSweep.Run(frames, BandSweep.Grid(shippedBand), classCount, confidenceThreshold, cancellationToken);
-        var choice = BandChooser.Choose(sweep, reports[CascadeEvaluation.Cloud].Map50, targetShare, maxEscalatedShare);
+        var choice = BandChooser.Choose(sweep, reports[CascadeEvaluation.Cloud].Map50, targetShare, maxEscalatedShare, maxLower);
         return new CascadeEvaluation(
             seed, predictions.FrameCount, classNames, confidenceThreshold, shippedBand, cascade.EscalatedCount, cascade.EscalatedFraction,
-            reports, sweep, choice);
+            reports, sweep, choice, FrameVerdicts.Count(frames, shippedBand));
     }
 
     /// <summary>

@@ -46,6 +46,19 @@ public static class EvaluateMapCommand
             Description = "Escalation budget: the chosen band escalates at most this share of frames (0.10 = 10 %).",
             DefaultValueFactory = _ => BandChooser.DefaultMaxEscalatedShare,
         };
+        var maxLower = new Option<double>("--max-lower")
+        {
+            Description = "The chosen band's lower edge is at most this (1: any): a frame whose best detection reaches it is escalated or rejected, never passed on the edge's word.",
+            DefaultValueFactory = _ => 1.0,
+        };
+        maxLower.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value is > 0 and <= 1))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--max-lower must be above 0 and at most 1, got {value}."));
+            }
+        });
         maxEscalated.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<double>();
@@ -107,7 +120,7 @@ public static class EvaluateMapCommand
             "evaluate-map",
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
-            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, nmsIou, agnostic, threads, output,
+            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, maxLower, nmsIou, agnostic, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -121,6 +134,7 @@ public static class EvaluateMapCommand
                 parse.GetValue(threshold),
                 parse.GetValue(target),
                 parse.GetValue(maxEscalated),
+                parse.GetValue(maxLower),
                 parse.GetValue(nmsIou),
                 parse.GetValue(agnostic),
                 parse.GetValue(threads),
@@ -176,7 +190,7 @@ public static class EvaluateMapCommand
             }, cancellationToken);
 
             var evaluation = CascadeEvaluator.Evaluate(
-                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated);
+                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated, settings.MaxLower);
             stdout.Write(EvaluationTable.Models(evaluation));
             stdout.Write(EvaluationTable.Confusion(evaluation));
             if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
@@ -237,5 +251,5 @@ public static class EvaluateMapCommand
     }
 
     private sealed record Settings(
-        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, float NmsIou, bool AgnosticNms, int Threads, string Output);
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output);
 }

@@ -37,12 +37,16 @@ public static class EvaluationTable
             text.Append(culture, $" {escalated,9}\n");
         }
 
+        var v = evaluation.Verdicts;
+        text.Append(culture,
+            $"Frames with the shipped band {evaluation.ShippedBand.Lower:0.00} / {evaluation.ShippedBand.Upper:0.00}: the edge passes {v.DefectivePassed} of {v.DefectiveFrames} with a labelled defect (the cloud never sees them) and rejects {v.CleanRejected} of {v.CleanFrames} without one by itself.\n");
         return text.ToString();
     }
 
     /// <summary>
     /// The sweep of the lower edge at the shipped upper edge, every point; then, of the other (lower, upper) pairs,
     /// only those no other pair beats on both escalation and mAP50 (the Pareto front), so the table stays readable.
+    /// Each row also counts the frames with a labelled defect the edge passes and those without one it rejects.
     /// </summary>
     public static string Sweep(CascadeEvaluation evaluation)
     {
@@ -53,7 +57,7 @@ public static class EvaluationTable
         void Header(string title)
         {
             text.Append(title).Append('\n');
-            text.Append(culture, $"  {"lower",5} {"upper",5} {"escalated",9} {"mAP50",6} {"mAP50-95",8} {"of cloud",8}\n");
+            text.Append(culture, $"  {"lower",5} {"upper",5} {"escalated",9} {"mAP50",6} {"mAP50-95",8} {"of cloud",8} {"defective passed",16} {"clean rejected",14}\n");
         }
 
         void Row(SweepPoint p)
@@ -61,7 +65,7 @@ public static class EvaluationTable
             var marks = (p.Lower == evaluation.ShippedBand.Lower && p.Upper == evaluation.ShippedBand.Upper ? " shipped" : string.Empty)
                 + (p == evaluation.Choice.Chosen ? " chosen" : string.Empty);
             text.Append(culture,
-                $"  {p.Lower,5:0.00} {p.Upper,5:0.00} {Percent(p.EscalatedFraction),9} {p.Map50,6:0.000} {p.Map50To95,8:0.000} {(cloud > 0 ? Percent(p.Map50 / cloud) : "-"),8}{marks}\n");
+                $"  {p.Lower,5:0.00} {p.Upper,5:0.00} {Percent(p.EscalatedFraction),9} {p.Map50,6:0.000} {p.Map50To95,8:0.000} {(cloud > 0 ? Percent(p.Map50 / cloud) : "-"),8} {p.DefectivePassed,16} {p.CleanRejected,14}{marks}\n");
         }
 
         Header(string.Create(culture, $"Sweep of the lower edge, upper edge at {evaluation.ShippedBand.Upper:0.00}:"));

@@ -82,6 +82,51 @@ public sealed class BandChooserTests
         Assert.Same(points[0], choice.Chosen);
     }
 
+    [Fact]
+    public void Choose_MaxLower_OnlyBandsThatEscalateEveryFrameWithADetectionAtIt()
+    {
+        // The edge alone (an empty band, 0.75 / 0.75) already reaches the target: only the lower-edge limit makes
+        // the choice escalate the frames whose best detection lies between 0.25 and 0.75.
+        SweepPoint[] points = [Point(0.75f, 0.75f, 0, 0.985), Point(0.65f, 0.85f, 6, 0.99), Point(0.25f, 0.85f, 7, 0.99), Point(0.05f, 0.85f, 8, 0.99)];
+
+        var unlimited = BandChooser.Choose(points, cloudMap50: 1.0, maxEscalatedShare: 0.10);
+        var limited = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.99, maxEscalatedShare: 0.10, maxLower: 0.25);
+
+        Assert.Same(points[0], unlimited.Chosen);
+        Assert.Same(points[2], limited.Chosen);
+        Assert.True(limited.ReachedTarget);
+        Assert.Equal(0.25, limited.MaxLower);
+    }
+
+    [Fact]
+    public void Choose_SameFramesAndAccuracy_PicksTheNarrowerBand()
+    {
+        SweepPoint[] points = [Point(0.05f, 0.85f, 7, 0.99), Point(0.25f, 0.85f, 7, 0.99), Point(0.15f, 0.85f, 7, 0.99)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.99);
+
+        Assert.Same(points[1], choice.Chosen);
+    }
+
+    [Fact]
+    public void Choose_NoBandWithinTheLowerEdgeLimit_SaysNone()
+    {
+        SweepPoint[] points = [Point(0.65f, 0.85f, 6, 0.99)];
+
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, maxLower: 0.25);
+
+        Assert.Null(choice.Chosen);
+        Assert.StartsWith("Chosen band: none. No band in the sweep with a lower edge of at most 0.25", choice.Describe(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    public void Choose_MaxLowerOutOfRange_Throws(double maxLower)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => BandChooser.Choose([], 1.0, maxLower: maxLower));
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.5)]

@@ -147,6 +147,7 @@ public sealed class EvaluateMapCommandTests : IDisposable
     [InlineData("--threshold", "1.5", "--threshold must be between 0 and 1, got 1.5.")]
     [InlineData("--target", "0", "--target must be above 0 and at most 1 (0.98 means 98 % of cloud-only mAP50), got 0.")]
     [InlineData("--threads", "-1", "--threads must be between 0 (ONNX Runtime decides) and 256, got -1.")]
+    [InlineData("--max-lower", "0", "--max-lower must be above 0 and at most 1, got 0.")]
     public void Parse_BadValue_ReportsWhatIsWrong(string option, string value, string message)
     {
         var result = Root().Parse(["evaluate-map", "--edge", EdgeModel, "--cloud", CloudModel, option, value]);
@@ -165,6 +166,7 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Lower, result.GetValue<float>("--lower"));
         Assert.Equal(Inspection.ModelTools.Models.ShippedModels.Band.Upper, result.GetValue<float>("--upper"));
         Assert.Equal(0.10, result.GetValue<double>("--max-escalated"));
+        Assert.Equal(1.0, result.GetValue<double>("--max-lower"));
         Assert.Equal(0.3f, result.GetValue<float>("--nms-iou"));
         Assert.False(result.GetValue<bool>("--agnostic-nms"));
         Assert.Equal(0.25f, result.GetValue<float>("--threshold"));
