@@ -40,15 +40,17 @@ public sealed class BandChooserTests
         Assert.True(choice.ReachedTarget);
     }
 
-    [Fact]
-    public void Choose_NothingWithinBudget_SaysNone()
+    [Theory]
+    [InlineData(40, 0.1f, 0.10, 1.0, "Chosen band: none. No band in the sweep escalating at most 10 % of frames")]
+    [InlineData(6, 0.65f, 1.0, 0.25, "Chosen band: none. No band in the sweep with a lower edge of at most 0.25")]
+    public void Choose_NoBandWithinTheLimits_SaysNone(int escalated, float lower, double maxEscalated, double maxLower, string expected)
     {
-        SweepPoint[] points = [Point(0.1f, 0.9f, 40, 1.0)];
+        SweepPoint[] points = [Point(lower, 0.9f, escalated, 1.0)];
 
-        var choice = BandChooser.Choose(points, cloudMap50: 1.0, maxEscalatedShare: 0.10);
+        var choice = BandChooser.Choose(points, cloudMap50: 1.0, maxEscalatedShare: maxEscalated, maxLower: maxLower);
 
         Assert.Null(choice.Chosen);
-        Assert.StartsWith("Chosen band: none. No band in the sweep escalating at most 10 % of frames", choice.Describe(), StringComparison.Ordinal);
+        Assert.StartsWith(expected, choice.Describe(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,17 +108,6 @@ public sealed class BandChooserTests
         var choice = BandChooser.Choose(points, cloudMap50: 1.0, targetShare: 0.99);
 
         Assert.Same(points[1], choice.Chosen);
-    }
-
-    [Fact]
-    public void Choose_NoBandWithinTheLowerEdgeLimit_SaysNone()
-    {
-        SweepPoint[] points = [Point(0.65f, 0.85f, 6, 0.99)];
-
-        var choice = BandChooser.Choose(points, cloudMap50: 1.0, maxLower: 0.25);
-
-        Assert.Null(choice.Chosen);
-        Assert.StartsWith("Chosen band: none. No band in the sweep with a lower edge of at most 0.25", choice.Describe(), StringComparison.Ordinal);
     }
 
     [Theory]
