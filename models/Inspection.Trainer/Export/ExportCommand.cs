@@ -47,7 +47,7 @@ public static class ExportCommand
                 return Task.FromResult(2);
             }
 
-            LibTorchSharpPatch.Apply(logger);
+            TorchNatives.Prepare(logger);
             return Task.FromResult(Export(
                 file.FullName, parse.GetValue(output)!.FullName, parse.GetValue(imageSize), parse.GetValue(width), parse.GetValue(dilations)!, parse.GetValue(residual),
                 parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(modelVersion)!, parse.InvocationConfiguration));

@@ -6,15 +6,16 @@ using TorchSharp;
 namespace Inspection.Trainer.Native;
 
 /// <summary>
-/// <c>patch-check</c>: a self-check of the ELF patch. Exercises it on a scratch copy of the bridge (patch, re-patch,
-/// exactly the flag bytes changed, a non-ELF file refused and left intact), then patches the real copy and makes one
-/// torch call. Exit code 0 only if every check passes.
+/// <c>patch-check</c>: a self-check of the native setup. Exercises the ELF patch on a scratch copy of the bridge (patch,
+/// re-patch, exactly the flag bytes changed, a non-ELF file refused and left intact), then prepares the real natives
+/// (<see cref="TorchNatives"/>: the patch and the oneDNN instruction-set limit), makes one torch call and one convolution
+/// forward and backward. Exit code 0 only if every check passes.
 /// </summary>
 public static class PatchCheckCommand
 {
     public static Command Create(ILoggerFactory loggers)
     {
-        var command = new Command("patch-check", $"Check the {LibTorchSharpPatch.MissingVersion} patch of {LibTorchSharpPatch.LibraryFileName} and that torch loads.");
+        var command = new Command("patch-check", $"Check the {LibTorchSharpPatch.MissingVersion} patch of {LibTorchSharpPatch.LibraryFileName}, the oneDNN instruction-set limit, and that torch loads and computes a convolution's gradient.");
         command.SetAction(_ => Run(loggers.CreateLogger("Inspection.Trainer.PatchCheck")));
         return command;
     }
@@ -76,8 +77,12 @@ public static class PatchCheckCommand
             scratch.Delete(recursive: true);
         }
 
-        LibTorchSharpPatch.Apply(logger);
+        var isa = TorchNatives.Prepare(logger);
+        failures += Check(
+            OneDnnIsaLimit.InForce() == isa,
+            $"oneDNN's instruction-set limit is in force for native code before the first torch call: {OneDnnIsaLimit.Describe()}");
         failures += Check(TorchWorks(out var detail), $"torch loads and computes: {detail}");
+        failures += Check(ConvolutionGradientIsFinite(out var convolution), $"a convolution and its gradient are finite: {convolution}");
         Console.WriteLine(failures == 0 ? "patch-check: all checks passed" : $"patch-check: {failures} check(s) FAILED");
         return failures == 0 ? 0 : 1;
     }
@@ -99,6 +104,24 @@ public static class PatchCheckCommand
             detail = ex.Message;
             return false;
         }
+    }
+
+    // A seeded conv forward and backward runs the oneDNN kernels training runs; NaN here is the AVX-512 fault.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ConvolutionGradientIsFinite(out string detail)
+    {
+        torch.manual_seed(1);
+        using var input = torch.rand(2, 8, 32, 32);
+        using var weight = torch.randn(16, 8, 3, 3).requires_grad_(true);
+        using var output = torch.nn.functional.conv2d(input, weight, padding: [1, 1]);
+        using var loss = output.square().mean();
+        loss.backward();
+        using var gradient = weight.grad!;
+        using var gradientSum = gradient.abs().sum();
+        var value = loss.item<float>();
+        var gradientValue = gradientSum.item<float>();
+        detail = $"loss {value:G6}, |gradient| {gradientValue:G6}";
+        return float.IsFinite(value) && float.IsFinite(gradientValue) && gradientValue > 0;
     }
 
     private static int Check(bool ok, string what)

@@ -251,7 +251,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
                 var loss = classLoss + (DetectionLoss.BoxWeight * boxLoss);
                 if (!float.IsFinite(loss))
                 {
-                    throw new InvalidOperationException($"The loss became {loss} at step {step}; lower --lr or check the data.");
+                    throw NonFiniteLossException.At(loss, step, lr, settings, Native.OneDnnIsaLimit.Describe());
                 }
 
                 sumLoss += loss;

@@ -115,7 +115,7 @@ public static class TrainCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var logger = loggers.CreateLogger("Inspection.Trainer");
-            LibTorchSharpPatch.Apply(logger);
+            TorchNatives.Prepare(logger);
             var settings = new TrainSettings(
                 parse.GetValue(output)!.FullName,
                 parse.GetValue(steps),
@@ -140,6 +140,11 @@ public static class TrainCommand
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"train: {e.Message}").ConfigureAwait(false);
                 return 2;
+            }
+            catch (NonFiniteLossException e)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"train: {e.Message}").ConfigureAwait(false);
+                return 1;
             }
 
             return 0;

@@ -25,7 +25,7 @@ public sealed class DetectorTrainerTests : IDisposable
     [InlineData(64, true, true)]
     public async Task RunAsync_FewSteps_ExportsAModelOnnxRuntimeAgreesWith(int trainCrop, bool dilated, bool residual = false)
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         var output = _directory.Folder($"crop-{trainCrop}-{dilated}-{residual}");
         var settings = new TrainSettings(
             output, Steps: 4, ImageSize: 128, Seed: 3, WidthMultiplier: 0.25, BatchSize: 2, LearningRate: 0.002,
@@ -50,7 +50,7 @@ public sealed class DetectorTrainerTests : IDisposable
     [Fact]
     public void Residual_AddsInputToOutputExactlyWhereTheStageKeepsSizeAndChannels()
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         var (plain, residual) = ResidualStages();
 
         Assert.Equal([false, false, false, false, false, false, false], plain);
@@ -60,7 +60,7 @@ public sealed class DetectorTrainerTests : IDisposable
     [Fact]
     public void Residual_SameWeights_ChangeTheOutput()
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         Assert.True(OutputDifference() > 1e-3f);
     }
 
@@ -92,7 +92,7 @@ public sealed class DetectorTrainerTests : IDisposable
     [InlineData(new[] { 1, 1, 1, 1, 1, 2, 4 }, 135)]
     public void ReceptiveField_CountsStridesAndDilations(int[] dilations, int expected)
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         Assert.Equal(expected, ReceptiveField(dilations));
     }
 

@@ -26,7 +26,7 @@ public sealed class QuantAwareTrainingTests : IDisposable
     [InlineData(true)]
     public void SimulatedInt8_MatchesTheQuantizedOnnxModel_MuchCloserThanFloatDoes(bool residual)
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         var (simulated, fp32) = CompareWithQuantizedFile(_directory.Folder($"sim-{residual}"), residual);
 
         // The two differ only where float summation order tips a value across a rounding boundary.
@@ -37,7 +37,7 @@ public sealed class QuantAwareTrainingTests : IDisposable
     [Fact]
     public async Task RunAsync_QuantAwareFromSavedWeights_WritesRangesThatQuantizeAccepts()
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         var start = _directory.Folder("start");
         await TrainAsync(new TrainSettings(start, 2, ImageSize, 5, 0.25, 2, 0.002, 2));
         var tuned = _directory.Folder("tuned");
@@ -60,7 +60,7 @@ public sealed class QuantAwareTrainingTests : IDisposable
     [Fact]
     public void SimulateInt8_WrongNumberOfScales_Throws()
     {
-        LibTorchSharpPatch.Apply(NullLogger.Instance);
+        TorchNatives.Prepare(NullLogger.Instance);
         Assert.Throws<ArgumentException>(SetThreeScales);
     }
 
