@@ -41,6 +41,8 @@ public static class CloudInferenceExtensions
                 }
             });
 
+        var endpoints = new CloudEndpoints();
+        services.AddSingleton(endpoints);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var cloud = context.Configuration.GetSection(CloudOptions.SectionName).Get<CloudOptions>() ?? new CloudOptions();
@@ -48,9 +50,17 @@ public static class CloudInferenceExtensions
             // Cleartext HTTP/2 cannot be negotiated, so the gRPC port speaks only HTTP/2 (prior knowledge)
             // and the page and JSON API get a port of their own.
             var grpc = ParseListenUrl("Cloud:GrpcUrl", cloud.GrpcUrl);
-            kestrel.Listen(grpc.Address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(grpc.Address, grpc.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                endpoints.SetGrpc(listen);
+            });
             var http = ParseListenUrl("Cloud:HttpUrl", cloud.HttpUrl);
-            kestrel.Listen(http.Address, http.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(http.Address, http.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                endpoints.SetHttp(listen);
+            });
         });
 
         services.TryAddSingleton(TimeProvider.System);

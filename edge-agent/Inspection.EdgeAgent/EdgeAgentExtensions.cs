@@ -80,6 +80,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address));
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
 
+        services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
 
         services.AddHostedService<ModelWarmupService>();

@@ -18,7 +18,7 @@ public sealed class CloudOptionsTests : IDisposable
     [InlineData("--Cloud:HttpUrl=http://plant-server:5180", "--Cloud:Mqtt:ReconnectSeconds=1", "'plant-server' is not an IP address")]
     public async Task Start_InvalidSetting_FailsNamingTheKey(string first, string second, string expected)
     {
-        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), TinyOnnxModel.Write(_directory.Path));
+        var args = TestCloud.Arguments(_directory.Path, 0, 0, LoopbackPort.Candidate(), TinyOnnxModel.Write(_directory.Path));
         args.AddRange([first, second]);
 
         // Some settings are read while the host is built (Kestrel's endpoints), the rest when it starts.

@@ -47,21 +47,17 @@ public sealed class ModeChangeTests
             cloud,
             edge);
         // A batch already on its way when the mode changed may still land (the cloud model is slow on this
-        // CPU); wait until the cloud store stands still, then it must stay still while the outbox grows.
-        var storedAtSwitch = await Eventually.WaitAsync(
-            "the batch in flight at the switch to settle",
-            async c =>
-            {
-                var before = (await system.Api.GetAsync("/api/summary", c)).GetProperty("escalationsStored").GetInt64();
-                await Task.Delay(TimeSpan.FromSeconds(2), c);
-                var after = (await system.Api.GetAsync("/api/summary", c)).GetProperty("escalationsStored").GetInt64();
-                return (before, after);
-            },
-            o => o.before == o.after,
+        // CPU). The device reports "paused" only after a forwarding pass that found local-only, and passes run one
+        // after another: from then on no call is in flight, so the cloud's count must stand still.
+        await Eventually.WaitAsync(
+            "the device to report forwarding paused (no call in flight)",
+            async c => await system.Api.FindDeviceAsync(deviceId, c),
+            d => d is { } e && Forwarding(e) == "paused",
             TimeSpan.FromSeconds(30),
             ct,
             cloud,
             edge);
+        var storedAtSwitch = (await system.Api.GetAsync("/api/summary", ct)).GetProperty("escalationsStored").GetInt64();
         var depthAtSwitch = OutboxDepth((await system.Api.FindDeviceAsync(deviceId, ct))!.Value);
         await Eventually.WaitAsync(
             "the outbox to grow while local-only",
@@ -72,7 +68,7 @@ public sealed class ModeChangeTests
             cloud,
             edge);
         var storedWhileLocal = (await system.Api.GetAsync("/api/summary", ct)).GetProperty("escalationsStored").GetInt64();
-        Assert.Equal(storedAtSwitch.after, storedWhileLocal);
+        Assert.Equal(storedAtSwitch, storedWhileLocal);
         Assert.Equal("local-only", Mode((await system.Api.FindDeviceAsync(deviceId, ct))!.Value));
 
         var normal = await system.Api.SetModeAsync(deviceId, "normal", ct);
@@ -89,6 +85,9 @@ public sealed class ModeChangeTests
     }
 
     private static string? Mode(System.Text.Json.JsonElement device) => device.GetProperty("reported").GetProperty("mode").GetString();
+
+    private static string? Forwarding(System.Text.Json.JsonElement device) =>
+        device.GetProperty("reported").TryGetProperty("forwarding", out var forwarding) ? forwarding.GetString() : null;
 
     private static long Applied(System.Text.Json.JsonElement device) => device.GetProperty("reported").GetProperty("appliedDesiredVersion").GetInt64();
 

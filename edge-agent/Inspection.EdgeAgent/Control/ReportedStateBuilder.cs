@@ -1,5 +1,6 @@
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ public sealed class ReportedStateBuilder
     private readonly ModelHost _model;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
+    private readonly ForwardingState _forwarding;
     private readonly EdgeOptions _edge;
     private readonly TimeSpan _rateWindow;
     private readonly TimeProvider _timeProvider;
@@ -26,6 +28,7 @@ public sealed class ReportedStateBuilder
         ModelHost model,
         EdgeStats stats,
         OutboxStore outbox,
+        ForwardingState forwarding,
         IOptions<EdgeOptions> edge,
         IOptions<ReportingOptions> reporting,
         TimeProvider timeProvider)
@@ -34,6 +37,7 @@ public sealed class ReportedStateBuilder
         _model = model;
         _stats = stats;
         _outbox = outbox;
+        _forwarding = forwarding;
         _edge = edge.Value;
         _rateWindow = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
         _timeProvider = timeProvider;
@@ -64,7 +68,8 @@ public sealed class ReportedStateBuilder
                 LastSequence: _stats.LastSequence),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
-            LastRejected: _state.LastRejected);
+            LastRejected: _state.LastRejected,
+            Forwarding: _forwarding.ToWire());
     }
 
     private double FramesPerSecond(long frames)

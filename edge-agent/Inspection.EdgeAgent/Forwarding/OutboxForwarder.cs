@@ -28,6 +28,7 @@ public sealed partial class OutboxForwarder : BackgroundService
     private readonly OutboxStore _outbox;
     private readonly DeviceState _state;
     private readonly EdgeStats _stats;
+    private readonly ForwardingState _forwarding;
     private readonly CloudOptions _options;
     private readonly string _deviceId;
     private readonly TimeProvider _timeProvider;
@@ -39,6 +40,7 @@ public sealed partial class OutboxForwarder : BackgroundService
         OutboxStore outbox,
         DeviceState state,
         EdgeStats stats,
+        ForwardingState forwarding,
         IOptions<CloudOptions> options,
         IOptions<EdgeOptions> edge,
         TimeProvider timeProvider,
@@ -48,6 +50,7 @@ public sealed partial class OutboxForwarder : BackgroundService
         _outbox = outbox;
         _state = state;
         _stats = stats;
+        _forwarding = forwarding;
         _options = options.Value;
         _deviceId = edge.Value.DeviceId;
         _timeProvider = timeProvider;
@@ -84,6 +87,13 @@ public sealed partial class OutboxForwarder : BackgroundService
     /// the answers. Does nothing in local-only mode or while the circuit is open.
     /// </summary>
     public async Task<ForwardingResult> ForwardDueAsync(CancellationToken cancellationToken)
+    {
+        var result = await PassAsync(cancellationToken).ConfigureAwait(false);
+        _forwarding.PassEnded(result.Status);
+        return result;
+    }
+
+    private async Task<ForwardingResult> PassAsync(CancellationToken cancellationToken)
     {
         if (_state.EffectiveMode != DegradationMode.Normal)
         {

@@ -16,6 +16,12 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="ReportedAt">When this report was made.</param>
 /// <param name="AutomaticReason">Why the device degraded on its own, or null when it did not.</param>
 /// <param name="LastRejected">The last payload the device rejected, or null.</param>
+/// <param name="Forwarding">
+/// How the device's last attempt to forward its outbox ended: <c>idle</c> (nothing due), <c>sending</c> (a batch was
+/// answered), <c>failing</c> (the cloud did not answer; frames back off), <c>circuit-open</c> (the cloud is not called
+/// until its next probe), <c>paused</c> (local-only: nothing is sent, and no call is in flight). Null from devices
+/// that predate it.
+/// </param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -28,7 +34,8 @@ public sealed record ReportedState(
     PipelineStats Stats,
     DateTimeOffset ReportedAt,
     string? AutomaticReason = null,
-    RejectedPayload? LastRejected = null);
+    RejectedPayload? LastRejected = null,
+    string? Forwarding = null);
 
 /// <summary>Name and version of a model as its metadata gives them.</summary>
 public sealed record ModelInfo(string Name, string Version);

@@ -12,10 +12,21 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task StartAsync_Enabled_AcceptsDeviceConnections()
     {
-        var port = FreePort.Next();
-        using var broker = new EmbeddedBroker(Options.Create(new BrokerOptions { Port = port }), NullLogger<EmbeddedBroker>.Instance);
-
-        await broker.StartAsync(TestContext.Current.CancellationToken);
+        var (broker, port) = await LoopbackPort.BindAsync(async candidate =>
+        {
+            var started = new EmbeddedBroker(Options.Create(new BrokerOptions { Port = candidate }), NullLogger<EmbeddedBroker>.Instance);
+            try
+            {
+                await started.StartAsync(TestContext.Current.CancellationToken);
+                return (started, candidate);
+            }
+            catch
+            {
+                started.Dispose();
+                throw;
+            }
+        });
+        using var owned = broker;
         await using var device = await TestMqttClient.ConnectAsync(port);
 
         Assert.True(broker.IsRunning);
@@ -26,7 +37,7 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task StartAsync_Disabled_ListensNowhere()
     {
-        var port = FreePort.Next();
+        var port = LoopbackPort.Candidate();
         using var broker = new EmbeddedBroker(
             Options.Create(new BrokerOptions { Enabled = false, Port = port }), NullLogger<EmbeddedBroker>.Instance);
 

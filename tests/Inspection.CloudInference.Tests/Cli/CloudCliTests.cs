@@ -61,7 +61,8 @@ public sealed class CloudCliTests : IDisposable
     [Fact]
     public async Task SetMode_ApiUnreachable_ExitsOneWithClearMessage()
     {
-        var api = $"http://127.0.0.1:{FreePort.Next()}";
+        using var refused = LoopbackPort.Refused();
+        var api = $"http://127.0.0.1:{refused.Port}";
 
         var exit = await RunAsync("set-mode", "--device", "cam-1", "--mode", "normal", "--api", api);
 
@@ -107,9 +108,8 @@ public sealed class CloudCliTests : IDisposable
         // Refreshes at 0 s, 2 s and 4 s; a fourth at 6 s would pass the 5 s limit.
         while (!run.IsCompleted)
         {
-            await Eventually.GetAsync(
-                () => Task.FromResult(run.IsCompleted || CountTables() > (int)(time.GetUtcNow() - TestDevices.At).TotalSeconds / 2),
-                done => done,
+            await Eventually.UntilAsync(
+                () => run.IsCompleted || CountTables() > (int)(time.GetUtcNow() - TestDevices.At).TotalSeconds / 2,
                 "the next refresh");
             time.Advance(TimeSpan.FromSeconds(2));
         }
@@ -121,7 +121,8 @@ public sealed class CloudCliTests : IDisposable
     [Fact]
     public async Task Fleet_ApiUnreachable_ExitsOne()
     {
-        var exit = await RunAsync("fleet", "--api", $"http://127.0.0.1:{FreePort.Next()}");
+        using var refused = LoopbackPort.Refused();
+        var exit = await RunAsync("fleet", "--api", $"http://127.0.0.1:{refused.Port}");
 
         Assert.Equal(CloudCli.Unreachable, exit);
         Assert.Contains("unreachable", _error.ToString());
@@ -132,7 +133,7 @@ public sealed class CloudCliTests : IDisposable
     {
         // The host sees the custom model path: it refuses to start and names exactly that path.
         var missing = Path.Combine(_directory.Path, "custom", "model.onnx");
-        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), missing);
+        var args = TestCloud.Arguments(_directory.Path, 0, 0, LoopbackPort.Candidate(), missing);
 
         var exit = await RunAsync(["serve", .. args]);
 
@@ -147,28 +148,25 @@ public sealed class CloudCliTests : IDisposable
         // The model is committed: its absence is a failure, not a reason to skip.
         Assert.True(File.Exists(RepoPaths.CloudModel), $"{RepoPaths.CloudModel} is missing; rebuild it with 'Inspection.ModelTools build --out models'.");
 
-        var httpPort = FreePort.Next();
-        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), httpPort, FreePort.Next(), RepoPaths.CloudModel);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var serving = CloudCli.RunAsync([.. args], _output, _error, stop.Token);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
 
-        await Eventually.GetAsync(
-            async () =>
+        // The CLI cannot say which port it bound, so it binds candidates; one another process took is retried.
+        var serving = await LoopbackPort.BindAsync(
+            async httpPort =>
             {
-                try
-                {
-                    return (await http.GetAsync("/healthz", TestContext.Current.CancellationToken)).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException) when (!serving.IsCompleted)
-                {
-                    return false;
-                }
+                var args = TestCloud.Arguments(_directory.Path, 0, httpPort, LoopbackPort.Candidate(), RepoPaths.CloudModel);
+                var run = CloudCli.RunAsync([.. args], _output, _error, stop.Token);
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+                await Eventually.WaitAsync(
+                    "the served /healthz",
+                    async ct => (await http.GetAsync("/healthz", ct)).IsSuccessStatusCode,
+                    ok => ok || run.IsCompleted,
+                    TimeSpan.FromSeconds(60),
+                    TestContext.Current.CancellationToken);
+                return run.IsCompleted ? throw new InvalidOperationException($"the cloud stopped before serving: {_error}") : run;
             },
-            ok => ok,
-            "the served /healthz",
-            TimeSpan.FromSeconds(60));
-        stop.Cancel();
+            isConflict: ex => ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase));
+        await stop.CancelAsync();
 
         Assert.Equal(CloudCli.Ok, await serving);
     }

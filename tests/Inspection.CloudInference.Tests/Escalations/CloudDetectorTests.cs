@@ -13,7 +13,7 @@ public sealed class CloudDetectorTests : IDisposable
     public async Task StartAsync_ModelFileMissing_FailsWithClearMessage()
     {
         var missing = Path.Combine(_directory.Path, "nowhere", "cloud.onnx");
-        var args = TestCloud.Arguments(_directory.Path, FreePort.Next(), FreePort.Next(), FreePort.Next(), missing);
+        var args = TestCloud.Arguments(_directory.Path, 0, 0, LoopbackPort.Candidate(), missing);
         await using var app = CloudInferenceApp.Build([.. args]);
 
         var error = await Assert.ThrowsAsync<FileNotFoundException>(() => app.StartAsync(TestContext.Current.CancellationToken));

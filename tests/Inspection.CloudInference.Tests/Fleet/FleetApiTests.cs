@@ -151,7 +151,8 @@ public sealed class FleetApiTests : IDisposable
     [Fact]
     public async Task SetMode_BrokerUnreachable_StoredAnd202ThenPublishedOnConnect()
     {
-        var brokerPort = FreePort.Next();
+        // The cloud is told the port before the broker exists: a candidate, not a bound port.
+        var brokerPort = LoopbackPort.Candidate();
         await using var cloud = await TestCloud.StartAsync(
             _directory.Path, ["--Cloud:Broker:Enabled=false", $"--Cloud:Mqtt:Port={brokerPort}"]);
 
@@ -183,19 +184,23 @@ public sealed class FleetApiTests : IDisposable
     }
 
     internal static Task<FleetSnapshot> PollFleetAsync(TestCloud cloud, Func<FleetSnapshot, bool> done) =>
-        Eventually.GetAsync(
-            async () => (await cloud.Http.GetFromJsonAsync<FleetSnapshot>("api/fleet", TestContext.Current.CancellationToken))!,
+        Eventually.WaitAsync(
+            "the fleet view",
+            async ct => (await cloud.Http.GetFromJsonAsync<FleetSnapshot>("api/fleet", ct))!,
             done,
-            "the fleet view");
+            Eventually.DefaultTimeout,
+            TestContext.Current.CancellationToken);
 
     internal static Task WaitForBrokerAsync(TestCloud cloud) => PollFleetAsync(cloud, f => f.BrokerConnected);
 
     private static async Task<DesiredState> ReadRetainedDesiredAsync(TestMqttClient device, string deviceId, long version)
     {
-        var received = await Eventually.GetAsync(
-            () => Task.FromResult(device.Received.Where(m => m.Topic == MqttTopics.Desired(deviceId)).ToList()),
+        var received = await Eventually.WaitAsync(
+            $"desired state version {version} of {deviceId}",
+            _ => Task.FromResult(device.Received.Where(m => m.Topic == MqttTopics.Desired(deviceId)).ToList()),
             messages => messages.Count > 0 && MqttPayloads.TryParseDesired(messages[^1].Payload, out var s, out _) && s.Version == version,
-            $"desired state version {version} of {deviceId}");
+            Eventually.DefaultTimeout,
+            TestContext.Current.CancellationToken);
         var last = received[^1];
         Assert.True(last.Retained);
         Assert.True(MqttPayloads.TryParseDesired(last.Payload, out var state, out var error), error);

@@ -15,7 +15,8 @@ public sealed class FleetConnectionTests : IDisposable
     [Fact]
     public async Task ExternalBrokerRestarts_ReconnectsResubscribesAndRepublishesDesired()
     {
-        var port = FreePort.Next();
+        // The cloud is told the port before the broker exists: a candidate, not a bound port.
+        var port = LoopbackPort.Candidate();
         await using var cloud = await TestCloud.StartAsync(_directory.Path, ["--Cloud:Broker:Enabled=false", $"--Cloud:Mqtt:Port={port}"]);
         var broker = await StartBrokerAsync(port);
         await FleetApiTests.WaitForBrokerAsync(cloud);

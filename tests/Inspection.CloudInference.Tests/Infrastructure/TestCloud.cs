@@ -1,4 +1,5 @@
 using Grpc.Net.Client;
+using Inspection.CloudInference;
 using Inspection.CloudInference.Escalations;
 using Inspection.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Inspection.CloudInference.Tests.Infrastructure;
 
 /// <summary>
-/// The real cloud app on 127.0.0.1: Kestrel on free ports, the embedded broker, LiteDB in a folder
+/// The real cloud app on 127.0.0.1: Kestrel on ports the system picks (port 0, read back), the embedded broker, LiteDB in a folder
 /// the test owns (reused across restarts) and ONNX Runtime on <see cref="TinyOnnxModel"/>.
 /// </summary>
 public sealed class TestCloud : IAsyncDisposable
@@ -58,21 +59,20 @@ public sealed class TestCloud : IAsyncDisposable
         "--Logging:LogLevel:Default=Warning",
     ];
 
-    public static async Task<TestCloud> StartAsync(
+    public static Task<TestCloud> StartAsync(
         string storageDirectory,
         IEnumerable<string>? extraArgs = null,
         Action<WebApplicationBuilder>? configure = null,
         bool realCloudModel = false,
         int modelInputLength = 1)
     {
-        // A port found free can be taken by another test process before the bind: try fresh ports.
-        for (var attempt = 1; ; attempt++)
+        var modelPath = realCloudModel ? RepoPaths.CloudModel : TinyOnnxModel.Write(storageDirectory);
+
+        // gRPC and HTTP bind port 0 and are read back; MQTTnet's broker cannot say which port it got, so it binds a
+        // candidate and a taken one is retried with the next.
+        return LoopbackPort.BindAsync(async brokerPort =>
         {
-            var grpcPort = FreePort.Next();
-            var httpPort = FreePort.Next();
-            var brokerPort = FreePort.Next();
-            var modelPath = realCloudModel ? RepoPaths.CloudModel : TinyOnnxModel.Write(storageDirectory);
-            var args = Arguments(storageDirectory, grpcPort, httpPort, brokerPort, modelPath);
+            var args = Arguments(storageDirectory, 0, 0, brokerPort, modelPath);
             args.AddRange(extraArgs ?? []);
 
             BrightnessDetector? detector = null;
@@ -89,32 +89,16 @@ public sealed class TestCloud : IAsyncDisposable
             try
             {
                 await app.StartAsync(TestContext.Current.CancellationToken);
-                return new TestCloud(app, grpcPort, httpPort, brokerPort, detector);
-            }
-            catch (Exception ex) when (attempt < 3 && IsPortConflict(ex))
-            {
-                await app.DisposeAsync();
             }
             catch
             {
                 await app.DisposeAsync();
                 throw;
             }
-        }
-    }
 
-    private static bool IsPortConflict(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
-                || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
+            var endpoints = app.Services.GetRequiredService<CloudEndpoints>();
+            return new TestCloud(app, endpoints.Grpc.Port, endpoints.Http.Port, brokerPort, detector);
+        });
     }
 
     /// <summary>Sends frames on one stream and collects every reply.</summary>

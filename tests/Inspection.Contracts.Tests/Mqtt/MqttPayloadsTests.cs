@@ -68,9 +68,11 @@ public class MqttPayloadsTests
             new ModelInfo("edge", "1.0.0"), "CPU",
             new PipelineStats(100, 90, 5, 5, 14.5, 3, 2, 100),
             At,
-            LastRejected: new RejectedPayload("t", "bad", At));
+            LastRejected: new RejectedPayload("t", "bad", At),
+            Forwarding: "paused");
 
         Assert.True(MqttPayloads.TryParseReported(MqttPayloads.Serialize(state), out var parsed, out var error), error);
+        Assert.Equal("paused", parsed.Forwarding);
         Assert.Equal(state.Stats, parsed.Stats);
         Assert.Equal(state.Model, parsed.Model);
         Assert.Equal(state.LastRejected, parsed.LastRejected);

@@ -69,15 +69,16 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
     {
         var time = new FakeTimeProvider();
         var logs = new ListLoggerProvider();
-        var port = FreePort.Next();
+        using var refused = LoopbackPort.Refused();
+        var port = refused.Port;
         using var source = new VideoCaptureFrameSource(
             new CaptureSource(CaptureSourceKind.Rtsp, $"rtsp://127.0.0.1:{port}/line"), loop: false, TimeSpan.FromSeconds(5), time, logs.CreateLogger("capture"));
         using var stop = new CancellationTokenSource();
 
         var read = source.ReadAsync(stop.Token).AsTask();
-        await Poll.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 1, "the first failed open");
+        await Eventually.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 1, "the first failed open");
         time.Advance(TimeSpan.FromSeconds(5));
-        await Poll.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 2, "the second failed open");
+        await Eventually.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 2, "the second failed open");
 
         Assert.False(read.IsCompleted);
         await stop.CancelAsync();

@@ -2,6 +2,7 @@ using System.Text;
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Storage;
 using Inspection.EdgeAgent.Tests.TestSupport;
@@ -70,7 +71,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         Assert.Contains(expectedError, rejected.LastRejected!.Error);
         Assert.Equal(DesiredTopic, rejected.LastRejected.Topic);
         Assert.Equal((1L, "local-only"), (rejected.AppliedDesiredVersion, rejected.Mode));
-        await Poll.UntilAsync(() => Events(cloud).Any(e => e.Type == "desired-rejected" && e.Message.Contains(expectedError)), "a desired-rejected event");
+        await Eventually.UntilAsync(() => Events(cloud).Any(e => e.Type == "desired-rejected" && e.Message.Contains(expectedError)), "a desired-rejected event");
 
         // Still alive and listening: the next valid state applies.
         Assert.True(worker.IsConnected);
@@ -181,12 +182,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
         var stats = new EdgeStats();
         await StartWorkerAsync(broker.Port, stats);
-        await Poll.UntilAsync(() => Events(cloud).Any(e => e.Type == "started" && e.Message.Contains(AgentVersion.Current)), "a started event with the agent version");
+        await Eventually.UntilAsync(() => Events(cloud).Any(e => e.Type == "started" && e.Message.Contains(AgentVersion.Current)), "a started event with the agent version");
 
         stats.OutboxWriteFailed();
         stats.SetOutboxPendingRetry(1);
 
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () => Events(cloud).Any(e => e.Type == "outbox-write-failed" && e.Message.Contains("1 uncertain frames wait in memory")),
             "an outbox-write-failed event");
     }
@@ -196,7 +197,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var edge = TestOptions.Edge(DeviceId);
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
-        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), edge, reporting, TimeProvider.System);
+        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), edge, reporting, TimeProvider.System);
         var worker = new MqttControlWorker(
             _state,
             reports,
@@ -229,14 +230,14 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     private static async Task<ReportedState> WaitForReportAsync(MqttObserver cloud, Func<ReportedState, bool> condition)
     {
         ReportedState? found = null;
-        await Poll.UntilAsync(() => (found = Reports(cloud).LastOrDefault(condition)) is not null, "a matching reported state");
+        await Eventually.UntilAsync(() => (found = Reports(cloud).LastOrDefault(condition)) is not null, "a matching reported state");
         return found!;
     }
 
     private async Task<DeviceStatus> WaitForStatusAsync(MqttObserver cloud, Func<DeviceStatus, bool> condition)
     {
         DeviceStatus? found = null;
-        await WithWorkerLogAsync(() => Poll.UntilAsync(
+        await WithWorkerLogAsync(() => Eventually.UntilAsync(
             () => (found = cloud.PayloadsOn(StatusTopic)
                 .Select(p => MqttPayloads.TryParseStatus(Encoding.UTF8.GetBytes(p), out var s, out _) ? s : null)
                 .OfType<DeviceStatus>()

@@ -57,7 +57,8 @@ public sealed class SystemdWatchdogTests : IDisposable
     {
         var folder = _temp.Folder("frames");
         Frames.WriteImage(Path.Combine(folder, "01.png"), TestModels.PassGrey);
-        var settings = AgentHost.Settings(folder, TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", FreePort.Next());
+        using var refused = LoopbackPort.Refused();
+        var settings = AgentHost.Settings(folder, TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port);
         settings["Capture:Loop"] = "true";
         Environment.SetEnvironmentVariable("NOTIFY_SOCKET", _socketPath);
         Environment.SetEnvironmentVariable("WATCHDOG_USEC", "200000");
@@ -78,7 +79,7 @@ public sealed class SystemdWatchdogTests : IDisposable
         {
             await host.StartAsync(TestContext.Current.CancellationToken);
             var pings = new List<string>();
-            await Poll.UntilAsync(
+            await Eventually.UntilAsync(
                 () =>
                 {
                     pings.AddRange(Received());

@@ -20,6 +20,7 @@ public sealed class OutboxForwarderTests : IDisposable
     private readonly ResultStore _results;
     private readonly DeviceState _state;
     private readonly EdgeStats _stats = new();
+    private readonly ForwardingState _forwarding = new();
 
     // Starts at the real time: gRPC deadlines are absolute wall-clock times.
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
@@ -106,7 +107,8 @@ public sealed class OutboxForwarderTests : IDisposable
     public async Task ForwardDueAsync_CloudDown_EntriesStayAndAreRetriedOnlyAfterTheirBackoff()
     {
         Seed(1, 2);
-        var forwarder = CreateForwarder($"http://127.0.0.1:{FreePort.Next()}");
+        using var refused = LoopbackPort.Refused();
+        var forwarder = CreateForwarder($"http://127.0.0.1:{refused.Port}");
 
         var first = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
         var tooEarly = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
@@ -177,6 +179,7 @@ public sealed class OutboxForwarderTests : IDisposable
         var paused = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(ForwardingStatus.Paused, paused.Status);
+        Assert.Equal("paused", _forwarding.ToWire());
         Assert.Equal(0, cloud.Behaviour.Calls);
         Assert.Equal(2, _outbox.Count());
 
@@ -184,6 +187,7 @@ public sealed class OutboxForwarderTests : IDisposable
         var resumed = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(2, resumed.Stored);
+        Assert.Equal("sending", _forwarding.ToWire());
         Assert.Equal(0, _outbox.Count());
     }
 
@@ -231,6 +235,7 @@ public sealed class OutboxForwarderTests : IDisposable
             _outbox,
             _state,
             _stats,
+            _forwarding,
             TestOptions.Of(new CloudOptions { Address = address, BatchSize = batchSize, DeadlineSeconds = deadlineSeconds }),
             TestOptions.Edge(),
             _time,

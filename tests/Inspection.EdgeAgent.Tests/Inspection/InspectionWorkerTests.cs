@@ -34,7 +34,7 @@ public sealed class InspectionWorkerTests : IDisposable
         var stats = host.Services.GetRequiredService<EdgeStats>();
         var database = host.Services.GetRequiredService<EdgeDatabase>();
         var outbox = host.Services.GetRequiredService<OutboxStore>();
-        await Poll.UntilAsync(() => stats.Frames == 3 && stats.Escalated == 1 && outbox.Count() == 0, "three frames inspected and one escalated");
+        await Eventually.UntilAsync(() => stats.Frames == 3 && stats.Escalated == 1 && outbox.Count() == 0, "three frames inspected and one escalated");
 
         Assert.Equal((1L, 1L, 1L, 1L), (stats.Pass, stats.Uncertain, stats.Defect, stats.CaptureErrors));
         var error = Assert.Single(database.CaptureErrorCollection.FindAll());
@@ -46,7 +46,7 @@ public sealed class InspectionWorkerTests : IDisposable
         Assert.Equal(Decision.Uncertain, result.Decision);
         Assert.Equal("pass", result.CloudVerdict);
 
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             () => fleet.PayloadsOn(MqttTopics.Reported("cam-host")).Any(p =>
                 MqttPayloads.TryParseReported(Encoding.UTF8.GetBytes(p), out var r, out _) && r.Stats.Frames == 3 && r.Stats.Escalated == 1),
             "a reported state with the pipeline counters");
@@ -63,7 +63,8 @@ public sealed class InspectionWorkerTests : IDisposable
     {
         var folder = _temp.Folder("frames");
         var model = TestModels.Brightness(_temp.File("model.onnx"));
-        using var host = AgentHost.Build(_temp.Path, AgentHost.Settings(folder, model, _temp.File("edge.db"), "http://127.0.0.1:1", FreePort.Next()));
+        using var refused = LoopbackPort.Refused();
+        using var host = AgentHost.Build(_temp.Path, AgentHost.Settings(folder, model, _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port));
         var loadedWhenStarted = false;
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         var modelHost = host.Services.GetRequiredService<ModelHost>();
@@ -79,7 +80,8 @@ public sealed class InspectionWorkerTests : IDisposable
     public async Task Host_ModelFileMissing_FailsToStartWithTheModelPathInTheError()
     {
         var missing = _temp.File("no-such-model.onnx");
-        using var host = AgentHost.Build(_temp.Path, AgentHost.Settings(_temp.Folder("frames"), missing, _temp.File("edge.db"), "http://127.0.0.1:1", FreePort.Next()));
+        using var refused = LoopbackPort.Refused();
+        using var host = AgentHost.Build(_temp.Path, AgentHost.Settings(_temp.Folder("frames"), missing, _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port));
 
         var error = await Assert.ThrowsAsync<FileNotFoundException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
@@ -98,7 +100,8 @@ public sealed class InspectionWorkerTests : IDisposable
     [InlineData("Detector:ScoreThreshold", "0.7", "Detector:ScoreThreshold must not be above Decision:Lower")]
     public async Task Host_InvalidSetting_FailsToStartWithAMessageThatNamesTheSetting(string key, string value, string expected)
     {
-        var settings = AgentHost.Settings(_temp.Folder("frames"), TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", FreePort.Next());
+        using var refused = LoopbackPort.Refused();
+        var settings = AgentHost.Settings(_temp.Folder("frames"), TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port);
         settings[key] = value;
         using var host = AgentHost.Build(_temp.Path, settings);
 

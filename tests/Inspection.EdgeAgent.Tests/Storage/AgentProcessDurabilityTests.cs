@@ -84,7 +84,7 @@ public sealed class AgentProcessDurabilityTests : IDisposable
         try
         {
             ReportedState? report = null;
-            await Poll.UntilAsync(
+            await Eventually.UntilAsync(
                 () =>
                 {
                     if (process.HasExited)

@@ -15,14 +15,34 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<EmbeddedBroker> LaunchAsync()
+    /// <summary>Starts a broker on a port it binds itself; a port another process holds is retried with the next.</summary>
+    public static Task<EmbeddedBroker> LaunchAsync() =>
+        LoopbackPort.BindAsync(async port =>
+        {
+            var broker = new EmbeddedBroker(port);
+            await broker.StartOnceAsync();
+            return broker;
+        });
+
+    /// <summary>Starts it again on its port after <see cref="StopAsync"/>, waiting while the old listener lingers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var broker = new EmbeddedBroker(FreePort.Next());
-        await broker.StartAsync(TestContext.Current.CancellationToken);
-        return broker;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await StartOnceAsync();
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (started.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private async Task StartOnceAsync()
     {
         var factory = new MqttServerFactory();
         var options = factory.CreateServerOptionsBuilder()
@@ -32,19 +52,15 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
             .WithPersistentSessions()
             .Build();
         _server = factory.CreateMqttServer(options);
-        var started = DateTime.UtcNow;
-        while (true)
+        try
         {
-            try
-            {
-                await _server.StartAsync();
-                return;
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow - started < TimeSpan.FromSeconds(10))
-            {
-                // The port of a just-stopped broker can linger for a moment.
-                await Task.Delay(100, cancellationToken);
-            }
+            await _server.StartAsync();
+        }
+        catch
+        {
+            _server.Dispose();
+            _server = null;
+            throw;
         }
     }
 

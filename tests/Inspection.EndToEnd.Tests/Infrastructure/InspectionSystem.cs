@@ -13,21 +13,23 @@ internal sealed class InspectionSystem : IAsyncDisposable
     public InspectionSystem()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("inspection-e2e-").FullName;
-        GrpcPort = FreePort.Next();
-        HttpPort = FreePort.Next();
-        MqttPort = FreePort.Next();
+        // Chosen before anything starts, because an edge may start (and restart) before the cloud does; the cloud
+        // binds them itself, and a first start that finds one taken picks new ones (StartCloudAsync).
+        GrpcPort = LoopbackPort.Candidate();
+        HttpPort = LoopbackPort.Candidate();
+        MqttPort = LoopbackPort.Candidate();
         Api = new CloudApi($"http://127.0.0.1:{HttpPort}");
     }
 
     public string Directory { get; }
 
-    public int GrpcPort { get; }
+    public int GrpcPort { get; private set; }
 
-    public int HttpPort { get; }
+    public int HttpPort { get; private set; }
 
     public int MqttPort { get; set; }
 
-    public CloudApi Api { get; }
+    public CloudApi Api { get; private set; }
 
     public ServiceProcess? Cloud { get; private set; }
 
@@ -44,28 +46,53 @@ internal sealed class InspectionSystem : IAsyncDisposable
 
     public async Task<ServiceProcess> StartCloudAsync(bool embeddedBroker, CancellationToken cancellationToken)
     {
-        Cloud = Track(ServiceProcess.StartDotnet(
-            "cloud",
-            RepoPaths.CloudInferenceDll,
-            [
-                $"--Cloud:GrpcUrl=http://127.0.0.1:{GrpcPort}",
-                $"--Cloud:HttpUrl=http://127.0.0.1:{HttpPort}",
-                $"--Cloud:Broker:Enabled={embeddedBroker}",
-                $"--Cloud:Broker:Port={MqttPort}",
-                $"--Cloud:Mqtt:Port={MqttPort}",
-                "--Cloud:Mqtt:ReconnectSeconds=1",
-                $"--Cloud:StoragePath={Path.Combine(Directory, "cloud.db")}",
-                $"--Detector:ModelPath={RepoPaths.CloudModel}",
-            ],
-            Directory));
-        await Eventually.WaitAsync(
-            "the cloud to serve /healthz",
-            async ct => (await Api.GetAsync("/api/summary", ct)).ValueKind,
-            kind => kind == System.Text.Json.JsonValueKind.Object,
-            TimeSpan.FromSeconds(60),
-            cancellationToken,
-            Cloud);
-        return Cloud;
+        for (var attempt = 1; ; attempt++)
+        {
+            var cloud = Track(ServiceProcess.StartDotnet(
+                "cloud",
+                RepoPaths.CloudInferenceDll,
+                [
+                    $"--Cloud:GrpcUrl=http://127.0.0.1:{GrpcPort}",
+                    $"--Cloud:HttpUrl=http://127.0.0.1:{HttpPort}",
+                    $"--Cloud:Broker:Enabled={embeddedBroker}",
+                    $"--Cloud:Broker:Port={MqttPort}",
+                    $"--Cloud:Mqtt:Port={MqttPort}",
+                    "--Cloud:Mqtt:ReconnectSeconds=1",
+                    $"--Cloud:StoragePath={Path.Combine(Directory, "cloud.db")}",
+                    $"--Detector:ModelPath={RepoPaths.CloudModel}",
+                ],
+                Directory));
+            await Eventually.WaitAsync(
+                "the cloud to serve /api/summary, or to stop",
+                async ct => (await Api.GetAsync("/api/summary", ct)).ValueKind,
+                kind => kind == System.Text.Json.JsonValueKind.Object || cloud.HasExited,
+                TimeSpan.FromSeconds(90),
+                cancellationToken);
+            if (!cloud.HasExited)
+            {
+                Cloud = cloud;
+                return cloud;
+            }
+
+            // A port another process took between the choice and the bind: nothing was told these ports yet when
+            // this is the first process of the system, so new ones can be chosen.
+            var portTaken = cloud.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+            if (!portTaken || _processes.Count > 1 || attempt == 5)
+            {
+                Assert.Fail($"The cloud stopped while starting (exit code {cloud.ExitCode}).{Environment.NewLine}{cloud}");
+            }
+
+            _processes.Remove(cloud);
+            await cloud.DisposeAsync();
+            GrpcPort = LoopbackPort.Candidate();
+            HttpPort = LoopbackPort.Candidate();
+            Api.Dispose();
+            Api = new CloudApi($"http://127.0.0.1:{HttpPort}");
+            if (embeddedBroker)
+            {
+                MqttPort = LoopbackPort.Candidate();
+            }
+        }
     }
 
     public ServiceProcess StartEdge(string deviceId, string video, bool loop, int maxFps, params string[] extra)

@@ -1,7 +1,7 @@
 namespace Inspection.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
-/// A real mosquitto (Debian package, installed by test.sh) on a free loopback port, with its own config
+/// A real mosquitto (Debian package, installed by test.sh) on a loopback port of its own, with its own config
 /// and no persistence, so every test gets a fresh broker.
 /// </summary>
 internal sealed class MosquittoBroker : IAsyncDisposable
@@ -22,15 +22,23 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken, int? port = null)
+    /// <summary>
+    /// Starts mosquitto on a candidate port it binds itself; when it exits because another process holds the port,
+    /// tries the next one.
+    /// </summary>
+    public static Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(Executable))
         {
             throw new InvalidOperationException($"{Executable} is missing: run ./test.sh, which installs the Debian package mosquitto.");
         }
 
+        return LoopbackPort.BindAsync(port => StartOnAsync(port, cancellationToken), IsPortTaken);
+    }
+
+    private static async Task<MosquittoBroker> StartOnAsync(int port, CancellationToken cancellationToken)
+    {
         var directory = Directory.CreateTempSubdirectory("mosquitto-").FullName;
-        var actualPort = port ?? FreePort.Next();
         var config = Path.Combine(directory, "mosquitto.conf");
         // Started as root, mosquitto drops to user 'mosquitto' unless told otherwise, and then cannot
         // write into a temp folder owned by root.
@@ -38,7 +46,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             config,
             [
                 "user root",
-                $"listener {actualPort} 127.0.0.1",
+                $"listener {port} 127.0.0.1",
                 "allow_anonymous true",
                 "persistence false",
                 "log_dest stdout",
@@ -48,10 +56,20 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             ],
             cancellationToken);
         var process = ServiceProcess.Start("mosquitto", Executable, ["-c", config], directory);
-        var broker = new MosquittoBroker(process, directory, actualPort);
+        var broker = new MosquittoBroker(process, directory, port);
         try
         {
-            await FreePort.WaitListeningAsync(actualPort, TimeSpan.FromSeconds(10), cancellationToken);
+            // Accepting connections, or gone: mosquitto exits at once when it cannot bind.
+            await Eventually.WaitAsync(
+                $"mosquitto to listen on port {port}",
+                ct => AcceptsAsync(port, ct),
+                accepts => accepts || process.HasExited,
+                TimeSpan.FromSeconds(30),
+                cancellationToken);
+            if (process.HasExited)
+            {
+                throw new ServiceExitedException($"mosquitto exited with code {process.ExitCode}: {process.Output}");
+            }
         }
         catch
         {
@@ -60,6 +78,23 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
 
         return broker;
+    }
+
+    private static bool IsPortTaken(Exception ex) =>
+        ex is ServiceExitedException && ex.Message.Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -8,7 +8,7 @@ namespace Inspection.EndToEnd.Tests.Infrastructure;
 /// One of the system's deployables run as a real process, as systemd or the demo would run it, with its
 /// output kept for the test's failure message.
 /// </summary>
-internal sealed partial class ServiceProcess : IAsyncDisposable
+internal sealed partial class ServiceProcess : IAsyncDisposable, IWatched
 {
     private const int SigTerm = 15;
     private readonly Process _process;
@@ -26,6 +26,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
+
+    public string? Stopped => _process.HasExited ? $"{Name} exited with code {_process.ExitCode}" : null;
 
     public string Output
     {
