@@ -76,9 +76,9 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
         using var stop = new CancellationTokenSource();
 
         var read = source.ReadAsync(stop.Token).AsTask();
-        await Eventually.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 1, "the first failed open");
+        await Eventually.UntilAsync(() => FailedOpens(logs) == 1, "the first failed open");
         time.Advance(TimeSpan.FromSeconds(5));
-        await Eventually.UntilAsync(() => logs.Entries.Count(e => e.Message.Contains("retrying in 5 s")) == 2, "the second failed open");
+        await Eventually.UntilAsync(() => FailedOpens(logs) == 2, "the second failed open");
 
         Assert.False(read.IsCompleted);
         await stop.CancelAsync();
@@ -92,6 +92,10 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
 
         Assert.Equal("camera:3", source.Description);
     }
+
+    // Event 1101: "Cannot open {Source}; retrying in {DelaySeconds} s".
+    private static int FailedOpens(ListLoggerProvider logs) =>
+        logs.Entries.Count(e => e.EventId == 1101 && Equals(e.Values["DelaySeconds"], 5d));
 
     private static VideoCaptureFrameSource Open(string path, bool loop) =>
         new(new CaptureSource(CaptureSourceKind.File, path), loop, TimeSpan.FromSeconds(1), new FakeTimeProvider(), NullLogger.Instance);

@@ -3,10 +3,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Inspection.EdgeAgent.Tests.TestSupport;
 
-/// <summary>Collects log lines so tests can check that a failure was logged with a clear message.</summary>
+/// <summary>
+/// Collects log entries with their event id and structured values, so tests assert on what was logged (event
+/// 1101 with DelaySeconds = 5) rather than on its wording; the message is kept for failure output.
+/// </summary>
 internal sealed class ListLoggerProvider : ILoggerProvider
 {
-    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this, categoryName);
 
@@ -24,7 +27,14 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, category, formatter(state, exception)));
+            owner.Entries.Enqueue(new LogEntry(
+                logLevel,
+                category,
+                eventId.Id,
+                formatter(state, exception),
+                state is IEnumerable<KeyValuePair<string, object?>> values
+                    ? values.Where(v => v.Key != "{OriginalFormat}").ToDictionary(v => v.Key, v => v.Value)
+                    : new Dictionary<string, object?>()));
     }
 
     private sealed class ListLoggerFactory(ListLoggerProvider provider) : ILoggerFactory
