@@ -40,10 +40,8 @@ public sealed class TestMqttClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_client.IsConnected)
-        {
-            await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
-        }
+        // The broker may be gone already (tests stop it): a dispose that reaches a dead socket must not throw.
+        await _client.TryDisconnectAsync();
 
         _client.Dispose();
     }
