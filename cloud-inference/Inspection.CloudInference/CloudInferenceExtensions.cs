@@ -1,6 +1,7 @@
 using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
+using Inspection.CloudInference.Models;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Web;
 using Inspection.Detection;
@@ -32,6 +33,7 @@ public static class CloudInferenceExtensions
                 "Detector:ScoreThreshold must not be above Cloud:Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
+        AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -74,6 +76,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<DesiredStateStore>();
         services.AddSingleton<FleetRegistry>();
         services.AddSingleton<FleetCommands>();
+        services.AddSingleton<ModelRegistry>();
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<FleetConnection>();
 
@@ -89,6 +92,7 @@ public static class CloudInferenceExtensions
     {
         app.MapEscalations();
         app.MapFleet();
+        app.MapModels();
         app.MapOperatorPage();
         return app;
     }

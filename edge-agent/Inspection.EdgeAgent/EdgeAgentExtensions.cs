@@ -6,6 +6,7 @@ using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Ota;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
@@ -54,6 +55,7 @@ public static class EdgeAgentExtensions
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
         AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
         AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
+        AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -69,10 +71,19 @@ public static class EdgeAgentExtensions
         services.AddSingleton<ControlStateStore>();
         services.AddSingleton<DeviceState>();
 
-        services.AddSingleton<DetectorFactory>(sp => () => OnnxDetector.Load(
-            sp.GetRequiredService<IOptions<DetectorOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<OnnxDetector>()));
-        services.AddSingleton<ModelHost>();
+        services.AddSingleton<DetectorFactory>(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<OnnxDetector>();
+            return options => OnnxDetector.Load(options, logger);
+        });
+        services.AddSingleton<CommittedModelFile>();
+        services.AddSingleton<ActiveModel>();
+        services.AddSingleton<UpdateStore>();
+        services.AddSingleton<OtaProgressFeed>();
+        // Its own client, disposed with the host; deadlines are per request (PackageDownloader), not per client.
+        services.AddKeyedSingleton(PackageDownloader.HttpClientKey, static (_, _) =>
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+        services.AddSingleton<PackageDownloader>();
         services.AddSingleton<FrameSourceFactory>();
         services.AddSingleton<FrameInspector>();
 
@@ -83,10 +94,12 @@ public static class EdgeAgentExtensions
         services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
 
-        services.AddHostedService<ModelWarmupService>();
+        // The model is loaded and warm before the inspection loop starts and before the host reports ready.
+        services.AddHostedService(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddHostedService<InspectionWorker>();
         services.AddHostedService<OutboxForwarder>();
         services.AddHostedService<MqttControlWorker>();
+        services.AddHostedService<ModelUpdateWorker>();
         return builder;
     }
 

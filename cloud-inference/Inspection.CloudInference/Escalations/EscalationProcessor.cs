@@ -89,6 +89,7 @@ public sealed partial class EscalationProcessor
             JpegBytes = jpeg.Length,
             EdgeModelName = request.EdgeModel?.Name ?? string.Empty,
             EdgeModelVersion = request.EdgeModel?.Version ?? string.Empty,
+            EdgeModelRelease = (long)Math.Min(request.EdgeModel?.Release ?? 0, long.MaxValue),
             EdgeDetections = [.. request.EdgeDetections.Select(StoredDetection.From)],
             Reason = request.Reason,
             CloudModelName = _detector.ModelRef.Name,

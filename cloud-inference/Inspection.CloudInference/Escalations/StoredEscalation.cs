@@ -39,6 +39,9 @@ public sealed class StoredEscalation
 
     public string EdgeModelVersion { get; set; } = string.Empty;
 
+    /// <summary>Release of the edge model's package (0: a model configured by path on the device).</summary>
+    public long EdgeModelRelease { get; set; }
+
     public List<StoredDetection> EdgeDetections { get; set; } = [];
 
     /// <summary>Why the edge escalated.</summary>

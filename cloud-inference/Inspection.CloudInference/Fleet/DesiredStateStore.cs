@@ -18,12 +18,25 @@ public sealed class DesiredStateStore
         _desired = database.Database.GetCollection<StoredDesiredState>("desired");
     }
 
-    /// <summary>Issues the next version for a device and stores it.</summary>
-    public DesiredState Issue(string deviceId, string mode, string issuedBy, DateTimeOffset issuedAt)
+    /// <summary>Issues the next version for a device with <paramref name="mode"/>, keeping its model target.</summary>
+    public DesiredState Issue(string deviceId, string mode, string issuedBy, DateTimeOffset issuedAt) =>
+        Issue(deviceId, current => (mode, current?.ModelJson), issuedBy, issuedAt);
+
+    /// <summary>Issues the next version for a device with <paramref name="model"/> as its target, keeping its mode (normal if none yet).</summary>
+    public DesiredState IssueModel(string deviceId, ModelTarget model, string issuedBy, DateTimeOffset issuedAt) =>
+        Issue(deviceId, current => (current?.Mode ?? DegradationModes.Normal, System.Text.Json.JsonSerializer.Serialize(model, FleetJsonContext.Default.ModelTarget)), issuedBy, issuedAt);
+
+    public DesiredState? Find(string deviceId) => _desired.FindById(deviceId) is { } stored ? ToContract(stored) : null;
+
+    public IReadOnlyDictionary<string, DesiredState> All() =>
+        _desired.FindAll().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
+
+    private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson)> change, string issuedBy, DateTimeOffset issuedAt)
     {
         lock (_lock)
         {
             var current = _desired.FindById(deviceId);
+            var (mode, modelJson) = change(current);
             var next = new StoredDesiredState
             {
                 DeviceId = deviceId,
@@ -31,17 +44,19 @@ public sealed class DesiredStateStore
                 Mode = mode,
                 IssuedAt = issuedAt,
                 IssuedBy = issuedBy,
+                ModelJson = modelJson,
             };
             _desired.Upsert(next);
             return ToContract(next);
         }
     }
 
-    public DesiredState? Find(string deviceId) => _desired.FindById(deviceId) is { } stored ? ToContract(stored) : null;
-
-    public IReadOnlyDictionary<string, DesiredState> All() =>
-        _desired.FindAll().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
-
     private static DesiredState ToContract(StoredDesiredState stored) =>
-        new(MqttPayloads.SchemaVersion, stored.Version, stored.Mode, stored.IssuedAt, stored.IssuedBy);
+        new(
+            MqttPayloads.SchemaVersion,
+            stored.Version,
+            stored.Mode,
+            stored.IssuedAt,
+            stored.IssuedBy,
+            stored.ModelJson is { } json ? System.Text.Json.JsonSerializer.Deserialize(json, FleetJsonContext.Default.ModelTarget) : null);
 }

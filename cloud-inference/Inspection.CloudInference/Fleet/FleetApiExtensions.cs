@@ -1,4 +1,6 @@
+using Inspection.CloudInference.Models;
 using Inspection.CloudInference.Web;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Fleet;
 
@@ -25,6 +27,31 @@ public static class FleetApiExtensions
 
             var result = await commands.SetModeAsync(deviceId, request.Mode!, request.IssuedBy ?? "api", cancellationToken).ConfigureAwait(false);
             return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
+        });
+
+        // The device converges to the release through its model-update transaction; progress arrives on ota/progress.
+        api.MapPut("/devices/{deviceId}/desired-model", async (
+            FleetCommands commands, IOptions<ModelRegistryOptions> registry, HttpRequest http, string deviceId, SetModelRequest? request, CancellationToken cancellationToken) =>
+        {
+            if (request is null)
+            {
+                return Results.BadRequest(new ApiError("the body must be JSON like {\"release\":5,\"issuedBy\":\"name\"}"));
+            }
+
+            var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
+            try
+            {
+                var result = await commands.SetModelAsync(deviceId, request, baseUrl, cancellationToken).ConfigureAwait(false);
+                return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
+            }
+            catch (ArgumentException ex)
+            {
+                return Results.BadRequest(new ApiError(ex.Message));
+            }
+            catch (KeyNotFoundException ex)
+            {
+                return Results.NotFound(new ApiError(ex.Message));
+            }
         });
         return endpoints;
     }

@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Models;
 using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Fleet;
@@ -10,13 +11,15 @@ namespace Inspection.CloudInference.Fleet;
 public sealed partial class FleetCommands
 {
     private readonly DesiredStateStore _store;
+    private readonly ModelRegistry _registry;
     private readonly FleetConnection _connection;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetCommands> _logger;
 
-    public FleetCommands(DesiredStateStore store, FleetConnection connection, TimeProvider time, ILogger<FleetCommands> logger)
+    public FleetCommands(DesiredStateStore store, ModelRegistry registry, FleetConnection connection, TimeProvider time, ILogger<FleetCommands> logger)
     {
         _store = store;
+        _registry = registry;
         _connection = connection;
         _time = time;
         _logger = logger;
@@ -44,8 +47,45 @@ public sealed partial class FleetCommands
         return new SetModeResult(state, published);
     }
 
+    /// <summary>
+    /// Points a device at a registered release: the desired state gains a model target the device converges to (and
+    /// keeps its mode). <paramref name="baseUrl"/> is where devices reach this service's registry.
+    /// </summary>
+    /// <exception cref="ArgumentException">The device id or the overrides are not valid.</exception>
+    /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
+    public async Task<SetModeResult> SetModelAsync(string deviceId, SetModelRequest request, Uri baseUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MqttTopics.IsValidDeviceId(deviceId))
+        {
+            throw new ArgumentException($"device id '{deviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'");
+        }
+
+        if (request.Release is not { } release)
+        {
+            throw new ArgumentException("release is required: a registered release (GET /api/models)");
+        }
+
+        var target = _registry.TargetFor(release, baseUrl, request.ShadowFrames, request.MinAgreement, request.HealthFrames)
+            ?? throw new KeyNotFoundException($"release {release} is not registered");
+        var issuedBy = string.IsNullOrWhiteSpace(request.IssuedBy) ? "unknown" : request.IssuedBy;
+        var payload = MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, 1, DegradationModes.Normal, Model: target));
+        if (!MqttPayloads.TryParseDesired(payload, out _, out var invalid))
+        {
+            throw new ArgumentException(invalid);
+        }
+
+        var state = _store.IssueModel(deviceId, target, issuedBy, _time.GetUtcNow());
+        var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        Log.ModelSet(_logger, deviceId, target.Name, target.Version, release, state.Version, issuedBy, published);
+        return new SetModeResult(state, published);
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to {Name} {ModelVersion} (release {Release}; desired version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void ModelSet(ILogger logger, string deviceId, string name, string modelVersion, long release, long version, string issuedBy, bool published);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Desired mode of {DeviceId} set to {Mode} (version {Version}, by {IssuedBy}); published: {Published}")]
         public static partial void ModeSet(ILogger logger, string deviceId, string mode, long version, string issuedBy, bool published);
     }

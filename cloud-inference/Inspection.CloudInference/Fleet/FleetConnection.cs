@@ -20,6 +20,7 @@ public sealed partial class FleetConnection : BackgroundService
         MqttTopics.AllDevices(MqttTopics.ReportedSuffix),
         MqttTopics.AllDevices(MqttTopics.StatusSuffix),
         MqttTopics.AllDevices(MqttTopics.EventsSuffix),
+        MqttTopics.AllDevices(MqttTopics.OtaProgressSuffix),
     ];
 
     private int _failedAttempts;

@@ -13,6 +13,8 @@ namespace Inspection.CloudInference.Fleet;
 /// <param name="LastEvents">Most recent events, newest first.</param>
 /// <param name="MalformedPayloads">Payloads from this device the cloud could not read.</param>
 /// <param name="LastMalformed">The last of those, with the reason.</param>
+/// <param name="DesiredModelRelease">Release of the model the latest desired state names, or null.</param>
+/// <param name="LastOtaProgress">Most recent model-update steps from <c>ota/progress</c>, newest first.</param>
 public sealed record FleetDevice(
     string DeviceId,
     bool? Online,
@@ -23,4 +25,6 @@ public sealed record FleetDevice(
     ReportedState? Reported,
     IReadOnlyList<DeviceEvent> LastEvents,
     long MalformedPayloads,
-    RejectedPayload? LastMalformed);
+    RejectedPayload? LastMalformed,
+    long? DesiredModelRelease = null,
+    IReadOnlyList<OtaProgress>? LastOtaProgress = null);

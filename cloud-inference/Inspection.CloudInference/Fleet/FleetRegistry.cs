@@ -74,7 +74,15 @@ public sealed partial class FleetRegistry
                 case MqttTopics.EventsSuffix when MqttPayloads.TryParseEvent(payload, out var deviceEvent, out error):
                     entry.AddEvent(deviceEvent, _eventsPerDevice);
                     break;
-                case MqttTopics.ReportedSuffix or MqttTopics.StatusSuffix or MqttTopics.EventsSuffix:
+                case MqttTopics.OtaProgressSuffix when MqttPayloads.TryParseOtaProgress(payload, out var progress, out error):
+                    error = progress.DeviceId == deviceId ? null : $"deviceId '{progress.DeviceId}' does not match the topic's device '{deviceId}'";
+                    if (error is null)
+                    {
+                        entry.AddProgress(progress, _eventsPerDevice);
+                    }
+
+                    break;
+                case MqttTopics.ReportedSuffix or MqttTopics.StatusSuffix or MqttTopics.EventsSuffix or MqttTopics.OtaProgressSuffix:
                     break;
                 default:
                     error = $"unexpected topic suffix '{suffix}'";
@@ -117,12 +125,14 @@ public sealed partial class FleetRegistry
                         entry.Reported,
                         [.. entry.Events],
                         entry.MalformedPayloads,
-                        entry.LastMalformed));
+                        entry.LastMalformed,
+                        commanded?.Model?.Release,
+                        [.. entry.Progress]));
                 }
             }
             else
             {
-                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null));
+                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null, commanded?.Model?.Release, []));
             }
         }
 
@@ -144,6 +154,17 @@ public sealed partial class FleetRegistry
         public long MalformedPayloads { get; set; }
 
         public RejectedPayload? LastMalformed { get; set; }
+
+        public LinkedList<OtaProgress> Progress { get; } = new();
+
+        public void AddProgress(OtaProgress progress, int keep)
+        {
+            Progress.AddFirst(progress);
+            while (Progress.Count > keep)
+            {
+                Progress.RemoveLast();
+            }
+        }
 
         public void AddEvent(DeviceEvent deviceEvent, int keep)
         {

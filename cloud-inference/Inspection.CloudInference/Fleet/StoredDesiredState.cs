@@ -15,4 +15,7 @@ public sealed class StoredDesiredState
     public DateTimeOffset IssuedAt { get; set; }
 
     public string IssuedBy { get; set; } = string.Empty;
+
+    /// <summary>The model target as JSON (<see cref="Inspection.Contracts.Mqtt.ModelTarget"/>), or null.</summary>
+    public string? ModelJson { get; set; }
 }

@@ -5,7 +5,7 @@ using LiteDB;
 namespace Inspection.EdgeAgent.Control;
 
 /// <summary>
-/// Persists the applied desired state (version and commanded mode), so a restarted agent resumes with
+/// Persists the applied desired state (version, commanded mode, model target), so a restarted agent resumes with
 /// what it was told and ignores the same retained message when it reconnects.
 /// </summary>
 public sealed class ControlStateStore
@@ -18,25 +18,34 @@ public sealed class ControlStateStore
         _database = database;
     }
 
-    public (long Version, DegradationMode Mode) Load()
+    /// <summary>The applied desired state, or null before the first one.</summary>
+    public DesiredState? Load()
     {
         var document = _database.ControlCollection.FindById(DocumentId);
         if (document is null)
         {
-            return (0, DegradationMode.Normal);
+            return null;
         }
 
-        DegradationModes.TryParse(document["mode"].AsString, out var mode);
-        return (document["version"].AsInt64, mode);
+        if (document.TryGetValue("payload", out var payload) && payload.IsBinary
+            && MqttPayloads.TryParseDesired(payload.AsBinary, out var desired, out _))
+        {
+            return desired;
+        }
+
+        // Written before the model target existed: version and mode only.
+        return new DesiredState(MqttPayloads.SchemaVersion, document["version"].AsInt64, document["mode"].AsString);
     }
 
-    public void Save(long version, DegradationMode mode)
+    public void Save(DesiredState desired)
     {
+        ArgumentNullException.ThrowIfNull(desired);
         _database.ControlCollection.Upsert(new BsonDocument
         {
             ["_id"] = DocumentId,
-            ["version"] = version,
-            ["mode"] = mode.ToWire(),
+            ["version"] = desired.Version,
+            ["mode"] = desired.Mode,
+            ["payload"] = MqttPayloads.Serialize(desired),
         });
         _database.MakeDurable();
     }

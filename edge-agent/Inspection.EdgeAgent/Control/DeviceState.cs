@@ -16,11 +16,17 @@ public sealed class DeviceState
     private DegradationMode _automatic;
     private string? _automaticReason;
     private RejectedPayload? _lastRejected;
+    private ModelTarget? _desiredModel;
 
     public DeviceState(ControlStateStore store)
     {
         _store = store;
-        (_appliedVersion, _commanded) = store.Load();
+        if (store.Load() is { } applied)
+        {
+            _appliedVersion = applied.Version;
+            DegradationModes.TryParse(applied.Mode, out _commanded);
+            _desiredModel = applied.Model;
+        }
     }
 
     public event Action? Changed;
@@ -80,6 +86,18 @@ public sealed class DeviceState
         }
     }
 
+    /// <summary>The model the applied desired state asks for, or null.</summary>
+    public ModelTarget? DesiredModel
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _desiredModel;
+            }
+        }
+    }
+
     public RejectedPayload? LastRejected
     {
         get
@@ -102,16 +120,19 @@ public sealed class DeviceState
             throw new ArgumentException($"Unknown mode '{desired.Mode}'; validate with MqttPayloads.TryParseDesired first.", nameof(desired));
         }
 
+        if (desired.Version <= AppliedDesiredVersion)
+        {
+            return DesiredStateOutcome.Stale;
+        }
+
+        // Persisted before it takes effect, outside the lock: the MQTT receive loop is the only caller, so no newer
+        // state can slip in between the check and the write.
+        _store.Save(desired);
         lock (_gate)
         {
-            if (desired.Version <= _appliedVersion)
-            {
-                return DesiredStateOutcome.Stale;
-            }
-
-            _store.Save(desired.Version, mode);
             _appliedVersion = desired.Version;
             _commanded = mode;
+            _desiredModel = desired.Model;
         }
 
         Changed?.Invoke();

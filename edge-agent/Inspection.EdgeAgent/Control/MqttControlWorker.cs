@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Ota;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly DeviceState _state;
     private readonly ReportedStateBuilder _reports;
     private readonly EdgeStats _stats;
+    private readonly OtaProgressFeed _ota;
     private readonly MqttOptions _options;
     private readonly TimeSpan _reportInterval;
     private readonly string _deviceId;
@@ -44,6 +46,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         DeviceState state,
         ReportedStateBuilder reports,
         EdgeStats stats,
+        OtaProgressFeed ota,
         IOptions<MqttOptions> options,
         IOptions<ReportingOptions> reporting,
         IOptions<EdgeOptions> edge,
@@ -53,6 +56,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         _state = state;
         _reports = reports;
         _stats = stats;
+        _ota = ota;
         _options = options.Value;
         _reportInterval = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
         _deviceId = edge.Value.DeviceId;
@@ -65,6 +69,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         // Before the first connect: a persistent session may deliver queued messages right away.
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _state.Changed += RequestReport;
+        _ota.Changed += RequestReport;
     }
 
     /// <summary>Whether the client is connected to the broker now.</summary>
@@ -98,6 +103,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     public override void Dispose()
     {
         _state.Changed -= RequestReport;
+        _ota.Changed -= RequestReport;
         _client.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         _client.Dispose();
         base.Dispose();
@@ -123,6 +129,7 @@ public sealed partial class MqttControlWorker : BackgroundService
                     try
                     {
                         await PublishEventsAsync(stoppingToken).ConfigureAwait(false);
+                        await PublishOtaProgressAsync(stoppingToken).ConfigureAwait(false);
                         var now = _timeProvider.GetUtcNow();
                         if (Interlocked.Exchange(ref _reportRequested, 0) == 1 || now >= nextHeartbeat)
                         {
@@ -244,6 +251,15 @@ public sealed partial class MqttControlWorker : BackgroundService
         }
     }
 
+    private async Task PublishOtaProgressAsync(CancellationToken cancellationToken)
+    {
+        while (_ota.TryPeek(out var progress))
+        {
+            await PublishAsync(MqttTopics.OtaProgress(_deviceId), MqttPayloads.Serialize(progress), retain: false, cancellationToken).ConfigureAwait(false);
+            _ota.Dequeue();
+        }
+    }
+
     private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs args)
     {
         // Never throw into MQTTnet, and never publish from here: the receive loop would wait on itself.
@@ -282,7 +298,8 @@ public sealed partial class MqttControlWorker : BackgroundService
         }
 
         Log.DesiredApplied(_logger, desired.Version, desired.Mode, _state.EffectiveMode.ToWire(), desired.IssuedBy ?? "unknown");
-        Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}", now));
+        var model = desired.Model is { } target ? $", model release {target.Release}" : string.Empty;
+        Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}{model}", now));
     }
 
     /// <summary>

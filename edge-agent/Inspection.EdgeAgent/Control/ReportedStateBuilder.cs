@@ -2,6 +2,7 @@ using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Ota;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,8 @@ namespace Inspection.EdgeAgent.Control;
 public sealed class ReportedStateBuilder
 {
     private readonly DeviceState _state;
-    private readonly ModelHost _model;
+    private readonly ActiveModel _models;
+    private readonly OtaProgressFeed _ota;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
     private readonly ForwardingState _forwarding;
@@ -25,16 +27,18 @@ public sealed class ReportedStateBuilder
 
     public ReportedStateBuilder(
         DeviceState state,
-        ModelHost model,
+        ActiveModel models,
         EdgeStats stats,
         OutboxStore outbox,
         ForwardingState forwarding,
+        OtaProgressFeed ota,
         IOptions<EdgeOptions> edge,
         IOptions<ReportingOptions> reporting,
         TimeProvider timeProvider)
     {
         _state = state;
-        _model = model;
+        _models = models;
+        _ota = ota;
         _stats = stats;
         _outbox = outbox;
         _forwarding = forwarding;
@@ -47,7 +51,7 @@ public sealed class ReportedStateBuilder
     public ReportedState Build()
     {
         var frames = _stats.Frames;
-        var model = _model.IsLoaded ? _model.Detector : null;
+        var model = _models.IsLoaded ? _models.Current : null;
         return new ReportedState(
             SchemaVersion: MqttPayloads.SchemaVersion,
             DeviceId: _edge.DeviceId,
@@ -55,8 +59,8 @@ public sealed class ReportedStateBuilder
             AppliedDesiredVersion: _state.AppliedDesiredVersion,
             Mode: _state.EffectiveMode.ToWire(),
             CommandedMode: _state.CommandedMode.ToWire(),
-            Model: new ModelInfo(model?.Model.Name ?? string.Empty, model?.Model.Version ?? string.Empty),
-            ExecutionProvider: model?.ExecutionProvider ?? string.Empty,
+            Model: model?.Info ?? new ModelInfo(string.Empty, string.Empty),
+            ExecutionProvider: model?.Detector.ExecutionProvider ?? string.Empty,
             Stats: new PipelineStats(
                 Frames: frames,
                 Pass: _stats.Pass,
@@ -69,7 +73,8 @@ public sealed class ReportedStateBuilder
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,
-            Forwarding: _forwarding.ToWire());
+            Forwarding: _forwarding.ToWire(),
+            Ota: _ota.Latest);
     }
 
     private double FramesPerSecond(long frames)

@@ -287,7 +287,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             Jpeg = ByteString.CopyFrom(entry.Jpeg),
             Width = entry.Width,
             Height = entry.Height,
-            EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion },
+            EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion, Release = (ulong)(entry.ModelRelease ?? 0) },
             Reason = entry.Reason,
         };
         foreach (var d in entry.Detections)

@@ -3,7 +3,7 @@ using Inspection.Detection;
 namespace Inspection.EdgeAgent.Inspection;
 
 /// <summary>
-/// Loads and warms the detection model. Registered as a service so the backend can be chosen at
+/// Loads and warms a detection model with the given options. Registered as a service so the backend can be chosen at
 /// composition: ONNX Runtime by default, any other <see cref="IDetector"/> in tests.
 /// </summary>
-public delegate IDetector DetectorFactory();
+public delegate IDetector DetectorFactory(DetectorOptions options);

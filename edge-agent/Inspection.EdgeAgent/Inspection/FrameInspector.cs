@@ -17,12 +17,11 @@ namespace Inspection.EdgeAgent.Inspection;
 /// </summary>
 public sealed partial class FrameInspector
 {
-    private readonly ModelHost _model;
+    private readonly ActiveModel _models;
     private readonly SequenceCounter _sequence;
     private readonly ResultStore _results;
     private readonly OutboxStore _outbox;
     private readonly EdgeStats _stats;
-    private readonly DecisionBand _band;
     private readonly OutboxOptions _outboxOptions;
     private readonly string _lineId;
     private readonly TimeProvider _timeProvider;
@@ -30,23 +29,21 @@ public sealed partial class FrameInspector
     private readonly Queue<OutboxEntry> _pending = new();
 
     public FrameInspector(
-        ModelHost model,
+        ActiveModel models,
         SequenceCounter sequence,
         ResultStore results,
         OutboxStore outbox,
         EdgeStats stats,
-        IOptions<DecisionOptions> decision,
         IOptions<OutboxOptions> outboxOptions,
         IOptions<EdgeOptions> edge,
         TimeProvider timeProvider,
         ILogger<FrameInspector> logger)
     {
-        _model = model;
+        _models = models;
         _sequence = sequence;
         _results = results;
         _outbox = outbox;
         _stats = stats;
-        _band = decision.Value.ToBand();
         _outboxOptions = outboxOptions.Value;
         _lineId = edge.Value.LineId;
         _timeProvider = timeProvider;
@@ -71,22 +68,26 @@ public sealed partial class FrameInspector
 
         RetryPending();
 
-        var detector = _model.Detector;
+        // The frame holds the models until it is recorded: a model change waits for the frame to end.
+        using var models = _models.BeginFrame();
+        var model = models.Current;
         var started = _timeProvider.GetTimestamp();
         IReadOnlyList<Detection.Detection> detections;
         try
         {
-            detections = detector.Detect(frame);
+            detections = model.Detector.Detect(frame);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            models.Observe(-1, null, _timeProvider.GetElapsedTime(started));
             _stats.DetectorError();
             Log.DetectFailed(_logger, ex);
             return null;
         }
 
         var latency = _timeProvider.GetElapsedTime(started);
-        var decision = _band.Decide(detections);
+        var decision = model.Band.Decide(detections);
+        var shadowDecision = models.Shadow is { } shadow ? Shadow(shadow, frame) : null;
 
         long sequence;
         try
@@ -95,12 +96,14 @@ public sealed partial class FrameInspector
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
+            models.Observe(-1, decision, latency, shadowDecision);
             _stats.StorageError();
             Log.SequenceFailed(_logger, ex);
             return null;
         }
 
-        var metadata = detector.Model;
+        models.Observe(sequence, decision, latency, shadowDecision);
+        var metadata = model.Detector.Model;
         var detectionRecords = DetectionRecord.From(detections);
         var record = new InspectionRecord
         {
@@ -110,6 +113,7 @@ public sealed partial class FrameInspector
             Detections = detectionRecords,
             ModelName = metadata.Name,
             ModelVersion = metadata.Version,
+            ModelRelease = model.Release,
             LatencyMs = latency.TotalMilliseconds,
         };
 
@@ -120,6 +124,20 @@ public sealed partial class FrameInspector
         _stats.FrameInspected(decision, sequence);
         ApplyRetention();
         return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
+    }
+
+    /// <summary>The candidate's decision on the frame during a model change; null when it failed (counted against it).</summary>
+    private Decision? Shadow(LoadedModel shadow, Mat frame)
+    {
+        try
+        {
+            return shadow.Band.Decide(shadow.Detector.Detect(frame));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ShadowFailed(_logger, ex);
+            return null;
+        }
     }
 
     /// <summary>Stores a pass or defect result; returns false (never in the outbox).</summary>
@@ -161,6 +179,7 @@ public sealed partial class FrameInspector
             Height = frame.Height,
             ModelName = metadata.Name,
             ModelVersion = metadata.Version,
+            ModelRelease = record.ModelRelease,
             Detections = record.Detections,
             Reason = DescribeReason(detections),
             NextAttemptAt = capturedAt.UtcDateTime,
@@ -312,5 +331,8 @@ public sealed partial class FrameInspector
 
         [LoggerMessage(EventId = 1308, Level = LogLevel.Error, Message = "Retention of old results failed")]
         public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1309, Level = LogLevel.Warning, Message = "The candidate model failed on a shadow frame; counted against it")]
+        public static partial void ShadowFailed(ILogger logger, Exception exception);
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class InspectionWorker : BackgroundService
     private readonly ResultStore _results;
     private readonly EdgeStats _stats;
     private readonly SystemdWatchdog _watchdog;
-    private readonly ModelHost _model;
+    private readonly ActiveModel _models;
     private readonly CaptureOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<InspectionWorker> _logger;
@@ -31,7 +31,7 @@ public sealed partial class InspectionWorker : BackgroundService
         ResultStore results,
         EdgeStats stats,
         SystemdWatchdog watchdog,
-        ModelHost model,
+        ActiveModel models,
         IOptions<CaptureOptions> options,
         TimeProvider timeProvider,
         ILogger<InspectionWorker> logger)
@@ -41,7 +41,7 @@ public sealed partial class InspectionWorker : BackgroundService
         _results = results;
         _stats = stats;
         _watchdog = watchdog;
-        _model = model;
+        _models = models;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -53,7 +53,7 @@ public sealed partial class InspectionWorker : BackgroundService
         await Task.Yield();
         using var source = _sources.Create();
         var pacer = new FramePacer(_options.MaxFps, _timeProvider);
-        Log.Started(_logger, source.Description, _model.Detector.ExecutionProvider);
+        Log.Started(_logger, source.Description, _models.Current.Detector.ExecutionProvider);
         if (_watchdog.IsEnabled)
         {
             Log.WatchdogOn(_logger, _watchdog.FeedInterval!.Value.TotalSeconds);

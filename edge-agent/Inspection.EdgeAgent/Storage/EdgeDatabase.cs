@@ -44,6 +44,7 @@ public sealed class EdgeDatabase : IDisposable
         mapper.ToDocument(new RejectedEntry());
         mapper.ToDocument(new CaptureErrorRecord());
         mapper.ToDocument(new DetectionRecord());
+        mapper.ToDocument(new Ota.UpdateRecord());
         _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct }, mapper);
         _database.UtcDate = true;
         _database.GetCollection<OutboxEntry>(Outbox).EnsureIndex(e => e.NextAttemptAt);

@@ -18,6 +18,9 @@ public sealed class InspectionRecord
 
     public string ModelVersion { get; set; } = string.Empty;
 
+    /// <summary>Release of the package the deciding model came from; null for the configured model.</summary>
+    public long? ModelRelease { get; set; }
+
     /// <summary>Detection time in milliseconds (preprocess, inference, postprocess).</summary>
     public double LatencyMs { get; set; }
 

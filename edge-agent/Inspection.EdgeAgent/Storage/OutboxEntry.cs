@@ -24,6 +24,9 @@ public sealed class OutboxEntry
 
     public string ModelVersion { get; set; } = string.Empty;
 
+    /// <summary>Release of the package the deciding model came from; null for the configured model.</summary>
+    public long? ModelRelease { get; set; }
+
     public List<DetectionRecord> Detections { get; set; } = [];
 
     /// <summary>Why the edge escalated, e.g. <c>uncertain: scratch 0.41</c>.</summary>

@@ -9,9 +9,11 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="Mode">Commanded degradation mode: <c>normal</c> or <c>local-only</c>.</param>
 /// <param name="IssuedAt">When the cloud issued this state.</param>
 /// <param name="IssuedBy">Who asked for it (operator name or "rollout"), for the audit trail.</param>
+/// <param name="Model">The model the device should run; null: keep the one it runs.</param>
 public sealed record DesiredState(
     int SchemaVersion,
     long Version,
     string Mode,
     DateTimeOffset? IssuedAt = null,
-    string? IssuedBy = null);
+    string? IssuedBy = null,
+    ModelTarget? Model = null);

@@ -22,6 +22,8 @@ public static class MqttPayloads
 
     public static byte[] Serialize(DeviceEvent value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DeviceEvent);
 
+    public static byte[] Serialize(OtaProgress value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.OtaProgress);
+
     public static bool TryParseDesired(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DesiredState? state, out string error)
     {
         if (!TryDeserialize(json, MqttJsonContext.Default.DesiredState, out state, out error))
@@ -31,6 +33,7 @@ public static class MqttPayloads
 
         error = state.Version < 1 ? $"version must be 1 or more, got {state.Version}"
             : !DegradationModes.TryParse(state.Mode, out _) ? $"unknown mode '{state.Mode}' (expected one of: {string.Join(", ", DegradationModes.All)})"
+            : state.Model is { } model ? ValidateTarget(model) ?? string.Empty
             : string.Empty;
         return Accept(ref state, error);
     }
@@ -47,6 +50,19 @@ public static class MqttPayloads
             : state.Stats is null ? "stats is missing"
             : string.Empty;
         return Accept(ref state, error);
+    }
+
+    public static bool TryParseOtaProgress(ReadOnlySpan<byte> json, [NotNullWhen(true)] out OtaProgress? progress, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.OtaProgress, out progress, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(progress.DeviceId) ? "deviceId is missing"
+            : !OtaStates.All.Contains(progress.State) ? $"unknown state '{progress.State}' (expected one of: {string.Join(", ", OtaStates.All)})"
+            : string.Empty;
+        return Accept(ref progress, error);
     }
 
     public static bool TryParseStatus(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DeviceStatus? status, out string error)
@@ -72,6 +88,23 @@ public static class MqttPayloads
             : string.Empty;
         return Accept(ref deviceEvent, error);
     }
+
+    private static string? ValidateTarget(ModelTarget model) =>
+        model.Release < 1 ? $"model.release must be 1 or more, got {model.Release}"
+        : string.IsNullOrWhiteSpace(model.Name) ? "model.name is missing"
+        : !IsSha256(model.Sha256) ? "model.sha256 must be 64 lowercase hex digits"
+        : !IsSha256(model.ManifestSha256) ? "model.manifestSha256 must be 64 lowercase hex digits"
+        : model.Size <= 0 ? $"model.size must be positive, got {model.Size}"
+        : !Uri.TryCreate(model.ManifestUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+            ? $"model.manifestUrl '{model.ManifestUrl}' is not an absolute http(s) URL"
+        : string.IsNullOrWhiteSpace(model.Signature) ? "model.signature is missing"
+        : model.ShadowFrames is < 0 ? "model.shadowFrames must not be negative"
+        : model.MinAgreement is < 0 or > 1 ? "model.minAgreement must be between 0 and 1"
+        : model.HealthFrames is < 0 ? "model.healthFrames must not be negative"
+        : null;
+
+    private static bool IsSha256(string? value) =>
+        value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
     private static bool Accept<T>(ref T? value, string error)
         where T : class
@@ -152,4 +185,5 @@ public static class MqttPayloads
 [JsonSerializable(typeof(ReportedState))]
 [JsonSerializable(typeof(DeviceStatus))]
 [JsonSerializable(typeof(DeviceEvent))]
+[JsonSerializable(typeof(OtaProgress))]
 internal sealed partial class MqttJsonContext : JsonSerializerContext;

@@ -21,7 +21,12 @@ public static class MqttTopics
     /// <summary>Not retained, device → cloud: <see cref="DeviceEvent"/>s.</summary>
     public const string EventsSuffix = "events";
 
+    /// <summary>Not retained, device → cloud: <see cref="OtaProgress"/> of model updates.</summary>
+    public const string OtaProgressSuffix = "ota/progress";
+
     public static string Desired(string deviceId) => Device(deviceId, DesiredSuffix);
+
+    public static string OtaProgress(string deviceId) => Device(deviceId, OtaProgressSuffix);
 
     public static string Reported(string deviceId) => Device(deviceId, ReportedSuffix);
 

@@ -22,6 +22,7 @@ namespace Inspection.Contracts.Mqtt;
 /// until its next probe), <c>paused</c> (local-only: nothing is sent, and no call is in flight). Null from devices
 /// that predate it.
 /// </param>
+/// <param name="Ota">The last step of the device's latest model update, or null when it has had none.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -35,10 +36,15 @@ public sealed record ReportedState(
     DateTimeOffset ReportedAt,
     string? AutomaticReason = null,
     RejectedPayload? LastRejected = null,
-    string? Forwarding = null);
+    string? Forwarding = null,
+    OtaProgress? Ota = null);
 
-/// <summary>Name and version of a model as its metadata gives them.</summary>
-public sealed record ModelInfo(string Name, string Version);
+/// <summary>The model a device runs: name and version as its metadata gives them, and the package it came from.</summary>
+/// <param name="Name">Model name.</param>
+/// <param name="Version">Model version.</param>
+/// <param name="Release">Release of the committed package, or null for the model the agent was configured with.</param>
+/// <param name="Sha256">SHA-256 of the ONNX file, or null when not known.</param>
+public sealed record ModelInfo(string Name, string Version, long? Release = null, string? Sha256 = null);
 
 /// <summary>Counters of the inspection pipeline since the agent started.</summary>
 /// <param name="Frames">Frames inspected.</param>

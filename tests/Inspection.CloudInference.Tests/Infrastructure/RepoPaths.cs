@@ -13,4 +13,7 @@ public static class RepoPaths
         Environment.GetEnvironmentVariable("INSPECTION_CLOUD_MODEL") is { Length: > 0 } path
             ? path
             : Path.Combine(Root, "models", "cloud", "inspection-cloud.onnx");
+
+    /// <summary>The shipped int8 edge model (committed).</summary>
+    public static string EdgeModel => Path.Combine(Root, "models", "edge", "inspection-edge.onnx");
 }

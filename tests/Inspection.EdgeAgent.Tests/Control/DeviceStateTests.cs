@@ -29,6 +29,23 @@ public sealed class DeviceStateTests : IDisposable
     }
 
     [Fact]
+    public void Constructor_AfterRestart_ResumesTheDesiredModelTarget()
+    {
+        var path = _temp.File("model.db");
+        var target = new ModelTarget("edge", 7, "2.7.0", new string('a', 64), 1234, "http://cloud:5180/api/models/7/manifest.json", new string('b', 64), "c2ln", ShadowFrames: 20);
+        using (var database = new EdgeDatabase(path))
+        {
+            new DeviceState(new ControlStateStore(database)).Apply(new DesiredState(1, 2, DegradationModes.Normal, Model: target));
+        }
+
+        using var reopened = new EdgeDatabase(path);
+        var state = new DeviceState(new ControlStateStore(reopened));
+
+        Assert.Equal(target, state.DesiredModel);
+        Assert.Equal(2, state.AppliedDesiredVersion);
+    }
+
+    [Fact]
     public void EffectiveMode_AutomaticMoreSevereThanCommanded_IsTheAutomaticOne()
     {
         using var database = new EdgeDatabase(_temp.File("auto.db"));

@@ -4,6 +4,7 @@ using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Ota;
 using Inspection.EdgeAgent.Storage;
 using Inspection.EdgeAgent.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     private readonly TempDirectory _temp = new();
     private readonly EdgeDatabase _database;
     private readonly DeviceState _state;
-    private readonly ModelHost _model = new(() => throw new InvalidOperationException("no model in control tests"));
+    private readonly ActiveModel _model;
     private readonly List<MqttControlWorker> _workers = [];
     private readonly ListLoggerProvider _logs = new();
 
@@ -28,6 +29,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     {
         _database = new EdgeDatabase(_temp.File("edge.db"));
         _state = new DeviceState(new ControlStateStore(_database));
+        _model = TestModels.Unloaded(_temp.Folder("models"), _ => throw new InvalidOperationException("no model in control tests"));
     }
 
     [Fact]
@@ -48,7 +50,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         Assert.Equal(("local-only", "local-only"), (localOnly.Mode, localOnly.CommandedMode));
         Assert.Equal(("normal", "normal"), (normal.Mode, normal.CommandedMode));
         Assert.Equal(DegradationMode.Normal, _state.EffectiveMode);
-        Assert.Equal((3L, DegradationMode.Normal), new ControlStateStore(_database).Load());
+        Assert.Equal((3L, DegradationModes.Normal), (new ControlStateStore(_database).Load()!.Version, new ControlStateStore(_database).Load()!.Mode));
         Assert.Equal(DeviceId, normal.DeviceId);
         Assert.Equal("line-7", normal.LineId);
     }
@@ -94,7 +96,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
 
         // Messages on one topic arrive in order, so version 3 was handled before version 6.
         Assert.DoesNotContain(Reports(cloud), r => r.AppliedDesiredVersion == 3 || (r.AppliedDesiredVersion >= 5 && r.Mode == "normal"));
-        Assert.Equal((6L, DegradationMode.LocalOnly), new ControlStateStore(_database).Load());
+        Assert.Equal((6L, DegradationModes.LocalOnly), (new ControlStateStore(_database).Load()!.Version, new ControlStateStore(_database).Load()!.Mode));
     }
 
     [Fact]
@@ -197,11 +199,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var edge = TestOptions.Edge(DeviceId);
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
-        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), edge, reporting, TimeProvider.System);
+        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), edge, reporting, TimeProvider.System);
         var worker = new MqttControlWorker(
             _state,
             reports,
             stats,
+            new OtaProgressFeed(),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,

@@ -14,14 +14,13 @@ public sealed class FrameInspectorTests : IDisposable
 {
     private static readonly DateTimeOffset CapturedAt = new(2026, 11, 26, 8, 0, 0, TimeSpan.Zero);
     private readonly TempDirectory _temp = new();
-    private readonly ModelHost _model;
+    private readonly ActiveModel _model;
     private readonly EdgeStats _stats = new();
 
     public FrameInspectorTests()
     {
         var modelPath = TestModels.Brightness(_temp.File("brightness.onnx"));
-        _model = new ModelHost(() => OnnxDetector.Load(TestModels.Options(modelPath), NullLogger.Instance));
-        _model.Load();
+        _model = TestModels.Active(modelPath, _temp.Folder("models"));
     }
 
     [Fact]
@@ -175,7 +174,6 @@ public sealed class FrameInspectorTests : IDisposable
             new ResultStore(database, storage),
             new OutboxStore(database),
             _stats,
-            TestOptions.Of(new DecisionOptions()),
             TestOptions.Of(outbox ?? new OutboxOptions()),
             TestOptions.Edge(),
             new FakeTimeProvider(),

@@ -67,7 +67,7 @@ public sealed class InspectionWorkerTests : IDisposable
         using var host = AgentHost.Build(_temp.Path, AgentHost.Settings(folder, model, _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port));
         var loadedWhenStarted = false;
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        var modelHost = host.Services.GetRequiredService<ModelHost>();
+        var modelHost = host.Services.GetRequiredService<ActiveModel>();
         lifetime.ApplicationStarted.Register(() => loadedWhenStarted = modelHost.IsLoaded);
 
         await host.StartAsync(TestContext.Current.CancellationToken);

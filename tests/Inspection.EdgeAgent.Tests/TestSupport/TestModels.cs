@@ -1,4 +1,6 @@
 using Inspection.Detection;
+using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Ota;
 using Inspection.ModelTools.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,20 +25,71 @@ internal static class TestModels
     /// <summary>Grey level whose confidence (~0.90) is above the band: defect.</summary>
     public const byte DefectGrey = 230;
 
-    public static string Brightness(string path)
+    public static string Brightness(string path) => Brightness(path, "0.0.1");
+
+    /// <summary>
+    /// The brightness model, as another version (other bytes, same behaviour), <paramref name="inverted"/> (scores
+    /// 1 − brightness: it decides the opposite on dark and bright frames), or <paramref name="heavy"/> (the same scores
+    /// after a large matrix product on the input: far slower per frame).
+    /// </summary>
+    public static string Brightness(string path, string version, bool inverted = false, bool heavy = false)
     {
-        new OnnxGraphBuilder("brightness")
+        var builder = new OnnxGraphBuilder("brightness")
             .AddInput("images", 1, 3, InputSize, InputSize)
-            .AddNode("ReduceMean", ["images"], ["mean"], OnnxAttribute.Ints("axes", 1, 2, 3), OnnxAttribute.Int("keepdims", 1))
+            .AddNode("ReduceMean", ["images"], [inverted || heavy ? "brightness" : "mean"], OnnxAttribute.Ints("axes", 1, 2, 3), OnnxAttribute.Int("keepdims", 1));
+        if (inverted)
+        {
+            builder
+                .AddInitializer("one", [1f], 1, 1, 1, 1)
+                .AddNode("Sub", ["one", "brightness"], ["mean"]);
+        }
+        else if (heavy)
+        {
+            // Depends on the input, so ONNX Runtime cannot fold it away; multiplied by zero, so the score is unchanged.
+            const int width = 1024;
+            builder
+                .AddInitializer("rows_shape", new long[] { 3 * InputSize, InputSize }, 2)
+                .AddNode("Reshape", ["images", "rows_shape"], ["rows"])
+                .AddInitializer("widen", Enumerable.Repeat(0.001f, InputSize * width).ToArray(), InputSize, width)
+                .AddNode("MatMul", ["rows", "widen"], ["wide"])
+                .AddInitializer("square", Enumerable.Repeat(0.001f, width * width).ToArray(), width, width)
+                .AddNode("MatMul", ["wide", "square"], ["product"])
+                .AddNode("ReduceSum", ["product"], ["total"], OnnxAttribute.Int("keepdims", 0))
+                .AddInitializer("zero", [0f], 1)
+                .AddNode("Mul", ["total", "zero"], ["nothing"])
+                .AddNode("Add", ["brightness", "nothing"], ["mean"]);
+        }
+
+        builder
             .AddInitializer("score_shape", new long[] { 1, 1, 1 }, 3)
             .AddNode("Reshape", ["mean", "score_shape"], ["score"])
             .AddInitializer("box", [16f, 16f, 16f, 16f], 1, 4, 1)
             .AddNode("Concat", ["box", "score"], ["output0"], OnnxAttribute.Int("axis", 1))
             .AddOutput("output0", 1, 5, 1)
             .AddMetadata("description", "brightness test model")
-            .AddMetadata("version", "0.0.1")
+            .AddMetadata("version", version)
             .AddMetadata("task", "detect")
             .AddMetadata("stride", "32")
+            .AddMetadata("imgsz", $"[{InputSize}, {InputSize}]")
+            .AddMetadata("names", "{0: 'scratch'}")
+            .Save(path);
+        return path;
+    }
+
+    /// <summary>A model that loads but is no detector: its output is [1, 7].</summary>
+    public static string WrongShape(string path)
+    {
+        new OnnxGraphBuilder("not-a-detector")
+            .AddInput("images", 1, 3, InputSize, InputSize)
+            .AddInitializer("flat_shape", new long[] { 1, -1 }, 2)
+            .AddNode("Reshape", ["images", "flat_shape"], ["flat"])
+            .AddNode("ReduceMean", ["flat"], ["mean"], OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 1))
+            .AddInitializer("seven", Enumerable.Repeat(1f, 7).ToArray(), 1, 7)
+            .AddNode("Mul", ["mean", "seven"], ["output0"])
+            .AddOutput("output0", 1, 7)
+            .AddMetadata("description", "not a detector")
+            .AddMetadata("version", "0.0.9")
+            .AddMetadata("task", "detect")
             .AddMetadata("imgsz", $"[{InputSize}, {InputSize}]")
             .AddMetadata("names", "{0: 'scratch'}")
             .Save(path);
@@ -52,6 +105,27 @@ internal static class TestModels
         // Low enough that a pass frame (grey 26 → score 0.10) still records its weak detection.
         ScoreThreshold = 0.05f,
     };
+
+    /// <summary>
+    /// The agent's model owner on <paramref name="modelPath"/> (and <paramref name="decision"/>'s band), loaded as the
+    /// host would load it; no committed model exists in <paramref name="modelsFolder"/>.
+    /// </summary>
+    public static ActiveModel Active(string modelPath, string modelsFolder, DecisionOptions? decision = null)
+    {
+        var active = Unloaded(modelsFolder, options => OnnxDetector.Load(options, NullLogger.Instance), modelPath, decision);
+        active.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return active;
+    }
+
+    /// <summary>A model owner that has not loaded anything (and whose factory is <paramref name="factory"/>).</summary>
+    public static ActiveModel Unloaded(string modelsFolder, DetectorFactory factory, string modelPath = "unused.onnx", DecisionOptions? decision = null) =>
+        new(
+            factory,
+            TestOptions.Of(Options(modelPath)),
+            TestOptions.Of(decision ?? new DecisionOptions()),
+            new CommittedModelFile(modelsFolder),
+            TimeProvider.System,
+            NullLogger<ActiveModel>.Instance);
 
     public static IDetector LoadBrightness(string folder) =>
         OnnxDetector.Load(Options(Brightness(Path.Combine(folder, "brightness.onnx"))), NullLogger.Instance);

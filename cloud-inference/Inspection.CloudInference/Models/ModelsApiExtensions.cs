@@ -1,0 +1,87 @@
+using System.Globalization;
+using Inspection.CloudInference.Web;
+using Inspection.Detection.Packaging;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace Inspection.CloudInference.Models;
+
+/// <summary>
+/// The model registry's part of the JSON API: upload a package, list and read releases, and serve their files with
+/// HTTP <c>Range</c> (a cut download resumes where it stopped) and an ETag equal to the file's SHA-256, so a CDN or an
+/// object store could serve the same files.
+/// </summary>
+public static class ModelsApiExtensions
+{
+    /// <summary>The path a registered package's file is served at.</summary>
+    public static string FileUrl(long release, string path) =>
+        string.Create(CultureInfo.InvariantCulture, $"/api/models/{release}/{path}");
+
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/models");
+
+        // The body is the package archive (application/zip); ?uploadedBy=name for the audit trail.
+        api.MapPost("/", async (HttpRequest request, ModelRegistry registry, string? uploadedBy, CancellationToken cancellationToken) =>
+        {
+            // The registry's own limit, with its own message: Kestrel's (30 MB by default) is lifted for this body, which
+            // the registry reads with a bound of its own.
+            if (request.ContentLength > registry.MaxPackageBytes)
+            {
+                return Results.Json(new ApiError(ModelRegistry.TooLarge(registry.MaxPackageBytes)), statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+
+            if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            {
+                bodyLimit.MaxRequestBodySize = null;
+            }
+
+            var result = await registry.RegisterAsync(request.Body, string.IsNullOrWhiteSpace(uploadedBy) ? "api" : uploadedBy, cancellationToken).ConfigureAwait(false);
+            return result.Model is { } model
+                ? Results.Created(FileUrl(model.Id, string.Empty).TrimEnd('/'), ModelListItem.From(model))
+                : Results.Json(new ApiError(result.Error!), statusCode: result.Status);
+        });
+
+        api.MapGet("/", (ModelRegistry registry) => Results.Ok(registry.List().Select(ModelListItem.From)));
+
+        api.MapGet("/{release:long}", (ModelRegistry registry, long release) =>
+            registry.Find(release) is { } model
+                ? Results.Ok(ModelListItem.From(model))
+                : Results.NotFound(new ApiError($"no release {release} is registered")));
+
+        api.MapGet("/{release:long}/{**path}", (ModelRegistry registry, long release, string path) =>
+        {
+            if (registry.Find(release) is not { } model || registry.FilePath(release, path) is not { } file)
+            {
+                return Results.NotFound(new ApiError($"release {release} has no file '{path}'"));
+            }
+
+            // The ETag is the SHA-256 the signed manifest gives for the file (for the manifest: its own hash), so any
+            // server of the same bytes answers with the same tag and If-Range resumes are safe.
+            var sha = path switch
+            {
+                ModelPackage.ManifestFile => model.ManifestSha256,
+                ModelPackage.SignatureFile => null,
+                _ => ManifestFileHash(registry, release, path),
+            };
+            var contentType = path.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/octet-stream";
+            return Results.File(
+                file,
+                contentType,
+                enableRangeProcessing: true,
+                entityTag: sha is null ? null : new EntityTagHeaderValue($"\"{sha}\""));
+        });
+        return endpoints;
+    }
+
+    private static string? ManifestFileHash(ModelRegistry registry, long release, string path)
+    {
+        var manifestPath = registry.FilePath(release, ModelPackage.ManifestFile);
+        if (manifestPath is null || !ModelManifestJson.TryParse(File.ReadAllBytes(manifestPath), out var manifest, out _))
+        {
+            return null;
+        }
+
+        return manifest.Files().FirstOrDefault(f => f.Path == path)?.Sha256;
+    }
+}

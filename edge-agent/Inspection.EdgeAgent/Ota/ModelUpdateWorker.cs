@@ -1,0 +1,526 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Inspection.Contracts.Mqtt;
+using Inspection.Detection;
+using Inspection.Detection.Packaging;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Inspection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.EdgeAgent.Ota;
+
+/// <summary>
+/// Converges the device to the model its desired state names, as one transaction: download (resumable) → verify
+/// (signature against the pinned keys and every file's SHA-256, before ONNX Runtime parses a byte) → load and warm a
+/// second model while the first keeps inspecting → golden set → shadow (both models see live frames; their decisions
+/// must agree) → swap between two frames → health window → commit (the pointer file) or roll back to the previous
+/// model, which stays loaded until then. Every step is persisted before it is reported, so after kill -9 the agent
+/// starts on the committed model and the update resumes (download, verify) or starts again from loading (load,
+/// validate, shadow), or, when it died after the swap, ends as rolled back: a model that may have crashed the agent
+/// is not tried again. A release that failed here is not retried; going forward means publishing a new one.
+/// </summary>
+public sealed partial class ModelUpdateWorker : BackgroundService
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+    private readonly DeviceState _state;
+    private readonly ActiveModel _models;
+    private readonly UpdateStore _store;
+    private readonly CommittedModelFile _committed;
+    private readonly PackageDownloader _downloader;
+    private readonly OtaProgressFeed _feed;
+    private readonly OtaOptions _options;
+    private readonly string _deviceId;
+    private readonly string _trustedKeys;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ModelUpdateWorker> _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public ModelUpdateWorker(
+        DeviceState state,
+        ActiveModel models,
+        UpdateStore store,
+        CommittedModelFile committed,
+        PackageDownloader downloader,
+        OtaProgressFeed feed,
+        IOptions<OtaOptions> options,
+        IOptions<EdgeOptions> edge,
+        IHostEnvironment environment,
+        TimeProvider time,
+        ILogger<ModelUpdateWorker> logger)
+    {
+        _state = state;
+        _models = models;
+        _store = store;
+        _committed = committed;
+        _downloader = downloader;
+        _feed = feed;
+        _options = options.Value;
+        _deviceId = edge.Value.DeviceId;
+        _trustedKeys = Path.GetFullPath(_options.TrustedKeysPath, environment.ContentRootPath);
+        _time = time;
+        _logger = logger;
+        _state.Changed += Wake;
+    }
+
+    private string StagingFolder => Path.Combine(_committed.ModelsFolder, "staging");
+
+    public override void Dispose()
+    {
+        _state.Changed -= Wake;
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            Recover();
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (WantedTarget() is { } wanted)
+                {
+                    await RunAsync(wanted.Target, wanted.DesiredVersion, stoppingToken).ConfigureAwait(false);
+                }
+
+                await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the persisted state lets the next start resume.
+        }
+    }
+
+    /// <summary>The desired model, when the device does not run it and has not already ended an update to it.</summary>
+    private (ModelTarget Target, long DesiredVersion)? WantedTarget()
+    {
+        if (_state.DesiredModel is not { } target || !_models.IsLoaded)
+        {
+            return null;
+        }
+
+        var current = _models.Current;
+        if (current.Release == target.Release && current.Sha256 == target.Sha256)
+        {
+            return null;
+        }
+
+        var record = _store.Load();
+        if ((record is { } ended && ended.Release == target.Release && OtaStates.IsFinal(ended.State)) || _store.HasFailed(target.Release))
+        {
+            return null;
+        }
+
+        return (target, _state.AppliedDesiredVersion);
+    }
+
+    /// <summary>After a restart: what the persisted update says it was doing, settled before anything else.</summary>
+    private void Recover()
+    {
+        if (_store.Load() is not { } record || OtaStates.IsFinal(record.State))
+        {
+            return;
+        }
+
+        var runs = _models.Current;
+        if (record.State is OtaStates.Swapped)
+        {
+            if (runs.Release == record.Release)
+            {
+                // It died after the pointer was written and before the state was: the commit stands.
+                End(record, OtaStates.Committed, "committed (the agent restarted right after the commit)");
+            }
+            else
+            {
+                _store.MarkFailed(record.Release);
+                End(record, OtaStates.RolledBack, "the agent restarted during the health window of this model; it runs the committed model again and does not retry this release");
+            }
+
+            return;
+        }
+
+        // Queued, downloading, verifying: the download resumes. Loading, validating, shadowing: the staged files are
+        // verified again and the model loaded anew; it never decided a frame. Both happen when the target is taken up.
+        Log.Resuming(_logger, record.Release, record.State);
+    }
+
+    private async Task RunAsync(ModelTarget target, long desiredVersion, CancellationToken stoppingToken)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var record = _store.Load() is { } existing && existing.Release == target.Release && !OtaStates.IsFinal(existing.State)
+            ? existing
+            : new UpdateRecord { Release = target.Release, StartedAt = now };
+        record.DesiredVersion = desiredVersion;
+        record.TargetJson = UpdateStore.Serialize(target);
+        Step(record, OtaStates.Queued);
+
+        using var superseded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        void CheckTarget()
+        {
+            if (_state.DesiredModel?.Release != target.Release)
+            {
+                superseded.Cancel();
+            }
+        }
+
+        _state.Changed += CheckTarget;
+        ModelTransition? transition = null;
+        LoadedModel? candidate = null;
+        try
+        {
+            var (manifest, folder) = await FetchAndVerifyAsync(target, record, superseded.Token).ConfigureAwait(false);
+            candidate = await LoadAsync(manifest, folder, record, superseded.Token).ConfigureAwait(false);
+            Validate(candidate, manifest, folder, record);
+
+            transition = new ModelTransition(candidate, target.ShadowFrames ?? _options.ShadowFrames, Bounds(target));
+            _models.Begin(transition);
+            candidate = null;
+            await ShadowAsync(transition, target, record, superseded.Token).ConfigureAwait(false);
+            await SwapAndWatchAsync(transition, record, superseded.Token).ConfigureAwait(false);
+            Commit(transition, manifest, folder, record);
+            transition = null;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The agent stops: an uncommitted model is never kept; the persisted state resumes at the next start.
+            if (transition is not null && transition.Phase != TransitionPhase.Ended)
+            {
+                _models.Rollback(transition);
+            }
+        }
+        catch (OperationCanceledException) when (superseded.IsCancellationRequested)
+        {
+            Abandon(transition, record, OtaStates.Failed, $"superseded: the desired state now names release {_state.DesiredModel?.Release.ToString(CultureInfo.InvariantCulture) ?? "none"}", markFailed: false);
+        }
+        catch (UpdateRefusedException ex)
+        {
+            Abandon(transition, record, ex.RolledBack ? OtaStates.RolledBack : OtaStates.Failed, ex.Message, markFailed: true);
+        }
+        catch (Exception ex) when (ex is PackageRejectedException or DiskFullException or ModelContractException or InvalidDataException)
+        {
+            Abandon(transition, record, OtaStates.Failed, ex.Message, markFailed: ex is not DiskFullException);
+        }
+        finally
+        {
+            _state.Changed -= CheckTarget;
+            candidate?.Dispose();
+        }
+    }
+
+    private async Task<(ModelManifest Manifest, string Folder)> FetchAndVerifyAsync(ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
+    {
+        Step(record, OtaStates.Downloading, bytes: 0, total: target.Size);
+        var manifestUrl = new Uri(target.ManifestUrl);
+        var manifestBytes = await _downloader.GetAsync(manifestUrl, ModelPackage.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
+        if (ModelPackage.Sha256Of(manifestBytes) != target.ManifestSha256)
+        {
+            throw new PackageRejectedException($"the manifest served at {manifestUrl} is not the one the desired state names (SHA-256 differs)");
+        }
+
+        if (!Directory.Exists(_trustedKeys) || !Directory.EnumerateFiles(_trustedKeys, "*.pem").Any())
+        {
+            throw new PackageRejectedException($"the device trusts no publisher key: put the publisher's public key into {_trustedKeys} (Ota:TrustedKeysPath)");
+        }
+
+        ModelManifest manifest;
+        using (var trusted = TrustedKeys.Load(_trustedKeys, "device"))
+        {
+            manifest = ModelPackage.Verify(manifestBytes, target.Signature, trusted);
+        }
+
+        if (manifest.Release != target.Release || manifest.Model.Sha256 != target.Sha256 || manifest.Model.Size != target.Size)
+        {
+            throw new PackageRejectedException(
+                $"the signed manifest is release {manifest.Release} with model {manifest.Model.Sha256[..12]}…, the desired state names release {target.Release} with {target.Sha256[..Math.Min(12, target.Sha256.Length)]}…");
+        }
+
+        var highest = _committed.HighestRelease();
+        if (manifest.Release <= highest)
+        {
+            throw new PackageRejectedException(
+                $"release {manifest.Release} is not above release {highest}, the highest committed on this device: to go back to older weights, publish them again under a higher release");
+        }
+
+        if (!SemanticVersion.AtLeast(AgentVersion.Current, manifest.MinAgentVersion))
+        {
+            throw new PackageRejectedException($"the model needs edge agent {manifest.MinAgentVersion} or later; this agent is {AgentVersion.Current}");
+        }
+
+        var folder = Path.Combine(StagingFolder, manifest.Model.Sha256);
+        foreach (var other in Directory.Exists(StagingFolder) ? Directory.EnumerateDirectories(StagingFolder) : [])
+        {
+            // Staged for a target that is no longer wanted.
+            if (!string.Equals(other, folder, StringComparison.Ordinal))
+            {
+                TryDelete(other);
+            }
+        }
+
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, ModelPackage.ManifestFile), manifestBytes, cancellationToken).ConfigureAwait(false);
+        CheckDiskSpace(manifest, folder);
+
+        var files = manifest.Files().ToList();
+        var total = files.Sum(f => f.Size);
+        var done = 0L;
+        var lastReport = _time.GetTimestamp();
+        foreach (var file in files)
+        {
+            var before = done;
+            await _downloader.DownloadAsync(
+                new Uri(manifestUrl, file.Path),
+                file,
+                Path.Combine(folder, file.Path),
+                bytes =>
+                {
+                    if (_time.GetElapsedTime(lastReport) >= ProgressInterval)
+                    {
+                        lastReport = _time.GetTimestamp();
+                        Report(record, OtaStates.Downloading, bytes: before + bytes, total: total);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+            done += file.Size;
+        }
+
+        Step(record, OtaStates.Verifying, bytes: total, total: total);
+        foreach (var file in files)
+        {
+            var path = Path.Combine(folder, file.Path);
+            if (!File.Exists(path) || ModelPackage.Sha256OfFile(path) != file.Sha256)
+            {
+                File.Delete(path);
+                throw new PackageRejectedException($"{file.Path} as staged does not match the SHA-256 in the signed manifest");
+            }
+        }
+
+        return (manifest, folder);
+    }
+
+    private async Task<LoadedModel> LoadAsync(ModelManifest manifest, string folder, UpdateRecord record, CancellationToken cancellationToken)
+    {
+        Step(record, OtaStates.Loading, reason: "loading and warming the new model beside the running one (a TensorRT engine for new weights is built now, which can take minutes on a Jetson)");
+        var options = _models.OptionsFor(manifest.Recommended, Path.Combine(folder, manifest.Model.Path), TensorRtCacheFor(manifest.Model.Sha256));
+        var candidate = await Task.Run(() => _models.Load(options, manifest.Recommended.Band, manifest.Release, manifest.Model.Sha256), cancellationToken).ConfigureAwait(false);
+        var model = candidate.Detector.Model;
+        var summary = manifest.Summary;
+        if (!model.ClassNames.SequenceEqual(summary.Classes, StringComparer.Ordinal) || model.InputWidth != summary.InputWidth || model.InputHeight != summary.InputHeight)
+        {
+            candidate.Dispose();
+            throw new UpdateRefusedException(
+                $"the model's metadata ({model.InputWidth}x{model.InputHeight}, classes {string.Join(", ", model.ClassNames)}) is not what its manifest says ({summary.InputWidth}x{summary.InputHeight}, classes {string.Join(", ", summary.Classes)})");
+        }
+
+        return candidate;
+    }
+
+    private void Validate(LoadedModel candidate, ModelManifest manifest, string folder, UpdateRecord record)
+    {
+        Step(record, OtaStates.Validating, reason: $"{manifest.Golden.Frames.Count} golden frames on {candidate.Detector.ExecutionProvider}");
+        if (GoldenSetCheck.Run(candidate.Detector, manifest.Golden, file => File.ReadAllBytes(Path.Combine(folder, file.Path))) is { } difference)
+        {
+            throw new UpdateRefusedException($"the golden set fails on this device: {difference}");
+        }
+    }
+
+    private async Task ShadowAsync(ModelTransition transition, ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
+    {
+        Step(record, OtaStates.Shadowing, agreement: 1, frames: 0);
+        var shadow = await WithProgressAsync(
+            transition.Shadowed,
+            () =>
+            {
+                var soFar = transition.ShadowSoFar;
+                Report(record, OtaStates.Shadowing, agreement: soFar.Agreement, frames: soFar.Frames);
+            },
+            cancellationToken).ConfigureAwait(false);
+        var needed = target.MinAgreement ?? _options.MinAgreement;
+        if (shadow.CandidateErrors > 0)
+        {
+            throw new UpdateRefusedException($"the new model failed on {shadow.CandidateErrors} of {shadow.Frames} shadow frames");
+        }
+
+        if (shadow.Agreement < needed)
+        {
+            throw new UpdateRefusedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"in the shadow the new model decided as the running one on {shadow.Agreed} of {shadow.Frames} frames ({shadow.Agreement:P1}; at least {needed:P0} needed)"));
+        }
+
+        Report(record, OtaStates.Shadowing, agreement: shadow.Agreement, frames: shadow.Frames);
+    }
+
+    private async Task SwapAndWatchAsync(ModelTransition transition, UpdateRecord record, CancellationToken cancellationToken)
+    {
+        _models.Swap(transition);
+        Step(record, OtaStates.Swapped, frames: 0);
+        var health = await WithProgressAsync(
+            transition.Watched,
+            () => Report(record, OtaStates.Swapped, frames: transition.WatchedFrames),
+            cancellationToken).ConfigureAwait(false);
+        if (transition.FirstFrameAfterSwap.IsCompletedSuccessfully)
+        {
+            var timing = transition.FirstFrameAfterSwap.Result;
+            Log.SwapGap(_logger, timing.LastOldFrameSequence, timing.FirstNewFrameSequence, timing.Gap.TotalMilliseconds);
+        }
+
+        if (!health.Healthy)
+        {
+            throw new UpdateRefusedException(health.Reason!, rolledBack: true);
+        }
+    }
+
+    private void Commit(ModelTransition transition, ModelManifest manifest, string folder, UpdateRecord record)
+    {
+        // The files move to their release's folder before the pointer names them; the loaded session keeps its open
+        // file across the rename. Then the pointer (atomic), then the state: a crash between them is settled by
+        // Recover, which finds the pointer on the new release.
+        var target = Path.Combine(_committed.ModelsFolder, manifest.Release.ToString(CultureInfo.InvariantCulture));
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        Directory.Move(folder, target);
+        long? previous;
+        try
+        {
+            previous = _committed.Read()?.Release;
+        }
+        catch (InvalidDataException)
+        {
+            previous = null;
+        }
+
+        _committed.Write(new CommittedModel(
+            manifest.Release,
+            manifest.Name,
+            manifest.Version,
+            manifest.Model.Sha256,
+            Path.Combine(target, manifest.Model.Path),
+            TensorRtCacheFor(manifest.Model.Sha256),
+            manifest.Recommended));
+        _models.Commit(transition);
+        End(record, OtaStates.Committed, $"{manifest.Name} {manifest.Version} committed");
+        Log.Committed(_logger, manifest.Name, manifest.Version, manifest.Release);
+
+        // Older releases are not needed any more (the pointer never goes back); the one before is kept for inspection.
+        foreach (var old in Directory.EnumerateDirectories(_committed.ModelsFolder))
+        {
+            if (long.TryParse(Path.GetFileName(old), NumberStyles.None, CultureInfo.InvariantCulture, out var release)
+                && release < manifest.Release && release != previous)
+            {
+                TryDelete(old);
+            }
+        }
+    }
+
+    private void Abandon(ModelTransition? transition, UpdateRecord record, string state, string reason, bool markFailed)
+    {
+        if (transition is not null && transition.Phase != TransitionPhase.Ended)
+        {
+            _models.Rollback(transition);
+        }
+
+        if (markFailed)
+        {
+            _store.MarkFailed(record.Release);
+        }
+
+        End(record, state, reason);
+        Log.Ended(_logger, record.Release, state, reason);
+    }
+
+    private HealthBounds Bounds(ModelTarget target) => new(
+        target.HealthFrames ?? _options.HealthFrames,
+        _options.MaxHealthErrors,
+        _options.MaxLatencyRatio,
+        _options.MaxUncertainRatio,
+        _options.UncertainSlack);
+
+    private string TensorRtCacheFor(string sha256) => Path.Combine(_committed.ModelsFolder, "trt-cache", sha256);
+
+    private void CheckDiskSpace(ModelManifest manifest, string folder)
+    {
+        var needed = manifest.Files().Sum(f => Math.Max(0, f.Size - PackageDownloader.StagedBytes(Path.Combine(folder, f.Path))));
+        var free = new DriveInfo(folder).AvailableFreeSpace;
+        var reserve = _options.MinFreeDiskMegabytes * 1024L * 1024L;
+        if (free - needed < reserve)
+        {
+            throw new DiskFullException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"not enough disk space to stage release {manifest.Release}: it needs {needed / 1048576.0:0.0} MB more, {free / 1048576.0:0.0} MB are free at {folder}, and Ota:MinFreeDiskMegabytes keeps {_options.MinFreeDiskMegabytes} MB free"));
+        }
+    }
+
+    private async Task<T> WithProgressAsync<T>(Task<T> task, Action report, CancellationToken cancellationToken)
+    {
+        while (!task.IsCompleted)
+        {
+            try
+            {
+                await task.WaitAsync(ProgressInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                report();
+            }
+        }
+
+        return await task.ConfigureAwait(false);
+    }
+
+    private void Step(UpdateRecord record, string state, long? bytes = null, long? total = null, double? agreement = null, int? frames = null, string? reason = null)
+    {
+        record.State = state;
+        record.Reason = reason;
+        record.UpdatedAt = _time.GetUtcNow().UtcDateTime;
+        _store.Save(record);
+        Report(record, state, bytes, total, agreement, frames, reason);
+        Log.Step(_logger, record.Release, state, reason ?? string.Empty);
+    }
+
+    private void End(UpdateRecord record, string state, string reason) => Step(record, state, reason: reason);
+
+    private void Report(UpdateRecord record, string state, long? bytes = null, long? total = null, double? agreement = null, int? frames = null, string? reason = null) =>
+        _feed.Publish(new OtaProgress(MqttPayloads.SchemaVersion, _deviceId, record.Release, state, _time.GetUtcNow(), bytes, total, agreement, frames, reason ?? record.Reason));
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            Log.CleanupFailed(_logger, folder, ex.Message);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1900, Level = LogLevel.Information, Message = "Model update to release {Release}: {State} {Reason}")]
+        public static partial void Step(ILogger logger, long release, string state, string reason);
+
+        [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "Model update to release {Release} ended {State}: {Reason}")]
+        public static partial void Ended(ILogger logger, long release, string state, string reason);
+
+        [LoggerMessage(EventId = 1902, Level = LogLevel.Information, Message = "Committed model {Name} {Version} (release {Release})")]
+        public static partial void Committed(ILogger logger, string name, string version, long release);
+
+        [LoggerMessage(EventId = 1903, Level = LogLevel.Information, Message = "Resuming the model update to release {Release}, which was {State} when the agent stopped")]
+        public static partial void Resuming(ILogger logger, long release, string state);
+
+        [LoggerMessage(EventId = 1904, Level = LogLevel.Information, Message = "Swap: the old model decided frame {Last}, the new one frame {First}, {GapMs:0.0} ms apart")]
+        public static partial void SwapGap(ILogger logger, long last, long first, double gapMs);
+
+        [LoggerMessage(EventId = 1905, Level = LogLevel.Warning, Message = "Could not delete {Folder}: {Reason}")]
+        public static partial void CleanupFailed(ILogger logger, string folder, string reason);
+    }
+}

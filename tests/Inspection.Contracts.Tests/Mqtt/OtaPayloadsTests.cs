@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Inspection.Contracts.Mqtt;
+
+namespace Inspection.Contracts.Tests.Mqtt;
+
+/// <summary>The model target in the desired state and the ota/progress payload.</summary>
+public sealed class OtaPayloadsTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+
+    private static readonly ModelTarget Target = new(
+        "inspection-edge", 7, "2.7.0", new string('a', 64), 283_000, "http://cloud:5180/api/models/7/manifest.json", new string('b', 64), "c2lnbmF0dXJl", ShadowFrames: 30, MinAgreement: 0.95);
+
+    [Fact]
+    public void TryParseDesired_WithModelTarget_RoundTrips()
+    {
+        var state = new DesiredState(1, 9, DegradationModes.Normal, At, "rollout", Target);
+
+        Assert.True(MqttPayloads.TryParseDesired(MqttPayloads.Serialize(state), out var parsed, out var error), error);
+        Assert.Equal(state, parsed);
+    }
+
+    [Fact]
+    public void TryParseDesired_WithoutModel_StaysValidForDevicesThatPredateIt()
+    {
+        Assert.True(MqttPayloads.TryParseDesired("""{"schemaVersion":1,"version":2,"mode":"normal"}"""u8, out var parsed, out var error), error);
+        Assert.Null(parsed.Model);
+    }
+
+    [Theory]
+    [InlineData("release", "0", "model.release must be 1 or more, got 0")]
+    [InlineData("sha256", "\"ABC\"", "model.sha256 must be 64 lowercase hex digits")]
+    [InlineData("manifestSha256", "\"x\"", "model.manifestSha256 must be 64 lowercase hex digits")]
+    [InlineData("size", "0", "model.size must be positive, got 0")]
+    [InlineData("manifestUrl", "\"file:///etc/passwd\"", "model.manifestUrl 'file:///etc/passwd' is not an absolute http(s) URL")]
+    [InlineData("manifestUrl", "\"/api/models/7/manifest.json\"", "is not an absolute http(s) URL")]
+    [InlineData("signature", "\"\"", "model.signature is missing")]
+    [InlineData("minAgreement", "1.5", "model.minAgreement must be between 0 and 1")]
+    [InlineData("shadowFrames", "-1", "model.shadowFrames must not be negative")]
+    public void TryParseDesired_BadModelTarget_RejectedWithTheReason(string field, string value, string expected)
+    {
+        var node = JsonNode.Parse(MqttPayloads.Serialize(new DesiredState(1, 9, DegradationModes.Normal, Model: Target)))!;
+        node["model"]![field] = JsonNode.Parse(value);
+
+        Assert.False(MqttPayloads.TryParseDesired(Encoding.UTF8.GetBytes(node.ToJsonString()), out var parsed, out var error));
+        Assert.Null(parsed);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void TryParseOtaProgress_RoundTrip()
+    {
+        var progress = new OtaProgress(1, "cam-1", 7, OtaStates.Downloading, At, Bytes: 1000, Total: 283_000);
+
+        Assert.True(MqttPayloads.TryParseOtaProgress(MqttPayloads.Serialize(progress), out var parsed, out var error), error);
+        Assert.Equal(progress, parsed);
+    }
+
+    [Theory]
+    [InlineData("""{"schemaVersion":1,"deviceId":"cam-1","release":7,"state":"exploding","at":"2026-12-06T12:00:00Z"}""", "unknown state 'exploding'")]
+    [InlineData("""{"schemaVersion":1,"deviceId":"","release":7,"state":"queued","at":"2026-12-06T12:00:00Z"}""", "deviceId is missing")]
+    [InlineData("""{"schemaVersion":2,"deviceId":"cam-1","release":7,"state":"queued","at":"2026-12-06T12:00:00Z"}""", "schemaVersion 2 is not supported")]
+    [InlineData("""{"schemaVersion":1,"deviceId":"cam-1","state":"queued","at":"2026-12-06T12:00:00Z"}""", "not valid JSON")]
+    public void TryParseOtaProgress_Malformed_RejectedWithTheReason(string json, string expected)
+    {
+        Assert.False(MqttPayloads.TryParseOtaProgress(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void OtaProgress_Topic_IsUnderTheDevice()
+    {
+        Assert.Equal("inspection/v1/devices/cam-1/ota/progress", MqttTopics.OtaProgress("cam-1"));
+        Assert.True(MqttTopics.TryParse(MqttTopics.OtaProgress("cam-1"), out var device, out var suffix));
+        Assert.Equal(("cam-1", MqttTopics.OtaProgressSuffix), (device, suffix));
+    }
+
+    [Fact]
+    public void IsFinal_OnlyTheLastThreeStates()
+    {
+        Assert.Equal([OtaStates.Committed, OtaStates.RolledBack, OtaStates.Failed], OtaStates.All.Where(OtaStates.IsFinal));
+    }
+}

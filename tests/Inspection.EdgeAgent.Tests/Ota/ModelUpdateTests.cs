@@ -1,0 +1,351 @@
+using System.Security.Cryptography;
+using Inspection.Contracts.Mqtt;
+using Inspection.Detection.Packaging;
+using Inspection.EdgeAgent.Ota;
+using Inspection.EdgeAgent.Storage;
+using Inspection.EdgeAgent.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inspection.EdgeAgent.Tests.Ota;
+
+/// <summary>
+/// The device's model-update transaction on the real agent host: real signed packages over real HTTP, real ONNX
+/// models, the inspection loop running throughout. Every fault ends failed or rolled back with its reason, the
+/// running model keeps deciding, and no frame is lost.
+/// </summary>
+public sealed class ModelUpdateTests
+{
+    [Fact]
+    public async Task Desired_SignedPackage_GoesThroughEveryStepAndCommitsWithoutLosingAFrame()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        await scenario.MoreFramesAsync(5);
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.True(ended.State == OtaStates.Committed, ended.Reason);
+        Assert.Equal(
+            [OtaStates.Queued, OtaStates.Downloading, OtaStates.Verifying, OtaStates.Loading, OtaStates.Validating, OtaStates.Shadowing, OtaStates.Swapped, OtaStates.Committed],
+            scenario.StatesOf(1));
+        Assert.Equal(1, scenario.Current.Release);
+        Assert.Equal(target.Sha256, scenario.Current.Sha256);
+        var shadow = scenario.Progress.Last(p => p.State == OtaStates.Shadowing);
+        Assert.Equal(1.0, shadow.Agreement);
+        Assert.Equal(10, shadow.Frames);
+
+        // The pointer names the committed files; the staging folder is empty again.
+        var committed = new CommittedModelFile(scenario.ModelsPath).Read();
+        Assert.Equal((1L, target.Sha256), (committed!.Release, committed.Sha256));
+        Assert.Equal(Path.Combine(scenario.ModelsPath, "1", "model.onnx"), committed.ModelPath);
+
+        // No frame dropped or inspected twice: sequences are contiguous, every result is stored, and the release that
+        // decided them changes once, from the configured model to release 1.
+        await scenario.MoreFramesAsync(3);
+        var results = scenario.Results();
+        Assert.Equal(Enumerable.Range(1, results.Count).Select(i => (long)i), results.Select(r => r.Sequence));
+        Assert.Equal(0, scenario.Stats.DetectorErrors);
+        var releases = results.Select(r => r.Release).Distinct().ToList();
+        Assert.Equal([null, 1L], releases);
+        var firstNew = results.First(r => r.Release == 1).Sequence;
+        Assert.All(results.Where(r => r.Sequence >= firstNew), r => Assert.Equal(1L, r.Release));
+    }
+
+    [Fact]
+    public async Task Desired_SignedByAnUntrustedKey_FailsBeforeTheModelIsDownloaded()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"), signWith: stranger);
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Equal($"it is signed by key {ManifestSignature.KeyIdOf(stranger)}, which this device does not trust (trusted: {ManifestSignature.KeyIdOf(scenario.Packages.Key)})", ended.Reason);
+        Assert.DoesNotContain(scenario.Server.Requests, r => r.Path.EndsWith("model.onnx", StringComparison.Ordinal));
+        Assert.Null(scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_SignatureOfAnotherManifest_Fails()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var first = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+        var second = scenario.Packages.Publish(2, TestModels.Brightness(scenario.TempFile("v2.onnx"), "1.2.0"));
+
+        scenario.Desire(second with { Signature = first.Signature });
+
+        var ended = await scenario.EndedAsync(2);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Contains("does not match its manifest", ended.Reason);
+    }
+
+    [Fact]
+    public async Task Desired_ReleaseNotAboveTheCommittedOne_RefusedSoNothingUnsignedCanForceADowngrade()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        scenario.Desire(scenario.Packages.Publish(5, TestModels.Brightness(scenario.TempFile("v5.onnx"), "1.5.0")));
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(5)).State);
+
+        // Older weights, validly signed, under a lower release.
+        scenario.Desire(scenario.Packages.Publish(4, TestModels.Brightness(scenario.TempFile("v4.onnx"), "1.4.0")));
+
+        var ended = await scenario.EndedAsync(4);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Equal("release 4 is not above release 5, the highest committed on this device: to go back to older weights, publish them again under a higher release", ended.Reason);
+        Assert.Equal(5, scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_ServerSendsOtherModelBytes_FailsOnTheHashAndNothingIsLoaded()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+        scenario.Packages.Replace(1, "model.onnx", await File.ReadAllBytesAsync(TestModels.Brightness(scenario.TempFile("other.onnx"), "6.6.6"), TestContext.Current.CancellationToken));
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Contains("does not match the size and SHA-256 in the signed manifest", ended.Reason);
+        Assert.DoesNotContain(OtaStates.Loading, scenario.StatesOf(1));
+    }
+
+    [Fact]
+    public async Task Desired_TruncatedFileOnTheServer_Fails()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var model = TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0");
+        var target = scenario.Packages.Publish(1, model);
+        scenario.Packages.Replace(1, "model.onnx", (await File.ReadAllBytesAsync(model, TestContext.Current.CancellationToken))[..100]);
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Contains("(100 bytes) does not match the size and SHA-256 in the signed manifest", ended.Reason);
+    }
+
+    [Fact]
+    public async Task Desired_SignedFileThatDoesNotLoad_FailsWithTheModelContractReason()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var model = TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0");
+        var garbage = "not an onnx model at all"u8.ToArray();
+        var target = scenario.Packages.Publish(1, model, edit: m => m with { Model = m.Model with { Sha256 = ModelPackage.Sha256Of(garbage), Size = garbage.Length } });
+        scenario.Packages.Replace(1, "model.onnx", garbage);
+
+        scenario.Desire(target with { Sha256 = ModelPackage.Sha256Of(garbage), Size = garbage.Length });
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Contains("is it a complete .onnx export?", ended.Reason);
+        Assert.Null(scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_ModelWithAWrongOutputShape_FailsAtLoading()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var good = TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0");
+        var wrong = await File.ReadAllBytesAsync(TestModels.WrongShape(scenario.TempFile("wrong.onnx")), TestContext.Current.CancellationToken);
+        var target = scenario.Packages.Publish(1, good, edit: m => m with { Model = m.Model with { Sha256 = ModelPackage.Sha256Of(wrong), Size = wrong.Length } });
+        scenario.Packages.Replace(1, "model.onnx", wrong);
+
+        scenario.Desire(target with { Sha256 = ModelPackage.Sha256Of(wrong), Size = wrong.Length });
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Contains("[1, 7]", ended.Reason);
+        Assert.Equal(OtaStates.Loading, scenario.StatesOf(1)[^2]);
+    }
+
+    [Fact]
+    public async Task Desired_GoldenSetTheModelDoesNotReproduce_FailsAtValidating()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var target = scenario.Packages.Publish(
+            1,
+            TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"),
+            edit: m => m with { Golden = m.Golden with { Frames = [.. m.Golden.Frames.Select((f, i) => i == 0 ? f with { Detections = [new GoldenDetection(0, "scratch", 0.9f, 0, 0, 10, 10)] } : f)] } });
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.StartsWith("the golden set fails on this device: golden frame golden/000.png: expected scratch 0.900", ended.Reason, StringComparison.Ordinal);
+        Assert.Equal(OtaStates.Validating, scenario.StatesOf(1)[^2]);
+        Assert.Null(scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_ModelThatDecidesOtherwiseInTheShadow_FailsWithTheAgreementAndNeverDecidesAFrame()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+
+        // Inverted brightness: its golden set is its own (it passes), but on the line it calls dark parts defects.
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("inverted.onnx"), "1.1.0", inverted: true));
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.Matches(@"^in the shadow the new model decided as the running one on \d+ of 10 frames \(\d+\.\d %; at least 90 % needed\)$", ended.Reason);
+        Assert.DoesNotContain(OtaStates.Swapped, scenario.StatesOf(1));
+        await scenario.MoreFramesAsync(3);
+        Assert.All(scenario.Results(), r => Assert.Null(r.Release));
+    }
+
+    [Fact]
+    public async Task Desired_ModelThatEscalatesFarMore_RolledBackAfterTheSwapWithoutLosingAFrame()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+
+        // Its recommended band calls every frame uncertain; the shadow bar is lowered for this update so the health
+        // window is what catches it.
+        var target = scenario.Packages.Publish(
+            1,
+            TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"),
+            recommended: new RecommendedSettings(0.06f, 0.99f, 0.05f, 0.45f, false),
+            minAgreement: 0);
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.RolledBack, ended.State);
+        Assert.Matches(@"^the new model escalates 100\.0 % of frames, the previous one \d+\.\d % \(at most \d+\.\d % allowed\)$", ended.Reason);
+        Assert.Null(scenario.Current.Release);
+        await scenario.MoreFramesAsync(5);
+        var results = scenario.Results();
+        Assert.Equal(Enumerable.Range(1, results.Count).Select(i => (long)i), results.Select(r => r.Sequence));
+        Assert.Contains(results, r => r.Release == 1);
+        Assert.Null(results[^1].Release);
+        Assert.True(scenario.Host.Services.GetRequiredService<UpdateStore>().HasFailed(1));
+    }
+
+    [Fact]
+    public async Task Desired_FarSlowerModel_RolledBackAfterTheSwap()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync(("Ota:MaxLatencyRatio", "3"));
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("heavy.onnx"), "1.1.0", heavy: true));
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.RolledBack, ended.State);
+        Assert.Matches(@"^the new model takes [\d.]+ ms per frame, [\d.]+× the previous model's [\d.]+ ms \(at most 3×\)$", ended.Reason);
+        Assert.Null(scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_ConnectionCutMidDownload_ResumesWithRangeAndCommits()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("heavy.onnx"), "1.1.0", heavy: true), minAgreement: 0, healthFrames: 0);
+        scenario.Server.CutOnce["1/model.onnx"] = 100_000;
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.True(ended.State == OtaStates.Committed, ended.Reason);
+        Assert.Contains(scenario.Server.Requests, r => r.Path == "1/model.onnx" && r.Range == "bytes=100000-");
+        Assert.Equal(1, scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Desired_NotEnoughDiskSpace_FailsBeforeStagingSayingHowMuchIsMissing()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync(("Ota:MinFreeDiskMegabytes", "1000000"));
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.Equal(OtaStates.Failed, ended.State);
+        Assert.StartsWith("not enough disk space to stage release 1:", ended.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(scenario.Server.Requests, r => r.Path.EndsWith("model.onnx", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restart_AfterCommit_StartsOnTheCommittedModel()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+        scenario.Desire(target);
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(1)).State);
+
+        await scenario.StopAsync();
+        await scenario.StartAsync();
+
+        Assert.Equal((1L, target.Sha256), (scenario.Current.Release, scenario.Current.Sha256));
+        await scenario.MoreFramesAsync(3);
+        Assert.Equal(1L, scenario.Results()[^1].Release);
+        Assert.Single(scenario.Progress, p => p.State == OtaStates.Committed);
+    }
+
+    [Fact]
+    public async Task Restart_DuringTheHealthWindow_StartsOnTheCommittedModelAndReportsRolledBack()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        var target = scenario.Packages.Publish(3, TestModels.Brightness(scenario.TempFile("v3.onnx"), "1.3.0"));
+
+        // What kill -9 after the swap leaves: the update persisted as swapped, no pointer to the new model.
+        using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
+        {
+            new UpdateStore(database).Save(new UpdateRecord { Release = 3, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Swapped });
+        }
+
+        await scenario.StartAsync();
+
+        var ended = await scenario.EndedAsync(3);
+        Assert.Equal(OtaStates.RolledBack, ended.State);
+        Assert.Equal("the agent restarted during the health window of this model; it runs the committed model again and does not retry this release", ended.Reason);
+        Assert.Null(scenario.Current.Release);
+
+        // The same target does not start the update again.
+        scenario.Desire(target);
+        await scenario.MoreFramesAsync(5);
+        Assert.DoesNotContain(scenario.Progress, p => p.Release == 3 && p.State == OtaStates.Queued);
+    }
+
+    [Fact]
+    public async Task Restart_DuringTheDownload_ResumesFromTheStagedBytes()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        var model = TestModels.Brightness(scenario.TempFile("heavy.onnx"), "1.1.0", heavy: true);
+        var target = scenario.Packages.Publish(1, model, minAgreement: 0, healthFrames: 0);
+
+        // What kill -9 mid-download leaves: the update persisted as downloading and part of the file staged.
+        var bytes = await File.ReadAllBytesAsync(model, TestContext.Current.CancellationToken);
+        var staging = Directory.CreateDirectory(Path.Combine(scenario.ModelsPath, "staging", target.Sha256)).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(staging, "model.onnx.partial"), bytes[..200_000], TestContext.Current.CancellationToken);
+        using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
+        {
+            new UpdateStore(database).Save(new UpdateRecord { Release = 1, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Downloading });
+        }
+
+        await scenario.StartAsync();
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(1);
+        Assert.True(ended.State == OtaStates.Committed, ended.Reason);
+        Assert.Contains(scenario.Server.Requests, r => r.Path == "1/model.onnx" && r.Range == "bytes=200000-");
+    }
+}
