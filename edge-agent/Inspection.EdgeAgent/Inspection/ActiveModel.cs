@@ -37,6 +37,7 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
     private long _lastSequence;
     private long _lastOldSequence;
     private bool _firstFramePending;
+    private SwapTiming? _lastSwap;
 
     public ActiveModel(
         DetectorFactory factory,
@@ -58,6 +59,9 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
 
     /// <summary>The model that decides now; throws until the host has started.</summary>
     public LoadedModel Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The detection model is not loaded yet.");
+
+    /// <summary>How the loop went over the last swap (or null before any): for the update's log and the bench.</summary>
+    public SwapTiming? LastSwap => Volatile.Read(ref _lastSwap);
 
     /// <summary>The running model change, if any.</summary>
     public ModelTransition? Transition => Volatile.Read(ref _transition);
@@ -206,7 +210,9 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
         if (_firstFramePending && decision is not null)
         {
             _firstFramePending = false;
-            transition?.FirstFrame(new SwapTiming(_lastOldSequence, sequence, _lastFrameEnd == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastFrameEnd, now)));
+            var timing = new SwapTiming(_lastOldSequence, sequence, _lastFrameEnd == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastFrameEnd, now));
+            Volatile.Write(ref _lastSwap, timing);
+            transition?.FirstFrame(timing);
         }
 
         _lastFrameEnd = now;

@@ -128,7 +128,8 @@ public sealed class ModelTransition
 
     private HealthResult Judge(FrameStats baseline, FrameStats observed)
     {
-        if (baseline.Frames > 0 && baseline.MeanLatencyMs > 0 && observed.MeanLatencyMs > baseline.MeanLatencyMs * _bounds.MaxLatencyRatio)
+        if (baseline.Frames > 0 && baseline.MeanLatencyMs > 0 && observed.MeanLatencyMs > baseline.MeanLatencyMs * _bounds.MaxLatencyRatio
+            && observed.MeanLatencyMs - baseline.MeanLatencyMs > _bounds.LatencyToleranceMs)
         {
             return new HealthResult(false, baseline, observed, string.Create(
                 CultureInfo.InvariantCulture,

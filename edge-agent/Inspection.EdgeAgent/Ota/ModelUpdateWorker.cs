@@ -439,6 +439,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         target.HealthFrames ?? _options.HealthFrames,
         _options.MaxHealthErrors,
         _options.MaxLatencyRatio,
+        _options.LatencyToleranceMs,
         _options.MaxUncertainRatio,
         _options.UncertainSlack);
 

@@ -46,6 +46,13 @@ public sealed class OtaOptions
     [Range(1.0, 100.0, ErrorMessage = "Ota:MaxLatencyRatio must be between 1 and 100.")]
     public double MaxLatencyRatio { get; set; } = 2;
 
+    /// <summary>
+    /// …unless it is at most this many milliseconds slower per frame: a difference below it is noise, not a slower
+    /// model. Key <c>Ota:LatencyToleranceMs</c>, default 5.
+    /// </summary>
+    [Range(0.0, 10000.0, ErrorMessage = "Ota:LatencyToleranceMs must be between 0 and 10000.")]
+    public double LatencyToleranceMs { get; set; } = 5;
+
     /// <summary>Uncertain rate at most this many times the previous model's. Key <c>Ota:MaxUncertainRatio</c>, default 2.</summary>
     [Range(1.0, 100.0, ErrorMessage = "Ota:MaxUncertainRatio must be between 1 and 100.")]
     public double MaxUncertainRatio { get; set; } = 2;

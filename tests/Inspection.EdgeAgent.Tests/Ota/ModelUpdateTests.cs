@@ -91,7 +91,8 @@ public sealed class ModelUpdateTests
         await using var scenario = await UpdateScenario.CreateAsync();
         await scenario.StartAsync();
         scenario.Desire(scenario.Packages.Publish(5, TestModels.Brightness(scenario.TempFile("v5.onnx"), "1.5.0")));
-        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(5)).State);
+        var committed5 = await scenario.EndedAsync(5);
+        Assert.True(committed5.State == OtaStates.Committed, committed5.Reason);
 
         // Older weights, validly signed, under a lower release.
         scenario.Desire(scenario.Packages.Publish(4, TestModels.Brightness(scenario.TempFile("v4.onnx"), "1.4.0")));
@@ -240,7 +241,7 @@ public sealed class ModelUpdateTests
     public async Task Desired_FarSlowerModel_RolledBackAfterTheSwap()
     {
         await using var scenario = await UpdateScenario.CreateAsync();
-        await scenario.StartAsync(("Ota:MaxLatencyRatio", "3"));
+        await scenario.StartAsync(("Ota:MaxLatencyRatio", "3"), ("Ota:LatencyToleranceMs", "2"));
         var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("heavy.onnx"), "1.1.0", heavy: true));
 
         scenario.Desire(target);
@@ -289,7 +290,8 @@ public sealed class ModelUpdateTests
         await scenario.StartAsync();
         var target = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
         scenario.Desire(target);
-        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(1)).State);
+        var committed1 = await scenario.EndedAsync(1);
+        Assert.True(committed1.State == OtaStates.Committed, committed1.Reason);
 
         await scenario.StopAsync();
         await scenario.StartAsync();
@@ -347,5 +349,46 @@ public sealed class ModelUpdateTests
         var ended = await scenario.EndedAsync(1);
         Assert.True(ended.State == OtaStates.Committed, ended.Reason);
         Assert.Contains(scenario.Server.Requests, r => r.Path == "1/model.onnx" && r.Range == "bytes=200000-");
+    }
+
+    [Theory]
+    [InlineData(OtaStates.Queued, false)]
+    [InlineData(OtaStates.Downloading, false)]
+    [InlineData(OtaStates.Verifying, true)]
+    [InlineData(OtaStates.Loading, true)]
+    [InlineData(OtaStates.Validating, true)]
+    [InlineData(OtaStates.Shadowing, true)]
+    public async Task Restart_InAStateBeforeTheSwap_ResumesFromWhatIsStagedAndCommits(string state, bool staged)
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        var target = scenario.Packages.Publish(2, TestModels.Brightness(scenario.TempFile("v2.onnx"), "1.2.0"));
+
+        // What kill -9 in that state leaves: the update persisted in it, and (from verifying on) every file staged.
+        if (staged)
+        {
+            var staging = Path.Combine(scenario.ModelsPath, "staging", target.Sha256);
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(scenario.Server.Folder, "2"), "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(Path.Combine(scenario.Server.Folder, "2"), file);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(staging, relative))!);
+                File.Copy(file, Path.Combine(staging, relative));
+            }
+        }
+
+        using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
+        {
+            new UpdateStore(database).Save(new UpdateRecord { Release = 2, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = state });
+        }
+
+        await scenario.StartAsync();
+        Assert.Null(scenario.Current.Release);
+        scenario.Desire(target);
+
+        var ended = await scenario.EndedAsync(2);
+        Assert.True(ended.State == OtaStates.Committed, ended.Reason);
+        Assert.Equal(2, scenario.Current.Release);
+        Assert.Equal(staged, !scenario.Server.Requests.Any(r => r.Path == "2/model.onnx"));
+        var results = scenario.Results();
+        Assert.Equal(Enumerable.Range(1, results.Count).Select(i => (long)i), results.Select(r => r.Sequence));
     }
 }

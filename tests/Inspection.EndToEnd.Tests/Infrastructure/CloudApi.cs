@@ -41,6 +41,26 @@ internal sealed class CloudApi(string baseUrl) : IDisposable
         return document.RootElement.GetProperty("version").GetInt64();
     }
 
+    /// <summary>Uploads a model package to the registry; fails the test unless it is registered.</summary>
+    public async Task UploadModelAsync(byte[] package, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(package);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/zip");
+        using var response = await _http.PostAsync("/api/models?uploadedBy=end-to-end%20test", content, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"POST /api/models answered {(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>Points a device at a registered release; returns the desired-state version.</summary>
+    public async Task<long> SetModelAsync(string deviceId, long release, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-model", new { release, issuedBy = "end-to-end test" }, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"PUT desired-model answered {(int)response.StatusCode}: {body}");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("version").GetInt64();
+    }
+
     public async Task<List<(string DeviceId, long Sequence)>> EscalationKeysAsync(CancellationToken cancellationToken)
     {
         var list = await GetAsync("/api/escalations?limit=500", cancellationToken);

@@ -44,7 +44,7 @@ internal sealed class InspectionSystem : IAsyncDisposable
         return Path.Combine(folder, Inspection.ModelTools.Line.LineExporter.VideoFileName);
     }
 
-    public async Task<ServiceProcess> StartCloudAsync(bool embeddedBroker, CancellationToken cancellationToken)
+    public async Task<ServiceProcess> StartCloudAsync(bool embeddedBroker, CancellationToken cancellationToken, params string[] extra)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -60,6 +60,7 @@ internal sealed class InspectionSystem : IAsyncDisposable
                     "--Cloud:Mqtt:ReconnectSeconds=1",
                     $"--Cloud:StoragePath={Path.Combine(Directory, "cloud.db")}",
                     $"--Detector:ModelPath={RepoPaths.CloudModel}",
+                    .. extra,
                 ],
                 Directory));
             await Eventually.WaitAsync(

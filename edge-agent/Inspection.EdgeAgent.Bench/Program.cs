@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Inspection.EdgeAgent.Bench;
+
+return await new RootCommand("Benchmarks of the edge agent on this machine.") { OtaBench.Create() }.Parse(args).InvokeAsync();
