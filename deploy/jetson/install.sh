@@ -24,6 +24,8 @@ for g in video render; do getent group "$g" >/dev/null && usermod -aG "$g" inspe
 
 systemctl stop inspection-edge-agent 2>/dev/null || true
 mkdir -p "$app" /etc/inspection /var/lib/inspection
+# Publisher public keys for model updates: root's to write, the agent's to read (never a private key here).
+install -d -m 755 /etc/inspection/trusted-keys
 rm -rf "$app.new"
 cp -a "$here/app" "$app.new"
 # JetPack-native libraries replace the CPU/x64 builds that came with the package.
