@@ -90,6 +90,66 @@ public sealed class ModelUpdateFlowTests
             restarted);
     }
 
+    [Theory]
+    [InlineData("shadowing", "committed")]
+    [InlineData("swapped", "rolled-back")]
+    public async Task KillDuringTheUpdate_RestartedAgentRunsTheCommittedModelAndSettlesTheUpdate(string killIn, string expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var system = new InspectionSystem();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var keys = Directory.CreateDirectory(Path.Combine(system.Directory, "trusted-keys")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(keys, "publisher.pem"), key.ExportSubjectPublicKeyInfoPem(), ct);
+        var video = system.RenderLine(seed: 14, frames: 90);
+        var cloud = await system.StartCloudAsync(
+            embeddedBroker: true, ct, $"--Cloud:Models:StoragePath={Path.Combine(system.Directory, "registry")}", $"--Cloud:Models:TrustedKeysPath={keys}");
+        const string deviceId = "e2e-ota-kill";
+
+        // Long shadow and health windows at 15 fps hold the update in the state to kill it in.
+        string[] ota = [$"--Ota:TrustedKeysPath={keys}", $"--Ota:ModelsPath={Path.Combine(system.Directory, "models")}", "--Ota:ShadowFrames=150", "--Ota:HealthFrames=300"];
+        var first = system.StartEdge(deviceId, video, loop: true, maxFps: 15, ota);
+        await system.Api.UploadModelAsync(Package(key, release: 1), ct);
+        await system.Api.SetModelAsync(deviceId, 1, ct);
+        await Eventually.WaitAsync(
+            $"the update to reach {killIn}",
+            async c => await system.Api.FindDeviceAsync(deviceId, c),
+            d => d is { } e && OtaState(e) == killIn,
+            TimeSpan.FromSeconds(120),
+            ct,
+            cloud,
+            first);
+        await first.KillHardAsync();
+
+        var second = system.StartEdge(deviceId, video, loop: true, maxFps: 15, ota);
+        var settled = await Eventually.WaitAsync(
+            $"the restarted agent to end the update {expected}",
+            async c => await system.Api.FindDeviceAsync(deviceId, c),
+            d => d is { } e && e.GetProperty("online").GetBoolean() && OtaState(e) == expected,
+            TimeSpan.FromSeconds(120),
+            ct,
+            cloud,
+            second);
+        Assert.Equal(expected == "committed" ? 1 : null, Release(settled!.Value));
+        await second.StopAsync(TimeSpan.FromSeconds(20));
+
+        // Whatever the kill interrupted, no sequence was used twice.
+        var database = system.ReadEdgeDatabase(deviceId);
+        Assert.Equal(database.Sequences.Count, database.Sequences.Distinct().Count());
+    }
+
+    private static byte[] Package(ECDsa key, long release)
+    {
+        using var package = new MemoryStream();
+        ModelPackageBuilder.Build(
+            RepoPaths.EdgeModel,
+            [.. ModelPacker.GoldenImages(seed: 4242, count: 3).Select(g => g.Png)],
+            new PackageDetails(release, "inspection-edge", null, new RecommendedSettings(0.25f, 0.85f, 0.15f, 0.3f, false), "1.0.0", GoldenTolerance.Default),
+            key,
+            TimeProvider.System,
+            package);
+        return package.ToArray();
+    }
+
     private static long Frames(JsonElement device) => device.GetProperty("reported").GetProperty("stats").GetProperty("frames").GetInt64();
 
     private static long? Release(JsonElement device) =>
