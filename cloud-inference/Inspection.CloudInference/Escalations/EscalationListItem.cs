@@ -36,7 +36,7 @@ public sealed record EscalationListItem(
         e.LineId,
         e.CapturedAt,
         e.ReceivedAt,
-        $"{e.EdgeModelName} {e.EdgeModelVersion}".Trim(),
+        ($"{e.EdgeModelName} {e.EdgeModelVersion}" + (e.EdgeModelRelease > 0 ? $" (release {e.EdgeModelRelease})" : string.Empty)).Trim(),
         e.EdgeDetections.MaxBy(d => d.Confidence),
         e.Reason,
         $"{e.CloudModelName} {e.CloudModelVersion}".Trim(),

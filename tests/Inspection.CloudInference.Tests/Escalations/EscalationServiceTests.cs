@@ -52,6 +52,19 @@ public sealed class EscalationServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Escalate_FromAModelOfAPackage_StoredWithItsRelease()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        var request = TestFrames.Request("cam-1", 8);
+        request.EdgeModel.Release = 12;
+
+        await cloud.EscalateAsync(request);
+
+        var item = Assert.Single((await cloud.Http.GetFromJsonAsync<List<EscalationListItem>>("api/escalations", TestContext.Current.CancellationToken))!);
+        Assert.Equal("edge 1.0.0 (release 12)", item.EdgeModel);
+    }
+
+    [Fact]
     public async Task Escalate_GreyLevels_VerdictFollowsTheCloudBand()
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);

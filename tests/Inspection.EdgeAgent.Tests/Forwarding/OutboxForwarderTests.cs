@@ -55,6 +55,7 @@ public sealed class OutboxForwarderTests : IDisposable
         Assert.Equal(new byte[] { 2, 2, 2 }, request.Jpeg.ToByteArray());
         Assert.Equal("uncertain: scratch 0.50", request.Reason);
         Assert.Equal("edge", request.EdgeModel.Name);
+        Assert.Equal(2ul, request.EdgeModel.Release);
         Assert.Equal(0.5f, Assert.Single(request.EdgeDetections).Confidence);
     }
 
@@ -219,6 +220,7 @@ public sealed class OutboxForwarderTests : IDisposable
                 Height = 1,
                 ModelName = "edge",
                 ModelVersion = "1.0.0",
+                ModelRelease = sequence,
                 Detections = [new DetectionRecord { ClassName = "scratch", Confidence = 0.5f, X2 = 1, Y2 = 1 }],
                 Reason = "uncertain: scratch 0.50",
                 NextAttemptAt = _time.GetUtcNow().UtcDateTime,
