@@ -24,6 +24,20 @@ public sealed class TestModelPackages : IDisposable
         return folder;
     }
 
+    /// <summary>The real cloud with its registry in <paramref name="directory"/>, trusting this publisher.</summary>
+    public Task<TestCloud> StartCloudAsync(TempDirectory directory, params string[] extra) =>
+        TestCloud.StartAsync(
+            directory.Path,
+            [$"--Cloud:Models:StoragePath={directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={Trust(directory.File("keys"))}", .. extra]);
+
+    /// <summary>Uploads a package archive as an operator would.</summary>
+    public static async Task<HttpResponseMessage> UploadAsync(TestCloud cloud, byte[] package)
+    {
+        using var content = new ByteArrayContent(package);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/zip");
+        return await cloud.Http.PostAsync("api/models?uploadedBy=tester", content, TestContext.Current.CancellationToken);
+    }
+
     public byte[] Build(long release, string? modelPath = null, string? version = null)
     {
         using var archive = new MemoryStream();

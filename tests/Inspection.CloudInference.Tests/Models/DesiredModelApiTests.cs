@@ -107,16 +107,8 @@ public sealed class DesiredModelApiTests : IDisposable
         Assert.Equal("golden set", progress[0].Reason);
     }
 
-    private Task<TestCloud> StartAsync() =>
-        TestCloud.StartAsync(
-            _directory.Path,
-            [$"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={_packages.Trust(_directory.File("keys"))}"]);
+    private Task<TestCloud> StartAsync() => _packages.StartCloudAsync(_directory);
 
-    private static async Task Upload(TestCloud cloud, byte[] package)
-    {
-        using var content = new ByteArrayContent(package);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        var response = await cloud.Http.PostAsync("api/models", content, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-    }
+    private static async Task Upload(TestCloud cloud, byte[] package) =>
+        Assert.Equal(HttpStatusCode.Created, (await TestModelPackages.UploadAsync(cloud, package)).StatusCode);
 }

@@ -220,17 +220,9 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(await File.ReadAllBytesAsync(RepoPaths.EdgeModel, TestContext.Current.CancellationToken), model);
     }
 
-    private Task<TestCloud> StartAsync(params string[] extra) =>
-        TestCloud.StartAsync(
-            _directory.Path,
-            [$"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={_packages.Trust(_directory.File("keys"))}", .. extra]);
+    private Task<TestCloud> StartAsync(params string[] extra) => _packages.StartCloudAsync(_directory, extra);
 
-    private static async Task<HttpResponseMessage> UploadAsync(TestCloud cloud, byte[] package)
-    {
-        using var content = new ByteArrayContent(package);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        return await cloud.Http.PostAsync("api/models?uploadedBy=tester", content, TestContext.Current.CancellationToken);
-    }
+    private static Task<HttpResponseMessage> UploadAsync(TestCloud cloud, byte[] package) => TestModelPackages.UploadAsync(cloud, package);
 
     private static async Task<string> ErrorAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<ApiError>(TestContext.Current.CancellationToken))!.Error;
