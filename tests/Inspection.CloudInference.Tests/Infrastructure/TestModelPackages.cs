@@ -25,7 +25,7 @@ public sealed class TestModelPackages : IDisposable
     }
 
     /// <summary>The real cloud with its registry in <paramref name="directory"/>, trusting this publisher.</summary>
-    public Task<TestCloud> StartCloudAsync(TempDirectory directory, params string[] extra) =>
+    internal Task<TestCloud> StartCloudAsync(TempDirectory directory, params string[] extra) =>
         TestCloud.StartAsync(
             directory.Path,
             [$"--Cloud:Models:StoragePath={directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={Trust(directory.File("keys"))}", .. extra]);
