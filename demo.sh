@@ -2,7 +2,9 @@
 # Runs the whole system on this machine: the cloud (gRPC escalation service, operator page, embedded MQTT
 # broker, LiteDB) and edge agents, each watching its own synthetic production line (a generated video of
 # parts on a conveyor, some with defects). Prints a live fleet summary; shows a mode change over MQTT
-# (one device goes local-only, its outbox fills, then it returns to normal and drains).
+# (one device goes local-only, its outbox fills, then it returns to normal and drains) and a model update
+# (the edge model packed and signed as release 1, registered, and rolled out to one device, which shadows,
+# swaps and commits it without stopping its line).
 # Stops cleanly on Ctrl-C or after --duration seconds.
 # Usage: ./demo.sh [--devices N (2)] [--duration SECONDS (0 = until Ctrl-C)] [--frames N (600)] [--fps N (15)]
 set -euo pipefail
@@ -49,6 +51,10 @@ for i in $(seq 1 "$devices"); do
   dotnet "$tools" line --out "$work/line-$i" --seed "$seed" --frames "$frames" --fps "$fps" >"$work/line-$i.log"
 done
 
+# A publisher key for the model update: made here, trusted by the registry and the devices of this demo only.
+dotnet "$tools" keygen --out "$work/keys" --name demo-publisher >"$work/keygen.log"
+mkdir -p "$work/trusted-keys" && cp "$work/keys/demo-publisher.public.pem" "$work/trusted-keys/"
+
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
 api="http://127.0.0.1:$http_port"
@@ -67,6 +73,7 @@ dotnet "$cloud" \
   --Cloud:GrpcUrl="http://127.0.0.1:$grpc_port" --Cloud:HttpUrl="$api" \
   --Cloud:Broker:Port="$mqtt_port" --Cloud:Mqtt:Port="$mqtt_port" \
   --Cloud:StoragePath="$work/cloud.db" --Detector:ModelPath="$root/models/cloud/inspection-cloud.onnx" \
+  --Cloud:Models:StoragePath="$work/registry" --Cloud:Models:TrustedKeysPath="$work/trusted-keys" \
   >"$work/cloud.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do curl -fs "$api/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
@@ -79,6 +86,7 @@ for i in $(seq 1 "$devices"); do
     --Detector:ModelPath="$root/models/edge/inspection-edge.onnx" \
     --Storage:Path="$work/edge-$i.db" \
     --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" \
+    --Ota:TrustedKeysPath="$work/trusted-keys" --Ota:ModelsPath="$work/models-$i" --Ota:HealthFrames=45 \
     >"$work/edge-$i.log" 2>&1 &
   pids+=($!)
 done
@@ -96,6 +104,17 @@ echo
   sleep 20
   echo ">>> demo: commanding line1-cam1 → normal"
   dotnet "$cloud" set-mode --device line1-cam1 --mode normal --api "$api" || true
+  sleep 10
+  target="line1-cam$devices"
+  echo ">>> demo: packing the edge model as release 1, registering it, pointing $target at it (watch MODEL and UPDATE)"
+  if dotnet "$tools" pack --model "$root/models/edge/inspection-edge.onnx" --key "$work/keys/demo-publisher.private.pem" \
+       --release 1 --out "$work/edge-r1.zip" >"$work/pack.log" 2>&1 \
+     && curl -fsS -X POST -H 'Content-Type: application/zip' --data-binary @"$work/edge-r1.zip" "$api/api/models?uploadedBy=demo" >"$work/upload.log" \
+     && curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"release":1,"issuedBy":"demo"}' "$api/api/devices/$target/desired-model" >/dev/null; then
+    :
+  else
+    echo ">>> demo: the model update could not be started; see $work/pack.log and $work/upload.log"
+  fi
 ) &
 pids+=($!)
 

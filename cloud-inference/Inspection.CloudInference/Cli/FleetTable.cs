@@ -8,7 +8,7 @@ namespace Inspection.CloudInference.Cli;
 public static class FleetTable
 {
     private static readonly string[] Headers =
-        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "MODEL", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
+        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
 
     public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary)
     {
@@ -23,7 +23,8 @@ public static class FleetTable
                 device.Online switch { true => "yes", false => "no", null => "?" },
                 reported is null ? (device.DesiredMode ?? "-") : reported.Mode,
                 $"{(device.AppliedDesiredVersion is { } applied ? applied.ToString(CultureInfo.InvariantCulture) : "-")}/{device.DesiredVersion}",
-                reported is null ? "-" : $"{reported.Model.Name} {reported.Model.Version}",
+                reported is null ? "-" : $"{reported.Model.Name} {reported.Model.Version}{(reported.Model.Release is { } release ? $" r{release}" : string.Empty)}",
+                Update(reported?.Ota),
                 reported?.ExecutionProvider ?? "-",
                 stats is null ? "-" : stats.FramesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
                 Count(stats?.Frames),
@@ -64,6 +65,15 @@ public static class FleetTable
             output.WriteLine("Warning: the cloud is not connected to the MQTT broker; the fleet view may be stale.");
         }
     }
+
+    // The latest step of the device's model update: "r2 downloading 40%", "r2 shadowing 30f", "r2 committed".
+    private static string Update(Inspection.Contracts.Mqtt.OtaProgress? ota) => ota switch
+    {
+        null => "-",
+        { Total: > 0 } when ota.State == Inspection.Contracts.Mqtt.OtaStates.Downloading => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {100 * (ota.Bytes ?? 0) / ota.Total:0}%"),
+        { Frames: > 0 } => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {ota.Frames}f"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State}"),
+    };
 
     private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 }

@@ -9,7 +9,8 @@ namespace Inspection.EdgeAgent.Inspection;
 
 /// <summary>
 /// The one owner of the models the agent holds: the model that decides (<see cref="Current"/>), during a model change
-/// the candidate beside it, and after a swap the previous model, loaded until the change commits. It loads the
+/// the candidate beside it, and after a swap the previous model, which keeps running beside the new one on the same
+/// frames until the change commits. It loads the
 /// committed model (or, before any update, the configured one) while the host starts, so the agent reports ready only
 /// when a model is warm and never starts on an uncommitted one.
 /// <para>
@@ -21,14 +22,12 @@ namespace Inspection.EdgeAgent.Inspection;
 /// </summary>
 public sealed partial class ActiveModel : IHostedService, IDisposable
 {
-    private const int WindowFrames = 300;
     private readonly DetectorFactory _factory;
     private readonly DetectorOptions _detectorOptions;
     private readonly DecisionBand _configuredBand;
     private readonly CommittedModelFile _committed;
     private readonly TimeProvider _time;
     private readonly ILogger<ActiveModel> _logger;
-    private readonly FrameWindow _window = new(WindowFrames);
     private readonly Lock _frameLock = new();
     private LoadedModel? _current;
     private LoadedModel? _previous;
@@ -96,7 +95,12 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
                 this,
                 scope,
                 Current,
-                transition is { Phase: TransitionPhase.Shadowing } ? transition.Candidate : null,
+                transition?.Phase switch
+                {
+                    TransitionPhase.Shadowing => transition.Candidate,
+                    TransitionPhase.Watching => _previous,
+                    _ => null,
+                },
                 transition);
         }
         catch
@@ -127,12 +131,11 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
         lock (_frameLock)
         {
             EnsureRunning(transition, TransitionPhase.Shadowing);
-            transition.Swapped(_window.Snapshot());
+            transition.Swapped();
             _previous = _current;
             Volatile.Write(ref _current, transition.Candidate);
             _lastOldSequence = _lastSequence;
             _firstFramePending = true;
-            _window.Clear();
         }
 
         Log.Swapped(_logger, transition.Candidate.Detector.Model.Name, transition.Candidate.Release ?? 0, _lastOldSequence);
@@ -152,7 +155,6 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
             {
                 Volatile.Write(ref _current, _previous);
                 _previous = null;
-                _window.Clear();
                 _firstFramePending = false;
                 Log.RolledBack(_logger, Current.Detector.Model.Name, Current.Release ?? 0, _lastSequence);
             }
@@ -203,9 +205,8 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
     }
 
     /// <summary>What the loop reports at the end of a frame (inside the frame lock).</summary>
-    internal void Observe(ModelTransition? transition, bool shadowed, long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision)
+    internal void Observe(ModelTransition? transition, bool shadowed, long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision, TimeSpan shadowLatency)
     {
-        _window.Add(decision, latency);
         var now = _time.GetTimestamp();
         if (_firstFramePending && decision is not null)
         {
@@ -226,13 +227,13 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
             return;
         }
 
-        if (shadowed && decision is { } current)
+        if (transition.Phase == TransitionPhase.Watching)
+        {
+            transition.RecordWatched(decision, latency, shadowed ? shadowDecision : null, shadowLatency);
+        }
+        else if (shadowed && decision is { } current)
         {
             transition.RecordShadow(current, shadowDecision);
-        }
-        else if (transition.Phase == TransitionPhase.Watching)
-        {
-            transition.RecordWatched(decision, latency);
         }
     }
 

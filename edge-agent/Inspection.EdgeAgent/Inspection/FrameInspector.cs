@@ -87,7 +87,9 @@ public sealed partial class FrameInspector
 
         var latency = _timeProvider.GetElapsedTime(started);
         var decision = model.Band.Decide(detections);
+        var shadowStarted = _timeProvider.GetTimestamp();
         var shadowDecision = models.Shadow is { } shadow ? Shadow(shadow, frame) : null;
+        var shadowLatency = _timeProvider.GetElapsedTime(shadowStarted);
 
         long sequence;
         try
@@ -96,13 +98,13 @@ public sealed partial class FrameInspector
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
-            models.Observe(-1, decision, latency, shadowDecision);
+            models.Observe(-1, decision, latency, shadowDecision, shadowLatency);
             _stats.StorageError();
             Log.SequenceFailed(_logger, ex);
             return null;
         }
 
-        models.Observe(sequence, decision, latency, shadowDecision);
+        models.Observe(sequence, decision, latency, shadowDecision, shadowLatency);
         var metadata = model.Detector.Model;
         var detectionRecords = DetectionRecord.From(detections);
         var record = new InspectionRecord
@@ -126,7 +128,7 @@ public sealed partial class FrameInspector
         return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
     }
 
-    /// <summary>The candidate's decision on the frame during a model change; null when it failed (counted against it).</summary>
+    /// <summary>The decision of the model running beside the deciding one during a model change; null when it failed.</summary>
     private Decision? Shadow(LoadedModel shadow, Mat frame)
     {
         try
@@ -332,7 +334,7 @@ public sealed partial class FrameInspector
         [LoggerMessage(EventId = 1308, Level = LogLevel.Error, Message = "Retention of old results failed")]
         public static partial void RetentionFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 1309, Level = LogLevel.Warning, Message = "The candidate model failed on a shadow frame; counted against it")]
+        [LoggerMessage(EventId = 1309, Level = LogLevel.Warning, Message = "The model running beside the deciding one during a model change failed on a frame; counted against it")]
         public static partial void ShadowFailed(ILogger logger, Exception exception);
     }
 }

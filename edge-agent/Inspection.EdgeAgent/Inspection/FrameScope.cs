@@ -3,8 +3,9 @@ using Inspection.Detection;
 namespace Inspection.EdgeAgent.Inspection;
 
 /// <summary>
-/// One frame's hold on the models (<see cref="ActiveModel.BeginFrame"/>): the model that decides, the candidate that
-/// shadows it during a change, and the change. No switch happens until it is disposed.
+/// One frame's hold on the models (<see cref="ActiveModel.BeginFrame"/>): the model that decides, the one that runs
+/// beside it during a change (the candidate before the swap, the previous model after it), and the change. No switch
+/// happens until it is disposed.
 /// </summary>
 public ref struct FrameScope
 {
@@ -28,7 +29,7 @@ public ref struct FrameScope
     public ModelTransition? Transition { get; }
 
     /// <summary>Reports what the models did on the frame (a null decision: the model failed on it). Once per frame.</summary>
-    public void Observe(long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision = null)
+    public void Observe(long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision = null, TimeSpan shadowLatency = default)
     {
         if (_observed)
         {
@@ -36,7 +37,7 @@ public ref struct FrameScope
         }
 
         _observed = true;
-        _owner.Observe(Transition, Shadow is not null, sequence, decision, latency, shadowDecision);
+        _owner.Observe(Transition, Shadow is not null, sequence, decision, latency, shadowDecision, shadowLatency);
     }
 
     public void Dispose() => _lock.Dispose();

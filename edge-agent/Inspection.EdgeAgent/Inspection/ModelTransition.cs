@@ -6,7 +6,9 @@ namespace Inspection.EdgeAgent.Inspection;
 /// <summary>
 /// One model change as the inspection loop sees it. The update worker creates it with a loaded, validated candidate
 /// and drives it through <see cref="ActiveModel"/> (begin, swap, commit or roll back, each between two frames); the
-/// loop reports every frame back: shadow agreement while both models run, then the health window. The worker awaits
+/// loop reports every frame back: shadow agreement while the candidate runs beside the deciding model, then the
+/// health window, in which the previous model runs beside the new one, so both are judged on the same frames (a line
+/// brings defects in bursts: two different stretches of it would not compare). The worker awaits
 /// the tasks, which complete on the loop's thread and continue on the pool.
 /// </summary>
 public sealed class ModelTransition
@@ -14,6 +16,7 @@ public sealed class ModelTransition
     private readonly int _shadowTarget;
     private readonly HealthBounds _bounds;
     private readonly FrameWindow _watched;
+    private readonly FrameWindow _previousWatched;
     private readonly TaskCompletionSource<ShadowResult> _shadowed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<SwapTiming> _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<HealthResult> _watchedDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -21,7 +24,6 @@ public sealed class ModelTransition
     private int _shadowFrames;
     private int _agreed;
     private int _candidateErrors;
-    private FrameStats? _baseline;
 
     public ModelTransition(LoadedModel candidate, int shadowFrames, HealthBounds bounds)
     {
@@ -32,6 +34,7 @@ public sealed class ModelTransition
         _shadowTarget = shadowFrames;
         _bounds = bounds;
         _watched = new FrameWindow(Math.Max(1, bounds.Frames));
+        _previousWatched = new FrameWindow(Math.Max(1, bounds.Frames));
         if (shadowFrames == 0)
         {
             _shadowed.TrySetResult(new ShadowResult(0, 0, 0));
@@ -80,14 +83,14 @@ public sealed class ModelTransition
         }
     }
 
-    /// <summary>The swap: from now on the candidate decides, judged against <paramref name="baseline"/>.</summary>
-    internal void Swapped(FrameStats baseline)
+    /// <summary>The swap: from now on the candidate decides, and the previous model runs beside it on the same frames.</summary>
+    internal void Swapped()
     {
-        _baseline = baseline;
         Volatile.Write(ref _phase, (int)TransitionPhase.Watching);
         if (_bounds.Frames == 0)
         {
-            _watchedDone.TrySetResult(new HealthResult(true, baseline, new FrameStats(0, 0, 0, 0), null));
+            var none = new FrameStats(0, 0, 0, 0);
+            _watchedDone.TrySetResult(new HealthResult(true, none, none, null));
         }
     }
 
@@ -103,18 +106,23 @@ public sealed class ModelTransition
 
     internal void FirstFrame(SwapTiming timing) => _firstFrame.TrySetResult(timing);
 
-    internal void RecordWatched(Decision? decision, TimeSpan latency)
+    /// <summary>
+    /// One frame of the health window: the new model's decision and time, and the previous model's on the same frame
+    /// (null decisions: that model failed on it).
+    /// </summary>
+    internal void RecordWatched(Decision? decision, TimeSpan latency, Decision? previousDecision, TimeSpan previousLatency)
     {
-        if (_watchedDone.Task.IsCompleted || _baseline is null)
+        if (_watchedDone.Task.IsCompleted)
         {
             return;
         }
 
         _watched.Add(decision, latency);
+        _previousWatched.Add(previousDecision, previousLatency);
         var observed = _watched.Snapshot();
         if (observed.Errors > _bounds.MaxErrors)
         {
-            _watchedDone.TrySetResult(new HealthResult(false, _baseline, observed, string.Create(
+            _watchedDone.TrySetResult(new HealthResult(false, _previousWatched.Snapshot(), observed, string.Create(
                 CultureInfo.InvariantCulture,
                 $"the new model failed on {observed.Errors} of {observed.Frames} frames after the swap (at most {_bounds.MaxErrors} allowed)")));
             return;
@@ -122,7 +130,7 @@ public sealed class ModelTransition
 
         if (observed.Frames >= _bounds.Frames)
         {
-            _watchedDone.TrySetResult(Judge(_baseline, observed));
+            _watchedDone.TrySetResult(Judge(_previousWatched.Snapshot(), observed));
         }
     }
 
@@ -133,7 +141,7 @@ public sealed class ModelTransition
         {
             return new HealthResult(false, baseline, observed, string.Create(
                 CultureInfo.InvariantCulture,
-                $"the new model takes {observed.MeanLatencyMs:0.0} ms per frame, {observed.MeanLatencyMs / baseline.MeanLatencyMs:0.00}× the previous model's {baseline.MeanLatencyMs:0.0} ms (at most {_bounds.MaxLatencyRatio:0.##}×)"));
+                $"the new model takes {observed.MeanLatencyMs:0.0} ms per frame, {observed.MeanLatencyMs / baseline.MeanLatencyMs:0.00}× the previous model's {baseline.MeanLatencyMs:0.0} ms on the same frames (at most {_bounds.MaxLatencyRatio:0.##}×)"));
         }
 
         var allowed = (baseline.UncertainRate * _bounds.MaxUncertainRatio) + _bounds.UncertainSlack;
@@ -141,7 +149,7 @@ public sealed class ModelTransition
         {
             return new HealthResult(false, baseline, observed, string.Create(
                 CultureInfo.InvariantCulture,
-                $"the new model escalates {observed.UncertainRate:P1} of frames, the previous one {baseline.UncertainRate:P1} (at most {allowed:P1} allowed)"));
+                $"the new model escalates {observed.UncertainRate:P1} of frames, the previous one {baseline.UncertainRate:P1} of the same frames (at most {allowed:P1} allowed)"));
         }
 
         return new HealthResult(true, baseline, observed, null);

@@ -78,7 +78,12 @@ public sealed class CloudCliTests : IDisposable
         await using (var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort))
         {
             await device.PublishAsync(MqttTopics.Status("cam-7"), MqttPayloads.Serialize(TestDevices.Online("cam-7")));
-            await device.PublishAsync(MqttTopics.Reported("cam-7"), MqttPayloads.Serialize(TestDevices.Reported("cam-7", appliedVersion: 0)));
+            var updating = TestDevices.Reported("cam-7", appliedVersion: 0) with
+            {
+                Model = new ModelInfo("inspection-edge", "1.2.0", Release: 3),
+                Ota = new OtaProgress(1, "cam-7", 4, OtaStates.Shadowing, TestDevices.At, Agreement: 1, Frames: 12),
+            };
+            await device.PublishAsync(MqttTopics.Reported("cam-7"), MqttPayloads.Serialize(updating));
         }
 
         await FleetApiTests.PollFleetAsync(cloud, f => f.Devices.Any(d => d.Reported is not null && d.Online is not null));
@@ -91,7 +96,7 @@ public sealed class CloudCliTests : IDisposable
         Assert.StartsWith("DEVICE", lines[0]);
         Assert.Contains("APPLIED/DESIRED", lines[0]);
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["cam-7", "yes", "normal", "0/0", "inspection-edge", "1.2.0", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
         Assert.Contains("Escalations stored: 1  duplicates answered: 1", _output.ToString());
     }
 

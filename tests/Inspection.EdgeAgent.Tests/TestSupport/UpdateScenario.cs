@@ -23,13 +23,13 @@ internal sealed class UpdateScenario : IAsyncDisposable
     private long _desiredVersion;
     private IHost? _host;
 
-    private UpdateScenario(TempDirectory temp, PackageServer server, OtaPackages packages)
+    private UpdateScenario(TempDirectory temp, PackageServer server, OtaPackages packages, byte[]? levels)
     {
         _temp = temp;
         Server = server;
         Packages = packages;
         Frames = temp.Folder("frames");
-        var levels = new[] { TestModels.PassGrey, TestModels.PassGrey, TestModels.UncertainGrey, TestModels.DefectGrey, TestModels.PassGrey };
+        levels ??= [TestModels.PassGrey, TestModels.PassGrey, TestModels.UncertainGrey, TestModels.DefectGrey, TestModels.PassGrey];
         for (var i = 0; i < levels.Length; i++)
         {
             TestSupport.Frames.WriteImage(Path.Combine(Frames, $"{i:D3}.png"), levels[i]);
@@ -54,11 +54,12 @@ internal sealed class UpdateScenario : IAsyncDisposable
 
     public string TempFile(string name) => _temp.File(name);
 
-    public static async Task<UpdateScenario> CreateAsync()
+    /// <summary>A scenario whose looping line shows frames of these grey levels, in order (default: pass, pass, uncertain, defect, pass).</summary>
+    public static async Task<UpdateScenario> CreateAsync(byte[]? levels = null)
     {
         var temp = new TempDirectory();
         var server = await PackageServer.StartAsync(temp.Folder("served"));
-        return new UpdateScenario(temp, server, new OtaPackages(temp.Folder("publisher"), server));
+        return new UpdateScenario(temp, server, new OtaPackages(temp.Folder("publisher"), server), levels);
     }
 
     /// <summary>Starts the agent (again, after <see cref="StopAsync"/>) with the scenario's settings and any overrides.</summary>
