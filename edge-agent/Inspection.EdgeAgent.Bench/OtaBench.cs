@@ -30,7 +30,8 @@ namespace Inspection.EdgeAgent.Bench;
 /// <c>bench-ota</c>: one edge agent (the real host, in this process) inspecting the synthetic line at a fixed frame
 /// rate takes model updates served over HTTP on loopback, one after another: the shipped edge model packed again
 /// under releases 1, 2, … Prints, per update, how long desired → committed took and each step of it, the swap gap
-/// (last frame on the old model to first on the new, against one frame interval), and at the end the frames
+/// (last frame on the old model to first on the new, against one frame interval and against the loop's frame period
+/// while two models run on each frame), and at the end the frames
 /// inspected against the sequences used (a frame dropped or inspected twice would show as a difference).
 /// Measures; asserts nothing.
 /// </summary>
@@ -96,10 +97,11 @@ public static class OtaBench
             var stats = host.Services.GetRequiredService<EdgeStats>();
             var interval = 1000.0 / fps;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench-ota: {Path.GetFileName(modelPath)} at {fps} fps (frame interval {interval:0.0} ms), shadow {shadowFrames} frames, health window {healthFrames} frames, {Environment.ProcessorCount} cores"));
-            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap   result");
+            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap  frame period (2 models)  result");
 
             var totals = new List<double>();
             var gaps = new List<double>();
+            var periods = new List<double>();
             var images = ModelPacker.GoldenImages(4242, 3).Select(g => g.Png).ToList();
             for (var release = 1L; release <= swaps; release++)
             {
@@ -126,11 +128,13 @@ public static class OtaBench
                 double Phase(string from, string to) =>
                     mine.FirstOrDefault(p => p.State == from) is { } start && mine.FirstOrDefault(p => p.State == to) is { } end ? (end.At - start.At).TotalMilliseconds : double.NaN;
                 var gap = models.LastSwap?.Gap.TotalMilliseconds ?? double.NaN;
+                var period = shadowFrames > 0 ? Phase(OtaStates.Shadowing, OtaStates.Swapped) / shadowFrames : double.NaN;
                 totals.Add(total);
                 gaps.Add(gap);
+                periods.Add(period);
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms   {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
+                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms  {period,19:0.0} ms  {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
             }
 
             await host.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -138,7 +142,7 @@ public static class OtaBench
             var gapsInSequence = results.Zip(results.Skip(1)).Count(pair => pair.Second != pair.First + 1);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap: median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval)"));
+                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap: median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval) and a median frame period of {Median(periods):0.0} ms while two models run"));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"frames inspected {stats.Frames}, results stored {results.Count}, sequences {results.FirstOrDefault()}–{results.LastOrDefault()}, breaks in the sequence {gapsInSequence}, model errors {stats.DetectorErrors}, frames dropped {stats.Frames - results.Count + gapsInSequence}"));
