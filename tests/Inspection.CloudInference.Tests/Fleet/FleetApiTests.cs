@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -183,13 +184,23 @@ public sealed class FleetApiTests : IDisposable
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<DesiredState>(cancellationToken));
     }
 
-    internal static Task<FleetSnapshot> PollFleetAsync(TestCloud cloud, Func<FleetSnapshot, bool> done) =>
-        Eventually.WaitAsync(
+    internal static async Task<FleetSnapshot> PollFleetAsync(TestCloud cloud, Func<FleetSnapshot, bool> done) =>
+        (await Eventually.WaitAsync(
             "the fleet view",
-            async ct => (await cloud.Http.GetFromJsonAsync<FleetSnapshot>("api/fleet", ct))!,
-            done,
+            async ct =>
+            {
+                var json = await cloud.Http.GetStringAsync("api/fleet", ct);
+                return new FleetObservation(JsonSerializer.Deserialize<FleetSnapshot>(json, JsonSerializerOptions.Web)!, json);
+            },
+            o => done(o.Snapshot),
             Eventually.DefaultTimeout,
-            TestContext.Current.CancellationToken);
+            TestContext.Current.CancellationToken)).Snapshot;
+
+    // A failed wait shows the fleet as the API gave it, not a record's type names.
+    private sealed record FleetObservation(FleetSnapshot Snapshot, string Json)
+    {
+        public override string ToString() => Json;
+    }
 
     internal static Task WaitForBrokerAsync(TestCloud cloud) => PollFleetAsync(cloud, f => f.BrokerConnected);
 
