@@ -34,7 +34,9 @@ public sealed class ControlStateStore
         }
 
         // Written before the model target existed: version and mode only.
-        return new DesiredState(MqttPayloads.SchemaVersion, document["version"].AsInt64, document["mode"].AsString);
+        return document["version"].IsNumber && document["mode"].IsString
+            ? new DesiredState(MqttPayloads.SchemaVersion, document["version"].AsInt64, document["mode"].AsString)
+            : null;
     }
 
     public void Save(DesiredState desired)
@@ -43,8 +45,6 @@ public sealed class ControlStateStore
         _database.ControlCollection.Upsert(new BsonDocument
         {
             ["_id"] = DocumentId,
-            ["version"] = desired.Version,
-            ["mode"] = desired.Mode,
             ["payload"] = MqttPayloads.Serialize(desired),
         });
         _database.MakeDurable();

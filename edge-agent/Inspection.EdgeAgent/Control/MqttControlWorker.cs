@@ -69,7 +69,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         // Before the first connect: a persistent session may deliver queued messages right away.
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _state.Changed += RequestReport;
-        _ota.Changed += RequestReport;
+        _ota.Published += OnOtaProgress;
     }
 
     /// <summary>Whether the client is connected to the broker now.</summary>
@@ -103,7 +103,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     public override void Dispose()
     {
         _state.Changed -= RequestReport;
-        _ota.Changed -= RequestReport;
+        _ota.Published -= OnOtaProgress;
         _client.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         _client.Dispose();
         base.Dispose();
@@ -335,6 +335,8 @@ public sealed partial class MqttControlWorker : BackgroundService
 
         RequestReport();
     }
+
+    private void OnOtaProgress(OtaProgress progress) => RequestReport();
 
     private void RequestReport()
     {

@@ -83,7 +83,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             {
                 if (WantedTarget() is { } wanted)
                 {
-                    await RunAsync(wanted.Target, wanted.DesiredVersion, stoppingToken).ConfigureAwait(false);
+                    await RunAsync(wanted, stoppingToken).ConfigureAwait(false);
                 }
 
                 await _wake.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
     }
 
     /// <summary>The desired model, when the device does not run it and has not already ended an update to it.</summary>
-    private (ModelTarget Target, long DesiredVersion)? WantedTarget()
+    private ModelTarget? WantedTarget()
     {
         if (_state.DesiredModel is not { } target || !_models.IsLoaded)
         {
@@ -115,7 +115,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             return null;
         }
 
-        return (target, _state.AppliedDesiredVersion);
+        return target;
     }
 
     /// <summary>After a restart: what the persisted update says it was doing, settled before anything else.</summary>
@@ -148,13 +148,12 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         Log.Resuming(_logger, record.Release, record.State);
     }
 
-    private async Task RunAsync(ModelTarget target, long desiredVersion, CancellationToken stoppingToken)
+    private async Task RunAsync(ModelTarget target, CancellationToken stoppingToken)
     {
         var now = _time.GetUtcNow().UtcDateTime;
         var record = _store.Load() is { } existing && existing.Release == target.Release && !OtaStates.IsFinal(existing.State)
             ? existing
             : new UpdateRecord { Release = target.Release, StartedAt = now };
-        record.DesiredVersion = desiredVersion;
         record.TargetJson = UpdateStore.Serialize(target);
         Step(record, OtaStates.Queued);
 
@@ -432,7 +431,6 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
 
         End(record, state, reason);
-        Log.Ended(_logger, record.Release, state, reason);
     }
 
     private HealthBounds Bounds(ModelTarget target) => new(
@@ -482,7 +480,14 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         record.UpdatedAt = _time.GetUtcNow().UtcDateTime;
         _store.Save(record);
         Report(record, state, bytes, total, agreement, frames, reason);
-        Log.Step(_logger, record.Release, state, reason ?? string.Empty);
+        if (state is OtaStates.Failed or OtaStates.RolledBack)
+        {
+            Log.Ended(_logger, record.Release, state, reason ?? string.Empty);
+        }
+        else
+        {
+            Log.Step(_logger, record.Release, state, reason ?? string.Empty);
+        }
     }
 
     private void End(UpdateRecord record, string state, string reason) => Step(record, state, reason: reason);

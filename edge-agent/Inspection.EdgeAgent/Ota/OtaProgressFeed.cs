@@ -14,10 +14,7 @@ public sealed class OtaProgressFeed
     private readonly ConcurrentQueue<OtaProgress> _queue = new();
     private OtaProgress? _latest;
 
-    /// <summary>Fires after every step, on the publishing thread.</summary>
-    public event Action? Changed;
-
-    /// <summary>Fires with every step, on the publishing thread (before <see cref="Changed"/>).</summary>
+    /// <summary>Fires with every step, on the publishing thread.</summary>
     public event Action<OtaProgress>? Published;
 
     public OtaProgress? Latest => Volatile.Read(ref _latest);
@@ -32,7 +29,6 @@ public sealed class OtaProgressFeed
         }
 
         Published?.Invoke(progress);
-        Changed?.Invoke();
     }
 
     public bool TryPeek(out OtaProgress progress) => _queue.TryPeek(out progress!);

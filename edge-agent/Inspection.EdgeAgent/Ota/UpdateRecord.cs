@@ -10,9 +10,6 @@ public sealed class UpdateRecord
 
     public string Id { get; set; } = DocumentId;
 
-    /// <summary>The desired-state version that asked for this target.</summary>
-    public long DesiredVersion { get; set; }
-
     public long Release { get; set; }
 
     /// <summary>The <see cref="global::Inspection.Contracts.Mqtt.ModelTarget"/> as JSON.</summary>

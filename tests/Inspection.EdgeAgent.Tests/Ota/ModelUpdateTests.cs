@@ -332,7 +332,7 @@ public sealed class ModelUpdateTests
         // What kill -9 after the swap leaves: the update persisted as swapped, no pointer to the new model.
         using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
         {
-            new UpdateStore(database).Save(new UpdateRecord { Release = 3, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Swapped });
+            new UpdateStore(database).Save(new UpdateRecord { Release = 3, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Swapped });
         }
 
         await scenario.StartAsync();
@@ -361,7 +361,7 @@ public sealed class ModelUpdateTests
         await File.WriteAllBytesAsync(Path.Combine(staging, "model.onnx.partial"), bytes[..200_000], TestContext.Current.CancellationToken);
         using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
         {
-            new UpdateStore(database).Save(new UpdateRecord { Release = 1, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Downloading });
+            new UpdateStore(database).Save(new UpdateRecord { Release = 1, TargetJson = UpdateStore.Serialize(target), State = OtaStates.Downloading });
         }
 
         await scenario.StartAsync();
@@ -398,7 +398,7 @@ public sealed class ModelUpdateTests
 
         using (var database = new EdgeDatabase(scenario.TempFile("edge.db")))
         {
-            new UpdateStore(database).Save(new UpdateRecord { Release = 2, DesiredVersion = 1, TargetJson = UpdateStore.Serialize(target), State = state });
+            new UpdateStore(database).Save(new UpdateRecord { Release = 2, TargetJson = UpdateStore.Serialize(target), State = state });
         }
 
         await scenario.StartAsync();
