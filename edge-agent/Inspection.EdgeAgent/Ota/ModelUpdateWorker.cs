@@ -212,7 +212,8 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
     private async Task<(ModelManifest Manifest, string Folder)> FetchAndVerifyAsync(ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
     {
-        Step(record, OtaStates.Downloading, bytes: 0, total: target.Size);
+        // The total is known once the signed manifest names every file (the model and its golden frames).
+        Step(record, OtaStates.Downloading);
         var manifestUrl = new Uri(target.ManifestUrl);
         var manifestBytes = await _downloader.GetAsync(manifestUrl, ModelPackage.MaxManifestBytes, cancellationToken).ConfigureAwait(false);
         if (ModelPackage.Sha256Of(manifestBytes) != target.ManifestSha256)
@@ -265,6 +266,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
         var files = manifest.Files().ToList();
         var total = files.Sum(f => f.Size);
+        Report(record, OtaStates.Downloading, bytes: files.Sum(f => PackageDownloader.StagedBytes(Path.Combine(folder, f.Path))), total: total);
         var done = 0L;
         var lastReport = _time.GetTimestamp();
         foreach (var file in files)

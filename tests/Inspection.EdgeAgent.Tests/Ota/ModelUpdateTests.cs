@@ -32,6 +32,11 @@ public sealed class ModelUpdateTests
             scenario.StatesOf(1));
         Assert.Equal(1, scenario.Current.Release);
         Assert.Equal(target.Sha256, scenario.Current.Sha256);
+
+        // Download progress counts against one total: every file the signed manifest names (model and golden frames).
+        var total = Assert.Single(scenario.Progress.Where(p => p.Release == 1 && p.Total is not null).Select(p => p.Total).Distinct());
+        Assert.True(total > target.Size, $"the total {total} leaves out the golden frames");
+        Assert.Equal(total, scenario.Progress.Single(p => p.State == OtaStates.Verifying).Bytes);
         var shadow = scenario.Progress.Last(p => p.State == OtaStates.Shadowing);
         Assert.Equal(1.0, shadow.Agreement);
         Assert.Equal(10, shadow.Frames);
