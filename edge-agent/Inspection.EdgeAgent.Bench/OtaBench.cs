@@ -30,8 +30,8 @@ namespace Inspection.EdgeAgent.Bench;
 /// <c>bench-ota</c>: one edge agent (the real host, in this process) inspecting the synthetic line at a fixed frame
 /// rate takes model updates served over HTTP on loopback, one after another: the shipped edge model packed again
 /// under releases 1, 2, … Prints, per update, how long desired → committed took and each step of it, the swap gap
-/// (last frame on the old model to first on the new, against one frame interval and against the loop's frame period
-/// while two models run on each frame), and at the end the frames
+/// (last decision on the old model to first on the new, against one frame interval), the frame rate the line kept
+/// while a second model ran beside the deciding one and the share of frames it ran on; at the end the frames
 /// inspected against the sequences used (a frame dropped or inspected twice would show as a difference).
 /// Measures; asserts nothing.
 /// </summary>
@@ -83,25 +83,26 @@ public static class OtaBench
 
             using var host = BuildAgent(folder, modelPath, Path.Combine(video, LineExporter.VideoFileName), trusted, fps, shadowFrames, healthFrames);
             var feed = host.Services.GetRequiredService<OtaProgressFeed>();
-            var steps = new List<OtaProgress>();
+            var steps = new List<(OtaProgress Progress, long Frames)>();
+            var stats = host.Services.GetRequiredService<EdgeStats>();
             feed.Published += progress =>
             {
                 lock (steps)
                 {
-                    steps.Add(progress);
+                    steps.Add((progress, stats.Frames));
                 }
             };
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var models = host.Services.GetRequiredService<ActiveModel>();
             var state = host.Services.GetRequiredService<DeviceState>();
-            var stats = host.Services.GetRequiredService<EdgeStats>();
             var interval = 1000.0 / fps;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench-ota: {Path.GetFileName(modelPath)} at {fps} fps (frame interval {interval:0.0} ms), shadow {shadowFrames} frames, health window {healthFrames} frames, {Environment.ProcessorCount} cores"));
-            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap  frame period (2 models)  result");
+            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap  fps in shadow+health  both models on  result");
 
             var totals = new List<double>();
             var gaps = new List<double>();
-            var periods = new List<double>();
+            var rates = new List<double>();
+            var shares = new List<double>();
             var images = ModelPacker.GoldenImages(4242, 3).Select(g => g.Png).ToList();
             for (var release = 1L; release <= swaps; release++)
             {
@@ -114,27 +115,35 @@ public static class OtaBench
                     await Task.Delay(20, cancellationToken).ConfigureAwait(false);
                     lock (steps)
                     {
-                        ended = steps.LastOrDefault(p => p.Release == release && OtaStates.IsFinal(p.State));
+                        ended = steps.Select(s => s.Progress).LastOrDefault(p => p.Release == release && OtaStates.IsFinal(p.State));
                     }
                 }
 
                 var total = clock.Elapsed.TotalMilliseconds;
-                List<OtaProgress> mine;
+                List<(OtaProgress Progress, long Frames)> mine;
                 lock (steps)
                 {
-                    mine = [.. steps.Where(p => p.Release == release)];
+                    mine = [.. steps.Where(p => p.Progress.Release == release)];
                 }
 
+                (OtaProgress Progress, long Frames)? First(string state) =>
+                    mine.FirstOrDefault(p => p.Progress.State == state) is { Progress: not null } found ? found : null;
                 double Phase(string from, string to) =>
-                    mine.FirstOrDefault(p => p.State == from) is { } start && mine.FirstOrDefault(p => p.State == to) is { } end ? (end.At - start.At).TotalMilliseconds : double.NaN;
+                    First(from) is { } start && First(to) is { } end ? (end.Progress.At - start.Progress.At).TotalMilliseconds : double.NaN;
+
+                // Frames the line inspected while a second model ran beside the deciding one, and how many it ran on.
                 var gap = models.LastSwap?.Gap.TotalMilliseconds ?? double.NaN;
-                var period = shadowFrames > 0 ? Phase(OtaStates.Shadowing, OtaStates.Swapped) / shadowFrames : double.NaN;
+                var (rate, share) = First(OtaStates.Shadowing) is { } shadowStart && First(OtaStates.Committed) is { } committed
+                    ? ((committed.Frames - shadowStart.Frames) / (committed.Progress.At - shadowStart.Progress.At).TotalSeconds,
+                        (double)(shadowFrames + healthFrames) / Math.Max(1, committed.Frames - shadowStart.Frames))
+                    : (double.NaN, double.NaN);
                 totals.Add(total);
                 gaps.Add(gap);
-                periods.Add(period);
+                rates.Add(rate);
+                shares.Add(share);
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms  {period,19:0.0} ms  {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
+                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms  {rate,16:0.00} fps  {share,13:P0}  {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
             }
 
             await host.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -142,7 +151,7 @@ public static class OtaBench
             var gapsInSequence = results.Zip(results.Skip(1)).Count(pair => pair.Second != pair.First + 1);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap: median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval) and a median frame period of {Median(periods):0.0} ms while two models run"));
+                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap (last decision on the old model to first on the new): median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval, {gaps.Count(g => g <= interval + 1)} within it + 1 ms of timer jitter); frame rate during the changes: median {Median(rates):0.00} fps, lowest {rates.Min():0.00} fps; second model on {Median(shares):P0} of those frames (median)"));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"frames inspected {stats.Frames}, results stored {results.Count}, sequences {results.FirstOrDefault()}–{results.LastOrDefault()}, breaks in the sequence {gapsInSequence}, model errors {stats.DetectorErrors}, frames dropped {stats.Frames - results.Count + gapsInSequence}"));

@@ -77,6 +77,7 @@ public static class EdgeAgentExtensions
             return options => OnnxDetector.Load(options, logger);
         });
         services.AddSingleton<CommittedModelFile>();
+        services.AddSingleton<FramePacer>();
         services.AddSingleton<ActiveModel>();
         services.AddSingleton<UpdateStore>();
         services.AddSingleton<OtaProgressFeed>();

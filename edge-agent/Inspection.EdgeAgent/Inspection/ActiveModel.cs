@@ -1,4 +1,5 @@
 using Inspection.Detection;
+using Inspection.EdgeAgent.Capture;
 using Inspection.Detection.Packaging;
 using Inspection.EdgeAgent.Ota;
 using Microsoft.Extensions.Hosting;
@@ -22,27 +23,47 @@ namespace Inspection.EdgeAgent.Inspection;
 /// </summary>
 public sealed partial class ActiveModel : IHostedService, IDisposable
 {
+    private const double Smoothing = 0.2;
     private readonly DetectorFactory _factory;
     private readonly DetectorOptions _detectorOptions;
     private readonly DecisionBand _configuredBand;
     private readonly CommittedModelFile _committed;
+    private readonly FramePacer _pacer;
+    private readonly double _allowedLateness;
+    private readonly int _maxFramesAlone;
     private readonly TimeProvider _time;
     private readonly ILogger<ActiveModel> _logger;
     private readonly Lock _frameLock = new();
     private LoadedModel? _current;
     private LoadedModel? _previous;
     private ModelTransition? _transition;
-    private long _lastFrameEnd;
+    private ModelTransition? _swapAskedFor;
+    private long _lastDecisionAt;
     private long _lastSequence;
     private long _lastOldSequence;
     private bool _firstFramePending;
     private SwapTiming? _lastSwap;
+
+    // The frame in progress (the loop's thread, under the frame lock).
+    private ModelTransition? _frameTransition;
+    private Decision? _frameDecision;
+    private TimeSpan _frameLatency;
+    private bool _frameRanSecond;
+
+    // Between frames: whether the last frame ran alone, how many frames in a row went without the second model
+    // though the change wanted it, and how long each model takes (smoothed).
+    private bool _lastFrameAlone = true;
+    private int _framesAlone;
+    private double _decidingMs = double.NaN;
+    private double _secondMs = double.NaN;
 
     public ActiveModel(
         DetectorFactory factory,
         IOptions<DetectorOptions> detectorOptions,
         IOptions<DecisionOptions> decision,
         CommittedModelFile committed,
+        FramePacer pacer,
+        IOptions<OtaOptions> ota,
         TimeProvider time,
         ILogger<ActiveModel> logger)
     {
@@ -50,6 +71,11 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
         _detectorOptions = detectorOptions.Value;
         _configuredBand = decision.Value.ToBand();
         _committed = committed;
+        _pacer = pacer;
+        _allowedLateness = ota.Value.SecondModelLateness;
+        _maxFramesAlone = ota.Value.MinSecondModelShare >= 1 ? 0
+            : ota.Value.MinSecondModelShare <= 0 ? int.MaxValue
+            : (int)Math.Ceiling(1 / ota.Value.MinSecondModelShare) - 1;
         _time = time;
         _logger = logger;
     }
@@ -84,24 +110,31 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
 
     /// <summary>
     /// Called by the inspection loop at the start of each frame; holds the frame lock until the scope is disposed.
+    /// A swap asked for is made here, at the start of a frame that follows one which ran alone: that frame ended in
+    /// its time, so the first frame on the new model starts on schedule.
     /// </summary>
     public FrameScope BeginFrame()
     {
         var scope = _frameLock.EnterScope();
         try
         {
-            var transition = _transition;
-            return new FrameScope(
-                this,
-                scope,
-                Current,
-                transition?.Phase switch
-                {
-                    TransitionPhase.Shadowing => transition.Candidate,
-                    TransitionPhase.Watching => _previous,
-                    _ => null,
-                },
-                transition);
+            if (_swapAskedFor is { } asked && _lastFrameAlone)
+            {
+                _swapAskedFor = null;
+                asked.Swapped();
+                _previous = _current;
+                Volatile.Write(ref _current, asked.Candidate);
+                _lastOldSequence = _lastSequence;
+                _firstFramePending = true;
+                (_decidingMs, _secondMs) = (_secondMs, _decidingMs);
+                Log.Swapped(_logger, asked.Candidate.Detector.Model.Name, asked.Candidate.Release ?? 0, _lastOldSequence);
+            }
+
+            _frameTransition = _transition;
+            _frameDecision = null;
+            _frameLatency = TimeSpan.Zero;
+            _frameRanSecond = false;
+            return new FrameScope(this, scope, Current);
         }
         catch
         {
@@ -125,20 +158,23 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Lets the candidate decide from the next frame on; the current model stays loaded as the previous one.</summary>
+    /// <summary>
+    /// Asks the loop to let the candidate decide from the next frame that starts on schedule (see
+    /// <see cref="BeginFrame"/>); <see cref="ModelTransition.SwapApplied"/> completes when it has. The current model
+    /// stays loaded as the previous one.
+    /// </summary>
     public void Swap(ModelTransition transition)
     {
         lock (_frameLock)
         {
             EnsureRunning(transition, TransitionPhase.Shadowing);
-            transition.Swapped();
-            _previous = _current;
-            Volatile.Write(ref _current, transition.Candidate);
-            _lastOldSequence = _lastSequence;
-            _firstFramePending = true;
-        }
+            if (_swapAskedFor is not null)
+            {
+                throw new InvalidOperationException("The swap has been asked for already.");
+            }
 
-        Log.Swapped(_logger, transition.Candidate.Detector.Model.Name, transition.Candidate.Release ?? 0, _lastOldSequence);
+            _swapAskedFor = transition;
+        }
     }
 
     /// <summary>
@@ -160,6 +196,7 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
             }
 
             release = transition.Candidate;
+            _swapAskedFor = null;
             transition.Ended();
             Volatile.Write(ref _transition, null);
         }
@@ -199,43 +236,123 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
             }
 
             _transition = null;
+            _swapAskedFor = null;
             _previous = null;
             _current = null;
         }
     }
 
-    /// <summary>What the loop reports at the end of a frame (inside the frame lock).</summary>
-    internal void Observe(ModelTransition? transition, bool shadowed, long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision, TimeSpan shadowLatency)
+    /// <summary>The deciding model's result on the frame (a null decision: it failed; sequence -1: the frame got none).</summary>
+    internal void Decided(long sequence, Decision? decision, TimeSpan latency)
     {
         var now = _time.GetTimestamp();
         if (_firstFramePending && decision is not null)
         {
             _firstFramePending = false;
-            var timing = new SwapTiming(_lastOldSequence, sequence, _lastFrameEnd == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastFrameEnd, now));
+            var timing = new SwapTiming(_lastOldSequence, sequence, _lastDecisionAt == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastDecisionAt, now), _pacer.Period);
             Volatile.Write(ref _lastSwap, timing);
-            transition?.FirstFrame(timing);
+            _frameTransition?.FirstFrame(timing);
         }
 
-        _lastFrameEnd = now;
-        if (decision is not null && sequence >= 0)
+        if (decision is not null)
         {
-            _lastSequence = sequence;
+            _lastDecisionAt = now;
+            _decidingMs = Smooth(_decidingMs, latency);
+            if (sequence >= 0)
+            {
+                _lastSequence = sequence;
+            }
         }
 
-        if (transition is null)
+        _frameDecision = decision;
+        _frameLatency = latency;
+        if (_frameTransition?.Phase == TransitionPhase.Watching)
+        {
+            _frameTransition.RecordDecided(decision);
+        }
+    }
+
+    /// <summary>
+    /// The model to run beside the deciding one on this frame, or null: no change needs one, the deciding model
+    /// failed, or the frame leaves no time for it. It runs when it is expected to end before the next frame is due,
+    /// or at most <see cref="OtaOptions.SecondModelLateness"/> of a frame interval after (the frames after it make the
+    /// time up); and, so that a change ends on a line that leaves no time at all, at least on a share of the frames
+    /// (<see cref="OtaOptions.MinSecondModelShare"/>).
+    /// </summary>
+    internal LoadedModel? SecondModel()
+    {
+        var transition = _frameTransition;
+        if (transition is null || _frameDecision is null || !transition.WantsSecondModel || ReferenceEquals(_swapAskedFor, transition))
+        {
+            return null;
+        }
+
+        var model = transition.Phase == TransitionPhase.Shadowing ? transition.Candidate : _previous;
+        if (model is null)
+        {
+            return null;
+        }
+
+        if (!HasTimeFor(double.IsNaN(_secondMs) ? _decidingMs : _secondMs) && _framesAlone < _maxFramesAlone)
+        {
+            _framesAlone++;
+            return null;
+        }
+
+        _framesAlone = 0;
+        _frameRanSecond = true;
+        return model;
+    }
+
+    /// <summary>What the second model decided on the frame (null: it failed on it) and how long it took.</summary>
+    internal void SecondModelDecided(Decision? decision, TimeSpan latency)
+    {
+        var transition = _frameTransition;
+        if (!_frameRanSecond || transition is null || _frameDecision is not { } deciding)
         {
             return;
         }
 
+        if (decision is not null)
+        {
+            _secondMs = Smooth(_secondMs, latency);
+        }
+
         if (transition.Phase == TransitionPhase.Watching)
         {
-            transition.RecordWatched(decision, latency, shadowed ? shadowDecision : null, shadowLatency);
+            transition.RecordWatched(deciding, _frameLatency, decision, latency);
         }
-        else if (shadowed && decision is { } current)
+        else
         {
-            transition.RecordShadow(current, shadowDecision);
+            transition.RecordShadow(deciding, decision);
         }
     }
+
+    /// <summary>The end of the frame (before the frame lock is let go).</summary>
+    internal void EndFrame()
+    {
+        _lastFrameAlone = !_frameRanSecond;
+        if (_frameRanSecond)
+        {
+            _pacer.FrameDidExtraWork();
+        }
+
+        _frameTransition = null;
+    }
+
+    private bool HasTimeFor(double expectedMs)
+    {
+        if (_pacer.NextDue is not { } due || _pacer.Period is not { } period || double.IsNaN(expectedMs))
+        {
+            return true;
+        }
+
+        var ends = _time.GetUtcNow() + TimeSpan.FromMilliseconds(expectedMs);
+        return ends <= due + (period * _allowedLateness);
+    }
+
+    private static double Smooth(double average, TimeSpan sample) =>
+        double.IsNaN(average) ? sample.TotalMilliseconds : (average * (1 - Smoothing)) + (sample.TotalMilliseconds * Smoothing);
 
     private void EnsureRunning(ModelTransition transition, TransitionPhase? phase)
     {

@@ -68,7 +68,7 @@ public sealed partial class FrameInspector
 
         RetryPending();
 
-        // The frame holds the models until it is recorded: a model change waits for the frame to end.
+        // The frame holds the models until it ends: a model change waits for the frame to end.
         using var models = _models.BeginFrame();
         var model = models.Current;
         var started = _timeProvider.GetTimestamp();
@@ -79,7 +79,7 @@ public sealed partial class FrameInspector
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            models.Observe(-1, null, _timeProvider.GetElapsedTime(started));
+            models.Decided(-1, null, _timeProvider.GetElapsedTime(started));
             _stats.DetectorError();
             Log.DetectFailed(_logger, ex);
             return null;
@@ -87,9 +87,6 @@ public sealed partial class FrameInspector
 
         var latency = _timeProvider.GetElapsedTime(started);
         var decision = model.Band.Decide(detections);
-        var shadowStarted = _timeProvider.GetTimestamp();
-        var shadowDecision = models.Shadow is { } shadow ? Shadow(shadow, frame) : null;
-        var shadowLatency = _timeProvider.GetElapsedTime(shadowStarted);
 
         long sequence;
         try
@@ -98,13 +95,13 @@ public sealed partial class FrameInspector
         }
         catch (Exception ex) when (IsStorageFailure(ex))
         {
-            models.Observe(-1, decision, latency, shadowDecision, shadowLatency);
+            models.Decided(-1, decision, latency);
             _stats.StorageError();
             Log.SequenceFailed(_logger, ex);
             return null;
         }
 
-        models.Observe(sequence, decision, latency, shadowDecision, shadowLatency);
+        models.Decided(sequence, decision, latency);
         var metadata = model.Detector.Model;
         var detectionRecords = DetectionRecord.From(detections);
         var record = new InspectionRecord
@@ -125,21 +122,30 @@ public sealed partial class FrameInspector
 
         _stats.FrameInspected(decision, sequence);
         ApplyRetention();
+        if (models.SecondModel() is { } second)
+        {
+            RunSecondModel(models, second, frame);
+        }
+
         return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
     }
 
-    /// <summary>The decision of the model running beside the deciding one during a model change; null when it failed.</summary>
-    private Decision? Shadow(LoadedModel shadow, Mat frame)
+    /// <summary>Runs the model that goes beside the deciding one during a model change, after the frame is recorded; a failure counts against it.</summary>
+    private void RunSecondModel(FrameScope models, LoadedModel second, Mat frame)
     {
+        var started = _timeProvider.GetTimestamp();
+        Decision? decision;
         try
         {
-            return shadow.Band.Decide(shadow.Detector.Detect(frame));
+            decision = second.Band.Decide(second.Detector.Detect(frame));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Log.ShadowFailed(_logger, ex);
-            return null;
+            decision = null;
         }
+
+        models.SecondModelDecided(decision, _timeProvider.GetElapsedTime(started));
     }
 
     /// <summary>Stores a pass or defect result; returns false (never in the outbox).</summary>

@@ -3,42 +3,45 @@ using Inspection.Detection;
 namespace Inspection.EdgeAgent.Inspection;
 
 /// <summary>
-/// One frame's hold on the models (<see cref="ActiveModel.BeginFrame"/>): the model that decides, the one that runs
-/// beside it during a change (the candidate before the swap, the previous model after it), and the change. No switch
-/// happens until it is disposed.
+/// One frame's hold on the models (<see cref="ActiveModel.BeginFrame"/>): the model that decides and, during a model
+/// change, the one that runs beside it when the frame leaves time for it (the candidate before the swap, the
+/// previous model after it). No switch happens until it is disposed. The loop reports the deciding model's result
+/// first (<see cref="Decided"/>), records the frame, and only then asks for the second model, so the line's result
+/// never waits for it.
 /// </summary>
-public ref struct FrameScope
+public readonly ref struct FrameScope
 {
     private readonly ActiveModel _owner;
-    private Lock.Scope _lock;
-    private bool _observed;
+    private readonly Lock.Scope _lock;
 
-    internal FrameScope(ActiveModel owner, Lock.Scope @lock, LoadedModel current, LoadedModel? shadow, ModelTransition? transition)
+    internal FrameScope(ActiveModel owner, Lock.Scope @lock, LoadedModel current)
     {
         _owner = owner;
         _lock = @lock;
         Current = current;
-        Shadow = shadow;
-        Transition = transition;
     }
 
+    /// <summary>The model that decides this frame.</summary>
     public LoadedModel Current { get; }
 
-    public LoadedModel? Shadow { get; }
+    /// <summary>The deciding model's result (a null decision: it failed on the frame; sequence -1: the frame got none).</summary>
+    public void Decided(long sequence, Decision? decision, TimeSpan latency) => _owner.Decided(sequence, decision, latency);
 
-    public ModelTransition? Transition { get; }
+    /// <summary>The model to run beside the deciding one now, or null (no change running, or no time left in this frame).</summary>
+    public LoadedModel? SecondModel() => _owner.SecondModel();
 
-    /// <summary>Reports what the models did on the frame (a null decision: the model failed on it). Once per frame.</summary>
-    public void Observe(long sequence, Decision? decision, TimeSpan latency, Decision? shadowDecision = null, TimeSpan shadowLatency = default)
+    /// <summary>What the second model decided (null: it failed on the frame).</summary>
+    public void SecondModelDecided(Decision? decision, TimeSpan latency) => _owner.SecondModelDecided(decision, latency);
+
+    public void Dispose()
     {
-        if (_observed)
+        try
         {
-            return;
+            _owner.EndFrame();
         }
-
-        _observed = true;
-        _owner.Observe(Transition, Shadow is not null, sequence, decision, latency, shadowDecision, shadowLatency);
+        finally
+        {
+            _lock.Dispose();
+        }
     }
-
-    public void Dispose() => _lock.Dispose();
 }

@@ -4,7 +4,6 @@ using Inspection.EdgeAgent.Storage;
 using LiteDB;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Inspection.EdgeAgent.Inspection;
 
@@ -21,7 +20,7 @@ public sealed partial class InspectionWorker : BackgroundService
     private readonly EdgeStats _stats;
     private readonly SystemdWatchdog _watchdog;
     private readonly ActiveModel _models;
-    private readonly CaptureOptions _options;
+    private readonly FramePacer _pacer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<InspectionWorker> _logger;
 
@@ -32,7 +31,7 @@ public sealed partial class InspectionWorker : BackgroundService
         EdgeStats stats,
         SystemdWatchdog watchdog,
         ActiveModel models,
-        IOptions<CaptureOptions> options,
+        FramePacer pacer,
         TimeProvider timeProvider,
         ILogger<InspectionWorker> logger)
     {
@@ -42,7 +41,7 @@ public sealed partial class InspectionWorker : BackgroundService
         _stats = stats;
         _watchdog = watchdog;
         _models = models;
-        _options = options.Value;
+        _pacer = pacer;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -52,7 +51,6 @@ public sealed partial class InspectionWorker : BackgroundService
         // Capture and inference block; leave the host's start path at once.
         await Task.Yield();
         using var source = _sources.Create();
-        var pacer = new FramePacer(_options.MaxFps, _timeProvider);
         Log.Started(_logger, source.Description, _models.Current.Detector.ExecutionProvider);
         if (_watchdog.IsEnabled)
         {
@@ -62,7 +60,7 @@ public sealed partial class InspectionWorker : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await pacer.WaitAsync(stoppingToken).ConfigureAwait(false);
+                await _pacer.WaitAsync(stoppingToken).ConfigureAwait(false);
                 using var captured = await source.ReadAsync(stoppingToken).ConfigureAwait(false);
                 switch (captured.Status)
                 {

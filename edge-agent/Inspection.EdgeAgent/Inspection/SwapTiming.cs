@@ -3,5 +3,6 @@ namespace Inspection.EdgeAgent.Inspection;
 /// <summary>How the loop went over a swap: the gap between the last frame the old model decided and the first the new one decided.</summary>
 /// <param name="LastOldFrameSequence">Sequence of the last frame the old model decided.</param>
 /// <param name="FirstNewFrameSequence">Sequence of the first frame the new model decided.</param>
-/// <param name="Gap">Time from the end of the old model's last frame to the end of the new model's first.</param>
-public sealed record SwapTiming(long LastOldFrameSequence, long FirstNewFrameSequence, TimeSpan Gap);
+/// <param name="Gap">Time from the old model's last decision to the new model's first.</param>
+/// <param name="FrameInterval">The loop's frame interval then (configured, or measured from the source); null when unknown.</param>
+public sealed record SwapTiming(long LastOldFrameSequence, long FirstNewFrameSequence, TimeSpan Gap, TimeSpan? FrameInterval);

@@ -358,6 +358,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
     private async Task SwapAndWatchAsync(ModelTransition transition, UpdateRecord record, CancellationToken cancellationToken)
     {
         _models.Swap(transition);
+        await transition.SwapApplied.WaitAsync(cancellationToken).ConfigureAwait(false);
         Step(record, OtaStates.Swapped, frames: 0);
         var health = await WithProgressAsync(
             transition.Watched,

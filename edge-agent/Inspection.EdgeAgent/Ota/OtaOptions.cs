@@ -34,9 +34,27 @@ public sealed class OtaOptions
     [Range(0.0, 1.0, ErrorMessage = "Ota:MinAgreement must be between 0 and 1.")]
     public double MinAgreement { get; set; } = 0.9;
 
-    /// <summary>Frames watched after the swap before the update commits. Key <c>Ota:HealthFrames</c>, default 150 (10 s at 15 fps).</summary>
+    /// <summary>Frames both models see after the swap before the update commits. Key <c>Ota:HealthFrames</c>, default 150.</summary>
     [Range(0, 1000000, ErrorMessage = "Ota:HealthFrames must be between 0 and 1000000.")]
     public int HealthFrames { get; set; } = 150;
+
+    /// <summary>
+    /// During a change a second model runs beside the deciding one (the candidate before the swap, the previous model
+    /// after it), on the frames that leave time for it: those where it is expected to end before the next frame is
+    /// due, or at most this share of a frame interval after it (the next frames make the time up, so the frame rate
+    /// holds). The shadow and the health window count only frames both models saw. Key
+    /// <c>Ota:SecondModelLateness</c>, default 0.25.
+    /// </summary>
+    [Range(0.0, 1.0, ErrorMessage = "Ota:SecondModelLateness must be between 0 and 1 (a share of one frame interval).")]
+    public double SecondModelLateness { get; set; } = 0.25;
+
+    /// <summary>
+    /// …and at least on this share of frames even when the line leaves no time (so a change ends on a line that runs
+    /// at the limit of its model; those frames run late). 1 runs both models on every frame. Key
+    /// <c>Ota:MinSecondModelShare</c>, default 0.2.
+    /// </summary>
+    [Range(0.0, 1.0, ErrorMessage = "Ota:MinSecondModelShare must be between 0 and 1.")]
+    public double MinSecondModelShare { get; set; } = 0.2;
 
     /// <summary>Inference errors tolerated in the health window. Key <c>Ota:MaxHealthErrors</c>, default 0.</summary>
     [Range(0, 1000, ErrorMessage = "Ota:MaxHealthErrors must be between 0 and 1000.")]

@@ -1,4 +1,5 @@
 using Inspection.Detection;
+using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Ota;
 using Inspection.ModelTools.Onnx;
@@ -127,6 +128,8 @@ internal static class TestModels
             TestOptions.Of(Options(modelPath)),
             TestOptions.Of(decision ?? new DecisionOptions()),
             new CommittedModelFile(modelsFolder),
+            new FramePacer(0, TimeProvider.System),
+            TestOptions.Of(new OtaOptions()),
             TimeProvider.System,
             NullLogger<ActiveModel>.Instance);
 
