@@ -97,10 +97,11 @@ public static class OtaBench
             var state = host.Services.GetRequiredService<DeviceState>();
             var interval = 1000.0 / fps;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench-ota: {Path.GetFileName(modelPath)} at {fps} fps (frame interval {interval:0.0} ms), shadow {shadowFrames} frames, health window {healthFrames} frames, {Environment.ProcessorCount} cores"));
-            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap  fps in shadow+health  both models on  result");
+            output.WriteLine("release  desired→committed  download  verify  load  golden  shadow  health   swap gap  1st new frame late  fps in shadow+health  both models on  result");
 
             var totals = new List<double>();
             var gaps = new List<double>();
+            var late = new List<double>();
             var rates = new List<double>();
             var shares = new List<double>();
             var images = ModelPacker.GoldenImages(4242, 3).Select(g => g.Png).ToList();
@@ -133,17 +134,19 @@ public static class OtaBench
 
                 // Frames the line inspected while a second model ran beside the deciding one, and how many it ran on.
                 var gap = models.LastSwap?.Gap.TotalMilliseconds ?? double.NaN;
+                var lateness = models.LastSwap?.FirstFrameLateness.TotalMilliseconds ?? double.NaN;
                 var (rate, share) = First(OtaStates.Shadowing) is { } shadowStart && First(OtaStates.Committed) is { } committed
                     ? ((committed.Frames - shadowStart.Frames) / (committed.Progress.At - shadowStart.Progress.At).TotalSeconds,
                         (double)(shadowFrames + healthFrames) / Math.Max(1, committed.Frames - shadowStart.Frames))
                     : (double.NaN, double.NaN);
                 totals.Add(total);
                 gaps.Add(gap);
+                late.Add(lateness);
                 rates.Add(rate);
                 shares.Add(share);
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms  {rate,16:0.00} fps  {share,13:P0}  {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
+                    $"{release,7}  {total,15:0} ms  {Phase(OtaStates.Downloading, OtaStates.Verifying),8:0}  {Phase(OtaStates.Verifying, OtaStates.Loading),6:0}  {Phase(OtaStates.Loading, OtaStates.Validating),4:0}  {Phase(OtaStates.Validating, OtaStates.Shadowing),6:0}  {Phase(OtaStates.Shadowing, OtaStates.Swapped),6:0}  {Phase(OtaStates.Swapped, OtaStates.Committed),6:0}  {gap,6:0.0} ms  {lateness,15:0.0} ms  {rate,16:0.00} fps  {share,13:P0}  {ended.State}{(ended.State == OtaStates.Committed ? string.Empty : $": {ended.Reason}")}"));
             }
 
             await host.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -151,7 +154,7 @@ public static class OtaBench
             var gapsInSequence = results.Zip(results.Skip(1)).Count(pair => pair.Second != pair.First + 1);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap (last decision on the old model to first on the new): median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval, {gaps.Count(g => g <= interval + 1)} within it + 1 ms of timer jitter); frame rate during the changes: median {Median(rates):0.00} fps, lowest {rates.Min():0.00} fps; second model on {Median(shares):P0} of those frames (median)"));
+                $"desired→committed: median {Median(totals):0} ms, worst {totals.Max():0} ms; swap gap (last decision on the old model to first on the new): median {Median(gaps):0.0} ms, worst {gaps.Max():0.0} ms against a {interval:0.0} ms frame interval ({gaps.Count(g => g <= interval)} of {gaps.Count} within one interval, {gaps.Count(g => g <= interval + 1)} within it + 1 ms); the first frame on the new model started after its slot by median {Median(late):0.0} ms, worst {late.Max():0.0} ms (the timer's wake-up included); frame rate during the changes: median {Median(rates):0.00} fps, lowest {rates.Min():0.00} fps; second model on {Median(shares):P0} of those frames (median)"));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"frames inspected {stats.Frames}, results stored {results.Count}, sequences {results.FirstOrDefault()}–{results.LastOrDefault()}, breaks in the sequence {gapsInSequence}, model errors {stats.DetectorErrors}, frames dropped {stats.Frames - results.Count + gapsInSequence}"));

@@ -91,6 +91,8 @@ public sealed class ModelUpdateFlowTests
     }
 
     [Theory]
+    [InlineData("loading", "committed")]
+    [InlineData("validating", "committed")]
     [InlineData("shadowing", "committed")]
     [InlineData("swapped", "rolled-back")]
     public async Task KillDuringTheUpdate_RestartedAgentRunsTheCommittedModelAndSettlesTheUpdate(string killIn, string expected)
@@ -105,10 +107,15 @@ public sealed class ModelUpdateFlowTests
             embeddedBroker: true, ct, $"--Cloud:Models:StoragePath={Path.Combine(system.Directory, "registry")}", $"--Cloud:Models:TrustedKeysPath={keys}");
         const string deviceId = "e2e-ota-kill";
 
-        // Long shadow and health windows at 15 fps hold the update in the state to kill it in.
-        string[] ota = [$"--Ota:TrustedKeysPath={keys}", $"--Ota:ModelsPath={Path.Combine(system.Directory, "models")}", "--Ota:ShadowFrames=150", "--Ota:HealthFrames=300"];
+        // Each state is held long enough to kill the agent in it: many warm-up runs while loading, a large golden set
+        // while validating, long shadow and health windows at 15 fps.
+        string[] ota =
+        [
+            $"--Ota:TrustedKeysPath={keys}", $"--Ota:ModelsPath={Path.Combine(system.Directory, "models")}", "--Ota:ShadowFrames=150", "--Ota:HealthFrames=300",
+            $"--Detector:WarmupRuns={(killIn == "loading" ? 100 : 2)}",
+        ];
         var first = system.StartEdge(deviceId, video, loop: true, maxFps: 15, ota);
-        await system.Api.UploadModelAsync(Package(key, release: 1), ct);
+        await system.Api.UploadModelAsync(Package(key, release: 1, goldenFrames: killIn == "validating" ? 60 : 3), ct);
         await system.Api.SetModelAsync(deviceId, 1, ct);
         await Eventually.WaitAsync(
             $"the update to reach {killIn}",
@@ -137,12 +144,12 @@ public sealed class ModelUpdateFlowTests
         Assert.Equal(database.Sequences.Count, database.Sequences.Distinct().Count());
     }
 
-    private static byte[] Package(ECDsa key, long release)
+    private static byte[] Package(ECDsa key, long release, int goldenFrames = 3)
     {
         using var package = new MemoryStream();
         ModelPackageBuilder.Build(
             RepoPaths.EdgeModel,
-            [.. ModelPacker.GoldenImages(seed: 4242, count: 3).Select(g => g.Png)],
+            [.. ModelPacker.GoldenImages(seed: 4242, count: goldenFrames).Select(g => g.Png)],
             new PackageDetails(release, "inspection-edge", null, new RecommendedSettings(0.25f, 0.85f, 0.15f, 0.3f, false), "1.0.0", GoldenTolerance.Default),
             key,
             TimeProvider.System,

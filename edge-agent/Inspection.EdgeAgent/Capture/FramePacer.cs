@@ -40,7 +40,7 @@ public sealed class FramePacer
         _period > TimeSpan.Zero ? (_next == DateTimeOffset.MinValue ? null : _next)
         : _measured > TimeSpan.Zero && _lastStart != DateTimeOffset.MinValue ? _lastStart + _measured : null;
 
-    /// <summary>How late the current frame started against its slot (zero for a self-paced source).</summary>
+    /// <summary>How late the current frame started against its slot, the timer's wake-up included (zero for a self-paced source).</summary>
     public TimeSpan Lateness { get; private set; }
 
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
@@ -63,7 +63,9 @@ public sealed class FramePacer
         if (_next > now)
         {
             await Task.Delay(_next - now, _timeProvider, cancellationToken).ConfigureAwait(false);
-            Lateness = TimeSpan.Zero;
+
+            // Only the timer's wake-up: the frame was on time.
+            Lateness = _timeProvider.GetUtcNow() - _next;
             _next += _period;
         }
         else if (_next != DateTimeOffset.MinValue && now - _next < _period)
