@@ -19,6 +19,12 @@ public sealed class EdgeOptions : IValidatableObject
     [Required(ErrorMessage = "Edge:LineId must not be empty: the production line this device watches, e.g. line-1.")]
     public string LineId { get; set; } = "line-1";
 
+    /// <summary>
+    /// Labels of this device (site, camera kind, …), reported to the cloud, where a rollout can target a tag. Each
+    /// 1-64 letters, digits, '-', '_' or '.'. Keys <c>Edge:Tags:0</c>, <c>Edge:Tags:1</c>, …; default none.
+    /// </summary>
+    public List<string> Tags { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrEmpty(DeviceId) && !MqttTopics.IsValidDeviceId(DeviceId))
@@ -26,6 +32,16 @@ public sealed class EdgeOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Edge:DeviceId '{DeviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.' (no spaces, '/', '+' or '#').",
                 [nameof(DeviceId)]);
+        }
+
+        foreach (var tag in Tags)
+        {
+            if (!MqttTopics.IsValidDeviceId(tag))
+            {
+                yield return new ValidationResult(
+                    $"Edge:Tags contains '{tag}': a tag is 1-64 letters, digits, '-', '_' or '.'.",
+                    [nameof(Tags)]);
+            }
         }
     }
 }

@@ -74,7 +74,8 @@ public sealed class ReportedStateBuilder
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,
             Forwarding: _forwarding.ToWire(),
-            Ota: _ota.Latest);
+            Ota: _ota.Latest,
+            Tags: _edge.Tags.Count == 0 ? null : _edge.Tags);
     }
 
     private double FramesPerSecond(long frames)

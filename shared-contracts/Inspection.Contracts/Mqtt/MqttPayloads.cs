@@ -33,7 +33,8 @@ public static class MqttPayloads
 
         error = state.Version < 1 ? $"version must be 1 or more, got {state.Version}"
             : !DegradationModes.TryParse(state.Mode, out _) ? $"unknown mode '{state.Mode}' (expected one of: {string.Join(", ", DegradationModes.All)})"
-            : state.Model is { } model ? ValidateTarget(model) ?? string.Empty
+            : state.Model is { } model && ValidateTarget(model) is { } invalid ? invalid
+            : state.Rollback is { } rollback ? ValidateRollback(rollback, state.Model) ?? string.Empty
             : string.Empty;
         return Accept(ref state, error);
     }
@@ -101,6 +102,13 @@ public static class MqttPayloads
         : model.ShadowFrames is < 0 ? "model.shadowFrames must not be negative"
         : model.MinAgreement is < 0 or > 1 ? "model.minAgreement must be between 0 and 1"
         : model.HealthFrames is < 0 ? "model.healthFrames must not be negative"
+        : null;
+
+    private static string? ValidateRollback(ModelRollback rollback, ModelTarget? model) =>
+        rollback.From < 1 ? $"rollback.from must be 1 or more, got {rollback.From}"
+        : rollback.To is { } to && to >= rollback.From ? $"rollback.to ({to}) must be below rollback.from ({rollback.From})"
+        : rollback.To is { } release && model?.Release != release ? $"rollback.to ({release}) must be the release model names ({model?.Release.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})"
+        : rollback.To is null && model is not null ? "a rollback to the configured model (rollback.to null) names no model"
         : null;
 
     private static bool IsSha256(string? value) =>

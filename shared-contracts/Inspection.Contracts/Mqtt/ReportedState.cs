@@ -23,6 +23,7 @@ namespace Inspection.Contracts.Mqtt;
 /// that predate it.
 /// </param>
 /// <param name="Ota">The last step of the device's latest model update, or null when it has had none.</param>
+/// <param name="Tags">Labels the device carries (<c>Edge:Tags</c>: site, camera kind, …), which rollouts can target; null or empty: none.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -37,7 +38,8 @@ public sealed record ReportedState(
     string? AutomaticReason = null,
     RejectedPayload? LastRejected = null,
     string? Forwarding = null,
-    OtaProgress? Ota = null);
+    OtaProgress? Ota = null,
+    IReadOnlyList<string>? Tags = null);
 
 /// <summary>The model a device runs: name and version as its metadata gives them, and the package it came from.</summary>
 /// <param name="Name">Model name.</param>
