@@ -2,6 +2,7 @@ using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Web;
 using Inspection.Detection;
@@ -34,6 +35,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
+        AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -77,6 +79,8 @@ public static class CloudInferenceExtensions
         services.AddSingleton<FleetRegistry>();
         services.AddSingleton<FleetCommands>();
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<RolloutStore>();
+        services.AddSingleton<RolloutController>();
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<FleetConnection>();
 
@@ -85,6 +89,7 @@ public static class CloudInferenceExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<EmbeddedBroker>());
         services.AddHostedService(static sp => sp.GetRequiredService<CloudDetector>());
         services.AddHostedService(static sp => sp.GetRequiredService<FleetConnection>());
+        services.AddHostedService(static sp => sp.GetRequiredService<RolloutController>());
         return builder;
     }
 
@@ -93,6 +98,7 @@ public static class CloudInferenceExtensions
         app.MapEscalations();
         app.MapFleet();
         app.MapModels();
+        app.MapRollouts();
         app.MapOperatorPage();
         return app;
     }

@@ -30,6 +30,38 @@ public sealed class EscalationStore
         _counters = _database.GetCollection<CounterDocument>("counters");
         _escalations.EnsureIndex(x => x.ReceivedTicks);
         _escalations.EnsureIndex(x => x.Verdict);
+        _escalations.EnsureIndex(x => x.DeviceId);
+    }
+
+    /// <summary>
+    /// How often the cloud contradicted one device's model on the frames that model escalated: the cloud decided pass
+    /// where the edge's strongest detection scored 0.5 or more, or defect where it scored less (frames the cloud left
+    /// uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
+    /// </summary>
+    /// <param name="deviceId">The device.</param>
+    /// <param name="release">Release of the edge model (0: the model the device is configured with).</param>
+    /// <param name="since">Only escalations received from then on; null: all.</param>
+    public Disagreement DisagreementOf(string deviceId, long release, DateTimeOffset? since)
+    {
+        var from = since?.UtcTicks ?? 0;
+        int judged = 0, contradicted = 0;
+        foreach (var escalation in _escalations.Find(x => x.DeviceId == deviceId))
+        {
+            if (escalation.EdgeModelRelease != release || escalation.ReceivedTicks < from
+                || escalation.Verdict is not (Verdicts.Pass or Verdicts.Defect))
+            {
+                continue;
+            }
+
+            judged++;
+            var leansDefect = escalation.EdgeDetections.Count > 0 && escalation.EdgeDetections.Max(d => d.Confidence) >= 0.5;
+            if (leansDefect != (escalation.Verdict == Verdicts.Defect))
+            {
+                contradicted++;
+            }
+        }
+
+        return new Disagreement(judged, contradicted);
     }
 
     public StoredEscalation? Find(string deviceId, ulong sequence) =>

@@ -1,5 +1,7 @@
 using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
+using System.Text.Json;
+using JsonSerializer = System.Text.Json.JsonSerializer;
 using LiteDB;
 
 namespace Inspection.CloudInference.Fleet;
@@ -18,25 +20,39 @@ public sealed class DesiredStateStore
         _desired = database.Database.GetCollection<StoredDesiredState>("desired");
     }
 
-    /// <summary>Issues the next version for a device with <paramref name="mode"/>, keeping its model target.</summary>
+    /// <summary>Issues the next version for a device with <paramref name="mode"/>, keeping its model target and rollback.</summary>
     public DesiredState Issue(string deviceId, string mode, string issuedBy, DateTimeOffset issuedAt) =>
-        Issue(deviceId, current => (mode, current?.ModelJson), issuedBy, issuedAt);
+        Issue(deviceId, current => (mode, current?.ModelJson, current?.RollbackJson), issuedBy, issuedAt);
 
     /// <summary>Issues the next version for a device with <paramref name="model"/> as its target, keeping its mode (normal if none yet).</summary>
     public DesiredState IssueModel(string deviceId, ModelTarget model, string issuedBy, DateTimeOffset issuedAt) =>
-        Issue(deviceId, current => (current?.Mode ?? DegradationModes.Normal, System.Text.Json.JsonSerializer.Serialize(model, FleetJsonContext.Default.ModelTarget)), issuedBy, issuedAt);
+        IssueModel(deviceId, model, null, issuedBy, issuedAt);
+
+    /// <summary>
+    /// Issues the next version for a device with <paramref name="model"/> (null: none) and <paramref name="rollback"/>
+    /// (null: none), keeping its mode (normal if none yet).
+    /// </summary>
+    public DesiredState IssueModel(string deviceId, ModelTarget? model, ModelRollback? rollback, string issuedBy, DateTimeOffset issuedAt) =>
+        Issue(
+            deviceId,
+            current => (
+                current?.Mode ?? DegradationModes.Normal,
+                model is null ? null : JsonSerializer.Serialize(model, FleetJsonContext.Default.ModelTarget),
+                rollback is null ? null : JsonSerializer.Serialize(rollback, FleetJsonContext.Default.ModelRollback)),
+            issuedBy,
+            issuedAt);
 
     public DesiredState? Find(string deviceId) => _desired.FindById(deviceId) is { } stored ? ToContract(stored) : null;
 
     public IReadOnlyDictionary<string, DesiredState> All() =>
         _desired.FindAll().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
 
-    private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson)> change, string issuedBy, DateTimeOffset issuedAt)
+    private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson, string? RollbackJson)> change, string issuedBy, DateTimeOffset issuedAt)
     {
         lock (_lock)
         {
             var current = _desired.FindById(deviceId);
-            var (mode, modelJson) = change(current);
+            var (mode, modelJson, rollbackJson) = change(current);
             var next = new StoredDesiredState
             {
                 DeviceId = deviceId,
@@ -45,6 +61,7 @@ public sealed class DesiredStateStore
                 IssuedAt = issuedAt,
                 IssuedBy = issuedBy,
                 ModelJson = modelJson,
+                RollbackJson = rollbackJson,
             };
             _desired.Upsert(next);
             return ToContract(next);
@@ -58,5 +75,6 @@ public sealed class DesiredStateStore
             stored.Mode,
             stored.IssuedAt,
             stored.IssuedBy,
-            stored.ModelJson is { } json ? System.Text.Json.JsonSerializer.Deserialize(json, FleetJsonContext.Default.ModelTarget) : null);
+            stored.ModelJson is { } json ? JsonSerializer.Deserialize(json, FleetJsonContext.Default.ModelTarget) : null,
+            stored.RollbackJson is { } rollback ? JsonSerializer.Deserialize(rollback, FleetJsonContext.Default.ModelRollback) : null);
 }

@@ -81,8 +81,24 @@ public sealed partial class FleetCommands
         return new SetModeResult(state, published);
     }
 
+    /// <summary>
+    /// Sets a device's desired model and rollback as a rollout decides them (null model: none; null rollback: none),
+    /// stored first, then published. Returns whether the broker took it (a device not reached now gets it when the
+    /// connection republishes, or on its next connect: the state is retained).
+    /// </summary>
+    public async Task<bool> DirectModelAsync(string deviceId, ModelTarget? model, ModelRollback? rollback, string issuedBy, CancellationToken cancellationToken)
+    {
+        var state = _store.IssueModel(deviceId, model, rollback, issuedBy, _time.GetUtcNow());
+        var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        Log.ModelDirected(_logger, deviceId, model?.Release, rollback?.From, state.Version, issuedBy, published);
+        return published;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to release {Release} (rollback from {RollbackFrom}; desired version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void ModelDirected(ILogger logger, string deviceId, long? release, long? rollbackFrom, long version, string issuedBy, bool published);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to {Name} {ModelVersion} (release {Release}; desired version {Version}, by {IssuedBy}); published: {Published}")]
         public static partial void ModelSet(ILogger logger, string deviceId, string name, string modelVersion, long release, long version, string issuedBy, bool published);
 

@@ -3,7 +3,8 @@ using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Fleet;
 
-/// <summary>JSON of the model target as the desired-state store keeps it.</summary>
+/// <summary>JSON of the model target and rollback as the desired-state store keeps them.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ModelTarget))]
+[JsonSerializable(typeof(ModelRollback))]
 internal sealed partial class FleetJsonContext : JsonSerializerContext;

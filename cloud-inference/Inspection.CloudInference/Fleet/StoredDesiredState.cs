@@ -18,4 +18,7 @@ public sealed class StoredDesiredState
 
     /// <summary>The model target as JSON (<see cref="Inspection.Contracts.Mqtt.ModelTarget"/>), or null.</summary>
     public string? ModelJson { get; set; }
+
+    /// <summary>A one-step model rollback as JSON (<see cref="Inspection.Contracts.Mqtt.ModelRollback"/>), or null.</summary>
+    public string? RollbackJson { get; set; }
 }

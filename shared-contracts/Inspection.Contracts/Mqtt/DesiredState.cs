@@ -32,4 +32,4 @@ public sealed record DesiredState(
 /// </summary>
 /// <param name="From">The release to leave.</param>
 /// <param name="To">The release to return to; null for the configured model.</param>
-public sealed record ModelRollback(long From, long? To);
+public sealed record ModelRollback(long From, long? To = null);

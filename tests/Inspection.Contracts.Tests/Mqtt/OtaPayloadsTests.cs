@@ -22,6 +22,39 @@ public sealed class OtaPayloadsTests
     }
 
     [Fact]
+    public void TryParseDesired_RollbackToThePreviousRelease_RoundTrips()
+    {
+        var state = new DesiredState(1, 10, DegradationModes.Normal, At, "rollout ro-2 (accuracy gate)", Target with { Release = 6 }, new ModelRollback(7, 6));
+
+        Assert.True(MqttPayloads.TryParseDesired(MqttPayloads.Serialize(state), out var parsed, out var error), error);
+        Assert.Equal(state.Rollback, parsed.Rollback);
+    }
+
+    [Fact]
+    public void TryParseDesired_RollbackToTheConfiguredModel_NamesNoModel()
+    {
+        var state = new DesiredState(1, 10, DegradationModes.Normal, At, "rollout", null, new ModelRollback(7, null));
+
+        Assert.True(MqttPayloads.TryParseDesired(MqttPayloads.Serialize(state), out var parsed, out var error), error);
+        Assert.Equal(new ModelRollback(7, null), parsed.Rollback);
+        Assert.Null(parsed.Model);
+    }
+
+    [Theory]
+    [InlineData(0L, null, false, "rollback.from must be 1 or more, got 0")]
+    [InlineData(7L, 7L, true, "rollback.to (7) must be below rollback.from (7)")]
+    [InlineData(7L, 5L, true, "rollback.to (5) must be the release model names (6)")]
+    [InlineData(7L, 5L, false, "rollback.to (5) must be the release model names (none)")]
+    [InlineData(7L, null, true, "a rollback to the configured model (rollback.to null) names no model")]
+    public void TryParseDesired_InvalidRollback_RefusedWithTheReason(long from, long? to, bool withModel, string expected)
+    {
+        var state = new DesiredState(1, 10, DegradationModes.Normal, At, "rollout", withModel ? Target with { Release = 6 } : null, new ModelRollback(from, to));
+
+        Assert.False(MqttPayloads.TryParseDesired(MqttPayloads.Serialize(state), out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
     public void TryParseDesired_WithoutModel_StaysValidForDevicesThatPredateIt()
     {
         Assert.True(MqttPayloads.TryParseDesired("""{"schemaVersion":1,"version":2,"mode":"normal"}"""u8, out var parsed, out var error), error);

@@ -1,0 +1,63 @@
+using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Web;
+using Inspection.Contracts.Rollouts;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.CloudInference.Rollouts;
+
+/// <summary>
+/// <c>/api/rollouts</c>: start a rollout, list them, follow one (per wave and per device), pause, resume, cancel.
+/// Errors answer <see cref="ApiError"/>: 400 an invalid request, 404 an unknown rollout or release, 409 an action the
+/// rollout's state does not allow.
+/// </summary>
+public static class RolloutApiExtensions
+{
+    public static IEndpointRouteBuilder MapRollouts(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/rollouts");
+        api.MapPost("/", async (RolloutController controller, IOptions<ModelRegistryOptions> registry, HttpRequest http, RolloutRequest? request, CancellationToken cancellationToken) =>
+        {
+            if (request is null)
+            {
+                return Results.BadRequest(new ApiError("the body must be JSON like {\"release\":5,\"target\":{\"all\":true}}"));
+            }
+
+            var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
+            return await Answer(async () =>
+            {
+                var view = await controller.StartAsync(request, baseUrl, cancellationToken).ConfigureAwait(false);
+                return Results.Created($"/api/rollouts/{view.Id}", view);
+            }).ConfigureAwait(false);
+        });
+        api.MapGet("/", (RolloutController controller) => Results.Ok(controller.List()));
+        api.MapGet("/{id}", (RolloutController controller, string id) =>
+            controller.Find(id) is { } view ? Results.Ok(view) : Results.NotFound(new ApiError($"no rollout '{id}'")));
+        api.MapPost("/{id}/pause", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.PauseAsync(id, action, cancellationToken).ConfigureAwait(false))));
+        api.MapPost("/{id}/resume", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.ResumeAsync(id, action, cancellationToken).ConfigureAwait(false))));
+        api.MapPost("/{id}/cancel", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.CancelAsync(id, action, cancellationToken).ConfigureAwait(false))));
+        return endpoints;
+    }
+
+    private static async Task<IResult> Answer(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.BadRequest(new ApiError(ex.Message));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return Results.NotFound(new ApiError(ex.Message));
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Results.Conflict(new ApiError(ex.Message));
+        }
+    }
+}
