@@ -1,0 +1,79 @@
+using System.Globalization;
+using Inspection.Contracts.Api;
+using Inspection.Contracts.Mqtt;
+
+namespace Inspection.OperatorCli.Fleet;
+
+/// <summary>Prints the fleet and escalation totals as a fixed-width table for a terminal.</summary>
+public static class FleetTable
+{
+    private static readonly string[] Headers =
+        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
+
+    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary)
+    {
+        var rows = new List<string[]> { Headers };
+        foreach (var device in fleet.Devices)
+        {
+            var reported = device.Reported;
+            var stats = reported?.Stats;
+            rows.Add(
+            [
+                device.DeviceId,
+                device.Online switch { true => "yes", false => "no", null => "?" },
+                reported is null ? (device.DesiredMode ?? "-") : reported.Mode,
+                $"{(device.AppliedDesiredVersion is { } applied ? applied.ToString(CultureInfo.InvariantCulture) : "-")}/{device.DesiredVersion}",
+                reported is null ? "-" : $"{reported.Model.Name} {reported.Model.Version}{(reported.Model.Release is { } release ? $" r{release}" : string.Empty)}",
+                Update(reported?.Ota),
+                reported?.ExecutionProvider ?? "-",
+                stats is null ? "-" : stats.FramesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
+                Count(stats?.Frames),
+                Count(stats?.Pass),
+                Count(stats?.Defect),
+                Count(stats?.Uncertain),
+                Count(stats?.OutboxDepth),
+                Count(stats?.Escalated),
+            ]);
+        }
+
+        var widths = new int[Headers.Length];
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join("  ", row.Select((value, i) => value.PadRight(widths[i]))).TrimEnd());
+        }
+
+        if (fleet.Devices.Count == 0)
+        {
+            output.WriteLine("(no devices have reported yet)");
+        }
+
+        output.WriteLine();
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Escalations stored: {summary.EscalationsStored}  duplicates answered: {summary.DuplicatesAnswered}  rejected: {summary.Rejected}  " +
+            $"verdicts: pass {summary.Pass}, defect {summary.Defect}, uncertain {summary.Uncertain}"));
+        if (!fleet.BrokerConnected)
+        {
+            output.WriteLine("Warning: the cloud is not connected to the MQTT broker; the fleet view may be stale.");
+        }
+    }
+
+    // The latest step of the device's model update: "r2 downloading 40%", "r2 shadowing 30f", "r2 committed".
+    private static string Update(OtaProgress? ota) => ota switch
+    {
+        null => "-",
+        { Total: > 0 } when ota.State == OtaStates.Downloading => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {100 * (ota.Bytes ?? 0) / ota.Total:0}%"),
+        { Frames: > 0 } => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {ota.Frames}f"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State}"),
+    };
+
+    private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+}
