@@ -37,6 +37,7 @@ bin() { echo "$root/$1/bin/Release/net10.0/$2"; }
 tools=$(bin models/Inspection.ModelTools Inspection.ModelTools.dll)
 cloud=$(bin cloud-inference/Inspection.CloudInference Inspection.CloudInference.dll)
 edge=$(bin edge-agent/Inspection.EdgeAgent Inspection.EdgeAgent.dll)
+cli=$(bin operator-cli/Inspection.OperatorCli Inspection.OperatorCli.dll)
 
 for f in models/edge/inspection-edge.onnx models/cloud/inspection-cloud.onnx; do
   [[ -f "$f" ]] || { echo "demo: $f is missing; it is committed (git checkout -- $f) or rebuilt by models/rebuild.sh" >&2; exit 1; }
@@ -100,16 +101,16 @@ echo
 (
   sleep 20
   echo ">>> demo: commanding line1-cam1 → local-only"
-  dotnet "$cloud" set-mode --device line1-cam1 --mode local-only --api "$api" || true
+  dotnet "$cli" set-mode --device line1-cam1 --mode local-only --api "$api" || true
   sleep 20
   echo ">>> demo: commanding line1-cam1 → normal"
-  dotnet "$cloud" set-mode --device line1-cam1 --mode normal --api "$api" || true
+  dotnet "$cli" set-mode --device line1-cam1 --mode normal --api "$api" || true
   sleep 10
   target="line1-cam$devices"
   echo ">>> demo: packing the edge model as release 1, registering it, pointing $target at it (watch MODEL and UPDATE)"
   if dotnet "$tools" pack --model "$root/models/edge/inspection-edge.onnx" --key "$work/keys/demo-publisher.private.pem" \
        --release 1 --out "$work/edge-r1.zip" >"$work/pack.log" 2>&1 \
-     && curl -fsS -X POST -H 'Content-Type: application/zip' --data-binary @"$work/edge-r1.zip" "$api/api/models?uploadedBy=demo" >"$work/upload.log" \
+     && dotnet "$cli" model upload --file "$work/edge-r1.zip" --uploaded-by demo --api "$api" >"$work/upload.log" 2>&1 \
      && curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"release":1,"issuedBy":"demo"}' "$api/api/devices/$target/desired-model" >/dev/null; then
     :
   else
@@ -120,4 +121,4 @@ pids+=($!)
 
 watch_args=(fleet --watch --interval 2 --api "$api")
 ((duration > 0)) && watch_args+=(--duration "$duration")
-dotnet "$cloud" "${watch_args[@]}" || true
+dotnet "$cli" "${watch_args[@]}" || true

@@ -28,4 +28,40 @@ public static class CloudInferenceApp
         app.MapCloudInference();
         return app;
     }
+
+    /// <summary>
+    /// Runs the service until the host is told to stop (SIGTERM, Ctrl+C) or <paramref name="cancellationToken"/> is
+    /// cancelled. A service that cannot start (an invalid setting, a missing model, a port in use) writes one line
+    /// saying why to <paramref name="error"/> and returns 1, so systemd restarts it and the journal shows the reason.
+    /// </summary>
+    /// <returns>0 after a clean stop, 1 when the service could not start.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"The cloud service could not start: {ex.Message}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await error.WriteLineAsync($"The cloud service could not start: {ex.Message}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+    }
 }

@@ -1,12 +1,4 @@
-using Inspection.CloudInference.Cli;
+using Inspection.CloudInference;
 
-// No verb (or "serve") runs the service with the remaining arguments as host arguments;
-// "set-mode" and "fleet" are operator commands against a running service.
-using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancellation.Cancel();
-};
-
-return await CloudCli.RunAsync(args, Console.Out, Console.Error, cancellation.Token);
+// Host arguments only (--Cloud:HttpUrl=…, --Detector:ModelPath=…); the operator CLI is its own program (operator-cli/).
+return await CloudInferenceApp.RunAsync(args, Console.Error);

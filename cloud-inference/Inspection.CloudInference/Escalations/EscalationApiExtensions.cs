@@ -1,4 +1,4 @@
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Escalations;

@@ -1,4 +1,5 @@
 using Inspection.CloudInference.Storage;
+using Inspection.Contracts.Api;
 using LiteDB;
 
 namespace Inspection.CloudInference.Escalations;

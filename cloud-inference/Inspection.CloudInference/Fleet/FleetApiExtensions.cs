@@ -1,5 +1,5 @@
 using Inspection.CloudInference.Models;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Fleet;

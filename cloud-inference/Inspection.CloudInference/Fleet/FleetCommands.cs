@@ -1,4 +1,5 @@
 using Inspection.CloudInference.Models;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Fleet;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Microsoft.Extensions.Options;
 

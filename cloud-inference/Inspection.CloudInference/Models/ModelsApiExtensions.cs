@@ -1,5 +1,5 @@
 using System.Globalization;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Detection.Packaging;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -38,15 +38,15 @@ public static class ModelsApiExtensions
 
             var result = await registry.RegisterAsync(request.Body, string.IsNullOrWhiteSpace(uploadedBy) ? "api" : uploadedBy, cancellationToken).ConfigureAwait(false);
             return result.Model is { } model
-                ? Results.Created(FileUrl(model.Id, string.Empty).TrimEnd('/'), ModelListItem.From(model))
+                ? Results.Created(FileUrl(model.Id, string.Empty).TrimEnd('/'), ListItem(model))
                 : Results.Json(new ApiError(result.Error!), statusCode: result.Status);
         });
 
-        api.MapGet("/", (ModelRegistry registry) => Results.Ok(registry.List().Select(ModelListItem.From)));
+        api.MapGet("/", (ModelRegistry registry) => Results.Ok(registry.List().Select(ListItem)));
 
         api.MapGet("/{release:long}", (ModelRegistry registry, long release) =>
             registry.Find(release) is { } model
-                ? Results.Ok(ModelListItem.From(model))
+                ? Results.Ok(ListItem(model))
                 : Results.NotFound(new ApiError($"no release {release} is registered")));
 
         api.MapGet("/{release:long}/{**path}", (ModelRegistry registry, long release, string path) =>
@@ -73,6 +73,20 @@ public static class ModelsApiExtensions
         });
         return endpoints;
     }
+
+    // The registry's record as the API shows it: with the address its manifest is served at.
+    private static ModelListItem ListItem(RegisteredModel model) => new(
+        model.Id,
+        model.Name,
+        model.Version,
+        model.Sha256,
+        model.Size,
+        model.KeyId,
+        model.ManifestSha256,
+        FileUrl(model.Id, ModelPackage.ManifestFile),
+        new DateTimeOffset(DateTime.SpecifyKind(model.UploadedAt, DateTimeKind.Utc)),
+        model.UploadedBy,
+        model.Validation);
 
     private static string? ManifestFileHash(ModelRegistry registry, long release, string path)
     {

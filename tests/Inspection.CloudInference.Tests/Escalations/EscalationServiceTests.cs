@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Grpc.Core;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

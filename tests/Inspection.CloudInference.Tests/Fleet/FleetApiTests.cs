@@ -2,9 +2,8 @@ using System.Text.Json;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Tests.Infrastructure;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Tests.Fleet;

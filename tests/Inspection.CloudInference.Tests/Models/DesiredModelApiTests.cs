@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Inspection.CloudInference.Fleet;
-using Inspection.CloudInference.Models;
 using Inspection.CloudInference.Tests.Fleet;
 using Inspection.CloudInference.Tests.Infrastructure;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
 

@@ -2,9 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Inspection.CloudInference.Models;
 using Inspection.CloudInference.Tests.Infrastructure;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Detection.Packaging;
 
 namespace Inspection.CloudInference.Tests.Models;

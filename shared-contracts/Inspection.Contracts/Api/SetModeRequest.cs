@@ -1,4 +1,4 @@
-namespace Inspection.CloudInference.Fleet;
+namespace Inspection.Contracts.Api;
 
 /// <summary>Body of <c>PUT /api/devices/{deviceId}/desired-mode</c>.</summary>
 /// <param name="Mode"><c>normal</c> or <c>local-only</c>.</param>

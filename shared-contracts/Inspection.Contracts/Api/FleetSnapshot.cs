@@ -1,4 +1,4 @@
-namespace Inspection.CloudInference.Fleet;
+namespace Inspection.Contracts.Api;
 
 /// <summary>The whole fleet view (<c>GET /api/fleet</c>).</summary>
 /// <param name="BrokerConnected">Whether the cloud is connected to the MQTT broker right now.</param>

@@ -1,4 +1,4 @@
-namespace Inspection.CloudInference.Fleet;
+namespace Inspection.Contracts.Api;
 
 /// <summary>The body of <c>PUT /api/devices/{deviceId}/desired-model</c>.</summary>
 /// <param name="Release">A registered release (<c>GET /api/models</c>).</param>

@@ -1,6 +1,6 @@
 using Inspection.Contracts.Mqtt;
 
-namespace Inspection.CloudInference.Fleet;
+namespace Inspection.Contracts.Api;
 
 /// <summary>The outcome of commanding a device's mode.</summary>
 /// <param name="State">The desired state issued and stored.</param>

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Inspection.CloudInference.Escalations;
-using Inspection.CloudInference.Fleet;
+using Inspection.Contracts.Api;
+using Inspection.Contracts.Mqtt;
 
-namespace Inspection.CloudInference.Cli;
+namespace Inspection.OperatorCli.Fleet;
 
 /// <summary>Prints the fleet and escalation totals as a fixed-width table for a terminal.</summary>
 public static class FleetTable
@@ -67,10 +67,10 @@ public static class FleetTable
     }
 
     // The latest step of the device's model update: "r2 downloading 40%", "r2 shadowing 30f", "r2 committed".
-    private static string Update(Inspection.Contracts.Mqtt.OtaProgress? ota) => ota switch
+    private static string Update(OtaProgress? ota) => ota switch
     {
         null => "-",
-        { Total: > 0 } when ota.State == Inspection.Contracts.Mqtt.OtaStates.Downloading => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {100 * (ota.Bytes ?? 0) / ota.Total:0}%"),
+        { Total: > 0 } when ota.State == OtaStates.Downloading => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {100 * (ota.Bytes ?? 0) / ota.Total:0}%"),
         { Frames: > 0 } => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State} {ota.Frames}f"),
         _ => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State}"),
     };

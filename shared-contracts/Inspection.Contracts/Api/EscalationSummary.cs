@@ -1,4 +1,4 @@
-namespace Inspection.CloudInference.Escalations;
+namespace Inspection.Contracts.Api;
 
 /// <summary>Totals over everything the cloud has stored (<c>GET /api/summary</c>).</summary>
 /// <param name="EscalationsStored">Escalations stored, one per idempotency key.</param>

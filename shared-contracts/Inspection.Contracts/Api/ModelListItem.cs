@@ -1,4 +1,4 @@
-namespace Inspection.CloudInference.Models;
+namespace Inspection.Contracts.Api;
 
 /// <summary>A registered release as the API lists it, with the addresses a device fetches it from.</summary>
 /// <param name="Release">The release number.</param>
@@ -23,18 +23,4 @@ public sealed record ModelListItem(
     string ManifestUrl,
     DateTimeOffset UploadedAt,
     string UploadedBy,
-    string Validation)
-{
-    public static ModelListItem From(RegisteredModel model) => new(
-        model.Id,
-        model.Name,
-        model.Version,
-        model.Sha256,
-        model.Size,
-        model.KeyId,
-        model.ManifestSha256,
-        ModelsApiExtensions.FileUrl(model.Id, Inspection.Detection.Packaging.ModelPackage.ManifestFile),
-        new DateTimeOffset(DateTime.SpecifyKind(model.UploadedAt, DateTimeKind.Utc)),
-        model.UploadedBy,
-        model.Validation);
-}
+    string Validation);

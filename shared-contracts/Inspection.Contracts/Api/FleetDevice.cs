@@ -1,6 +1,6 @@
 using Inspection.Contracts.Mqtt;
 
-namespace Inspection.CloudInference.Fleet;
+namespace Inspection.Contracts.Api;
 
 /// <summary>What the cloud knows about one device (<c>GET /api/fleet</c>).</summary>
 /// <param name="DeviceId">The device.</param>

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Inspection.Contracts.Api;
+
+namespace Inspection.OperatorCli.Fleet;
+
+/// <summary><c>fleet</c>: the fleet and the escalation totals (<c>GET /api/fleet</c>, <c>GET /api/summary</c>), once or watched.</summary>
+public static class FleetCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var api = ApiCommand.ApiOption(console);
+        var json = ApiCommand.JsonOption();
+        json.Description = "Print {\"fleet\": …, \"summary\": …} as the API answered them (indented) instead of the table.";
+        var watch = new Option<bool>("--watch") { Description = "Refresh until stopped (Ctrl+C) or until --duration has passed." };
+        var interval = IntervalOption();
+        var duration = NumberOption.Optional<double>("--duration", "Stop watching after this many seconds.", seconds => seconds > 0, "more than 0 seconds");
+        var command = new Command("fleet", "Print the fleet and escalation totals.") { api, json, watch, interval, duration };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            console,
+            parse.GetRequiredValue(api),
+            parse.GetValue(json),
+            parse.GetValue(watch),
+            TimeSpan.FromSeconds(parse.GetValue(interval)),
+            parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            cancellationToken));
+        return command;
+    }
+
+    /// <summary><c>--interval</c> of a watch, 0.1 to 3600 seconds (default 2).</summary>
+    public static Option<double> IntervalOption() =>
+        NumberOption.WithDefault("--interval", "Seconds between refreshes with --watch.", 2.0, seconds => seconds is >= 0.1 and <= 3600, "between 0.1 and 3600 seconds");
+
+    private static Task<int> RunAsync(
+        CliConsole console, string api, bool json, bool watch, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken) =>
+        ApiCommand.RunAsync(console, api, async client =>
+        {
+            var time = console.Time;
+            var started = time.GetTimestamp();
+            var exitCode = ExitCodes.Ok;
+            while (true)
+            {
+                // The next tick is armed before the refresh, so refreshes start on the interval
+                // however long the API takes to answer.
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var next = watch ? Task.Delay(interval, time, tick.Token) : Task.CompletedTask;
+                try
+                {
+                    var fleet = await client.GetAsync<FleetSnapshot>("api/fleet", cancellationToken).ConfigureAwait(false);
+                    var summary = await client.GetAsync<EscalationSummary>("api/summary", cancellationToken).ConfigureAwait(false);
+                    if (json)
+                    {
+                        await ApiCommand.WriteJsonAsync(console, new { fleet = fleet.Json, summary = summary.Json }, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        if (watch)
+                        {
+                            await console.Output.WriteLineAsync($"--- {time.GetUtcNow():u} ---".AsMemory(), cancellationToken).ConfigureAwait(false);
+                        }
+
+                        FleetTable.Write(console.Output, fleet.Value, summary.Value);
+                    }
+
+                    exitCode = ExitCodes.Ok;
+                }
+                catch (CloudApiException ex)
+                {
+                    await ApiCommand.WriteRefusalAsync(console, ex, cancellationToken).ConfigureAwait(false);
+                    exitCode = ex.ExitCode;
+                }
+                catch (Exception ex) when (ApiCommand.IsUnreachable(ex, cancellationToken))
+                {
+                    await ApiCommand.WriteUnreachableAsync(console, client.BaseAddress, ex, cancellationToken).ConfigureAwait(false);
+                    exitCode = ExitCodes.Failed;
+                }
+                catch (OperationCanceledException) when (watch)
+                {
+                    return exitCode;
+                }
+
+                if (!watch || (duration is { } limit && time.GetElapsedTime(started) + interval > limit))
+                {
+                    await tick.CancelAsync().ConfigureAwait(false);
+                    return exitCode;
+                }
+
+                try
+                {
+                    await next.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return exitCode;
+                }
+            }
+        }, cancellationToken);
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Inspection.OperatorCli.Fleet;
+using Inspection.OperatorCli.Models;
+using Inspection.OperatorCli.Rollouts;
+
+namespace Inspection.OperatorCli;
+
+/// <summary>
+/// The operator's command line against the cloud's HTTP JSON API: <c>set-mode</c>, <c>fleet</c>,
+/// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>.
+/// </summary>
+public static class OperatorCommand
+{
+    public static RootCommand Create(CliConsole console) =>
+        new($"Inspection operator CLI: commands for a running cloud service, over its JSON API (--api, or ${ApiCommand.ApiVariable}).{Environment.NewLine}{ExitCodes.Help}")
+        {
+            SetModeCommand.Create(console),
+            FleetCommand.Create(console),
+            ModelCommand.Create(console),
+            RolloutCommand.Create(console),
+        };
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
+    {
+        // No response files: a device id or reason starting with '@' is taken as written.
+        var parse = Create(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync(error.Message.AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            await console.Error.WriteLineAsync("Run with --help for usage.".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.BadArguments;
+        }
+
+        // Ctrl+C is the caller's (Program cancels the token), so System.CommandLine installs no handler of its own.
+        return await parse.InvokeAsync(
+            new InvocationConfiguration { Output = console.Output, Error = console.Error, ProcessTerminationTimeout = null },
+            cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inspection.CloudInference.Tests.Infrastructure;
+using Inspection.Contracts.Api;
+using Inspection.Contracts.Mqtt;
+using Inspection.OperatorCli.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Inspection.OperatorCli.Tests.Fleet;
+
+/// <summary><c>set-mode</c> and <c>fleet</c> against the real cloud app.</summary>
+public sealed class FleetCommandTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly TestCli _cli = new();
+
+    public void Dispose()
+    {
+        _cli.Dispose();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task SetMode_RunningApp_PrintsNewDesiredStateAndExitsZero()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--issued-by", "bob", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("cam-1: desired mode local-only, version 1, issued by bob", _cli.Output);
+        Assert.Contains("Published", _cli.Output);
+        var fleet = await PollFleetAsync(cloud, f => f.Devices.Count == 1);
+        Assert.Equal(DegradationModes.LocalOnly, fleet.Devices[0].DesiredMode);
+    }
+
+    [Fact]
+    public async Task SetMode_Json_PrintsTheDesiredStateTheApiAnswered()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-4", "--mode", "local-only", "--issued-by", "bob", "--json", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var state = JsonSerializer.Deserialize<DesiredState>(_cli.Output, JsonSerializerOptions.Web)!;
+        Assert.Equal((DegradationModes.LocalOnly, "bob", 1L), (state.Mode, state.IssuedBy, state.Version));
+    }
+
+    [Fact]
+    public async Task SetMode_ApiUnreachable_ExitsOneWithClearMessage()
+    {
+        using var refused = LoopbackPort.Refused();
+        var api = $"http://127.0.0.1:{refused.Port}";
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "normal", "--api", api);
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("unreachable", _cli.Error);
+        Assert.Contains(api, _cli.Error);
+    }
+
+    [Fact]
+    public async Task Fleet_RunningApp_PrintsDeviceTableAndTotals()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await using (var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort))
+        {
+            await device.PublishAsync(MqttTopics.Status("cam-7"), MqttPayloads.Serialize(TestDevices.Online("cam-7")));
+            var updating = TestDevices.Reported("cam-7", appliedVersion: 0) with
+            {
+                Model = new ModelInfo("inspection-edge", "1.2.0", Release: 3),
+                Ota = new OtaProgress(1, "cam-7", 4, OtaStates.Shadowing, TestDevices.At, Agreement: 1, Frames: 12),
+            };
+            await device.PublishAsync(MqttTopics.Reported("cam-7"), MqttPayloads.Serialize(updating));
+        }
+
+        await PollFleetAsync(cloud, f => f.Devices.Any(d => d.Reported is not null && d.Online is not null));
+        await cloud.EscalateAsync(TestFrames.Request("cam-7", 1), TestFrames.Request("cam-7", 1));
+
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.StartsWith("DEVICE", lines[0]);
+        Assert.Contains("APPLIED/DESIRED", lines[0]);
+        var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
+        Assert.Contains("Escalations stored: 1  duplicates answered: 1", _cli.Output);
+    }
+
+    [Fact]
+    public async Task Fleet_Json_PrintsFleetAndSummaryAsTheApiAnsweredThem()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await cloud.EscalateAsync(TestFrames.Request("cam-8", 1));
+
+        var exit = await _cli.RunAsync("fleet", "--json", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var document = JsonDocument.Parse(_cli.Output);
+        var fleet = document.RootElement.GetProperty("fleet").Deserialize<FleetSnapshot>(JsonSerializerOptions.Web)!;
+        var summary = document.RootElement.GetProperty("summary").Deserialize<EscalationSummary>(JsonSerializerOptions.Web)!;
+        Assert.NotNull(fleet.Devices);
+        Assert.Equal(1, summary.EscalationsStored);
+    }
+
+    [Fact]
+    public async Task Fleet_WatchWithDuration_RefreshesOnTheIntervalThenStops()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        var time = new FakeTimeProvider(TestDevices.At);
+        using var cli = new TestCli(time);
+
+        var run = cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--watch", "--interval", "2", "--duration", "5");
+
+        // Refreshes at 0 s, 2 s and 4 s; a fourth at 6 s would pass the 5 s limit.
+        while (!run.IsCompleted)
+        {
+            await Eventually.UntilAsync(
+                () => run.IsCompleted || CountTables(cli) > (int)(time.GetUtcNow() - TestDevices.At).TotalSeconds / 2,
+                "the next refresh");
+            time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Equal(ExitCodes.Ok, await run);
+        Assert.Equal(3, CountTables(cli));
+    }
+
+    [Fact]
+    public async Task Fleet_ApiUnreachable_ExitsOne()
+    {
+        using var refused = LoopbackPort.Refused();
+        var exit = await _cli.RunAsync("fleet", "--api", $"http://127.0.0.1:{refused.Port}");
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("unreachable", _cli.Error);
+    }
+
+    private static int CountTables(TestCli cli) =>
+        cli.Output.Split('\n').Count(line => line.StartsWith("DEVICE", StringComparison.Ordinal));
+
+    private static async Task<FleetSnapshot> PollFleetAsync(TestCloud cloud, Func<FleetSnapshot, bool> done) =>
+        await Eventually.WaitAsync(
+            "the fleet view",
+            ct => cloud.Http.GetFromJsonAsync<FleetSnapshot>("api/fleet", ct)!,
+            fleet => fleet is not null && done(fleet),
+            Eventually.DefaultTimeout,
+            TestContext.Current.CancellationToken) ?? throw new InvalidOperationException("the fleet view was empty");
+}
