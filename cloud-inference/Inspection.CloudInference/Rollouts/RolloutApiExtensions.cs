@@ -1,5 +1,5 @@
 using Inspection.CloudInference.Models;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Rollouts;
 using Microsoft.Extensions.Options;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Models;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.Rollouts;
 using Microsoft.Extensions.Options;

@@ -83,7 +83,18 @@ public sealed class ScriptedDevice : IAsyncDisposable
 
         if (_client is { } client)
         {
-            await PublishAsync(client, MqttTopics.Status(Id), MqttPayloads.Serialize(new DeviceStatus(MqttPayloads.SchemaVersion, Id, false, DateTimeOffset.UtcNow)));
+            // The broker may be gone already (the cloud stopped first).
+            if (client.IsConnected)
+            {
+                try
+                {
+                    await PublishAsync(client, MqttTopics.Status(Id), MqttPayloads.Serialize(new DeviceStatus(MqttPayloads.SchemaVersion, Id, false, DateTimeOffset.UtcNow)));
+                }
+                catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException)
+                {
+                }
+            }
+
             await client.TryDisconnectAsync();
             client.Dispose();
             _client = null;

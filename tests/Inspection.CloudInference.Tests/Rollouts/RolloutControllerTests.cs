@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Inspection.CloudInference.Tests.Infrastructure;
-using Inspection.CloudInference.Web;
+using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.Rollouts;
 
