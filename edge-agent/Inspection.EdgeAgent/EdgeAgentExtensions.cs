@@ -32,17 +32,29 @@ public static class EdgeAgentExtensions
     public const string ConfigFileVariable = "INSPECTION_EDGE_CONFIG";
 
     /// <summary>
-    /// Registers options (validated at start), storage, the model, the inspection loop, the outbox
-    /// forwarder and MQTT control. Hosted services start in this order: model load and warm-up first, so
-    /// the host reports ready only with a warm model.
+    /// Registers the whole agent: inspection (<see cref="AddEdgeInspection"/>), then control and model updates
+    /// (<see cref="AddEdgeControl"/>), options validated at start. Hosted services start in this order: model load and
+    /// warm-up first, so the host reports ready only with a warm model.
     /// </summary>
     public static HostApplicationBuilder AddEdgeAgent(this HostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddDeviceConfigFile(builder.Configuration, Environment.GetEnvironmentVariable(ConfigFileVariable));
+        builder.AddEdgeInspection();
+        builder.AddEdgeControl();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers inspection: capture, the detector, the active model (which is also the device's
+    /// <see cref="IModelSwitch"/>), the inspection loop and the outbox forwarder. The model is loaded and warm before the
+    /// inspection loop starts and before the host reports ready.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeInspection(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var configuration = builder.Configuration;
-        AddDeviceConfigFile(configuration, Environment.GetEnvironmentVariable(ConfigFileVariable));
-
-        AddOptions<EdgeOptions>(services, configuration, EdgeOptions.SectionName);
         AddOptions<CaptureOptions>(services, configuration, CaptureOptions.SectionName);
         AddOptions<DetectorOptions>(services, configuration, DetectorOptions.SectionName);
 
@@ -50,41 +62,26 @@ public static class EdgeAgentExtensions
         services.AddOptions<DecisionOptions>().Validate<IOptions<DetectorOptions>>(
             static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
             "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
-        AddOptions<StorageOptions>(services, configuration, StorageOptions.SectionName);
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
-        AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
-        AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
-        AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
 
         // AddSystemd registers the notifier only under systemd; the watchdog asks for one either way.
         services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         services.AddSingleton<SystemdWatchdog>(sp => new SystemdWatchdog(sp.GetRequiredService<ISystemdNotifier>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<EdgeStats>();
 
-        services.AddSingleton<EdgeDatabase>();
         services.AddSingleton<SequenceCounter>();
         services.AddSingleton<ResultStore>();
-        services.AddSingleton<OutboxStore>();
-        services.AddSingleton<ControlStateStore>();
-        services.AddSingleton<DeviceState>();
 
         services.AddSingleton<DetectorFactory>(sp =>
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<OnnxDetector>();
             return options => OnnxDetector.Load(options, logger);
         });
-        services.AddSingleton<CommittedModelFile>();
         services.AddSingleton<FramePacer>();
         services.AddSingleton<ActiveModel>();
-        services.AddSingleton<UpdateStore>();
-        services.AddSingleton<OtaProgressFeed>();
-        // Its own client, disposed with the host; deadlines are per request (PackageDownloader), not per client.
-        services.AddKeyedSingleton(PackageDownloader.HttpClientKey, static (_, _) =>
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
-        services.AddSingleton<PackageDownloader>();
+        services.AddSingleton<IModelSwitch>(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddSingleton<FrameSourceFactory>();
         services.AddSingleton<FrameInspector>();
 
@@ -92,13 +89,47 @@ public static class EdgeAgentExtensions
         services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address));
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
 
-        services.AddSingleton<ForwardingState>();
-        services.AddSingleton<ReportedStateBuilder>();
-
-        // The model is loaded and warm before the inspection loop starts and before the host reports ready.
         services.AddHostedService(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddHostedService<InspectionWorker>();
         services.AddHostedService<OutboxForwarder>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers what makes the device a member of the fleet besides inspecting: who it is, its database, its state,
+    /// MQTT control (desired and reported state, last will, OTA progress) and model updates. The
+    /// <see cref="IModelSwitch"/> the updates load models through comes from the caller: the active model
+    /// (<see cref="AddEdgeInspection"/>), or the fleet simulator's.
+    /// </summary>
+    public static IHostApplicationBuilder AddEdgeControl(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        AddOptions<EdgeOptions>(services, configuration, EdgeOptions.SectionName);
+        AddOptions<StorageOptions>(services, configuration, StorageOptions.SectionName);
+        AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
+        AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
+        AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EdgeStats>();
+
+        services.AddSingleton<EdgeDatabase>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<ControlStateStore>();
+        services.AddSingleton<DeviceState>();
+        services.AddSingleton<ForwardingState>();
+        services.AddSingleton<ReportedStateBuilder>();
+
+        services.AddSingleton<CommittedModelFile>();
+        services.AddSingleton<UpdateStore>();
+        services.AddSingleton<OtaProgressFeed>();
+        // Its own client, disposed with the host; deadlines are per request (PackageDownloader), not per client.
+        services.AddKeyedSingleton(PackageDownloader.HttpClientKey, static (_, _) =>
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+        services.AddSingleton<PackageDownloader>();
+
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;

@@ -1,7 +1,6 @@
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
-using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Ota;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.Options;
@@ -12,7 +11,7 @@ namespace Inspection.EdgeAgent.Control;
 public sealed class ReportedStateBuilder
 {
     private readonly DeviceState _state;
-    private readonly ActiveModel _models;
+    private readonly IModelSwitch _models;
     private readonly OtaProgressFeed _ota;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
@@ -27,7 +26,7 @@ public sealed class ReportedStateBuilder
 
     public ReportedStateBuilder(
         DeviceState state,
-        ActiveModel models,
+        IModelSwitch models,
         EdgeStats stats,
         OutboxStore outbox,
         ForwardingState forwarding,
@@ -51,7 +50,7 @@ public sealed class ReportedStateBuilder
     public ReportedState Build()
     {
         var frames = _stats.Frames;
-        var model = _models.IsLoaded ? _models.Current : null;
+        var running = _models.Running;
         return new ReportedState(
             SchemaVersion: MqttPayloads.SchemaVersion,
             DeviceId: _edge.DeviceId,
@@ -59,8 +58,8 @@ public sealed class ReportedStateBuilder
             AppliedDesiredVersion: _state.AppliedDesiredVersion,
             Mode: _state.EffectiveMode.ToWire(),
             CommandedMode: _state.CommandedMode.ToWire(),
-            Model: model?.Info ?? new ModelInfo(string.Empty, string.Empty),
-            ExecutionProvider: model?.Detector.ExecutionProvider ?? string.Empty,
+            Model: running?.Model ?? new ModelInfo(string.Empty, string.Empty),
+            ExecutionProvider: running?.ExecutionProvider ?? string.Empty,
             Stats: new PipelineStats(
                 Frames: frames,
                 Pass: _stats.Pass,

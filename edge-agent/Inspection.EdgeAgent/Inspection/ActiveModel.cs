@@ -20,8 +20,12 @@ namespace Inspection.EdgeAgent.Inspection;
 /// inspected twice, or run on a model being released. A released model is disposed after the lock is let go, when no
 /// frame can hold it any more, so the loop never waits for a native session to close.
 /// </para>
+/// <para>
+/// It is the device's <see cref="IModelSwitch"/>: a model update loads its candidate here and drives the change
+/// through <see cref="ActiveModelChange"/>.
+/// </para>
 /// </summary>
-public sealed partial class ActiveModel : IHostedService, IDisposable
+public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposable
 {
     private const double Smoothing = 0.2;
     private readonly DetectorFactory _factory;
@@ -85,6 +89,9 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
     /// <summary>The model that decides now; throws until the host has started.</summary>
     public LoadedModel Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The detection model is not loaded yet.");
 
+    /// <inheritdoc/>
+    public RunningModel? Running => Volatile.Read(ref _current) is { } model ? new RunningModel(model.Info, model.Detector.ExecutionProvider) : null;
+
     /// <summary>How the loop went over the last swap (or null before any): for the update's log and the bench.</summary>
     public SwapTiming? LastSwap => Volatile.Read(ref _lastSwap);
 
@@ -103,6 +110,24 @@ public sealed partial class ActiveModel : IHostedService, IDisposable
     /// <summary>Loads and warms a model (a candidate); the caller owns it until it is handed to <see cref="Begin"/>.</summary>
     public LoadedModel Load(DetectorOptions options, DecisionBand band, long? release, string? sha256) =>
         new(_factory(options), band, release, sha256);
+
+    /// <inheritdoc/>
+    public async Task<IModelChange> LoadAsync(ModelManifest manifest, string folder, string tensorRtCachePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var options = OptionsFor(manifest.Recommended, Path.Combine(folder, manifest.Model.Path), tensorRtCachePath);
+        var candidate = await Task.Run(() => Load(options, manifest.Recommended.Band, manifest.Release, manifest.Model.Sha256), cancellationToken).ConfigureAwait(false);
+        var model = candidate.Detector.Model;
+        var summary = manifest.Summary;
+        if (!model.ClassNames.SequenceEqual(summary.Classes, StringComparer.Ordinal) || model.InputWidth != summary.InputWidth || model.InputHeight != summary.InputHeight)
+        {
+            candidate.Dispose();
+            throw new UpdateRefusedException(
+                $"the model's metadata ({model.InputWidth}x{model.InputHeight}, classes {string.Join(", ", model.ClassNames)}) is not what its manifest says ({summary.InputWidth}x{summary.InputHeight}, classes {string.Join(", ", summary.Classes)})");
+        }
+
+        return new ActiveModelChange(this, candidate);
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.Run(LoadAtStart, cancellationToken);
 

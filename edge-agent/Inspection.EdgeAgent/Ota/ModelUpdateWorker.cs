@@ -20,13 +20,15 @@ namespace Inspection.EdgeAgent.Ota;
 /// model, which stays loaded until then. Every step is persisted before it is reported, so after kill -9 the agent
 /// starts on the committed model and the update resumes (download, verify) or starts again from loading (load,
 /// validate, shadow), or, when it died after the swap, ends as rolled back: a model that may have crashed the agent
-/// is not tried again. A release that failed here is not retried; going forward means publishing a new one.
+/// is not tried again. A release that failed here is not retried; going forward means publishing a new one. The steps
+/// that need the model itself (load, golden set, shadow, swap, health window, and keeping or dropping a model in
+/// memory) go through <see cref="IModelSwitch"/>.
 /// </summary>
 public sealed partial class ModelUpdateWorker : BackgroundService
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
     private readonly DeviceState _state;
-    private readonly ActiveModel _models;
+    private readonly IModelSwitch _models;
     private readonly UpdateStore _store;
     private readonly CommittedModelFile _committed;
     private readonly PackageDownloader _downloader;
@@ -40,7 +42,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
     public ModelUpdateWorker(
         DeviceState state,
-        ActiveModel models,
+        IModelSwitch models,
         UpdateStore store,
         CommittedModelFile committed,
         PackageDownloader downloader,
@@ -98,12 +100,11 @@ public sealed partial class ModelUpdateWorker : BackgroundService
     /// <summary>The desired model, when the device does not run it and has not already ended an update to it.</summary>
     private ModelTarget? WantedTarget()
     {
-        if (_state.DesiredModel is not { } target || !_models.IsLoaded)
+        if (_state.DesiredModel is not { } target || _models.Running?.Model is not { } current)
         {
             return null;
         }
 
-        var current = _models.Current;
         if (current.Release == target.Release && current.Sha256 == target.Sha256)
         {
             return null;
@@ -126,10 +127,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             return;
         }
 
-        var runs = _models.Current;
         if (record.State is OtaStates.Swapped)
         {
-            if (runs.Release == record.Release)
+            if (_models.Running?.Model.Release == record.Release)
             {
                 // It died after the pointer was written and before the state was: the commit stands.
                 End(record, OtaStates.Committed, "committed (the agent restarted right after the commit)");
@@ -167,46 +167,37 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
 
         _state.Changed += CheckTarget;
-        ModelTransition? transition = null;
-        LoadedModel? candidate = null;
+        IModelChange? change = null;
         try
         {
             var (manifest, folder) = await FetchAndVerifyAsync(target, record, superseded.Token).ConfigureAwait(false);
-            candidate = await LoadAsync(manifest, folder, record, superseded.Token).ConfigureAwait(false);
-            Validate(candidate, manifest, folder, record);
-
-            transition = new ModelTransition(candidate, target.ShadowFrames ?? _options.ShadowFrames, Bounds(target));
-            _models.Begin(transition);
-            candidate = null;
-            await ShadowAsync(transition, target, record, superseded.Token).ConfigureAwait(false);
-            await SwapAndWatchAsync(transition, record, superseded.Token).ConfigureAwait(false);
-            Commit(transition, manifest, folder, record);
-            transition = null;
+            change = await LoadAsync(manifest, folder, record, superseded.Token).ConfigureAwait(false);
+            await ValidateAsync(change, manifest, folder, record, superseded.Token).ConfigureAwait(false);
+            await ShadowAsync(change, target, record, superseded.Token).ConfigureAwait(false);
+            await SwapAndWatchAsync(change, record, superseded.Token).ConfigureAwait(false);
+            Commit(change, manifest, folder, record);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // The agent stops: an uncommitted model is never kept; the persisted state resumes at the next start.
-            if (transition is not null && transition.Phase != TransitionPhase.Ended)
-            {
-                _models.Rollback(transition);
-            }
+            change?.Rollback();
         }
         catch (OperationCanceledException) when (superseded.IsCancellationRequested)
         {
-            Abandon(transition, record, OtaStates.Failed, $"superseded: the desired state now names release {_state.DesiredModel?.Release.ToString(CultureInfo.InvariantCulture) ?? "none"}", markFailed: false);
+            Abandon(change, record, OtaStates.Failed, $"superseded: the desired state now names release {_state.DesiredModel?.Release.ToString(CultureInfo.InvariantCulture) ?? "none"}", markFailed: false);
         }
         catch (UpdateRefusedException ex)
         {
-            Abandon(transition, record, ex.RolledBack ? OtaStates.RolledBack : OtaStates.Failed, ex.Message, markFailed: true);
+            Abandon(change, record, ex.RolledBack ? OtaStates.RolledBack : OtaStates.Failed, ex.Message, markFailed: true);
         }
         catch (Exception ex) when (ex is PackageRejectedException or DiskFullException or ModelContractException or InvalidDataException)
         {
-            Abandon(transition, record, OtaStates.Failed, ex.Message, markFailed: ex is not DiskFullException);
+            Abandon(change, record, OtaStates.Failed, ex.Message, markFailed: ex is not DiskFullException);
         }
         finally
         {
             _state.Changed -= CheckTarget;
-            candidate?.Dispose();
+            change?.Dispose();
         }
     }
 
@@ -302,40 +293,30 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         return (manifest, folder);
     }
 
-    private async Task<LoadedModel> LoadAsync(ModelManifest manifest, string folder, UpdateRecord record, CancellationToken cancellationToken)
+    private Task<IModelChange> LoadAsync(ModelManifest manifest, string folder, UpdateRecord record, CancellationToken cancellationToken)
     {
         Step(record, OtaStates.Loading, reason: "loading and warming the new model beside the running one (a TensorRT engine for new weights is built now, which can take minutes on a Jetson)");
-        var options = _models.OptionsFor(manifest.Recommended, Path.Combine(folder, manifest.Model.Path), TensorRtCacheFor(manifest.Model.Sha256));
-        var candidate = await Task.Run(() => _models.Load(options, manifest.Recommended.Band, manifest.Release, manifest.Model.Sha256), cancellationToken).ConfigureAwait(false);
-        var model = candidate.Detector.Model;
-        var summary = manifest.Summary;
-        if (!model.ClassNames.SequenceEqual(summary.Classes, StringComparer.Ordinal) || model.InputWidth != summary.InputWidth || model.InputHeight != summary.InputHeight)
-        {
-            candidate.Dispose();
-            throw new UpdateRefusedException(
-                $"the model's metadata ({model.InputWidth}x{model.InputHeight}, classes {string.Join(", ", model.ClassNames)}) is not what its manifest says ({summary.InputWidth}x{summary.InputHeight}, classes {string.Join(", ", summary.Classes)})");
-        }
-
-        return candidate;
+        return _models.LoadAsync(manifest, folder, TensorRtCacheFor(manifest.Model.Sha256), cancellationToken);
     }
 
-    private void Validate(LoadedModel candidate, ModelManifest manifest, string folder, UpdateRecord record)
+    private async Task ValidateAsync(IModelChange change, ModelManifest manifest, string folder, UpdateRecord record, CancellationToken cancellationToken)
     {
-        Step(record, OtaStates.Validating, reason: $"{manifest.Golden.Frames.Count} golden frames on {candidate.Detector.ExecutionProvider}");
-        if (GoldenSetCheck.Run(candidate.Detector, manifest.Golden, file => File.ReadAllBytes(Path.Combine(folder, file.Path))) is { } difference)
+        Step(record, OtaStates.Validating, reason: $"{manifest.Golden.Frames.Count} golden frames on {change.ExecutionProvider}");
+        if (await change.CheckGoldenSetAsync(manifest.Golden, folder, cancellationToken).ConfigureAwait(false) is { } difference)
         {
             throw new UpdateRefusedException($"the golden set fails on this device: {difference}");
         }
     }
 
-    private async Task ShadowAsync(ModelTransition transition, ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
+    private async Task ShadowAsync(IModelChange change, ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
     {
+        var shadowing = change.ShadowAsync(target.ShadowFrames ?? _options.ShadowFrames, Bounds(target), cancellationToken);
         Step(record, OtaStates.Shadowing, agreement: 1, frames: 0);
         var shadow = await WithProgressAsync(
-            transition.Shadowed,
+            shadowing,
             () =>
             {
-                var soFar = transition.ShadowSoFar;
+                var soFar = change.ShadowSoFar;
                 Report(record, OtaStates.Shadowing, agreement: soFar.Agreement, frames: soFar.Frames);
             },
             cancellationToken).ConfigureAwait(false);
@@ -355,18 +336,16 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         Report(record, OtaStates.Shadowing, agreement: shadow.Agreement, frames: shadow.Frames);
     }
 
-    private async Task SwapAndWatchAsync(ModelTransition transition, UpdateRecord record, CancellationToken cancellationToken)
+    private async Task SwapAndWatchAsync(IModelChange change, UpdateRecord record, CancellationToken cancellationToken)
     {
-        _models.Swap(transition);
-        await transition.SwapApplied.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await change.SwapAsync(cancellationToken).ConfigureAwait(false);
         Step(record, OtaStates.Swapped, frames: 0);
         var health = await WithProgressAsync(
-            transition.Watched,
-            () => Report(record, OtaStates.Swapped, frames: transition.WatchedFrames),
+            change.WatchAsync(cancellationToken),
+            () => Report(record, OtaStates.Swapped, frames: change.WatchedFrames),
             cancellationToken).ConfigureAwait(false);
-        if (transition.FirstFrameAfterSwap.IsCompletedSuccessfully)
+        if (change.SwapTiming is { } timing)
         {
-            var timing = transition.FirstFrameAfterSwap.Result;
             Log.SwapGap(_logger, timing.LastOldFrameSequence, timing.FirstNewFrameSequence, timing.Gap.TotalMilliseconds);
         }
 
@@ -376,7 +355,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private void Commit(ModelTransition transition, ModelManifest manifest, string folder, UpdateRecord record)
+    private void Commit(IModelChange change, ModelManifest manifest, string folder, UpdateRecord record)
     {
         // The files move to their release's folder before the pointer names them; the loaded session keeps its open
         // file across the rename. Then the pointer (atomic), then the state: a crash between them is settled by
@@ -406,7 +385,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             Path.Combine(target, manifest.Model.Path),
             TensorRtCacheFor(manifest.Model.Sha256),
             manifest.Recommended));
-        _models.Commit(transition);
+        change.Commit();
         End(record, OtaStates.Committed, $"{manifest.Name} {manifest.Version} committed");
         Log.Committed(_logger, manifest.Name, manifest.Version, manifest.Release);
 
@@ -421,12 +400,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private void Abandon(ModelTransition? transition, UpdateRecord record, string state, string reason, bool markFailed)
+    private void Abandon(IModelChange? change, UpdateRecord record, string state, string reason, bool markFailed)
     {
-        if (transition is not null && transition.Phase != TransitionPhase.Ended)
-        {
-            _models.Rollback(transition);
-        }
+        change?.Rollback();
 
         if (markFailed)
         {
