@@ -17,6 +17,7 @@ public sealed class DeviceState
     private string? _automaticReason;
     private RejectedPayload? _lastRejected;
     private ModelTarget? _desiredModel;
+    private ModelRollback? _desiredRollback;
 
     public DeviceState(ControlStateStore store)
     {
@@ -26,6 +27,7 @@ public sealed class DeviceState
             _appliedVersion = applied.Version;
             DegradationModes.TryParse(applied.Mode, out _commanded);
             _desiredModel = applied.Model;
+            _desiredRollback = applied.Rollback;
         }
     }
 
@@ -86,6 +88,18 @@ public sealed class DeviceState
         }
     }
 
+    /// <summary>The one-step rollback the applied desired state asks for, or null.</summary>
+    public ModelRollback? DesiredRollback
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _desiredRollback;
+            }
+        }
+    }
+
     /// <summary>The model the applied desired state asks for, or null.</summary>
     public ModelTarget? DesiredModel
     {
@@ -133,6 +147,7 @@ public sealed class DeviceState
             _appliedVersion = desired.Version;
             _commanded = mode;
             _desiredModel = desired.Model;
+            _desiredRollback = desired.Rollback;
         }
 
         Changed?.Invoke();

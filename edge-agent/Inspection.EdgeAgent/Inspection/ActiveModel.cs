@@ -129,6 +129,10 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
         return new ActiveModelChange(this, candidate);
     }
 
+    /// <inheritdoc/>
+    public async Task<IModelChange> LoadConfiguredAsync(CancellationToken cancellationToken) =>
+        new ActiveModelChange(this, await Task.Run(() => Load(_detectorOptions, _configuredBand, null, null), cancellationToken).ConfigureAwait(false));
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.Run(LoadAtStart, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

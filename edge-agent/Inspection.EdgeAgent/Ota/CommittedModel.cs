@@ -10,6 +10,10 @@ namespace Inspection.EdgeAgent.Ota;
 /// <param name="ModelPath">The ONNX file.</param>
 /// <param name="TensorRtCachePath">TensorRT engine cache of these weights (keyed by their hash, so a rebuild happens only for new weights).</param>
 /// <param name="Recommended">Decision band and detection settings from the package.</param>
+/// <param name="Previous">
+/// The model it replaced, which a one-step rollback may return to: a release, or 0 for the configured model; null
+/// when there is none to return to (after a rollback, or a pointer written before this was recorded).
+/// </param>
 public sealed record CommittedModel(
     long Release,
     string Name,
@@ -17,4 +21,5 @@ public sealed record CommittedModel(
     string Sha256,
     string ModelPath,
     string TensorRtCachePath,
-    RecommendedSettings Recommended);
+    RecommendedSettings Recommended,
+    long? Previous = null);

@@ -86,6 +86,15 @@ public sealed class CommittedModelFile
         }
     }
 
+    /// <summary>Goes back to the configured model (a rollback): the pointer is removed, so the agent starts on <c>Detector:ModelPath</c>.</summary>
+    public void Clear()
+    {
+        if (File.Exists(PointerPath))
+        {
+            File.Delete(PointerPath);
+        }
+    }
+
     /// <summary>Makes <paramref name="committed"/> the committed model: write, flush to disk, rename.</summary>
     public void Write(CommittedModel committed)
     {

@@ -22,4 +22,7 @@ public interface IModelSwitch
     /// <see cref="ModelContractException"/> when it is no usable model.
     /// </summary>
     Task<IModelChange> LoadAsync(ModelManifest manifest, string folder, string tensorRtCachePath, CancellationToken cancellationToken);
+
+    /// <summary>Loads and warms the model the device is configured with (<c>Detector:ModelPath</c>), beside the running one: a rollback's candidate.</summary>
+    Task<IModelChange> LoadConfiguredAsync(CancellationToken cancellationToken);
 }

@@ -83,7 +83,11 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             Recover();
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (WantedTarget() is { } wanted)
+                if (WantedRollback() is { } rollback)
+                {
+                    await RollBackAsync(rollback, stoppingToken).ConfigureAwait(false);
+                }
+                else if (WantedTarget() is { } wanted)
                 {
                     await RunAsync(wanted, stoppingToken).ConfigureAwait(false);
                 }
@@ -97,10 +101,23 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
+    /// <summary>The desired rollback, while the device runs the release it leaves and has not already ended it.</summary>
+    private ModelRollback? WantedRollback()
+    {
+        if (_state.DesiredRollback is not { } rollback || _models.Running?.Model is not { } current || current.Release != rollback.From)
+        {
+            return null;
+        }
+
+        return _store.Load() is { } record && record.RollbackFrom == rollback.From && record.Release == (rollback.To ?? 0) && OtaStates.IsFinal(record.State)
+            ? null
+            : rollback;
+    }
+
     /// <summary>The desired model, when the device does not run it and has not already ended an update to it.</summary>
     private ModelTarget? WantedTarget()
     {
-        if (_state.DesiredModel is not { } target || _models.Running?.Model is not { } current)
+        if (_state.DesiredModel is not { } target || _models.Running?.Model is not { } current || _state.DesiredRollback is not null)
         {
             return null;
         }
@@ -129,7 +146,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
         if (record.State is OtaStates.Swapped)
         {
-            if (_models.Running?.Model.Release == record.Release)
+            if ((_models.Running?.Model.Release ?? 0) == record.Release)
             {
                 // It died after the pointer was written and before the state was: the commit stands.
                 End(record, OtaStates.Committed, "committed (the agent restarted right after the commit)");
@@ -148,19 +165,117 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         Log.Resuming(_logger, record.Release, record.State);
     }
 
-    private async Task RunAsync(ModelTarget target, CancellationToken stoppingToken)
+    /// <summary>
+    /// A one-step rollback: back to the release committed before the running one, through the same transaction as an
+    /// update (the package is fetched and verified again), or to the configured model. Refused unless the model asked
+    /// for is the one the running release replaced here.
+    /// </summary>
+    private async Task RollBackAsync(ModelRollback rollback, CancellationToken stoppingToken)
+    {
+        CommittedModel? committed;
+        try
+        {
+            committed = _committed.Read();
+        }
+        catch (InvalidDataException)
+        {
+            committed = null;
+        }
+
+        var back = rollback.To ?? 0;
+        if (committed?.Previous != back)
+        {
+            var record = new UpdateRecord { Release = back, RollbackFrom = rollback.From, StartedAt = _time.GetUtcNow().UtcDateTime };
+            End(record, OtaStates.Failed, $"rollback refused: the model release {rollback.From} replaced on this device is {Describe(committed?.Previous)}, not {Describe(back)}");
+            return;
+        }
+
+        if (rollback.To is not null)
+        {
+            if (_state.DesiredModel is { } target && target.Release == back)
+            {
+                await RunAsync(target, stoppingToken, rollback.From).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await RollBackToConfiguredAsync(rollback.From, stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task RollBackToConfiguredAsync(long from, CancellationToken stoppingToken)
+    {
+        var record = new UpdateRecord { Release = 0, RollbackFrom = from, StartedAt = _time.GetUtcNow().UtcDateTime };
+        Step(record, OtaStates.Queued, reason: $"back from release {from} to the configured model");
+        using var superseded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        void CheckRollback()
+        {
+            if (_state.DesiredRollback?.From != from || _state.DesiredRollback.To is not null)
+            {
+                superseded.Cancel();
+            }
+        }
+
+        _state.Changed += CheckRollback;
+        IModelChange? change = null;
+        try
+        {
+            Step(record, OtaStates.Loading, reason: "loading the configured model beside the running one");
+            change = await _models.LoadConfiguredAsync(superseded.Token).ConfigureAwait(false);
+
+            // The model it returns to ran here before: no shadow agreement is asked of it (the release it leaves is
+            // the doubtful one), but the health window still judges it beside that release.
+            await ShadowAsync(change, null, record, superseded.Token, shadowFrames: 0).ConfigureAwait(false);
+            await SwapAndWatchAsync(change, record, superseded.Token).ConfigureAwait(false);
+            _committed.Clear();
+            change.Commit();
+            _store.MarkFailed(from);
+            End(record, OtaStates.Committed, $"back on the configured model; release {from} is not taken again");
+            Log.Committed(_logger, "configured model", string.Empty, 0);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            change?.Rollback();
+        }
+        catch (OperationCanceledException) when (superseded.IsCancellationRequested)
+        {
+            Abandon(change, record, OtaStates.Failed, "superseded: the desired state no longer asks for this rollback", markFailed: false);
+        }
+        catch (UpdateRefusedException ex)
+        {
+            Abandon(change, record, ex.RolledBack ? OtaStates.RolledBack : OtaStates.Failed, ex.Message, markFailed: false);
+        }
+        catch (Exception ex) when (ex is ModelContractException or InvalidDataException or IOException)
+        {
+            Abandon(change, record, OtaStates.Failed, ex.Message, markFailed: false);
+        }
+        finally
+        {
+            _state.Changed -= CheckRollback;
+            change?.Dispose();
+        }
+    }
+
+    private static string Describe(long? release) => release switch
+    {
+        null => "not known (no step back is recorded)",
+        0 => "the configured model",
+        { } r => $"release {r}",
+    };
+
+    private async Task RunAsync(ModelTarget target, CancellationToken stoppingToken, long? rollbackFrom = null)
     {
         var now = _time.GetUtcNow().UtcDateTime;
-        var record = _store.Load() is { } existing && existing.Release == target.Release && !OtaStates.IsFinal(existing.State)
+        var record = _store.Load() is { } existing && existing.Release == target.Release && existing.RollbackFrom == rollbackFrom && !OtaStates.IsFinal(existing.State)
             ? existing
-            : new UpdateRecord { Release = target.Release, StartedAt = now };
+            : new UpdateRecord { Release = target.Release, RollbackFrom = rollbackFrom, StartedAt = now };
         record.TargetJson = UpdateStore.Serialize(target);
-        Step(record, OtaStates.Queued);
+        Step(record, OtaStates.Queued, reason: rollbackFrom is { } from ? $"back from release {from} to release {target.Release}" : null);
 
         using var superseded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         void CheckTarget()
         {
-            if (_state.DesiredModel?.Release != target.Release)
+            if (_state.DesiredModel?.Release != target.Release || _state.DesiredRollback?.From != rollbackFrom)
             {
                 superseded.Cancel();
             }
@@ -170,10 +285,10 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         IModelChange? change = null;
         try
         {
-            var (manifest, folder) = await FetchAndVerifyAsync(target, record, superseded.Token).ConfigureAwait(false);
+            var (manifest, folder) = await FetchAndVerifyAsync(target, record, superseded.Token, rollbackFrom is not null).ConfigureAwait(false);
             change = await LoadAsync(manifest, folder, record, superseded.Token).ConfigureAwait(false);
             await ValidateAsync(change, manifest, folder, record, superseded.Token).ConfigureAwait(false);
-            await ShadowAsync(change, target, record, superseded.Token).ConfigureAwait(false);
+            await ShadowAsync(change, target, record, superseded.Token, shadowFrames: rollbackFrom is null ? null : 0).ConfigureAwait(false);
             await SwapAndWatchAsync(change, record, superseded.Token).ConfigureAwait(false);
             Commit(change, manifest, folder, record);
         }
@@ -201,7 +316,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private async Task<(ModelManifest Manifest, string Folder)> FetchAndVerifyAsync(ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
+    private async Task<(ModelManifest Manifest, string Folder)> FetchAndVerifyAsync(ModelTarget target, UpdateRecord record, CancellationToken cancellationToken, bool rollback = false)
     {
         // The total is known once the signed manifest names every file (the model and its golden frames).
         Step(record, OtaStates.Downloading);
@@ -229,8 +344,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
                 $"the signed manifest is release {manifest.Release} with model {manifest.Model.Sha256[..12]}…, the desired state names release {target.Release} with {target.Sha256[..Math.Min(12, target.Sha256.Length)]}…");
         }
 
-        var highest = _committed.HighestRelease();
-        if (manifest.Release <= highest)
+        // A rollback may go to the release the running one replaced (RollBackAsync checked which), nothing else below.
+        var highest = Math.Max(_committed.HighestRelease(), _store.HighestCommitted());
+        if (manifest.Release <= highest && !rollback)
         {
             throw new PackageRejectedException(
                 $"release {manifest.Release} is not above release {highest}, the highest committed on this device: to go back to older weights, publish them again under a higher release");
@@ -308,9 +424,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private async Task ShadowAsync(IModelChange change, ModelTarget target, UpdateRecord record, CancellationToken cancellationToken)
+    private async Task ShadowAsync(IModelChange change, ModelTarget? target, UpdateRecord record, CancellationToken cancellationToken, int? shadowFrames = null)
     {
-        var shadowing = change.ShadowAsync(target.ShadowFrames ?? _options.ShadowFrames, Bounds(target), cancellationToken);
+        var shadowing = change.ShadowAsync(shadowFrames ?? target?.ShadowFrames ?? _options.ShadowFrames, Bounds(target), cancellationToken);
         Step(record, OtaStates.Shadowing, agreement: 1, frames: 0);
         var shadow = await WithProgressAsync(
             shadowing,
@@ -320,7 +436,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
                 Report(record, OtaStates.Shadowing, agreement: soFar.Agreement, frames: soFar.Frames);
             },
             cancellationToken).ConfigureAwait(false);
-        var needed = target.MinAgreement ?? _options.MinAgreement;
+        var needed = target?.MinAgreement ?? _options.MinAgreement;
         if (shadow.CandidateErrors > 0)
         {
             throw new UpdateRefusedException($"the new model failed on {shadow.CandidateErrors} of {shadow.Frames} shadow frames");
@@ -370,13 +486,14 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         long? previous;
         try
         {
-            previous = _committed.Read()?.Release;
+            previous = _committed.Read()?.Release ?? 0;
         }
         catch (InvalidDataException)
         {
             previous = null;
         }
 
+        // After a rollback there is no further step back: the model it left is refused from now on.
         _committed.Write(new CommittedModel(
             manifest.Release,
             manifest.Name,
@@ -384,7 +501,14 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             manifest.Model.Sha256,
             Path.Combine(target, manifest.Model.Path),
             TensorRtCacheFor(manifest.Model.Sha256),
-            manifest.Recommended));
+            manifest.Recommended,
+            record.RollbackFrom is null ? previous : null));
+        _store.RecordCommitted(manifest.Release);
+        if (record.RollbackFrom is { } left)
+        {
+            _store.MarkFailed(left);
+        }
+
         change.Commit();
         End(record, OtaStates.Committed, $"{manifest.Name} {manifest.Version} committed");
         Log.Committed(_logger, manifest.Name, manifest.Version, manifest.Release);
@@ -412,8 +536,8 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         End(record, state, reason);
     }
 
-    private HealthBounds Bounds(ModelTarget target) => new(
-        target.HealthFrames ?? _options.HealthFrames,
+    private HealthBounds Bounds(ModelTarget? target) => new(
+        target?.HealthFrames ?? _options.HealthFrames,
         _options.MaxHealthErrors,
         _options.MaxLatencyRatio,
         _options.LatencyToleranceMs,

@@ -10,7 +10,11 @@ public sealed class UpdateRecord
 
     public string Id { get; set; } = DocumentId;
 
+    /// <summary>The release installed (0: the configured model, which only a rollback returns to).</summary>
     public long Release { get; set; }
+
+    /// <summary>For a one-step rollback: the release it leaves; null for an update.</summary>
+    public long? RollbackFrom { get; set; }
 
     /// <summary>The <see cref="global::Inspection.Contracts.Mqtt.ModelTarget"/> as JSON.</summary>
     public string TargetJson { get; set; } = string.Empty;

@@ -12,6 +12,7 @@ namespace Inspection.EdgeAgent.Ota;
 public sealed class UpdateStore
 {
     private const string FailedDocumentId = "failed-releases";
+    private const string HighestDocumentId = "highest-release";
     private readonly EdgeDatabase _database;
     private readonly ILiteCollection<BsonDocument> _collection;
 
@@ -38,6 +39,23 @@ public sealed class UpdateStore
         System.Text.Json.JsonSerializer.Deserialize(record.TargetJson, CommittedJsonContext.Default.ModelTarget);
 
     public static string Serialize(ModelTarget target) => System.Text.Json.JsonSerializer.Serialize(target, CommittedJsonContext.Default.ModelTarget);
+
+    /// <summary>
+    /// The highest release ever committed here, kept beside the pointer so that a rollback (which moves the pointer
+    /// back, or removes it) does not open the way to older releases.
+    /// </summary>
+    public long HighestCommitted() => _collection.FindById(HighestDocumentId)?["release"].AsInt64 ?? 0;
+
+    public void RecordCommitted(long release)
+    {
+        if (release <= HighestCommitted())
+        {
+            return;
+        }
+
+        _collection.Upsert(new BsonDocument { ["_id"] = HighestDocumentId, ["release"] = release });
+        _database.MakeDurable();
+    }
 
     public bool HasFailed(long release) =>
         _collection.FindById(FailedDocumentId)?["releases"].AsArray.Any(r => r.AsInt64 == release) == true;

@@ -109,6 +109,87 @@ public sealed class ModelUpdateTests
     }
 
     [Fact]
+    public async Task Rollback_FromTheFirstRelease_BackOnTheConfiguredModelAndThatReleaseRefusedAfterwards()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var release1 = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+        scenario.Desire(release1);
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(1)).State);
+
+        scenario.DesireRollback(new ModelRollback(1, null), null);
+
+        var back = await scenario.EndedAsync(0);
+        Assert.True(back.State == OtaStates.Committed, back.Reason);
+        Assert.Equal("back on the configured model; release 1 is not taken again", back.Reason);
+        Assert.Equal([OtaStates.Queued, OtaStates.Loading, OtaStates.Shadowing, OtaStates.Swapped, OtaStates.Committed], scenario.StatesOf(0));
+        Assert.Null(scenario.Current.Release);
+        Assert.False(File.Exists(Path.Combine(scenario.ModelsPath, CommittedModelFile.FileName)));
+        await scenario.MoreFramesAsync(3);
+        Assert.Null(scenario.Results()[^1].Release);
+
+        // After a restart it still runs the configured model, and release 1 is not taken again.
+        await scenario.StopAsync();
+        await scenario.StartAsync();
+        Assert.Null(scenario.Current.Release);
+        var progressBefore = scenario.Progress.Count;
+        scenario.Desire(release1);
+        await scenario.MoreFramesAsync(5);
+        Assert.DoesNotContain(scenario.Progress.Skip(progressBefore), p => p.Release == 1 && p.State == OtaStates.Downloading);
+        Assert.Null(scenario.Current.Release);
+    }
+
+    [Fact]
+    public async Task Rollback_ToTheReleaseBefore_TakenThroughTheTransactionAndTheLeftReleaseRefused()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        var release1 = scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0"));
+        scenario.Desire(release1);
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(1)).State);
+        scenario.Desire(scenario.Packages.Publish(2, TestModels.Brightness(scenario.TempFile("v2.onnx"), "1.2.0")));
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(2)).State);
+        var before = scenario.Progress.Count;
+
+        scenario.DesireRollback(new ModelRollback(2, 1), release1);
+
+        var back = await Eventually.WaitAsync(
+            "the rollback to release 1 to end",
+            _ => Task.FromResult(scenario.Progress.Skip(before).LastOrDefault(p => p.Release == 1 && OtaStates.IsFinal(p.State))),
+            p => p is not null,
+            TimeSpan.FromSeconds(60),
+            TestContext.Current.CancellationToken);
+        Assert.True(back!.State == OtaStates.Committed, back.Reason);
+        Assert.Equal((1L, release1.Sha256), (scenario.Current.Release, scenario.Current.Sha256));
+
+        // Release 2 is refused from now on, and release 1 was the last step back.
+        scenario.Desire(scenario.Packages.Publish(2, TestModels.Brightness(scenario.TempFile("v2b.onnx"), "1.2.0")));
+        await scenario.MoreFramesAsync(5);
+        Assert.Equal(1L, scenario.Current.Release);
+        scenario.Desire(scenario.Packages.Publish(3, TestModels.Brightness(scenario.TempFile("v3.onnx"), "1.3.0")));
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(3)).State);
+    }
+
+    [Fact]
+    public async Task Rollback_ToAModelTheRunningReleaseDidNotReplace_Refused()
+    {
+        await using var scenario = await UpdateScenario.CreateAsync();
+        await scenario.StartAsync();
+        scenario.Desire(scenario.Packages.Publish(1, TestModels.Brightness(scenario.TempFile("v1.onnx"), "1.1.0")));
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(1)).State);
+        scenario.Desire(scenario.Packages.Publish(2, TestModels.Brightness(scenario.TempFile("v2.onnx"), "1.2.0")));
+        Assert.Equal(OtaStates.Committed, (await scenario.EndedAsync(2)).State);
+
+        // Two steps back (to the configured model) is not what release 2 replaced.
+        scenario.DesireRollback(new ModelRollback(2, null), null);
+
+        var refused = await scenario.EndedAsync(0);
+        Assert.Equal(OtaStates.Failed, refused.State);
+        Assert.Equal("rollback refused: the model release 2 replaced on this device is release 1, not the configured model", refused.Reason);
+        Assert.Equal(2L, scenario.Current.Release);
+    }
+
+    [Fact]
     public async Task Desired_ServerSendsOtherModelBytes_FailsOnTheHashAndNothingIsLoaded()
     {
         await using var scenario = await UpdateScenario.CreateAsync();

@@ -115,6 +115,10 @@ internal sealed class UpdateScenario : IAsyncDisposable
     public void Desire(ModelTarget target) =>
         Host.Services.GetRequiredService<DeviceState>().Apply(new DesiredState(MqttPayloads.SchemaVersion, ++_desiredVersion, DegradationModes.Normal, Model: target));
 
+    /// <summary>Applies a desired state with a one-step rollback (and the model it names, if any), as the cloud sends after an accuracy gate fails.</summary>
+    public void DesireRollback(ModelRollback rollback, ModelTarget? model) =>
+        Host.Services.GetRequiredService<DeviceState>().Apply(new DesiredState(MqttPayloads.SchemaVersion, ++_desiredVersion, DegradationModes.Normal, Model: model, Rollback: rollback));
+
     /// <summary>Waits for the update to <paramref name="release"/> to end, and returns its last step.</summary>
     public async Task<OtaProgress> EndedAsync(long release)
     {
