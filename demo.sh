@@ -2,9 +2,9 @@
 # Runs the whole system on this machine: the cloud (gRPC escalation service, operator page, embedded MQTT
 # broker, LiteDB) and edge agents, each watching its own synthetic production line (a generated video of
 # parts on a conveyor, some with defects). Prints a live fleet summary; shows a mode change over MQTT
-# (one device goes local-only, its outbox fills, then it returns to normal and drains) and a model update
-# (the edge model packed and signed as release 1, registered, and rolled out to one device, which shadows,
-# swaps and commits it without stopping its line).
+# (one device goes local-only, its outbox fills, then it returns to normal and drains) and a model rollout
+# (the edge model packed and signed as release 1, registered, and rolled out to every device, a canary first:
+# each shadows, swaps and commits it without stopping its line, and the accuracy gate watches it after).
 # Stops cleanly on Ctrl-C or after --duration seconds.
 # Usage: ./demo.sh [--devices N (2)] [--duration SECONDS (0 = until Ctrl-C)] [--frames N (600)] [--fps N (15)]
 set -euo pipefail
@@ -106,15 +106,15 @@ echo
   echo ">>> demo: commanding line1-cam1 → normal"
   dotnet "$cli" set-mode --device line1-cam1 --mode normal --api "$api" || true
   sleep 10
-  target="line1-cam$devices"
-  echo ">>> demo: packing the edge model as release 1, registering it, pointing $target at it (watch MODEL and UPDATE)"
+  echo ">>> demo: packing the edge model as release 1, registering it, rolling it out: canary line1-cam1, then the rest (watch MODEL and UPDATE)"
   if dotnet "$tools" pack --model "$root/models/edge/inspection-edge.onnx" --key "$work/keys/demo-publisher.private.pem" \
        --release 1 --out "$work/edge-r1.zip" >"$work/pack.log" 2>&1 \
      && dotnet "$cli" model upload --file "$work/edge-r1.zip" --uploaded-by demo --api "$api" >"$work/upload.log" 2>&1 \
-     && curl -fsS -X PUT -H 'Content-Type: application/json' -d '{"release":1,"issuedBy":"demo"}' "$api/api/devices/$target/desired-model" >/dev/null; then
-    :
+     && dotnet "$cli" rollout start --release 1 --all --canary-devices line1-cam1 --gate-escalations 10 --gate-minutes 0.5 \
+          --issued-by demo --api "$api" >"$work/rollout.log" 2>&1; then
+    echo ">>> demo: $(head -1 "$work/rollout.log"); follow it: dotnet $cli rollout status ro-1 --watch --api $api"
   else
-    echo ">>> demo: the model update could not be started; see $work/pack.log and $work/upload.log"
+    echo ">>> demo: the rollout could not be started; see $work/pack.log, $work/upload.log and $work/rollout.log"
   fi
 ) &
 pids+=($!)

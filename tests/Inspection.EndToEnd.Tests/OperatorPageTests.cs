@@ -32,7 +32,7 @@ public sealed class OperatorPageTests
         Assert.Contains("/api/escalations/e2e-page/", dom);
     }
 
-    private static async Task<string> DumpDomAsync(string url, string workDirectory, CancellationToken cancellationToken)
+    internal static async Task<string> DumpDomAsync(string url, string workDirectory, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(Chromium)
         {

@@ -61,6 +61,16 @@ internal sealed class CloudApi(string baseUrl) : IDisposable
         return document.RootElement.GetProperty("version").GetInt64();
     }
 
+    /// <summary>Starts a rollout (the body as the API takes it); returns its id.</summary>
+    public async Task<string> StartRolloutAsync(object request, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync("/api/rollouts", request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"POST /api/rollouts answered {(int)response.StatusCode}: {body}");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("id").GetString()!;
+    }
+
     public async Task<List<(string DeviceId, long Sequence)>> EscalationKeysAsync(CancellationToken cancellationToken)
     {
         var list = await GetAsync("/api/escalations?limit=500", cancellationToken);
