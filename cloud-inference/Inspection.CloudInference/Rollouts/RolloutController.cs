@@ -442,7 +442,7 @@ public sealed partial class RolloutController : BackgroundService
         var after = device.GateFrames == 0 ? 0 : (double)device.GateUncertain / device.GateFrames;
         var disagreementBefore = _escalations.DisagreementOf(device.DeviceId, device.FromRelease ?? 0, null);
         var disagreementAfter = _escalations.DisagreementOf(device.DeviceId, rollout.Release, device.CommittedAt);
-        if (AccuracyGateCheck.Judge(gate, before, after, disagreementBefore, disagreementAfter) is { } failure)
+        if (AccuracyGateCheck.Judge(gate, (device.BaselineUncertain, device.BaselineFrames), (device.GateUncertain, device.GateFrames), disagreementBefore, disagreementAfter) is { } failure)
         {
             await RollBackAsync(rollout, device, cancellationToken).ConfigureAwait(false);
             SetState(rollout, device, RolloutDeviceStates.Failed, $"{failure}; sent back to {DescribeRelease(device.FromRelease)}", now);

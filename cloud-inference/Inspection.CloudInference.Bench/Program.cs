@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Inspection.CloudInference.Bench;
+
+return await new RootCommand("Benchmarks of the cloud on this machine.") { RolloutBench.Create() }.Parse(args).InvokeAsync();
