@@ -134,12 +134,12 @@ public static class FleetCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Devices} devices started in {started.TotalSeconds:0.0} s, data in {Path.GetFullPath(options.Data)}, broker {options.BrokerHost}:{options.BrokerPort}"));
             if (fleet.Faults.Count > 0)
             {
-                output.WriteLine($"faults (seed {options.Seed}): {string.Join(", ", fleet.Faults.GroupBy(f => f.Value).Select(g => $"{FaultPlan.NameOf(g.Key)} {string.Join(' ', g.Select(f => f.Key))}"))}");
+                output.WriteLine($"faults (seed {options.Seed}): {string.Join(", ", fleet.Faults.GroupBy(f => f.Value).OrderBy(g => g.Key).Select(g => $"{FaultPlan.NameOf(g.Key)} {string.Join(' ', g.Select(f => f.Key))}"))}");
             }
 
             TimeSpan? allOnline = null;
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-            var nextSummary = SummaryInterval;
+            var nextSummary = clock.Elapsed + SummaryInterval;
             try
             {
                 while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false))
@@ -153,7 +153,7 @@ public static class FleetCommand
 
                     if (clock.Elapsed >= nextSummary)
                     {
-                        nextSummary += SummaryInterval;
+                        nextSummary = clock.Elapsed + SummaryInterval;
                         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,6:0} s  {summary}  [{usage.Sample()}]"));
                     }
                 }
@@ -163,16 +163,17 @@ public static class FleetCommand
                 // --duration is over, or Ctrl+C.
             }
 
+            var final = fleet.Snapshot();
             var stopClock = Stopwatch.StartNew();
             await fleet.StopAsync(CancellationToken.None).ConfigureAwait(false);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stopped {options.Devices} devices in {stopClock.Elapsed.TotalSeconds:0.0} s"));
-            WriteFinal(fleet, output);
+            WriteFinal(final, output);
         }
     }
 
-    private static void WriteFinal(SimulatedFleet fleet, TextWriter output)
+    /// <summary>Where the devices were when the run ended, before they stopped.</summary>
+    private static void WriteFinal(IReadOnlyList<DeviceSnapshot> snapshot, TextWriter output)
     {
-        var snapshot = fleet.Snapshot();
         output.WriteLine($"final: {FleetSummary.Of(snapshot)}");
         foreach (var release in snapshot.GroupBy(d => d.Model?.Release).OrderBy(g => g.Key))
         {

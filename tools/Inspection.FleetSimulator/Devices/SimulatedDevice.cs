@@ -18,8 +18,8 @@ namespace Inspection.FleetSimulator.Devices;
 /// (<see cref="EdgeAgentExtensions.AddEdgeControl"/>): its device state, its MQTT client (client id = device id, last
 /// will, retained reported state, desired-state subscription, OTA progress), its model update worker with the real
 /// download and verification, its own LiteDB file and models folder. Only inference is simulated
-/// (<see cref="SimulatedModelSwitch"/>, <see cref="SyntheticLine"/>). A device with a network fault connects to the
-/// broker through a <see cref="BrokerLink"/> the fleet can cut.
+/// (<see cref="SimulatedModelSwitch"/>, <see cref="SyntheticLine"/>). A device with the offline fault connects to the
+/// broker through a <see cref="BrokerLink"/> it cuts when the fault strikes.
 /// </summary>
 public sealed partial class SimulatedDevice : IAsyncDisposable
 {
@@ -39,10 +39,10 @@ public sealed partial class SimulatedDevice : IAsyncDisposable
     private SimulatedDevice(string id, string line, DeviceFault fault, string folder, int offlineSeconds, IHost host, BrokerLink? link)
     {
         Id = id;
-        _offlineSeconds = offlineSeconds;
         Line = line;
         Fault = fault;
         Folder = folder;
+        _offlineSeconds = offlineSeconds;
         _host = host;
         _link = link;
         var services = host.Services;
@@ -67,9 +67,6 @@ public sealed partial class SimulatedDevice : IAsyncDisposable
 
     /// <summary>Whether its MQTT client is connected to the broker now.</summary>
     public bool IsOnline => _mqtt.IsConnected;
-
-    /// <summary>The device's services (its host), for tests that look inside.</summary>
-    public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds device <paramref name="number"/> of the fleet; <see cref="StartAsync"/> starts it.</summary>
     internal static SimulatedDevice Create(int number, DeviceFault fault, FleetOptions options, ILoggerFactory logging)
