@@ -26,6 +26,15 @@ public sealed class BrokerOptions : IValidatableObject
     [Required(ErrorMessage = "Cloud:Broker:BindAddress is required, e.g. 127.0.0.1 or 0.0.0.0.")]
     public string BindAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Messages the embedded broker queues for one subscriber before it drops the oldest. The cloud's own fleet view
+    /// subscribes to every device: when a thousand devices start or update at once, their status, progress and events
+    /// arrive faster than it reads them for a moment. Key <c>Cloud:Broker:MaxPendingMessagesPerClient</c>, default
+    /// 20000 (MQTTnet's own default, 250, dropped progress steps of a 1,000-device fleet).
+    /// </summary>
+    [Range(100, 10_000_000, ErrorMessage = "Cloud:Broker:MaxPendingMessagesPerClient must be between 100 and 10000000.")]
+    public int MaxPendingMessagesPerClient { get; set; } = 20_000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!IPAddress.TryParse(BindAddress, out _))

@@ -36,6 +36,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
             .WithDefaultEndpointPort(_options.Port)
             .WithPersistentSessions(true)
+            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
             .Build();
         _server = factory.CreateMqttServer(options);
         try
