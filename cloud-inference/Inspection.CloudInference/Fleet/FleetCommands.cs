@@ -91,14 +91,26 @@ public sealed partial class FleetCommands
     {
         var state = _store.IssueModel(deviceId, model, rollback, issuedBy, _time.GetUtcNow());
         var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
-        Log.ModelDirected(_logger, deviceId, model?.Release, rollback?.From, state.Version, issuedBy, published);
+        var target = model is null ? "none (its configured model)" : $"release {model.Release.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        if (rollback is null)
+        {
+            Log.ModelDirected(_logger, deviceId, target, state.Version, issuedBy, published);
+        }
+        else
+        {
+            Log.RollbackDirected(_logger, deviceId, rollback.From, target, state.Version, issuedBy, published);
+        }
+
         return published;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to release {Release} (rollback from {RollbackFrom}; desired version {Version}, by {IssuedBy}); published: {Published}")]
-        public static partial void ModelDirected(ILogger logger, string deviceId, long? release, long? rollbackFrom, long version, string issuedBy, bool published);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to {Target} (desired version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void ModelDirected(ILogger logger, string deviceId, string target, long version, string issuedBy, bool published);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{DeviceId} sent back from release {From} to {Target} (desired version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void RollbackDirected(ILogger logger, string deviceId, long from, string target, long version, string issuedBy, bool published);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to {Name} {ModelVersion} (release {Release}; desired version {Version}, by {IssuedBy}); published: {Published}")]
         public static partial void ModelSet(ILogger logger, string deviceId, string name, string modelVersion, long release, long version, string issuedBy, bool published);

@@ -507,7 +507,7 @@ public sealed partial class RolloutController : BackgroundService
                 {
                     rollout.State = RolloutStates.Completed;
                     var counts = Count(rollout.Devices);
-                    rollout.Reason = $"completed: {counts.Succeeded} of {counts.Total} devices succeeded, {counts.Failed} failed";
+                    rollout.Reason = $"{counts.Succeeded} of {counts.Total} devices succeeded, {counts.Failed} failed";
                     Touch(rollout, now);
                     Log.Completed(_logger, rollout.Id, rollout.Reason);
                 }
@@ -758,7 +758,7 @@ public sealed partial class RolloutController : BackgroundService
         [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {Id} halted: {Reason}")]
         public static partial void Halted(ILogger logger, string id, string reason);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} {Reason}")]
+        [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} completed: {Reason}")]
         public static partial void Completed(ILogger logger, string id, string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} superseded by {Newer} for {Devices} devices")]
