@@ -152,8 +152,10 @@ public sealed partial class RolloutController : BackgroundService
             var wave = rollout.Waves[rollout.CurrentWave];
             if (wave.State == WaveStates.Halted)
             {
-                // The person resuming accepts the wave as it ended.
-                wave.State = WaveStates.Running;
+                // The person resuming accepts the wave as it ended; one still going goes on.
+                var ended = rollout.Devices.Where(d => d.Wave == wave.Index).All(d => RolloutDeviceStates.IsFinal(d.State));
+                wave.State = ended ? WaveStates.Succeeded : WaveStates.Running;
+                wave.EndedAt = ended ? now : null;
             }
 
             await EvaluateAsync(rollout, _fleet.Snapshot(), now, cancellationToken).ConfigureAwait(false);

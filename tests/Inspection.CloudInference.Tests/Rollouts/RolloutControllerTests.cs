@@ -75,6 +75,12 @@ public sealed class RolloutControllerTests : IAsyncDisposable
         // The failed device's desired model is what it was before (none): it is not left pointing at a release it refused.
         var restored = await Eventually.WaitAsync("cam-a's desired model restored", _ => Task.FromResult(_devices[0].Desired.LastOrDefault()), d => d?.Model is null, Eventually.DefaultTimeout, TestContext.Current.CancellationToken);
         Assert.Null(restored!.Rollback);
+
+        // Resumed, the canary is taken as it ended and the next wave goes on.
+        await ActAsync(started.Id, "resume", new RolloutAction("dana", "golden frame 2 is a known artefact of that camera"));
+        var resumed = await WaitForAsync(started.Id, r => r.State != RolloutStates.Running || r.Counts.Succeeded == 2);
+        Assert.Equal(2, resumed.Counts.Succeeded);
+        Assert.Equal("succeeded", resumed.Waves[0].State);
     }
 
     [Fact]
