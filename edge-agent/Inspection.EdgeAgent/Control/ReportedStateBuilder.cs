@@ -74,7 +74,9 @@ public sealed class ReportedStateBuilder
             LastRejected: _state.LastRejected,
             Forwarding: _forwarding.ToWire(),
             Ota: _ota.Latest,
-            Tags: _edge.Tags.Count == 0 ? null : _edge.Tags);
+            Tags: _edge.Tags.Count == 0 ? null : _edge.Tags,
+            AgentVersion: AgentVersion.Current,
+            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped));
     }
 
     private double FramesPerSecond(long frames)

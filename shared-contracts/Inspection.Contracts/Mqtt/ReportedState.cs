@@ -24,6 +24,8 @@ namespace Inspection.Contracts.Mqtt;
 /// </param>
 /// <param name="Ota">The last step of the device's latest model update, or null when it has had none.</param>
 /// <param name="Tags">Labels the device carries (<c>Edge:Tags</c>: site, camera kind, …), which rollouts can target; null or empty: none.</param>
+/// <param name="AgentVersion">The edge agent's version; null from devices that predate it.</param>
+/// <param name="Errors">Failures since the agent started, by kind; null from devices that predate it.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -39,7 +41,9 @@ public sealed record ReportedState(
     RejectedPayload? LastRejected = null,
     string? Forwarding = null,
     OtaProgress? Ota = null,
-    IReadOnlyList<string>? Tags = null);
+    IReadOnlyList<string>? Tags = null,
+    string? AgentVersion = null,
+    PipelineErrors? Errors = null);
 
 /// <summary>The model a device runs: name and version as its metadata gives them, and the package it came from.</summary>
 /// <param name="Name">Model name.</param>
@@ -66,6 +70,17 @@ public sealed record PipelineStats(
     long OutboxDepth,
     long Escalated,
     long LastSequence);
+
+/// <summary>
+/// Failures of the inspection pipeline since the agent started: what the events and logs tell one by one, counted
+/// here so the fleet view shows a device that fails quietly.
+/// </summary>
+/// <param name="Capture">Frames the source could not deliver (unreadable images, a camera that stopped).</param>
+/// <param name="Detector">Frames the model failed on.</param>
+/// <param name="Storage">Results or sequence numbers the local database could not store.</param>
+/// <param name="OutboxWrites">Uncertain frames whose outbox write failed (kept in memory and retried).</param>
+/// <param name="OutboxDropped">Uncertain frames given up because too many waited for the outbox.</param>
+public sealed record PipelineErrors(long Capture, long Detector, long Storage, long OutboxWrites, long OutboxDropped);
 
 /// <summary>A payload a device refused, with the reason, so the sender can see what went wrong.</summary>
 /// <param name="Topic">Where the payload arrived.</param>

@@ -55,6 +55,19 @@ public sealed class OtaPayloadsTests
     }
 
     [Fact]
+    public void TryParseReported_AgentVersionAndErrors_RoundTripAndMayBeAbsent()
+    {
+        var stats = new PipelineStats(10, 8, 1, 1, 15, 0, 1, 10);
+        var state = new ReportedState(1, "cam-1", "line-1", 3, DegradationModes.Normal, DegradationModes.Normal, new ModelInfo("m", "1.0.0"), "CPU", stats, At,
+            AgentVersion: "1.4.0", Errors: new PipelineErrors(1, 2, 0, 3, 0));
+
+        Assert.True(MqttPayloads.TryParseReported(MqttPayloads.Serialize(state), out var parsed, out var error), error);
+        Assert.Equal(("1.4.0", new PipelineErrors(1, 2, 0, 3, 0)), (parsed.AgentVersion, parsed.Errors));
+        Assert.True(MqttPayloads.TryParseReported(MqttPayloads.Serialize(state with { AgentVersion = null, Errors = null }), out var older, out error), error);
+        Assert.Null(older.Errors);
+    }
+
+    [Fact]
     public void TryParseDesired_WithoutModel_StaysValidForDevicesThatPredateIt()
     {
         Assert.True(MqttPayloads.TryParseDesired("""{"schemaVersion":1,"version":2,"mode":"normal"}"""u8, out var parsed, out var error), error);

@@ -167,12 +167,18 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var stats = new EdgeStats();
         stats.FrameInspected(global::Inspection.Detection.Decision.Uncertain, 41);
         stats.FrameInspected(global::Inspection.Detection.Decision.Pass, 42);
+        stats.CaptureError();
+        stats.DetectorError();
+        stats.DetectorError();
+        stats.OutboxWriteFailed();
         new OutboxStore(_database).Add(new OutboxEntry { Id = 41 });
         await StartWorkerAsync(broker.Port, stats);
 
         var report = await WaitForReportAsync(cloud, r => r.Stats.Frames == 2);
 
         Assert.Equal((2L, 1L, 1L, 0L, 1L, 42L), (report.Stats.Frames, report.Stats.Pass, report.Stats.Uncertain, report.Stats.Defect, report.Stats.OutboxDepth, report.Stats.LastSequence));
+        Assert.Equal(new PipelineErrors(Capture: 1, Detector: 2, Storage: 0, OutboxWrites: 1, OutboxDropped: 0), report.Errors);
+        Assert.Equal(AgentVersion.Current, report.AgentVersion);
         Assert.Equal(0, report.AppliedDesiredVersion);
         Assert.Null(report.LastRejected);
     }
