@@ -1,5 +1,6 @@
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
+using Inspection.CloudInference.Storage;
 
 namespace Inspection.CloudInference.Web;
 
@@ -13,15 +14,52 @@ public static class WebExtensions
         // Embedded in the assembly: the page is there whatever the content root, with no build step.
         var page = ReadPage();
         endpoints.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
-        endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry) => Results.Ok(new
+        endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry, CloudDatabase database) =>
         {
-            status = "ok",
-            model = detector.ModelRef.Name,
-            modelVersion = detector.ModelRef.Version,
-            executionProvider = detector.ExecutionProvider,
-            brokerConnected = registry.BrokerConnected,
-        }));
+            // What the service needs to do its work, each checked now: a model to judge frames with, a store it can
+            // write escalations to, and the broker the fleet view and commands go through.
+            var problems = new List<string>();
+            if (detector.Model is null)
+            {
+                problems.Add("no model loaded");
+            }
+
+            if (StoreProblem(database) is { } store)
+            {
+                problems.Add(store);
+            }
+
+            if (!registry.BrokerConnected)
+            {
+                problems.Add("not connected to the MQTT broker: no fleet view and no commands to devices");
+            }
+
+            var body = new
+            {
+                status = problems.Count == 0 ? "ok" : "degraded",
+                problems,
+                model = detector.ModelRef.Name,
+                modelVersion = detector.ModelRef.Version,
+                executionProvider = detector.ExecutionProvider,
+                brokerConnected = registry.BrokerConnected,
+            };
+            return problems.Count == 0 ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
         return endpoints;
+    }
+
+    /// <summary>Writes a probe document: null when the store takes writes, else why not.</summary>
+    private static string? StoreProblem(CloudDatabase database)
+    {
+        try
+        {
+            database.Database.GetCollection("health").Upsert(new LiteDB.BsonDocument { ["_id"] = "probe", ["at"] = DateTime.UtcNow });
+            return null;
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
+        {
+            return $"the store at {database.FilePath} does not take writes: {ex.Message}";
+        }
     }
 
     private static string ReadPage()

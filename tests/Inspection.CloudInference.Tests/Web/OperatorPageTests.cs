@@ -32,11 +32,34 @@ public sealed class OperatorPageTests : IDisposable
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
 
-        var health = await cloud.Http.GetFromJsonAsync<JsonElement>("/healthz", TestContext.Current.CancellationToken);
+        // The fleet view connects to the embedded broker just after the start.
+        var health = await Eventually.WaitAsync(
+            "a healthy /healthz",
+            async c => await cloud.Http.GetAsync("/healthz", c),
+            r => r.IsSuccessStatusCode,
+            Eventually.DefaultTimeout,
+            TestContext.Current.CancellationToken);
+        var body = await health.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
 
-        Assert.Equal("ok", health.GetProperty("status").GetString());
-        Assert.Equal("brightness-test", health.GetProperty("model").GetString());
-        Assert.Equal("CPU", health.GetProperty("executionProvider").GetString());
+        Assert.Equal("ok", body.GetProperty("status").GetString());
+        Assert.Equal(0, body.GetProperty("problems").GetArrayLength());
+        Assert.Equal("brightness-test", body.GetProperty("model").GetString());
+        Assert.Equal("CPU", body.GetProperty("executionProvider").GetString());
+    }
+
+    [Fact]
+    public async Task Healthz_NoBroker_AnswersUnavailableSayingWhy()
+    {
+        // The embedded broker off and the fleet view pointed at a port nobody listens on.
+        using var refused = LoopbackPort.Refused();
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, ["--Cloud:Broker:Enabled=false", $"--Cloud:Mqtt:Port={refused.Port}"]);
+
+        var response = await cloud.Http.GetAsync("/healthz", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("degraded", body.GetProperty("status").GetString());
+        Assert.Equal(["not connected to the MQTT broker: no fleet view and no commands to devices"], body.GetProperty("problems").EnumerateArray().Select(p => p.GetString()));
     }
 
     [Fact]
