@@ -20,19 +20,24 @@ public sealed class DesiredStateStore
         _desired = database.Database.GetCollection<StoredDesiredState>("desired");
     }
 
-    /// <summary>Issues the next version for a device with <paramref name="mode"/>, keeping its model target and rollback.</summary>
-    public DesiredState Issue(string deviceId, string mode, string issuedBy, DateTimeOffset issuedAt) =>
-        Issue(deviceId, current => (mode, current?.ModelJson, current?.RollbackJson), issuedBy, issuedAt);
+    /// <summary>
+    /// Issues the next version for a device with <paramref name="mode"/>, keeping its model target and rollback. The
+    /// version is above both the last one issued here and <paramref name="applied"/>, the version the device reports
+    /// it applied: a state the device took from elsewhere (or from a store that was reset) never makes it ignore the
+    /// cloud's next one as stale.
+    /// </summary>
+    public DesiredState Issue(string deviceId, string mode, string issuedBy, DateTimeOffset issuedAt, long applied = 0) =>
+        Issue(deviceId, current => (mode, current?.ModelJson, current?.RollbackJson), issuedBy, issuedAt, applied);
 
     /// <summary>Issues the next version for a device with <paramref name="model"/> as its target, keeping its mode (normal if none yet).</summary>
-    public DesiredState IssueModel(string deviceId, ModelTarget model, string issuedBy, DateTimeOffset issuedAt) =>
-        IssueModel(deviceId, model, null, issuedBy, issuedAt);
+    public DesiredState IssueModel(string deviceId, ModelTarget model, string issuedBy, DateTimeOffset issuedAt, long applied = 0) =>
+        IssueModel(deviceId, model, null, issuedBy, issuedAt, applied);
 
     /// <summary>
     /// Issues the next version for a device with <paramref name="model"/> (null: none) and <paramref name="rollback"/>
     /// (null: none), keeping its mode (normal if none yet).
     /// </summary>
-    public DesiredState IssueModel(string deviceId, ModelTarget? model, ModelRollback? rollback, string issuedBy, DateTimeOffset issuedAt) =>
+    public DesiredState IssueModel(string deviceId, ModelTarget? model, ModelRollback? rollback, string issuedBy, DateTimeOffset issuedAt, long applied = 0) =>
         Issue(
             deviceId,
             current => (
@@ -40,14 +45,15 @@ public sealed class DesiredStateStore
                 model is null ? null : JsonSerializer.Serialize(model, FleetJsonContext.Default.ModelTarget),
                 rollback is null ? null : JsonSerializer.Serialize(rollback, FleetJsonContext.Default.ModelRollback)),
             issuedBy,
-            issuedAt);
+            issuedAt,
+            applied);
 
     public DesiredState? Find(string deviceId) => _desired.FindById(deviceId) is { } stored ? ToContract(stored) : null;
 
     public IReadOnlyDictionary<string, DesiredState> All() =>
         _desired.FindAll().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
 
-    private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson, string? RollbackJson)> change, string issuedBy, DateTimeOffset issuedAt)
+    private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson, string? RollbackJson)> change, string issuedBy, DateTimeOffset issuedAt, long applied)
     {
         lock (_lock)
         {
@@ -56,7 +62,7 @@ public sealed class DesiredStateStore
             var next = new StoredDesiredState
             {
                 DeviceId = deviceId,
-                Version = (current?.Version ?? 0) + 1,
+                Version = Math.Max(current?.Version ?? 0, applied) + 1,
                 Mode = mode,
                 IssuedAt = issuedAt,
                 IssuedBy = issuedBy,

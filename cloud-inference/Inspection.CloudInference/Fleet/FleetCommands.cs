@@ -14,14 +14,16 @@ public sealed partial class FleetCommands
     private readonly DesiredStateStore _store;
     private readonly ModelRegistry _registry;
     private readonly FleetConnection _connection;
+    private readonly FleetRegistry _fleet;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetCommands> _logger;
 
-    public FleetCommands(DesiredStateStore store, ModelRegistry registry, FleetConnection connection, TimeProvider time, ILogger<FleetCommands> logger)
+    public FleetCommands(DesiredStateStore store, ModelRegistry registry, FleetConnection connection, FleetRegistry fleet, TimeProvider time, ILogger<FleetCommands> logger)
     {
         _store = store;
         _registry = registry;
         _connection = connection;
+        _fleet = fleet;
         _time = time;
         _logger = logger;
     }
@@ -42,7 +44,7 @@ public sealed partial class FleetCommands
             throw new ArgumentException(error);
         }
 
-        var state = _store.Issue(deviceId, mode, string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy, _time.GetUtcNow());
+        var state = _store.Issue(deviceId, mode, string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy, _time.GetUtcNow(), _fleet.AppliedDesiredVersion(deviceId));
         var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
         Log.ModeSet(_logger, deviceId, mode, state.Version, state.IssuedBy ?? "unknown", published);
         return new SetModeResult(state, published);
@@ -76,7 +78,7 @@ public sealed partial class FleetCommands
             throw new ArgumentException(invalid);
         }
 
-        var state = _store.IssueModel(deviceId, target, issuedBy, _time.GetUtcNow());
+        var state = _store.IssueModel(deviceId, target, issuedBy, _time.GetUtcNow(), _fleet.AppliedDesiredVersion(deviceId));
         var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
         Log.ModelSet(_logger, deviceId, target.Name, target.Version, release, state.Version, issuedBy, published);
         return new SetModeResult(state, published);
@@ -89,7 +91,7 @@ public sealed partial class FleetCommands
     /// </summary>
     public async Task<bool> DirectModelAsync(string deviceId, ModelTarget? model, ModelRollback? rollback, string issuedBy, CancellationToken cancellationToken)
     {
-        var state = _store.IssueModel(deviceId, model, rollback, issuedBy, _time.GetUtcNow());
+        var state = _store.IssueModel(deviceId, model, rollback, issuedBy, _time.GetUtcNow(), _fleet.AppliedDesiredVersion(deviceId));
         var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
         var target = model is null ? "none (its configured model)" : $"release {model.Release.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         if (rollback is null)

@@ -103,6 +103,20 @@ public sealed partial class FleetRegistry
         }
     }
 
+    /// <summary>The desired-state version the device last reported it applied (0 when it has not reported).</summary>
+    public long AppliedDesiredVersion(string deviceId)
+    {
+        if (!_devices.TryGetValue(deviceId, out var entry))
+        {
+            return 0;
+        }
+
+        lock (entry)
+        {
+            return entry.Reported?.AppliedDesiredVersion ?? 0;
+        }
+    }
+
     public FleetSnapshot Snapshot()
     {
         var desired = _desired.All();
