@@ -278,7 +278,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
         if (_firstFramePending && decision is not null)
         {
             _firstFramePending = false;
-            var timing = new SwapTiming(_lastOldSequence, sequence, _lastDecisionAt == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastDecisionAt, now), _pacer.Period, _pacer.Lateness);
+            var timing = new SwapTiming(_lastOldSequence, sequence, _lastDecisionAt == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastDecisionAt, now), _pacer.Lateness);
             Volatile.Write(ref _lastSwap, timing);
             _frameTransition?.FirstFrame(timing);
         }

@@ -68,9 +68,6 @@ public sealed class ModelTransition
     /// <summary>Frames both models saw so far in the health window.</summary>
     public int WatchedFrames => _watched.Count;
 
-    /// <summary>Frames the new model decided since the swap (with or without the previous one beside it).</summary>
-    public int DecidedAfterSwap => Volatile.Read(ref _decidedAfterSwap);
-
     /// <summary>Whether a second model still has to run beside the deciding one.</summary>
     internal bool WantsSecondModel => Phase switch
     {

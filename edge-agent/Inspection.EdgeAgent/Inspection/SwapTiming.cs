@@ -4,6 +4,5 @@ namespace Inspection.EdgeAgent.Inspection;
 /// <param name="LastOldFrameSequence">Sequence of the last frame the old model decided.</param>
 /// <param name="FirstNewFrameSequence">Sequence of the first frame the new model decided.</param>
 /// <param name="Gap">Time from the old model's last decision to the new model's first.</param>
-/// <param name="FrameInterval">The loop's frame interval then (configured, or measured from the source); null when unknown.</param>
 /// <param name="FirstFrameLateness">How late the first frame on the new model started against its slot (the swap costs the line nothing when this is only the timer's wake-up).</param>
-public sealed record SwapTiming(long LastOldFrameSequence, long FirstNewFrameSequence, TimeSpan Gap, TimeSpan? FrameInterval, TimeSpan FirstFrameLateness);
+public sealed record SwapTiming(long LastOldFrameSequence, long FirstNewFrameSequence, TimeSpan Gap, TimeSpan FirstFrameLateness);
