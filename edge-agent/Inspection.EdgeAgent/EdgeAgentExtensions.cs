@@ -119,6 +119,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<ControlStateStore>();
         services.AddSingleton<DeviceState>();
+        services.AddSingleton<DeviceEvents>();
         services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
 

@@ -13,8 +13,7 @@ public sealed class DeviceState
     private readonly Lock _gate = new();
     private long _appliedVersion;
     private DegradationMode _commanded;
-    private DegradationMode _automatic;
-    private string? _automaticReason;
+    private readonly Dictionary<DegradationCause, AutomaticDegradation> _causes = [];
     private RejectedPayload? _lastRejected;
     private ModelTarget? _desiredModel;
     private ModelRollback? _desiredRollback;
@@ -55,36 +54,71 @@ public sealed class DeviceState
         }
     }
 
+    /// <summary>The most severe mode any automatic cause asks for; normal when none is active.</summary>
     public DegradationMode AutomaticMode
     {
         get
         {
             lock (_gate)
             {
-                return _automatic;
+                return AutomaticModeLocked();
             }
         }
     }
 
+    /// <summary>The active causes' reasons in one line (most severe first), or null when the device did not degrade on its own.</summary>
     public string? AutomaticReason
     {
         get
         {
             lock (_gate)
             {
-                return _automaticReason;
+                return _causes.Count == 0
+                    ? null
+                    : string.Join("; ", _causes.Values.OrderByDescending(c => Severity(c.Mode)).ThenBy(c => c.Since).Select(c => c.Reason));
             }
         }
     }
 
+    /// <summary>Every active automatic cause with the mode it asks for, oldest first.</summary>
+    public IReadOnlyList<AutomaticDegradation> AutomaticCauses
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _causes.Values.OrderBy(c => c.Since)];
+            }
+        }
+    }
+
+    /// <summary>The most severe of the commanded mode and every automatic cause's.</summary>
     public DegradationMode EffectiveMode
     {
         get
         {
             lock (_gate)
             {
-                return DegradationModes.MoreSevere(_commanded, _automatic);
+                return DegradationModes.MoreSevere(_commanded, AutomaticModeLocked());
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="mode"/> is in force, commanded or by any active cause.</summary>
+    public bool IsInForce(DegradationMode mode)
+    {
+        lock (_gate)
+        {
+            return _commanded == mode || _causes.Values.Any(c => c.Mode == mode.ToWire());
+        }
+    }
+
+    /// <summary>Whether any active cause other than <paramref name="except"/> asks for <paramref name="mode"/>.</summary>
+    public bool IsAutomaticInForce(DegradationMode mode, DegradationCause except)
+    {
+        lock (_gate)
+        {
+            return _causes.Any(c => c.Key != except && c.Value.Mode == mode.ToWire());
         }
     }
 
@@ -166,22 +200,72 @@ public sealed class DeviceState
     }
 
     /// <summary>
-    /// Sets the mode the device chooses on its own (cloud unreachable, overload, model failure), with the
-    /// reason; <see cref="DegradationMode.Normal"/> and null clear it.
+    /// Enters (or updates) an automatic cause: <paramref name="cause"/> asks for <paramref name="mode"/> because of
+    /// <paramref name="reason"/>. Returns true when the cause was not active before. Its start time is kept across
+    /// updates of the reason.
     /// </summary>
-    public void SetAutomatic(DegradationMode mode, string? reason)
+    public bool SetCause(DegradationCause cause, DegradationMode mode, string reason, DateTimeOffset at)
     {
+        bool entered;
         lock (_gate)
         {
-            if (_automatic == mode && _automaticReason == reason)
+            var wire = mode.ToWire();
+            if (_causes.TryGetValue(cause, out var current))
             {
-                return;
-            }
+                if (current.Mode == wire && current.Reason == reason)
+                {
+                    return false;
+                }
 
-            _automatic = mode;
-            _automaticReason = mode == DegradationMode.Normal ? null : reason;
+                _causes[cause] = current with { Mode = wire, Reason = reason };
+                entered = false;
+            }
+            else
+            {
+                _causes[cause] = new AutomaticDegradation(cause.ToWire(), wire, reason, at);
+                entered = true;
+            }
         }
 
         Changed?.Invoke();
+        return entered;
     }
+
+    /// <summary>Leaves an automatic cause. Returns true when it was active.</summary>
+    public bool ClearCause(DegradationCause cause)
+    {
+        lock (_gate)
+        {
+            if (!_causes.Remove(cause))
+            {
+                return false;
+            }
+        }
+
+        Changed?.Invoke();
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="cause"/> is active.</summary>
+    public bool HasCause(DegradationCause cause)
+    {
+        lock (_gate)
+        {
+            return _causes.ContainsKey(cause);
+        }
+    }
+
+    private DegradationMode AutomaticModeLocked()
+    {
+        var mode = DegradationMode.Normal;
+        foreach (var cause in _causes.Values)
+        {
+            DegradationModes.TryParse(cause.Mode, out var asked);
+            mode = DegradationModes.MoreSevere(mode, asked);
+        }
+
+        return mode;
+    }
+
+    private static int Severity(string wire) => DegradationModes.TryParse(wire, out var mode) ? (int)mode : 0;
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Diagnostics;
@@ -20,7 +19,6 @@ namespace Inspection.EdgeAgent.Control;
 /// </summary>
 public sealed partial class MqttControlWorker : BackgroundService
 {
-    private const int MaxQueuedEvents = 100;
     private readonly IMqttClient _client;
     private readonly DeviceState _state;
     private readonly ReportedStateBuilder _reports;
@@ -33,7 +31,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<MqttControlWorker> _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly ConcurrentQueue<DeviceEvent> _events = new();
+    private readonly DeviceEvents _events;
     private int _reportRequested = 1;
     private int _failedAttempts;
     private bool _sessionReady;
@@ -47,6 +45,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         ReportedStateBuilder reports,
         EdgeStats stats,
         OtaProgressFeed ota,
+        DeviceEvents events,
         IOptions<MqttOptions> options,
         IOptions<ReportingOptions> reporting,
         IOptions<EdgeOptions> edge,
@@ -57,6 +56,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         _reports = reports;
         _stats = stats;
         _ota = ota;
+        _events = events;
         _options = options.Value;
         _reportInterval = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
         _deviceId = edge.Value.DeviceId;
@@ -70,6 +70,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _state.Changed += RequestReport;
         _ota.Published += OnOtaProgress;
+        _events.Raised += RequestReport;
     }
 
     /// <summary>Whether the client is connected to the broker now.</summary>
@@ -104,6 +105,7 @@ public sealed partial class MqttControlWorker : BackgroundService
     {
         _state.Changed -= RequestReport;
         _ota.Published -= OnOtaProgress;
+        _events.Raised -= RequestReport;
         _client.ApplicationMessageReceivedAsync -= OnMessageReceivedAsync;
         _client.Dispose();
         base.Dispose();
@@ -197,7 +199,7 @@ public sealed partial class MqttControlWorker : BackgroundService
             {
                 // The reported state has no field for it: the fleet learns the agent version from this event.
                 _announcedStart = true;
-                Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "started", $"edge agent {AgentVersion.Current} started", _timeProvider.GetUtcNow()));
+                _events.Raise("started", $"edge agent {AgentVersion.Current} started");
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -247,7 +249,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         while (_events.TryPeek(out var deviceEvent))
         {
             await PublishAsync(MqttTopics.Events(_deviceId), MqttPayloads.Serialize(deviceEvent), retain: false, cancellationToken).ConfigureAwait(false);
-            _events.TryDequeue(out _);
+            _events.Dequeue();
         }
     }
 
@@ -286,7 +288,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         {
             Log.DesiredRejected(_logger, topic, error);
             _state.Reject(topic, error, now);
-            Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-rejected", $"desired state rejected: {error}", now));
+            _events.Raise("desired-rejected", $"desired state rejected: {error}");
             return;
         }
 
@@ -299,7 +301,7 @@ public sealed partial class MqttControlWorker : BackgroundService
 
         Log.DesiredApplied(_logger, desired.Version, desired.Mode, _state.EffectiveMode.ToWire(), desired.IssuedBy ?? "unknown");
         var model = desired.Model is { } target ? $", model release {target.Release}" : string.Empty;
-        Enqueue(new DeviceEvent(MqttPayloads.SchemaVersion, _deviceId, "desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}{model}", now));
+        _events.Raise("desired-applied", $"desired state {desired.Version} applied: mode {desired.Mode}{model}");
     }
 
     /// <summary>
@@ -317,23 +319,9 @@ public sealed partial class MqttControlWorker : BackgroundService
 
         _outboxFailuresSeen = failures;
         _outboxDroppedSeen = dropped;
-        Enqueue(new DeviceEvent(
-            MqttPayloads.SchemaVersion,
-            _deviceId,
+        _events.Raise(
             "outbox-write-failed",
-            $"the outbox could not be written {failures} times since start; {_stats.OutboxPendingRetry} uncertain frames wait in memory, {dropped} were given up",
-            _timeProvider.GetUtcNow()));
-    }
-
-    private void Enqueue(DeviceEvent deviceEvent)
-    {
-        _events.Enqueue(deviceEvent);
-        while (_events.Count > MaxQueuedEvents && _events.TryDequeue(out _))
-        {
-            // Events are informational; the reported state carries what matters.
-        }
-
-        RequestReport();
+            $"the outbox could not be written {failures} times since start; {_stats.OutboxPendingRetry} uncertain frames wait in memory, {dropped} were given up");
     }
 
     private void OnOtaProgress(OtaProgress progress) => RequestReport();

@@ -13,6 +13,7 @@ public sealed class ReportedStateBuilder
     private readonly DeviceState _state;
     private readonly IModelSwitch _models;
     private readonly OtaProgressFeed _ota;
+    private readonly DeviceEvents _events;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
     private readonly ForwardingState _forwarding;
@@ -31,6 +32,7 @@ public sealed class ReportedStateBuilder
         OutboxStore outbox,
         ForwardingState forwarding,
         OtaProgressFeed ota,
+        DeviceEvents events,
         IOptions<EdgeOptions> edge,
         IOptions<ReportingOptions> reporting,
         TimeProvider timeProvider)
@@ -38,6 +40,7 @@ public sealed class ReportedStateBuilder
         _state = state;
         _models = models;
         _ota = ota;
+        _events = events;
         _stats = stats;
         _outbox = outbox;
         _forwarding = forwarding;
@@ -76,7 +79,8 @@ public sealed class ReportedStateBuilder
             Ota: _ota.Latest,
             Tags: _edge.Tags.Count == 0 ? null : _edge.Tags,
             AgentVersion: AgentVersion.Current,
-            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped));
+            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, EventsDropped: _events.Dropped),
+            Automatic: _state.AutomaticCauses is { Count: > 0 } causes ? causes : null);
     }
 
     private double FramesPerSecond(long frames)

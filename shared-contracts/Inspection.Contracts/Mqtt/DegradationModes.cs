@@ -4,15 +4,21 @@ namespace Inspection.Contracts.Mqtt;
 public static class DegradationModes
 {
     public const string Normal = "normal";
+    public const string Reduced = "reduced";
     public const string LocalOnly = "local-only";
+    public const string Safe = "safe";
+    public const string Paused = "paused";
 
     /// <summary>Every wire name, in order of severity.</summary>
-    public static IReadOnlyList<string> All { get; } = [Normal, LocalOnly];
+    public static IReadOnlyList<string> All { get; } = [Normal, Reduced, LocalOnly, Safe, Paused];
 
     public static string ToWire(this DegradationMode mode) => mode switch
     {
         DegradationMode.Normal => Normal,
+        DegradationMode.Reduced => Reduced,
         DegradationMode.LocalOnly => LocalOnly,
+        DegradationMode.Safe => Safe,
+        DegradationMode.Paused => Paused,
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown degradation mode."),
     };
 
@@ -23,8 +29,17 @@ public static class DegradationModes
             case Normal:
                 mode = DegradationMode.Normal;
                 return true;
+            case Reduced:
+                mode = DegradationMode.Reduced;
+                return true;
             case LocalOnly:
                 mode = DegradationMode.LocalOnly;
+                return true;
+            case Safe:
+                mode = DegradationMode.Safe;
+                return true;
+            case Paused:
+                mode = DegradationMode.Paused;
                 return true;
             default:
                 mode = DegradationMode.Normal;

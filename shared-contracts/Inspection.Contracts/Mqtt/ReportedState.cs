@@ -26,6 +26,7 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="Tags">Labels the device carries (<c>Edge:Tags</c>: site, camera kind, …), which rollouts can target; null or empty: none.</param>
 /// <param name="AgentVersion">The edge agent's version; null from devices that predate it.</param>
 /// <param name="Errors">Failures since the agent started, by kind; null from devices that predate it.</param>
+/// <param name="Automatic">Every cause the device degraded for on its own, with the mode each asks for; null or empty: none.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -43,7 +44,8 @@ public sealed record ReportedState(
     OtaProgress? Ota = null,
     IReadOnlyList<string>? Tags = null,
     string? AgentVersion = null,
-    PipelineErrors? Errors = null);
+    PipelineErrors? Errors = null,
+    IReadOnlyList<AutomaticDegradation>? Automatic = null);
 
 /// <summary>The model a device runs: name and version as its metadata gives them, and the package it came from.</summary>
 /// <param name="Name">Model name.</param>
@@ -80,7 +82,9 @@ public sealed record PipelineStats(
 /// <param name="Storage">Results or sequence numbers the local database could not store.</param>
 /// <param name="OutboxWrites">Uncertain frames whose outbox write failed (kept in memory and retried).</param>
 /// <param name="OutboxDropped">Uncertain frames given up because too many waited for the outbox.</param>
-public sealed record PipelineErrors(long Capture, long Detector, long Storage, long OutboxWrites, long OutboxDropped);
+/// <param name="OutboxEvicted">Outbox entries evicted by its quota or age policy before the cloud stored them.</param>
+/// <param name="EventsDropped">Device events dropped because the queue to the broker was full.</param>
+public sealed record PipelineErrors(long Capture, long Detector, long Storage, long OutboxWrites, long OutboxDropped, long OutboxEvicted = 0, long EventsDropped = 0);
 
 /// <summary>A payload a device refused, with the reason, so the sender can see what went wrong.</summary>
 /// <param name="Topic">Where the payload arrived.</param>

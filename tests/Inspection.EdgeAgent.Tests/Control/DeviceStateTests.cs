@@ -52,18 +52,44 @@ public sealed class DeviceStateTests : IDisposable
         var state = new DeviceState(new ControlStateStore(database));
         var changes = 0;
         state.Changed += () => changes++;
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
 
-        state.SetAutomatic(DegradationMode.LocalOnly, "cloud unreachable");
+        Assert.True(state.SetCause(DegradationCause.CloudUnreachable, DegradationMode.LocalOnly, "cloud unreachable", at));
 
         Assert.Equal(DegradationMode.Normal, state.CommandedMode);
         Assert.Equal(DegradationMode.LocalOnly, state.EffectiveMode);
         Assert.Equal("cloud unreachable", state.AutomaticReason);
         Assert.Equal(1, changes);
 
-        state.SetAutomatic(DegradationMode.Normal, null);
+        Assert.True(state.ClearCause(DegradationCause.CloudUnreachable));
 
         Assert.Equal(DegradationMode.Normal, state.EffectiveMode);
         Assert.Null(state.AutomaticReason);
+        Assert.False(state.ClearCause(DegradationCause.CloudUnreachable));
+        Assert.Equal(2, changes);
+    }
+
+    [Fact]
+    public void EffectiveMode_SeveralCauses_MostSevereWinsAndEachLeavesOnItsOwn()
+    {
+        using var database = new EdgeDatabase(_temp.File("causes.db"));
+        var state = new DeviceState(new ControlStateStore(database));
+        state.Apply(new DesiredState(1, 1, DegradationModes.Reduced));
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+
+        state.SetCause(DegradationCause.CloudUnreachable, DegradationMode.LocalOnly, "cloud unreachable", at);
+        state.SetCause(DegradationCause.OutboxNearQuota, DegradationMode.Safe, "outbox at 91 % of its quota", at.AddSeconds(1));
+
+        Assert.Equal(DegradationMode.Safe, state.EffectiveMode);
+        Assert.True(state.IsInForce(DegradationMode.Reduced));
+        Assert.True(state.IsInForce(DegradationMode.LocalOnly));
+        Assert.Equal("outbox at 91 % of its quota; cloud unreachable", state.AutomaticReason);
+        Assert.Equal(["cloud-unreachable", "outbox-near-quota"], state.AutomaticCauses.Select(c => c.Cause));
+
+        state.ClearCause(DegradationCause.OutboxNearQuota);
+
+        Assert.Equal(DegradationMode.LocalOnly, state.EffectiveMode);
+        Assert.False(state.IsAutomaticInForce(DegradationMode.LocalOnly, except: DegradationCause.CloudUnreachable));
     }
 
     [Fact]

@@ -205,12 +205,14 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var edge = TestOptions.Edge(DeviceId);
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
-        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), edge, reporting, TimeProvider.System);
+        var events = new DeviceEvents(edge, TimeProvider.System);
+        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
         var worker = new MqttControlWorker(
             _state,
             reports,
             stats,
             new OtaProgressFeed(),
+            events,
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
