@@ -12,6 +12,7 @@ public sealed class CloudEndpoints
 {
     private ListenOptions? _grpc;
     private ListenOptions? _http;
+    private ListenOptions? _tls;
 
     /// <summary>The gRPC (HTTP/2) endpoint; valid once the app has started.</summary>
     public IPEndPoint Grpc => Bound(_grpc, "gRPC");
@@ -19,9 +20,14 @@ public sealed class CloudEndpoints
     /// <summary>The operator page and JSON API (HTTP/1.1) endpoint; valid once the app has started.</summary>
     public IPEndPoint Http => Bound(_http, "HTTP");
 
+    /// <summary>The devices' mTLS endpoint (<c>Cloud:Tls:Url</c>); valid once the app has started with it configured.</summary>
+    public IPEndPoint Tls => Bound(_tls, "mTLS");
+
     internal void SetGrpc(ListenOptions listen) => _grpc = listen;
 
     internal void SetHttp(ListenOptions listen) => _http = listen;
+
+    internal void SetTls(ListenOptions listen) => _tls = listen;
 
     private static IPEndPoint Bound(ListenOptions? listen, string what) =>
         listen?.IPEndPoint is { Port: > 0 } endpoint

@@ -1,6 +1,7 @@
 using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
+using Inspection.CloudInference.Identity;
 using Inspection.CloudInference.Models;
 using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
@@ -28,6 +29,7 @@ public static class CloudInferenceExtensions
     {
         var services = builder.Services;
         AddValidatedOptions<CloudOptions>(services, CloudOptions.SectionName);
+        AddValidatedOptions<CloudTlsOptions>(services, CloudTlsOptions.SectionName);
         AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName)
             .Validate<IOptions<DetectorOptions>>(
                 static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
@@ -65,6 +67,7 @@ public static class CloudInferenceExtensions
                 listen.Protocols = HttpProtocols.Http1;
                 endpoints.SetHttp(listen);
             });
+            kestrel.ListenForDevices(context.Configuration.GetSection(CloudTlsOptions.SectionName).Get<CloudTlsOptions>() ?? new CloudTlsOptions(), endpoints);
         });
 
         services.TryAddSingleton(TimeProvider.System);
@@ -95,6 +98,7 @@ public static class CloudInferenceExtensions
 
     public static WebApplication MapCloudInference(this WebApplication app)
     {
+        app.UseDeviceEndpointFilter();
         app.MapEscalations();
         app.MapFleet();
         app.MapModels();

@@ -3,12 +3,22 @@ using System.Net;
 
 namespace Inspection.CloudInference;
 
-/// <summary>A cleartext listen address parsed from a URL such as <c>http://127.0.0.1:5100</c>.</summary>
+/// <summary>
+/// A listen address parsed from a URL such as <c>http://127.0.0.1:5100</c> (cleartext) or, for the devices' mTLS
+/// endpoint, <c>https://0.0.0.0:5101</c>.
+/// </summary>
 /// <param name="Address">The address to bind; <see cref="IPAddress.Any"/> for <c>0.0.0.0</c> or <c>*</c>.</param>
 /// <param name="Port">The TCP port; 0 lets the operating system choose.</param>
 public sealed record ListenUrl(IPAddress Address, int Port)
 {
-    public static bool TryParse(string? url, [NotNullWhen(true)] out ListenUrl? listen, out string error)
+    public static bool TryParse(string? url, [NotNullWhen(true)] out ListenUrl? listen, out string error) =>
+        TryParse(url, Uri.UriSchemeHttp, out listen, out error);
+
+    /// <summary>Parses an <c>https://&lt;address&gt;:&lt;port&gt;</c> URL (the scheme must be https).</summary>
+    public static bool TryParseHttps(string? url, [NotNullWhen(true)] out ListenUrl? listen, out string error) =>
+        TryParse(url, Uri.UriSchemeHttps, out listen, out error);
+
+    private static bool TryParse(string? url, string scheme, [NotNullWhen(true)] out ListenUrl? listen, out string error)
     {
         listen = null;
         if (string.IsNullOrWhiteSpace(url))
@@ -19,13 +29,15 @@ public sealed record ListenUrl(IPAddress Address, int Port)
 
         // Uri rejects "*" as a host; treat it as "every interface" the way Kestrel does.
         var normalized = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme != scheme)
         {
-            error = "expected http://<address>:<port> (TLS is terminated in front of the service)";
+            error = scheme == Uri.UriSchemeHttps
+                ? "expected https://<address>:<port>"
+                : "expected http://<address>:<port> (TLS is served only on Cloud:Tls:Url)";
             return false;
         }
 
-        if (uri.IsDefaultPort && !normalized.Contains(":80", StringComparison.Ordinal))
+        if (uri.IsDefaultPort && !normalized.Contains(scheme == Uri.UriSchemeHttps ? ":443" : ":80", StringComparison.Ordinal))
         {
             error = "the port is missing";
             return false;

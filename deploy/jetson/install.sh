@@ -26,6 +26,8 @@ systemctl stop inspection-edge-agent 2>/dev/null || true
 mkdir -p "$app" /etc/inspection /var/lib/inspection
 # Publisher public keys for model updates: root's to write, the agent's to read (never a private key here).
 install -d -m 755 /etc/inspection/trusted-keys
+# The device certificate and key (mTLS to the cloud); readable by the agent's group, the key by the agent only.
+install -d -m 750 -o root -g inspection /etc/inspection/tls
 rm -rf "$app.new"
 cp -a "$here/app" "$app.new"
 # JetPack-native libraries replace the CPU/x64 builds that came with the package.

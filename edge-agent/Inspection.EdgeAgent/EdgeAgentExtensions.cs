@@ -64,6 +64,8 @@ public static class EdgeAgentExtensions
             "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
+        AddCloudTls(services, configuration);
+        services.AddSingleton<IValidateOptions<CloudOptions>, ProductionTransport>();
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -86,7 +88,14 @@ public static class EdgeAgentExtensions
         services.AddSingleton<FrameInspector>();
 
         // One channel for the process: it multiplexes every call over its HTTP/2 connection.
-        services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address));
+        services.AddSingleton(static sp =>
+        {
+            var address = sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address;
+            var tls = sp.GetRequiredService<CloudTls>();
+            return tls.Configured
+                ? GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = tls.CreateHandler(), DisposeHttpClient = true })
+                : GrpcChannel.ForAddress(address);
+        });
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
 
         services.AddHostedService(static sp => sp.GetRequiredService<ActiveModel>());
@@ -127,13 +136,27 @@ public static class EdgeAgentExtensions
         services.AddSingleton<UpdateStore>();
         services.AddSingleton<OtaProgressFeed>();
         // Its own client, disposed with the host; deadlines are per request (PackageDownloader), not per client.
-        services.AddKeyedSingleton(PackageDownloader.HttpClientKey, static (_, _) =>
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+        // Packages come from the cloud's mTLS endpoint (Cloud:Models:PublicBaseUrl) with the same device certificate.
+        AddCloudTls(services, configuration);
+        services.AddKeyedSingleton(PackageDownloader.HttpClientKey, static (sp, _) =>
+            new HttpClient(sp.GetRequiredService<CloudTls>().CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan });
         services.AddSingleton<PackageDownloader>();
 
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;
+    }
+
+    // Both halves need the device's TLS identity (escalation and downloads); registered once whichever comes first.
+    private static void AddCloudTls(IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(static s => s.ServiceType == typeof(CloudTls)))
+        {
+            return;
+        }
+
+        AddOptions<CloudTlsOptions>(services, configuration, CloudTlsOptions.SectionName);
+        services.AddSingleton<CloudTls>();
     }
 
     private static void AddDeviceConfigFile(ConfigurationManager configuration, string? path)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inspection.OperatorCli.Fleet;
+using Inspection.OperatorCli.Identity;
 using Inspection.OperatorCli.Models;
 using Inspection.OperatorCli.Rollouts;
 
@@ -7,7 +8,8 @@ namespace Inspection.OperatorCli;
 
 /// <summary>
 /// The operator's command line against the cloud's HTTP JSON API: <c>set-mode</c>, <c>fleet</c>,
-/// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>.
+/// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>,
+/// <c>identity ca|device|server</c>.
 /// </summary>
 public static class OperatorCommand
 {
@@ -18,7 +20,20 @@ public static class OperatorCommand
             FleetCommand.Create(console),
             ModelCommand.Create(console),
             RolloutCommand.Create(console),
+            Identity(console),
         };
+
+    // "identity" groups the fleet's identities; the certificate commands (ca, device, server) are one family of them.
+    private static Command Identity(CliConsole console)
+    {
+        var identity = new Command("identity", "Fleet identities: the CA and certificates for mTLS between devices and the cloud (files only, no API).");
+        foreach (var command in CertificateCommands.Create(console))
+        {
+            identity.Subcommands.Add(command);
+        }
+
+        return identity;
+    }
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {

@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using Inspection.Contracts.Identity;
 using Inspection.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +18,9 @@ namespace Inspection.EdgeAgent.Tests.TestSupport;
 
 /// <summary>
 /// A small cloud for forwarding tests: Kestrel on 127.0.0.1 (free port, HTTP/2 only) serving the real
-/// <c>Escalation</c> service contract, answering each frame as <see cref="Answer"/> says.
+/// <c>Escalation</c> service contract, answering each frame as <see cref="CloudBehaviour.Answer"/> says. With a
+/// <see cref="TestFleet"/> it speaks mTLS instead: HTTPS with the fleet's server certificate, a client certificate of the
+/// fleet CA required, and <c>GET /package</c> for downloads.
 /// </summary>
 internal sealed class TestCloud : IAsyncDisposable
 {
@@ -31,20 +37,45 @@ internal sealed class TestCloud : IAsyncDisposable
 
     public CloudBehaviour Behaviour { get; }
 
-    public static async Task<TestCloud> StartAsync(Func<EscalationRequest, EscalationReply?> answer)
+    public static async Task<TestCloud> StartAsync(Func<EscalationRequest, EscalationReply?> answer, TestFleet? fleet = null)
     {
         var behaviour = new CloudBehaviour { Answer = answer };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o =>
+        {
+            o.Protocols = fleet is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+            if (fleet is not null)
+            {
+                o.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = fleet.Server,
+                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                    ClientCertificateValidation = (certificate, _, _) =>
+                        FleetTrust.Validate(certificate, fleet.Authority, FleetTrust.ClientAuthOid, DateTimeOffset.UtcNow, out _),
+                });
+            }
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(behaviour);
         var app = builder.Build();
         app.MapGrpcService<TestEscalationService>();
+        app.MapGet("/package", (HttpContext context) =>
+        {
+            behaviour.CertifiedDevices.Enqueue(Certified(context.Connection.ClientCertificate));
+            return Results.Bytes(PackageBytes, "application/octet-stream");
+        });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestCloud(app, behaviour, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
     }
+
+    /// <summary>What <c>GET /package</c> serves.</summary>
+    public static byte[] PackageBytes { get; } = [1, 2, 3, 4, 5];
+
+    /// <summary>The device a connection's client certificate names; "(none)" on cleartext.</summary>
+    public static string Certified(X509Certificate2? certificate) =>
+        certificate is null ? "(none)" : DeviceIdentity.FromCertificate(certificate) ?? "(no device id)";
 
     public static EscalationReply Stored(EscalationRequest request, Verdict verdict = Verdict.Defect) => new()
     {
@@ -68,6 +99,9 @@ internal sealed class CloudBehaviour
 
     public ConcurrentQueue<EscalationRequest> Received { get; } = new();
 
+    /// <summary>Per call and per download, the device its connection's certificate names.</summary>
+    public ConcurrentQueue<string> CertifiedDevices { get; } = new();
+
     /// <summary>Fail every call with this status instead of answering.</summary>
     public StatusCode? FailWith { get; set; }
 
@@ -90,6 +124,7 @@ internal sealed class TestEscalationService : Escalation.EscalationBase
     public override async Task Escalate(IAsyncStreamReader<EscalationRequest> requestStream, IServerStreamWriter<EscalationReply> responseStream, ServerCallContext context)
     {
         Interlocked.Increment(ref _behaviour.Calls);
+        _behaviour.CertifiedDevices.Enqueue(TestCloud.Certified(context.GetHttpContext().Connection.ClientCertificate));
         if (_behaviour.FailWith is { } status)
         {
             throw new RpcException(new Status(status, "the test cloud is failing"));
