@@ -131,6 +131,7 @@ public static class EdgeAgentExtensions
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
         services.AddSingleton<PackageDownloader>();
 
+        services.AddSingleton<DesiredStateHandler>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;
