@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inspection.OperatorCli.Fleet;
+using Inspection.OperatorCli.Identity;
 using Inspection.OperatorCli.Models;
 using Inspection.OperatorCli.Rollouts;
 
@@ -18,6 +19,10 @@ public static class OperatorCommand
             FleetCommand.Create(console),
             ModelCommand.Create(console),
             RolloutCommand.Create(console),
+            new Command("identity", "Identities of the fleet's accounts (files to install; no service is contacted).")
+            {
+                MqttIdentityCommand.Create(console),
+            },
         };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
