@@ -56,6 +56,13 @@ done
 dotnet "$tools" keygen --out "$work/keys" --name demo-publisher >"$work/keygen.log"
 mkdir -p "$work/trusted-keys" && cp "$work/keys/demo-publisher.public.pem" "$work/trusted-keys/"
 
+# Broker identities: the embedded broker accepts only the cloud's and each device's account, each device only on
+# its own topics (a client without them, e.g. mosquitto_pub -i probe …/line1-cam2/desired, is refused).
+dotnet "$cli" identity mqtt --cloud-user cloud $(for i in $(seq 1 "$devices"); do echo --device "line1-cam$i"; done) --out "$work/identity" >"$work/identity.log"
+cloud_identity=(--Cloud:Broker:PasswordFile="$work/identity/broker/passwd" --Cloud:Broker:AclFile="$work/identity/broker/acl"
+  --Cloud:Mqtt:Username=cloud --Cloud:Mqtt:PasswordFile="$work/identity/cloud/mqtt-password")
+edge_identity() { echo "--Mqtt:Username=$1" "--Mqtt:PasswordFile=$work/identity/devices/$1/mqtt-password"; }
+
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
 api="http://127.0.0.1:$http_port"
@@ -72,7 +79,7 @@ trap cleanup INT TERM EXIT
 
 dotnet "$cloud" \
   --Cloud:GrpcUrl="http://127.0.0.1:$grpc_port" --Cloud:HttpUrl="$api" \
-  --Cloud:Broker:Port="$mqtt_port" --Cloud:Mqtt:Port="$mqtt_port" \
+  --Cloud:Broker:Port="$mqtt_port" --Cloud:Mqtt:Port="$mqtt_port" "${cloud_identity[@]}" \
   --Cloud:StoragePath="$work/cloud.db" --Detector:ModelPath="$root/models/cloud/inspection-cloud.onnx" \
   --Cloud:Models:StoragePath="$work/registry" --Cloud:Models:TrustedKeysPath="$work/trusted-keys" \
   >"$work/cloud.log" 2>&1 &
@@ -86,7 +93,7 @@ for i in $(seq 1 "$devices"); do
     --Capture:Source="file:$work/line-$i/line.avi" --Capture:Loop=true --Capture:MaxFps="$fps" \
     --Detector:ModelPath="$root/models/edge/inspection-edge.onnx" \
     --Storage:Path="$work/edge-$i.db" \
-    --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" \
+    --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" $(edge_identity "line1-cam$i") \
     --Ota:TrustedKeysPath="$work/trusted-keys" --Ota:ModelsPath="$work/models-$i" --Ota:HealthFrames=45 \
     >"$work/edge-$i.log" 2>&1 &
   pids+=($!)

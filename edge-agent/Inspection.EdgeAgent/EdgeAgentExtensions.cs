@@ -142,6 +142,7 @@ public static class EdgeAgentExtensions
             new HttpClient(sp.GetRequiredService<CloudTls>().CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan });
         services.AddSingleton<PackageDownloader>();
 
+        services.AddSingleton<DesiredStateHandler>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;

@@ -23,10 +23,13 @@ public static class OperatorCommand
             Identity(console),
         };
 
-    // "identity" groups the fleet's identities; the certificate commands (ca, device, server) are one family of them.
+    // "identity" groups the fleet's identities: broker accounts (mqtt) and the CA and certificates for mTLS (ca, device, server).
     private static Command Identity(CliConsole console)
     {
-        var identity = new Command("identity", "Fleet identities: the CA and certificates for mTLS between devices and the cloud (files only, no API).");
+        var identity = new Command("identity", "Fleet identities: broker accounts and ACL, the CA and certificates for mTLS between devices and the cloud (files only, no API).")
+        {
+            MqttIdentityCommand.Create(console),
+        };
         foreach (var command in CertificateCommands.Create(console))
         {
             identity.Subcommands.Add(command);

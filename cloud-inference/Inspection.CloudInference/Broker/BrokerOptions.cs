@@ -35,8 +35,47 @@ public sealed class BrokerOptions : IValidatableObject
     [Range(100, 10_000_000, ErrorMessage = "Cloud:Broker:MaxPendingMessagesPerClient must be between 100 and 10000000.")]
     public int MaxPendingMessagesPerClient { get; set; } = 20_000;
 
+    /// <summary>
+    /// mosquitto password file (from <c>identity mqtt</c>) naming who may connect; when set, a client without a valid
+    /// user name and password is refused. Key <c>Cloud:Broker:PasswordFile</c>, default none: anonymous clients are
+    /// accepted (a warning at start says so), fit only for a broker no one else can reach.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>
+    /// mosquitto ACL file (from <c>identity mqtt</c>): which user may publish and subscribe to which topics. Key
+    /// <c>Cloud:Broker:AclFile</c>, default none (every connected client may use every topic).
+    /// </summary>
+    public string? AclFile { get; set; }
+
+    /// <summary>
+    /// Port of a TLS endpoint, offered besides the plain one when <see cref="CertificateFile"/> is set. Key
+    /// <c>Cloud:Broker:TlsPort</c>, default 8883.
+    /// </summary>
+    [Range(1, 65535, ErrorMessage = "Cloud:Broker:TlsPort must be a TCP port between 1 and 65535 (usually 8883).")]
+    public int TlsPort { get; set; } = 8883;
+
+    /// <summary>PEM server certificate of the TLS endpoint. Key <c>Cloud:Broker:CertificateFile</c>, default none (no TLS endpoint).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="CertificateFile"/>. Key <c>Cloud:Broker:KeyFile</c>, default none.</summary>
+    public string? KeyFile { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var (key, path) in new[] { ("PasswordFile", PasswordFile), ("AclFile", AclFile), ("CertificateFile", CertificateFile), ("KeyFile", KeyFile) })
+        {
+            if (path is { Length: > 0 } && !File.Exists(path))
+            {
+                yield return new ValidationResult($"Cloud:Broker:{key} '{path}' does not exist: write it with 'identity mqtt' (or point the key at the right file).", [key]);
+            }
+        }
+
+        if (CertificateFile is { Length: > 0 } != KeyFile is { Length: > 0 })
+        {
+            yield return new ValidationResult("Cloud:Broker:CertificateFile and Cloud:Broker:KeyFile go together: set both for a TLS endpoint, or neither.", [nameof(CertificateFile)]);
+        }
+
         if (!IPAddress.TryParse(BindAddress, out _))
         {
             yield return new ValidationResult(

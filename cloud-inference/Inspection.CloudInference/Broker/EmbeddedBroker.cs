@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Inspection.Mqtt;
 using Microsoft.Extensions.Options;
 using MQTTnet.Server;
 
@@ -31,14 +33,35 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         var factory = new MqttServerFactory();
-        var options = factory.CreateServerOptionsBuilder()
+        var builder = factory.CreateServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
             .WithDefaultEndpointPort(_options.Port)
             .WithPersistentSessions(true)
-            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient)
-            .Build();
-        _server = factory.CreateMqttServer(options);
+            .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient);
+        if (_options.CertificateFile is { Length: > 0 } certificateFile)
+        {
+            // Re-imported from PKCS#12: the key of a PEM-loaded certificate is not usable by the TLS server as is.
+            using var pem = X509Certificate2.CreateFromPemFile(certificateFile, _options.KeyFile);
+            builder
+                .WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
+                .WithEncryptedEndpointPort(_options.TlsPort)
+                .WithEncryptionCertificate(pem.Export(X509ContentType.Pkcs12));
+        }
+
+        _server = factory.CreateMqttServer(builder.Build());
+        var passwords = _options.PasswordFile is { Length: > 0 } passwordFile ? MosquittoPasswordFile.Load(passwordFile) : null;
+        var acl = _options.AclFile is { Length: > 0 } aclFile ? MosquittoAcl.Load(aclFile) : null;
+        new BrokerAccessControl(passwords, acl, _logger).Attach(_server);
+        if (passwords is null)
+        {
+            Log.Anonymous(_logger);
+        }
+        else
+        {
+            Log.Identities(_logger, passwords.Users.Count, _options.PasswordFile!, _options.AclFile ?? "(none: every user may use every topic)");
+        }
         try
         {
             await _server.StartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -51,6 +74,10 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         Log.Started(_logger, _options.BindAddress, _options.Port);
+        if (_options.CertificateFile is { Length: > 0 })
+        {
+            Log.TlsStarted(_logger, _options.BindAddress, _options.TlsPort);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -71,6 +98,15 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Address}:{Port} (retained messages are kept in memory)")]
         public static partial void Started(ILogger logger, string address, int port);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker also listening with TLS on {Address}:{Port}")]
+        public static partial void TlsStarted(ILogger logger, string address, int port);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded MQTT broker accepts anonymous clients: any program that reaches its port can command every device. Set Cloud:Broker:PasswordFile and Cloud:Broker:AclFile (written by 'identity mqtt') on any shared network")]
+        public static partial void Anonymous(ILogger logger);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker requires credentials: {Users} users from {PasswordFile}; ACL {AclFile}")]
+        public static partial void Identities(ILogger logger, int users, string passwordFile, string aclFile);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Embedded MQTT broker disabled; using the broker configured in Cloud:Mqtt")]
         public static partial void Disabled(ILogger logger);

@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using Inspection.Mqtt;
 
 namespace Inspection.CloudInference.Fleet;
 
 /// <summary>
 /// The broker the fleet view connects to (the embedded one by default). Bound from <c>Cloud:Mqtt</c>.
 /// </summary>
-public sealed class MqttOptions
+public sealed class MqttOptions : IValidatableObject
 {
     public const string SectionName = "Cloud:Mqtt";
 
@@ -27,8 +28,17 @@ public sealed class MqttOptions
     /// <summary>User name, if the broker requires one. Key <c>Cloud:Mqtt:Username</c>, default none.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password for <see cref="Username"/>. Key <c>Cloud:Mqtt:Password</c>, default none.</summary>
+    /// <summary>Password for <see cref="Username"/>, when no <c>Cloud:Mqtt:PasswordFile</c> is set. Key <c>Cloud:Mqtt:Password</c>, default none.</summary>
     public string? Password { get; set; }
+
+    /// <summary>
+    /// File whose first line is the cloud account's broker password (from <c>identity mqtt</c>). Key
+    /// <c>Cloud:Mqtt:PasswordFile</c>, default none; preferred over <c>Cloud:Mqtt:Password</c>.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>TLS towards the broker: keys <c>Cloud:Mqtt:Tls:Enabled</c>, <c>…:CaFile</c>, <c>…:CertificateFile</c>, <c>…:KeyFile</c>, <c>…:ServerName</c>; off by default.</summary>
+    public MqttTlsOptions Tls { get; set; } = new();
 
     /// <summary>
     /// How often the connection is checked (ping) and, when lost, re-established. Key
@@ -47,4 +57,19 @@ public sealed class MqttOptions
     /// <summary>Recent device events kept per device for the fleet view. Key <c>Cloud:Mqtt:EventsPerDevice</c>, default 20.</summary>
     [Range(1, 1000, ErrorMessage = "Cloud:Mqtt:EventsPerDevice must be between 1 and 1000.")]
     public int EventsPerDevice { get; set; } = 20;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PasswordFile is { Length: > 0 } && !File.Exists(PasswordFile))
+        {
+            yield return new ValidationResult(
+                $"Cloud:Mqtt:PasswordFile '{PasswordFile}' does not exist: copy the cloud account's password file from 'identity mqtt' there.",
+                [nameof(PasswordFile)]);
+        }
+
+        foreach (var problem in Tls.Problems(SectionName))
+        {
+            yield return new ValidationResult(problem, [nameof(Tls)]);
+        }
+    }
 }

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Inspection.Mqtt;
 
 namespace Inspection.EdgeAgent.Control;
 
 /// <summary>The MQTT broker the device is commanded through. Bound from the <c>Mqtt</c> section.</summary>
-public sealed class MqttOptions
+public sealed class MqttOptions : IValidatableObject
 {
     public const string SectionName = "Mqtt";
 
@@ -36,4 +37,42 @@ public sealed class MqttOptions
     /// <summary>On shutdown, at most this long is spent announcing "offline" before disconnecting. Default 2.</summary>
     [Range(1, 60, ErrorMessage = "Mqtt:ShutdownTimeoutSeconds must be between 1 and 60 seconds.")]
     public int ShutdownTimeoutSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// The device's user name on the broker (its device id, from <c>identity mqtt</c>). Key <c>Mqtt:Username</c>,
+    /// default none (anonymous, for a broker that allows it).
+    /// </summary>
+    public string? Username { get; set; }
+
+    /// <summary>
+    /// File whose first line is the device's broker password (written by <c>identity mqtt</c>, readable only by the
+    /// agent's service account). Key <c>Mqtt:PasswordFile</c>, default none; preferred over <c>Mqtt:Password</c>.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>The broker password in configuration, when no <c>Mqtt:PasswordFile</c> is set. Key <c>Mqtt:Password</c>, default none.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>TLS towards the broker: keys <c>Mqtt:Tls:Enabled</c>, <c>Mqtt:Tls:CaFile</c>, <c>Mqtt:Tls:CertificateFile</c>, <c>Mqtt:Tls:KeyFile</c>, <c>Mqtt:Tls:ServerName</c>; off by default.</summary>
+    public MqttTlsOptions Tls { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PasswordFile is { Length: > 0 } && !File.Exists(PasswordFile))
+        {
+            yield return new ValidationResult(
+                $"Mqtt:PasswordFile '{PasswordFile}' does not exist: copy the device's password file from 'identity mqtt' there (mode 0600, owned by the agent's user).",
+                [nameof(PasswordFile)]);
+        }
+
+        if (Username is not { Length: > 0 } && (PasswordFile is { Length: > 0 } || Password is { Length: > 0 }))
+        {
+            yield return new ValidationResult("Mqtt:Username is missing: a broker password is set but no user name (the device id, as in 'identity mqtt').", [nameof(Username)]);
+        }
+
+        foreach (var problem in Tls.Problems(SectionName))
+        {
+            yield return new ValidationResult(problem, [nameof(Tls)]);
+        }
+    }
 }

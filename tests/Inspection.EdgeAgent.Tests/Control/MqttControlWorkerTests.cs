@@ -213,6 +213,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             stats,
             new OtaProgressFeed(),
             events,
+            new DesiredStateHandler(_state, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
