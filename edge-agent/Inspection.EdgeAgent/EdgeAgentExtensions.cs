@@ -1,8 +1,10 @@
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.Contracts.V1;
 using Inspection.Detection;
 using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
@@ -64,6 +66,7 @@ public static class EdgeAgentExtensions
             "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
+        AddOptions<DegradationOptions>(services, configuration, DegradationOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -86,8 +89,11 @@ public static class EdgeAgentExtensions
         services.AddSingleton<FrameInspector>();
 
         // One channel for the process: it multiplexes every call over its HTTP/2 connection.
-        services.AddSingleton(sp => GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address));
+        services.AddSingleton(sp => GrpcChannel.ForAddress(
+            sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address,
+            OutboxForwarder.ChannelOptions(sp.GetRequiredService<IOptions<DegradationOptions>>().Value)));
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton(sp => new Health.HealthClient(sp.GetRequiredService<GrpcChannel>()));
 
         services.AddHostedService(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddHostedService<InspectionWorker>();

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Inspection.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,17 +16,20 @@ namespace Inspection.EdgeAgent.Tests.TestSupport;
 
 /// <summary>
 /// A small cloud for forwarding tests: Kestrel on 127.0.0.1 (free port, HTTP/2 only) serving the real
-/// <c>Escalation</c> service contract, answering each frame as <see cref="Answer"/> says.
+/// <c>Escalation</c> service contract, answering each frame as <see cref="Answer"/> says, and the standard gRPC health
+/// service. It can be stopped and started again on the same address, as a cloud that goes away and comes back.
 /// </summary>
 internal sealed class TestCloud : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly int _port;
+    private WebApplication? _app;
 
-    private TestCloud(WebApplication app, CloudBehaviour behaviour, string address)
+    private TestCloud(WebApplication app, CloudBehaviour behaviour, string address, int port)
     {
         _app = app;
         Behaviour = behaviour;
         Address = address;
+        _port = port;
     }
 
     public string Address { get; }
@@ -34,16 +39,39 @@ internal sealed class TestCloud : IAsyncDisposable
     public static async Task<TestCloud> StartAsync(Func<EscalationRequest, EscalationReply?> answer)
     {
         var behaviour = new CloudBehaviour { Answer = answer };
+        behaviour.Health.SetStatus(Escalation.Descriptor.FullName, HealthCheckResponse.Types.ServingStatus.Serving);
+        var app = await StartAppAsync(behaviour, 0);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestCloud(app, behaviour, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal), new Uri(address).Port);
+    }
+
+    /// <summary>Stops the cloud: its port refuses connections until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts the cloud again on the same address, with the same behaviour.</summary>
+    public async Task StartAgainAsync() => _app = await StartAppAsync(Behaviour, _port);
+
+    private static async Task<WebApplication> StartAppAsync(CloudBehaviour behaviour, int port)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(behaviour);
+        builder.Services.AddSingleton(behaviour.Health);
         var app = builder.Build();
         app.MapGrpcService<TestEscalationService>();
+        app.MapGrpcService<HealthServiceImpl>();
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestCloud(app, behaviour, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return app;
     }
 
     public static EscalationReply Stored(EscalationRequest request, Verdict verdict = Verdict.Defect) => new()
@@ -54,11 +82,7 @@ internal sealed class TestCloud : IAsyncDisposable
         CloudDetections = { new Contracts.V1.Detection { ClassId = 0, ClassName = "scratch", Confidence = 0.93f, X1 = 1, Y1 = 2, X2 = 3, Y2 = 4 } },
     };
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => new(StopAsync());
 }
 
 /// <summary>What the test cloud does and what it received.</summary>
@@ -67,6 +91,9 @@ internal sealed class CloudBehaviour
     public required Func<EscalationRequest, EscalationReply?> Answer { get; set; }
 
     public ConcurrentQueue<EscalationRequest> Received { get; } = new();
+
+    /// <summary>The cloud's gRPC health service; the escalation service starts SERVING.</summary>
+    public HealthServiceImpl Health { get; } = new();
 
     /// <summary>Fail every call with this status instead of answering.</summary>
     public StatusCode? FailWith { get; set; }
