@@ -86,6 +86,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton<ActiveModel>();
         services.AddSingleton<IModelSwitch>(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddSingleton<FrameSourceFactory>();
+        services.AddSingleton<InspectionDegradation>();
         services.AddSingleton<FrameInspector>();
 
         // One channel for the process: it multiplexes every call over its HTTP/2 connection.

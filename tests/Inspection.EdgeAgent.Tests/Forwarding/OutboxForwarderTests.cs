@@ -260,7 +260,7 @@ public sealed class OutboxForwarderTests : IDisposable
 
             Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
             Assert.Single(cloud.Behaviour.Received, r => r.Key.Sequence == 7);
-            TestContext.Current.SendDiagnosticMessage($"degraded {toDegrade.TotalMilliseconds:0} ms after the cloud stopped; forwarded {toForward.TotalMilliseconds:0} ms after it started again");
+            TestContext.Current.TestOutputHelper?.WriteLine($"degraded {toDegrade.TotalMilliseconds:0} ms after the cloud stopped; forwarded {toForward.TotalMilliseconds:0} ms after it started again");
         }
         finally
         {
