@@ -74,6 +74,15 @@ public static class CloudInferenceExtensions
         services.TryAddSingleton<DetectorFactory>(static (options, logger) => OnnxDetector.Load(options, logger));
         services.AddGrpc(options => options.MaxReceiveMessageSize = MaxEscalationMessageBytes);
 
+        // The standard gRPC health service, checked on every request (no cache): edge devices probe it to decide
+        // whether the cloud can take escalations.
+        services.AddHealthChecks().AddCheck<EscalationReadinessCheck>("escalations", tags: [EscalationReadinessCheck.Tag]);
+        services.AddGrpcHealthChecks(options =>
+        {
+            options.Services.Map(string.Empty, r => r.Tags.Contains(EscalationReadinessCheck.Tag));
+            options.Services.Map(Inspection.Contracts.V1.Escalation.Descriptor.FullName, r => r.Tags.Contains(EscalationReadinessCheck.Tag));
+        });
+
         services.AddSingleton<CloudDatabase>();
         services.AddSingleton<EscalationStore>();
         services.AddSingleton<EscalationProcessor>();

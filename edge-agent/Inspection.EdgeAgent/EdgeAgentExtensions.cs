@@ -1,8 +1,10 @@
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.Contracts.V1;
 using Inspection.Detection;
 using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
@@ -66,6 +68,7 @@ public static class EdgeAgentExtensions
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
         AddCloudTls(services, configuration);
         services.AddSingleton<IValidateOptions<CloudOptions>, ProductionTransport>();
+        AddOptions<DegradationOptions>(services, configuration, DegradationOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -85,6 +88,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton<ActiveModel>();
         services.AddSingleton<IModelSwitch>(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddSingleton<FrameSourceFactory>();
+        services.AddSingleton<InspectionDegradation>();
         services.AddSingleton<FrameInspector>();
 
         // One channel for the process: it multiplexes every call over its HTTP/2 connection.
@@ -92,11 +96,17 @@ public static class EdgeAgentExtensions
         {
             var address = sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address;
             var tls = sp.GetRequiredService<CloudTls>();
-            return tls.Configured
-                ? GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = tls.CreateHandler(), DisposeHttpClient = true })
-                : GrpcChannel.ForAddress(address);
+            var options = OutboxForwarder.ChannelOptions(sp.GetRequiredService<IOptions<DegradationOptions>>().Value);
+            if (tls.Configured)
+            {
+                options.HttpHandler = tls.CreateHandler();
+                options.DisposeHttpClient = true;
+            }
+
+            return GrpcChannel.ForAddress(address, options);
         });
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton(sp => new Health.HealthClient(sp.GetRequiredService<GrpcChannel>()));
 
         services.AddHostedService(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddHostedService<InspectionWorker>();

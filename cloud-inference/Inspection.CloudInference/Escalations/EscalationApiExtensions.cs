@@ -11,6 +11,7 @@ public static class EscalationApiExtensions
     public static IEndpointRouteBuilder MapEscalations(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<EscalationService>();
+        endpoints.MapGrpcHealthChecksService();
 
         var api = endpoints.MapGroup("/api");
         api.MapGet("/escalations", (EscalationStore store, int? limit) =>

@@ -49,7 +49,7 @@ public static class WebExtensions
     }
 
     /// <summary>Writes a probe document: null when the store takes writes, else why not.</summary>
-    private static string? StoreProblem(CloudDatabase database)
+    internal static string? StoreProblem(CloudDatabase database)
     {
         try
         {

@@ -61,7 +61,9 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
 
                     Log.OpenFailed(_logger, Description, _reconnectDelay.TotalSeconds);
                     await Task.Delay(_reconnectDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
-                    continue;
+
+                    // Each attempt goes back to the loop, which counts it (cause camera-lost) and stays alive meanwhile.
+                    return CapturedFrame.Failed(Description, "cannot open the stream; reconnecting");
                 }
 
                 if (_announceOpen)
@@ -101,6 +103,7 @@ public sealed partial class VideoCaptureFrameSource : IFrameSource
             Log.Dropped(_logger, Description, _reconnectDelay.TotalSeconds);
             _announceOpen = true;
             await Task.Delay(_reconnectDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            return CapturedFrame.Failed(Description, "the stream stopped delivering frames; reconnecting");
         }
     }
 

@@ -23,6 +23,8 @@ public sealed class EdgeStats
     private long _rejected;
     private long _resultsDeleted;
     private long _lastSequence;
+    private long _skipped;
+    private long _safeRejected;
 
     /// <summary>Frames inspected (a decision was made and stored).</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -63,6 +65,12 @@ public sealed class EdgeStats
     /// <summary>Old results deleted by retention.</summary>
     public long ResultsDeleted => Interlocked.Read(ref _resultsDeleted);
 
+    /// <summary>Frames read but not inspected: reduced mode's skipped frames and the frames discarded while paused.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Uncertain frames the safe policy turned into defect for the line.</summary>
+    public long SafeRejected => Interlocked.Read(ref _safeRejected);
+
     /// <summary>Sequence of the last inspected frame.</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
 
@@ -84,6 +92,10 @@ public sealed class EdgeStats
 
         Interlocked.Exchange(ref _lastSequence, sequence);
     }
+
+    public void FrameSkipped() => Interlocked.Increment(ref _skipped);
+
+    public void FrameSafeRejected() => Interlocked.Increment(ref _safeRejected);
 
     public void BadFrame() => Interlocked.Increment(ref _badFrames);
 

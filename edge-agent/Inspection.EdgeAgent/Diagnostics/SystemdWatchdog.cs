@@ -4,9 +4,11 @@ using Microsoft.Extensions.Hosting.Systemd;
 namespace Inspection.EdgeAgent.Diagnostics;
 
 /// <summary>
-/// Feeds systemd's watchdog (<c>WatchdogSec=</c>) from the inspection loop: every inspected frame calls
-/// <see cref="Feed"/>, which sends <c>WATCHDOG=1</c> at most every half watchdog period. When frames stop
-/// flowing (wedged camera or GPU), the feeding stops and systemd restarts the service. Outside systemd
+/// Feeds systemd's watchdog (<c>WatchdogSec=</c>) from the inspection loop: every turn of the loop that ends (a
+/// frame inspected, skipped in reduced mode or discarded while paused, or a reconnect attempt the source reported)
+/// calls <see cref="Feed"/>, which sends <c>WATCHDOG=1</c> at most every half watchdog period. When the loop wedges
+/// (a capture read or an inference that never returns) or the model fails on every frame, the feeding stops and
+/// systemd restarts the service; a camera that is cleanly reconnecting keeps it fed, so no restart storm. Outside systemd
 /// (no <c>NOTIFY_SOCKET</c> or no <c>WATCHDOG_USEC</c>) it does nothing.
 /// </summary>
 public sealed class SystemdWatchdog
@@ -16,6 +18,7 @@ public sealed class SystemdWatchdog
     private readonly TimeProvider _timeProvider;
     private long _lastFeed;
     private bool _fedOnce;
+    private string? _status;
 
     public SystemdWatchdog(ISystemdNotifier notifier, TimeProvider timeProvider)
         : this(notifier, timeProvider, ReadInterval())
@@ -54,6 +57,23 @@ public sealed class SystemdWatchdog
         _fedOnce = true;
         _lastFeed = now;
         _notifier.Notify(WatchdogPing);
+    }
+
+    /// <summary>
+    /// Tells systemd what the agent is doing (<c>STATUS=</c>, shown by <c>systemctl status</c>), e.g. that it is paused
+    /// and why; sent only when the text changes. Does nothing outside systemd.
+    /// </summary>
+    public void SetStatus(string status)
+    {
+        if (!_notifier.IsEnabled || status == _status)
+        {
+            return;
+        }
+
+        _status = status;
+
+        // STATUS= is one line.
+        _notifier.Notify(new ServiceState("STATUS=" + status.ReplaceLineEndings(" ")));
     }
 
     private static TimeSpan? ReadInterval()

@@ -6,7 +6,7 @@ public enum ForwardingStatus
     /// <summary>Nothing due in the outbox.</summary>
     Idle,
 
-    /// <summary>The effective mode is local-only: nothing is sent, the outbox keeps the frames.</summary>
+    /// <summary>Local-only is in force (commanded, or asked by a cause other than the cloud's): nothing is sent, the outbox keeps the frames.</summary>
     Paused,
 
     /// <summary>A batch was sent and the call completed.</summary>
@@ -15,6 +15,6 @@ public enum ForwardingStatus
     /// <summary>The call failed (cloud unreachable, deadline); unanswered frames are backed off.</summary>
     Failed,
 
-    /// <summary>The cloud failed repeatedly; no call until it is probed again.</summary>
+    /// <summary>The cloud is unreachable (cause <c>cloud-unreachable</c>): only health probes go out until enough of them are answered.</summary>
     CircuitOpen,
 }

@@ -10,8 +10,9 @@ using LiteDB;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.CircuitBreaker;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Inspection.EdgeAgent.Degradation;
 
 namespace Inspection.EdgeAgent.Forwarding;
 
@@ -19,72 +20,87 @@ namespace Inspection.EdgeAgent.Forwarding;
 /// Sends due outbox entries to the cloud, one bidirectional <c>Escalate</c> call per batch with a deadline.
 /// An entry leaves the outbox only when the cloud answered it: with a verdict (stored, recorded on the
 /// result) or with an error (moved to <c>rejected</c>, never retried). Unanswered entries back off
-/// exponentially with jitter; a circuit breaker stops calls to a dead cloud and probes it at growing
-/// intervals. In local-only mode nothing is sent. Runs beside the inspection loop, never in it.
+/// exponentially with jitter. Whether the cloud is reachable is judged by consecutive failed calls and by the
+/// standard gRPC health probe (<c>grpc.health.v1.Health/Check</c>) on the same channel, sent whenever there is
+/// nothing to send and at a short fixed interval while the cloud is unreachable: after
+/// <see cref="DegradationOptions.CloudFailuresToEnter"/> failures in a row the device goes local-only (cause
+/// <c>cloud-unreachable</c>) and sends nothing but probes; after <see cref="DegradationOptions.CloudSuccessesToLeave"/>
+/// answered probes in a row it forwards again. Nothing is sent while local-only is in force for any other reason
+/// (commanded, or another cause). Runs beside the inspection loop, never in it.
 /// </summary>
 public sealed partial class OutboxForwarder : BackgroundService
 {
     private readonly Escalation.EscalationClient _client;
+    private readonly Health.HealthClient _health;
     private readonly OutboxStore _outbox;
     private readonly DeviceState _state;
     private readonly EdgeStats _stats;
     private readonly ForwardingState _forwarding;
     private readonly CloudOptions _options;
+    private readonly DegradationOptions _degradation;
+    private readonly CauseTracker _cloud;
     private readonly string _deviceId;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<OutboxForwarder> _logger;
-    private readonly ResiliencePipeline _pipeline;
+    private long _lastContact;
+    private bool _contacted;
 
     public OutboxForwarder(
         Escalation.EscalationClient client,
+        Health.HealthClient health,
         OutboxStore outbox,
         DeviceState state,
+        DeviceEvents events,
         EdgeStats stats,
         ForwardingState forwarding,
         IOptions<CloudOptions> options,
+        IOptions<DegradationOptions> degradation,
         IOptions<EdgeOptions> edge,
         TimeProvider timeProvider,
         ILogger<OutboxForwarder> logger)
     {
         _client = client;
+        _health = health;
         _outbox = outbox;
         _state = state;
         _stats = stats;
         _forwarding = forwarding;
         _options = options.Value;
+        _degradation = degradation.Value;
         _deviceId = edge.Value.DeviceId;
         _timeProvider = timeProvider;
         _logger = logger;
-
-        var initial = TimeSpan.FromSeconds(_options.InitialBackoffSeconds);
-        var max = TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                // Two failed calls in a row open the circuit for 4× the first backoff, longer than any
-                // single frame waits at that point; every failed probe doubles the pause, up to the maximum.
-                FailureRatio = 1.0,
-                MinimumThroughput = 2,
-                SamplingDuration = TimeSpan.FromSeconds(Math.Max(_options.DeadlineSeconds * 3, 30)),
-                BreakDurationGenerator = args => ValueTask.FromResult(Backoff(args.HalfOpenAttempts + 3, initial, max, jitter: false)),
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(ex => ex.StatusCode != StatusCode.Cancelled),
-                OnOpened = args =>
-                {
-                    Log.CircuitOpened(_logger, args.BreakDuration.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    Log.CircuitClosed(_logger);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _cloud = new CauseTracker(
+            DegradationCause.CloudUnreachable,
+            DegradationMode.LocalOnly,
+            _degradation.CloudFailuresToEnter,
+            _degradation.CloudSuccessesToLeave,
+            state,
+            events,
+            timeProvider,
+            logger);
     }
+
+    /// <summary>The gRPC service whose health the probe asks for; the cloud maps it onto what escalations need.</summary>
+    public static string ProbedService => Escalation.Descriptor.FullName;
+
+    /// <summary>
+    /// Options for the channel to the cloud: its own reconnect backoff grows to 120 s by default, so a cloud that came
+    /// back would wait that long for the channel to try again whatever the probe says; here it stays near the probe
+    /// interval.
+    /// </summary>
+    public static GrpcChannelOptions ChannelOptions(DegradationOptions degradation)
+    {
+        ArgumentNullException.ThrowIfNull(degradation);
+        var interval = TimeSpan.FromMilliseconds(degradation.CloudProbeIntervalMilliseconds);
+        return new GrpcChannelOptions { InitialReconnectBackoff = interval, MaxReconnectBackoff = interval * 2 };
+    }
+
+    private TimeSpan ProbeInterval => TimeSpan.FromMilliseconds(_degradation.CloudProbeIntervalMilliseconds);
 
     /// <summary>
     /// Sends the oldest due entries (at most <see cref="CloudOptions.BatchSize"/>) in one call and applies
-    /// the answers. Does nothing in local-only mode or while the circuit is open.
+    /// the answers. Does nothing while local-only is in force or the cloud is unreachable (then it is probed instead).
     /// </summary>
     public async Task<ForwardingResult> ForwardDueAsync(CancellationToken cancellationToken)
     {
@@ -93,11 +109,64 @@ public sealed partial class OutboxForwarder : BackgroundService
         return result;
     }
 
+    /// <summary>
+    /// Asks the cloud's gRPC health service whether it can take escalations, with a short deadline, and counts the
+    /// answer towards entering or leaving <c>cloud-unreachable</c>. Returns whether the cloud answered SERVING (or has
+    /// no health service but answered at all).
+    /// </summary>
+    public async Task<bool> ProbeCloudAsync(CancellationToken cancellationToken)
+    {
+        var deadline = _timeProvider.GetUtcNow().UtcDateTime.AddMilliseconds(_degradation.CloudProbeDeadlineMilliseconds);
+        bool reachable;
+        string reason;
+        try
+        {
+            var reply = await _health.CheckAsync(new HealthCheckRequest { Service = ProbedService }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            reachable = reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
+            reason = $"health check answered {reply.Status}";
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            // A cloud without the health service still answered: it is there.
+            reachable = true;
+            reason = "the cloud answered (it has no health service)";
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            reachable = false;
+            reason = $"health check failed: {ex.StatusCode}: {ex.Status.Detail}";
+        }
+
+        Contacted();
+        if (reachable)
+        {
+            _cloud.Good(reason);
+        }
+        else
+        {
+            _cloud.Bad(reason);
+        }
+
+        return reachable;
+    }
+
+    /// <summary>Whether sending is off for a reason other than the cloud itself: local-only commanded or asked by another cause.</summary>
+    private bool ForwardingDisabled() =>
+        _state.CommandedMode == DegradationMode.LocalOnly
+        || _state.IsAutomaticInForce(DegradationMode.LocalOnly, except: DegradationCause.CloudUnreachable);
+
     private async Task<ForwardingResult> PassAsync(CancellationToken cancellationToken)
     {
-        if (_state.EffectiveMode != DegradationMode.Normal)
+        if (ForwardingDisabled())
         {
             return new ForwardingResult(ForwardingStatus.Paused);
+        }
+
+        if (_cloud.Active)
+        {
+            // Under its own cause the forwarder only probes, at a fixed short interval: no frame is sent (and backed
+            // off) into a cloud known to be gone, and recovery is noticed within a probe or two.
+            return new ForwardingResult(ForwardingStatus.CircuitOpen, RetryAfter: ProbeInterval);
         }
 
         var now = _timeProvider.GetUtcNow();
@@ -111,38 +180,51 @@ public sealed partial class OutboxForwarder : BackgroundService
         string? failure = null;
         try
         {
-            await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.Self.SendAsync(state.Batch, state.Replies, token).ConfigureAwait(false),
-                (Self: this, Batch: batch, Replies: replies),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (BrokenCircuitException ex)
-        {
-            return new ForwardingResult(ForwardingStatus.CircuitOpen, RetryAfter: ex.RetryAfter);
+            await SendAsync(batch, replies, cancellationToken).ConfigureAwait(false);
+            Contacted();
+            _cloud.Good("an escalation call completed");
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             failure = $"{ex.StatusCode}: {ex.Status.Detail}";
             Log.CallFailed(_logger, batch.Count, failure);
+            Contacted();
+            _cloud.Bad($"escalation call failed: {failure}");
         }
 
         return Apply(batch, replies, failure);
     }
 
+    private void Contacted()
+    {
+        _lastContact = _timeProvider.GetTimestamp();
+        _contacted = true;
+    }
+
+    private bool ProbeDue() => !_contacted || _timeProvider.GetElapsedTime(_lastContact) >= ProbeInterval;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var poll = TimeSpan.FromMilliseconds(_options.PollIntervalMilliseconds);
+        var probeInterval = ProbeInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan delay;
             try
             {
                 var result = await ForwardDueAsync(stoppingToken).ConfigureAwait(false);
+
+                // With nothing to send no call would notice a dead cloud; while it is unreachable only probes go out.
+                if (result.Status is ForwardingStatus.Idle or ForwardingStatus.CircuitOpen && ProbeDue())
+                {
+                    await ProbeCloudAsync(stoppingToken).ConfigureAwait(false);
+                }
+
                 delay = result.Status switch
                 {
                     // A full, fully answered batch: more may be due right now.
                     ForwardingStatus.Sent when result.Unanswered == 0 && result.Sent == _options.BatchSize => TimeSpan.Zero,
-                    ForwardingStatus.CircuitOpen when result.RetryAfter is { } retry && retry > poll => retry,
+                    ForwardingStatus.Idle or ForwardingStatus.CircuitOpen => probeInterval < poll ? probeInterval : poll,
                     _ => poll,
                 };
             }
@@ -328,12 +410,6 @@ public sealed partial class OutboxForwarder : BackgroundService
 
         [LoggerMessage(EventId = 1603, Level = LogLevel.Debug, Message = "Escalated {Count} frames: {Stored} stored, {Rejected} refused, {Unanswered} unanswered")]
         public static partial void BatchDone(ILogger logger, int count, int stored, int rejected, int unanswered);
-
-        [LoggerMessage(EventId = 1604, Level = LogLevel.Warning, Message = "The cloud is unreachable; escalation paused for {Seconds} s before the next probe")]
-        public static partial void CircuitOpened(ILogger logger, double seconds);
-
-        [LoggerMessage(EventId = 1605, Level = LogLevel.Information, Message = "The cloud is reachable again; escalation resumed")]
-        public static partial void CircuitClosed(ILogger logger);
 
         [LoggerMessage(EventId = 1606, Level = LogLevel.Error, Message = "The outbox cannot be read")]
         public static partial void OutboxUnavailable(ILogger logger, Exception exception);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Inspection.Detection;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Storage;
 using LiteDB;
@@ -22,6 +23,7 @@ public sealed partial class FrameInspector
     private readonly ResultStore _results;
     private readonly OutboxStore _outbox;
     private readonly EdgeStats _stats;
+    private readonly InspectionDegradation _degradation;
     private readonly OutboxOptions _outboxOptions;
     private readonly string _lineId;
     private readonly TimeProvider _timeProvider;
@@ -34,6 +36,7 @@ public sealed partial class FrameInspector
         ResultStore results,
         OutboxStore outbox,
         EdgeStats stats,
+        InspectionDegradation degradation,
         IOptions<OutboxOptions> outboxOptions,
         IOptions<EdgeOptions> edge,
         TimeProvider timeProvider,
@@ -44,6 +47,7 @@ public sealed partial class FrameInspector
         _results = results;
         _outbox = outbox;
         _stats = stats;
+        _degradation = degradation;
         _outboxOptions = outboxOptions.Value;
         _lineId = edge.Value.LineId;
         _timeProvider = timeProvider;
@@ -81,12 +85,18 @@ public sealed partial class FrameInspector
         {
             models.Decided(-1, null, _timeProvider.GetElapsedTime(started));
             _stats.DetectorError();
+            _degradation.DetectorFailed(ex.Message);
             Log.DetectFailed(_logger, ex);
             return null;
         }
 
         var latency = _timeProvider.GetElapsedTime(started);
+        _degradation.Inspected(latency);
         var decision = model.Band.Decide(detections);
+
+        // The safe policy: nothing doubtful passes while it is in force. The edge's decision stays in the record and
+        // the frame still goes to the outbox, so the cloud settles it later.
+        var safeRejected = decision == Decision.Uncertain && _degradation.SafeInForce;
 
         long sequence;
         try
@@ -114,6 +124,7 @@ public sealed partial class FrameInspector
             ModelVersion = metadata.Version,
             ModelRelease = model.Release,
             LatencyMs = latency.TotalMilliseconds,
+            RejectedBySafePolicy = safeRejected,
         };
 
         var inOutbox = decision == Decision.Uncertain
@@ -121,13 +132,18 @@ public sealed partial class FrameInspector
             : StoreResult(record);
 
         _stats.FrameInspected(decision, sequence);
+        if (safeRejected)
+        {
+            _stats.FrameSafeRejected();
+        }
+
         ApplyRetention();
         if (models.SecondModel() is { } second)
         {
             RunSecondModel(models, second, frame);
         }
 
-        return new InspectionOutcome(sequence, decision, detections, latency, inOutbox);
+        return new InspectionOutcome(sequence, decision, detections, latency, inOutbox, safeRejected);
     }
 
     /// <summary>Runs the model that goes beside the deciding one during a model change, after the frame is recorded; a failure counts against it.</summary>

@@ -1,4 +1,7 @@
+using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Capture;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Storage;
 using LiteDB;
@@ -9,8 +12,9 @@ namespace Inspection.EdgeAgent.Inspection;
 
 /// <summary>
 /// The inspection loop: capture, inspect, record, at frame rate. It only ever writes to the local
-/// database, so a cloud or broker outage never slows it; it feeds the systemd watchdog only while frames
-/// are inspected.
+/// database, so a cloud or broker outage never slows it. Under reduced it inspects every Nth frame, while paused none
+/// (frames are still read, so the camera keeps streaming); it feeds the systemd watchdog on every turn that ends (see
+/// <see cref="SystemdWatchdog"/>) and tells systemd the mode it runs in.
 /// </summary>
 public sealed partial class InspectionWorker : BackgroundService
 {
@@ -21,6 +25,8 @@ public sealed partial class InspectionWorker : BackgroundService
     private readonly SystemdWatchdog _watchdog;
     private readonly ActiveModel _models;
     private readonly FramePacer _pacer;
+    private readonly InspectionDegradation _degradation;
+    private readonly DeviceState _state;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<InspectionWorker> _logger;
 
@@ -32,6 +38,8 @@ public sealed partial class InspectionWorker : BackgroundService
         SystemdWatchdog watchdog,
         ActiveModel models,
         FramePacer pacer,
+        InspectionDegradation degradation,
+        DeviceState state,
         TimeProvider timeProvider,
         ILogger<InspectionWorker> logger)
     {
@@ -42,6 +50,8 @@ public sealed partial class InspectionWorker : BackgroundService
         _watchdog = watchdog;
         _models = models;
         _pacer = pacer;
+        _degradation = degradation;
+        _state = state;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -69,15 +79,28 @@ public sealed partial class InspectionWorker : BackgroundService
                         return;
                     case CaptureStatus.Error:
                         RecordCaptureError(captured.Origin, captured.Error ?? "unreadable");
+                        _degradation.CaptureFailed(captured.Error ?? "unreadable");
+
+                        // The source came back with an answer (a reconnect attempt): the loop is alive.
+                        _watchdog.Feed();
                         break;
                     default:
-                        if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is not null)
+                        _degradation.FrameRead();
+                        if (_degradation.NextFrame() != FrameAction.Inspect)
+                        {
+                            // Reduced or paused: the frame was read (the camera keeps streaming) and is counted, not inspected.
+                            _stats.FrameSkipped();
+                            _watchdog.Feed();
+                        }
+                        else if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is not null)
                         {
                             _watchdog.Feed();
                         }
 
                         break;
                 }
+
+                _watchdog.SetStatus(DescribeMode());
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -90,6 +113,12 @@ public sealed partial class InspectionWorker : BackgroundService
             Environment.ExitCode = 1;
             throw;
         }
+    }
+
+    private string DescribeMode()
+    {
+        var mode = _state.EffectiveMode.ToWire();
+        return _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
     }
 
     private void RecordCaptureError(string origin, string error)
@@ -112,7 +141,7 @@ public sealed partial class InspectionWorker : BackgroundService
         [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Inspecting frames from {Source} on {ExecutionProvider}")]
         public static partial void Started(ILogger logger, string source, string executionProvider);
 
-        [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Feeding the systemd watchdog every {Seconds} s while frames are inspected")]
+        [LoggerMessage(EventId = 1404, Level = LogLevel.Information, Message = "Feeding the systemd watchdog every {Seconds} s while the inspection loop turns")]
         public static partial void WatchdogOn(ILogger logger, double seconds);
 
         [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Skipped {Origin}: {Error}")]

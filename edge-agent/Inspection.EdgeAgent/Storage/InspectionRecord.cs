@@ -10,7 +10,14 @@ public sealed class InspectionRecord
 
     public DateTime CapturedAt { get; set; }
 
+    /// <summary>The edge model's decision; for a frame the safe policy rejected it stays uncertain, so the cloud still settles it.</summary>
     public Decision Decision { get; set; }
+
+    /// <summary>
+    /// True when the frame was uncertain while the safe policy was in force: the line rejected it as a defect
+    /// (<see cref="Decision"/> keeps the edge's own verdict, the cloud's comes in <see cref="CloudVerdict"/>).
+    /// </summary>
+    public bool RejectedBySafePolicy { get; set; }
 
     public List<DetectionRecord> Detections { get; set; } = [];
 

@@ -12,7 +12,11 @@ public static class SetModeCommand
     public static Command Create(CliConsole console)
     {
         var device = new Option<string>("--device") { Description = "Device id.", Required = true };
-        var mode = new Option<string>("--mode") { Description = "normal or local-only.", Required = true };
+        var mode = new Option<string>("--mode") {
+            Description = "normal (every frame, escalate), reduced (every Nth frame), local-only (no forwarding), "
+                + "safe (uncertain counts as defect), or paused (no inspection).",
+            Required = true,
+        };
         mode.AcceptOnlyFromAmong([.. DegradationModes.All]);
         var issuedBy = IssuedByOption();
         var api = ApiCommand.ApiOption(console);

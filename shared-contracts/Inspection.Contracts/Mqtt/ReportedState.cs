@@ -63,6 +63,8 @@ public sealed record ModelInfo(string Name, string Version, long? Release = null
 /// <param name="OutboxDepth">Uncertain frames waiting to be forwarded.</param>
 /// <param name="Escalated">Frames the cloud has stored.</param>
 /// <param name="LastSequence">Sequence number of the last frame.</param>
+/// <param name="Skipped">Frames read but not inspected: every frame but the Nth in reduced mode, every frame while paused.</param>
+/// <param name="SafeRejected">Uncertain frames the safe policy rejected as defect (still escalated for the cloud to settle).</param>
 public sealed record PipelineStats(
     long Frames,
     long Pass,
@@ -71,7 +73,9 @@ public sealed record PipelineStats(
     double FramesPerSecond,
     long OutboxDepth,
     long Escalated,
-    long LastSequence);
+    long LastSequence,
+    long Skipped = 0,
+    long SafeRejected = 0);
 
 /// <summary>
 /// Failures of the inspection pipeline since the agent started: what the events and logs tell one by one, counted

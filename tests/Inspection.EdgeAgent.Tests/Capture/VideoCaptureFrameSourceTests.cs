@@ -65,7 +65,7 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task ReadAsync_StreamUnreachable_RetriesAfterTheDelayForeverUntilCancelled()
+    public async Task ReadAsync_StreamUnreachable_ReportsEveryFailedAttemptAfterTheDelayAndTriesAgain()
     {
         var time = new FakeTimeProvider();
         var logs = new ListLoggerProvider();
@@ -77,12 +77,17 @@ public sealed class VideoCaptureFrameSourceTests : IDisposable
 
         var read = source.ReadAsync(stop.Token).AsTask();
         await Eventually.UntilAsync(() => FailedOpens(logs) == 1, "the first failed open");
-        time.Advance(TimeSpan.FromSeconds(5));
-        await Eventually.UntilAsync(() => FailedOpens(logs) == 2, "the second failed open");
-
         Assert.False(read.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));
+        using var first = await read;
+
+        Assert.Equal(CaptureStatus.Error, first.Status);
+        Assert.Contains("reconnecting", first.Error, StringComparison.Ordinal);
+
+        var again = source.ReadAsync(stop.Token).AsTask();
+        await Eventually.UntilAsync(() => FailedOpens(logs) == 2, "the second failed open");
         await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => again);
     }
 
     [Fact]

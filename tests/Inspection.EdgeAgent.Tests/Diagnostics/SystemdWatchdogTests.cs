@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
+using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,6 +89,48 @@ public sealed class SystemdWatchdogTests : IDisposable
                 },
                 "two watchdog pings from the inspection loop");
             await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Host_Paused_FramesAreReadAndDiscardedTheWatchdogIsFedAndTheStatusSaysPaused()
+    {
+        var folder = _temp.Folder("frames");
+        Frames.WriteImage(Path.Combine(folder, "01.png"), TestModels.UncertainGrey);
+        using var refused = LoopbackPort.Refused();
+        var settings = AgentHost.Settings(folder, TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port);
+        settings["Capture:Loop"] = "true";
+        Environment.SetEnvironmentVariable("NOTIFY_SOCKET", _socketPath);
+        Environment.SetEnvironmentVariable("WATCHDOG_USEC", "200000");
+        IHost host;
+        try
+        {
+            host = AgentHost.Build(_temp.Path, settings);
+            host.Services.GetRequiredService<SystemdWatchdog>();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NOTIFY_SOCKET", null);
+            Environment.SetEnvironmentVariable("WATCHDOG_USEC", null);
+        }
+
+        using (host)
+        {
+            host.Services.GetRequiredService<DeviceState>().Apply(new DesiredState(1, 1, DegradationModes.Paused));
+            var stats = host.Services.GetRequiredService<EdgeStats>();
+            await host.StartAsync(TestContext.Current.CancellationToken);
+            var messages = new List<string>();
+            await Eventually.UntilAsync(
+                () =>
+                {
+                    messages.AddRange(Received());
+                    return messages.Count(p => p == "WATCHDOG=1") >= 2 && stats.Skipped >= 3;
+                },
+                "watchdog pings while paused");
+            await host.StopAsync(TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, stats.Frames);
+            Assert.Contains(messages, m => m.StartsWith("STATUS=paused", StringComparison.Ordinal));
         }
     }
 

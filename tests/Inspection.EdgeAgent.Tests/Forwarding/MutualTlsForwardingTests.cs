@@ -1,5 +1,7 @@
+using Grpc.Health.V1;
 using Inspection.Contracts.V1;
 using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Ota;
@@ -42,11 +44,14 @@ public sealed class MutualTlsForwardingTests : IDisposable
         });
         var forwarder = new OutboxForwarder(
             host.Services.GetRequiredService<Escalation.EscalationClient>(),
+            host.Services.GetRequiredService<Health.HealthClient>(),
             outbox,
             new DeviceState(new ControlStateStore(database)),
+            new DeviceEvents(TestOptions.Edge("cam-1"), time),
             new EdgeStats(),
             new ForwardingState(),
             host.Services.GetRequiredService<IOptions<CloudOptions>>(),
+            TestOptions.Of(new DegradationOptions()),
             TestOptions.Edge("cam-1"),
             time,
             NullLogger<OutboxForwarder>.Instance);

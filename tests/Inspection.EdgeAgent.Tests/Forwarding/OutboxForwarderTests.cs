@@ -1,13 +1,16 @@
 using Grpc.Core;
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.V1;
 using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Storage;
 using Inspection.EdgeAgent.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
+using Inspection.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Inspection.EdgeAgent.Tests.Forwarding;
@@ -21,6 +24,7 @@ public sealed class OutboxForwarderTests : IDisposable
     private readonly DeviceState _state;
     private readonly EdgeStats _stats = new();
     private readonly ForwardingState _forwarding = new();
+    private readonly DeviceEvents _events;
 
     // Starts at the real time: gRPC deadlines are absolute wall-clock times.
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
@@ -32,6 +36,7 @@ public sealed class OutboxForwarderTests : IDisposable
         _outbox = new OutboxStore(_database);
         _results = new ResultStore(_database, TestOptions.Of(new StorageOptions()));
         _state = new DeviceState(new ControlStateStore(_database));
+        _events = new DeviceEvents(TestOptions.Edge(), _time);
     }
 
     [Fact]
@@ -130,7 +135,7 @@ public sealed class OutboxForwarderTests : IDisposable
     }
 
     [Fact]
-    public async Task ForwardDueAsync_CloudFailsTwice_CircuitOpensSoTheCloudIsProbedNotHammered()
+    public async Task ForwardDueAsync_CloudFailsTwice_GoesLocalOnlyAndOnlyProbesUntilTheCloudAnswersAgain()
     {
         await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
         cloud.Behaviour.FailWith = StatusCode.Unavailable;
@@ -138,20 +143,158 @@ public sealed class OutboxForwarderTests : IDisposable
         var forwarder = CreateForwarder(cloud.Address);
 
         await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
         _time.Advance(TimeSpan.FromSeconds(1));
         await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
         _time.Advance(TimeSpan.FromSeconds(2));
         var open = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(ForwardingStatus.CircuitOpen, open.Status);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), open.RetryAfter);
         Assert.Equal(2, cloud.Behaviour.Calls);
+        Assert.Equal(DegradationMode.LocalOnly, _state.EffectiveMode);
+        Assert.Contains("Unavailable", Assert.Single(_state.AutomaticCauses).Reason, StringComparison.Ordinal);
 
+        // The escalation service is back; the probes see it, and after two answers in a row the frame goes out.
         cloud.Behaviour.FailWith = null;
-        _time.Advance(TimeSpan.FromSeconds(30));
-        var probe = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        Assert.True(await forwarder.ProbeCloudAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(ForwardingStatus.CircuitOpen, (await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken)).Status);
+        Assert.True(await forwarder.ProbeCloudAsync(TestContext.Current.CancellationToken));
+        var sent = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(ForwardingStatus.Sent, probe.Status);
+        Assert.Equal(ForwardingStatus.Sent, sent.Status);
         Assert.Equal(3, cloud.Behaviour.Calls);
+        Assert.Equal(0, _outbox.Count());
+        Assert.Equal(DegradationMode.Normal, _state.EffectiveMode);
+        Assert.Equal(["degraded", "recovered"], DrainEvents().Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task ProbeCloudAsync_OneLostProbeBetweenAnswers_DoesNotDegrade()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        var forwarder = CreateForwarder(cloud.Address);
+        var token = TestContext.Current.CancellationToken;
+
+        foreach (var serving in new[] { false, true, false, true, false })
+        {
+            cloud.Behaviour.Health.SetStatus(Escalation.Descriptor.FullName, serving ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing);
+            Assert.Equal(serving, await forwarder.ProbeCloudAsync(token));
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
+        Assert.Empty(DrainEvents());
+    }
+
+    [Fact]
+    public async Task ProbeCloudAsync_CloudStopsAndStartsAgain_EntersAfterTwoFailuresAndLeavesAfterTwoAnswers()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        var forwarder = CreateForwarder(cloud.Address);
+        var token = TestContext.Current.CancellationToken;
+        Assert.True(await forwarder.ProbeCloudAsync(token));
+
+        await cloud.StopAsync();
+        var lostAt = _time.GetUtcNow();
+        Assert.False(await forwarder.ProbeCloudAsync(token));
+        Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.False(await forwarder.ProbeCloudAsync(token));
+
+        var cause = Assert.Single(_state.AutomaticCauses);
+        Assert.Equal("cloud-unreachable", cause.Cause);
+        Assert.Equal("local-only", cause.Mode);
+        Assert.Contains("Unavailable", cause.Reason, StringComparison.Ordinal);
+        Assert.True(cause.Since - lostAt <= TimeSpan.FromSeconds(2), $"degraded {(cause.Since - lostAt).TotalSeconds} s after the cloud was lost");
+
+        // The channel reconnects on its own (real-time) backoff; the first probe it lets through is the first success.
+        await cloud.StartAgainAsync();
+        await Eventually.WaitAsync("a probe reaches the restarted cloud", forwarder.ProbeCloudAsync, ok => ok, Eventually.DefaultTimeout, token);
+        Assert.True(_state.HasCause(DegradationCause.CloudUnreachable));
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(await forwarder.ProbeCloudAsync(token));
+
+        Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
+        var events = DrainEvents();
+        Assert.Equal(["degraded", "recovered"], events.Select(e => e.Type));
+        Assert.Contains("cloud-unreachable", events[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProbeCloudAsync_CloudNotServing_CountsAsUnreachable()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        cloud.Behaviour.Health.SetStatus(Escalation.Descriptor.FullName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        var forwarder = CreateForwarder(cloud.Address);
+
+        await forwarder.ProbeCloudAsync(TestContext.Current.CancellationToken);
+        await forwarder.ProbeCloudAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("NotServing", _state.AutomaticReason, StringComparison.Ordinal);
+        Assert.Equal(DegradationMode.LocalOnly, _state.EffectiveMode);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_CloudDiesWithAnEmptyOutboxAndReturns_DegradesAndForwardsAgainByItself()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        var forwarder = CreateForwarder(cloud.Address, time: TimeProvider.System);
+        var token = TestContext.Current.CancellationToken;
+        await forwarder.StartAsync(token);
+        try
+        {
+            await Eventually.UntilAsync(() => _forwarding.Status == ForwardingStatus.Idle, "the forwarder runs");
+
+            await cloud.StopAsync();
+            var lost = System.Diagnostics.Stopwatch.StartNew();
+            await Eventually.UntilAsync(() => _state.HasCause(DegradationCause.CloudUnreachable), "the device notices the cloud is gone with nothing to send");
+            var toDegrade = lost.Elapsed;
+
+            // A frame that arrives while the cloud is away waits in the outbox and nothing is sent.
+            Seed(7);
+            await cloud.StartAgainAsync();
+            var back = System.Diagnostics.Stopwatch.StartNew();
+            await Eventually.UntilAsync(() => _outbox.Count() == 0, "the waiting frame is forwarded once the cloud is back");
+            var toForward = back.Elapsed;
+
+            Assert.False(_state.HasCause(DegradationCause.CloudUnreachable));
+            Assert.Single(cloud.Behaviour.Received, r => r.Key.Sequence == 7);
+            TestContext.Current.TestOutputHelper?.WriteLine($"degraded {toDegrade.TotalMilliseconds:0} ms after the cloud stopped; forwarded {toForward.TotalMilliseconds:0} ms after it started again");
+        }
+        finally
+        {
+            await forwarder.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_AnotherCauseAsksForLocalOnly_SendsNothing()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(1);
+        var forwarder = CreateForwarder(cloud.Address);
+        _state.SetCause(DegradationCause.OutboxNearQuota, DegradationMode.LocalOnly, "test", _time.GetUtcNow());
+
+        var paused = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ForwardingStatus.Paused, paused.Status);
+        Assert.Equal(0, cloud.Behaviour.Calls);
+    }
+
+    [Fact]
+    public async Task ForwardDueAsync_CommandedSafeOrPaused_StillForwardsSoTheCloudSettlesTheBacklog()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(1, 2);
+        var forwarder = CreateForwarder(cloud.Address, batchSize: 1);
+
+        _state.Apply(new DesiredState(1, 1, DegradationModes.Safe));
+        var underSafe = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        _state.Apply(new DesiredState(1, 2, DegradationModes.Paused));
+        var underPaused = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((1, 1), (underSafe.Stored, underPaused.Stored));
         Assert.Equal(0, _outbox.Count());
     }
 
@@ -228,20 +371,36 @@ public sealed class OutboxForwarderTests : IDisposable
         }
     }
 
-    private OutboxForwarder CreateForwarder(string address, int batchSize = 16, int deadlineSeconds = 10)
+    private OutboxForwarder CreateForwarder(string address, int batchSize = 16, int deadlineSeconds = 10, TimeProvider? time = null)
     {
-        var channel = GrpcChannel.ForAddress(address);
+        var channel = GrpcChannel.ForAddress(address, OutboxForwarder.ChannelOptions(new DegradationOptions()));
         _channels.Add(channel);
         return new OutboxForwarder(
             new Escalation.EscalationClient(channel),
+            new Health.HealthClient(channel),
             _outbox,
             _state,
+            _events,
             _stats,
             _forwarding,
             TestOptions.Of(new CloudOptions { Address = address, BatchSize = batchSize, DeadlineSeconds = deadlineSeconds }),
+            // gRPC deadlines are wall-clock times taken from the fake clock, which lags the real one by the setup time.
+            TestOptions.Of(new DegradationOptions { CloudProbeDeadlineMilliseconds = 5000 }),
             TestOptions.Edge(),
-            _time,
+            time ?? _time,
             NullLogger<OutboxForwarder>.Instance);
+    }
+
+    private List<DeviceEvent> DrainEvents()
+    {
+        var events = new List<DeviceEvent>();
+        while (_events.TryPeek(out var deviceEvent))
+        {
+            events.Add(deviceEvent);
+            _events.Dequeue();
+        }
+
+        return events;
     }
 
     public void Dispose()

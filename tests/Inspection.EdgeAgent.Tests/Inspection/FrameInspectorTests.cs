@@ -1,4 +1,6 @@
+using Inspection.Contracts.Mqtt;
 using Inspection.Detection;
+using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Storage;
@@ -165,7 +167,29 @@ public sealed class FrameInspectorTests : IDisposable
         Assert.Equal(1, _stats.OutboxDropped);
     }
 
-    private FrameInspector CreateInspector(EdgeDatabase database, OutboxOptions? outbox = null)
+    [Fact]
+    public void Inspect_UncertainFrameUnderSafe_LineGetsDefectRecordKeepsTheEdgeVerdictAndTheFrameIsEscalated()
+    {
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        var state = new DeviceState(new ControlStateStore(database));
+        state.Apply(new DesiredState(1, 1, DegradationModes.Safe));
+        var inspector = CreateInspector(database, state: state);
+
+        using var uncertain = Frames.Grey(TestModels.UncertainGrey, 320, 320);
+        using var passing = Frames.Grey(TestModels.PassGrey, 320, 320);
+        var rejected = inspector.Inspect(uncertain, CapturedAt)!;
+        var passed = inspector.Inspect(passing, CapturedAt)!;
+
+        Assert.Equal((Decision.Uncertain, Decision.Defect, true, true), (rejected.Decision, rejected.LineDecision, rejected.RejectedBySafePolicy, rejected.InOutbox));
+        Assert.Equal((Decision.Pass, false), (passed.LineDecision, passed.RejectedBySafePolicy));
+        var record = new ResultStore(database, TestOptions.Of(new StorageOptions())).Find(rejected.Sequence)!;
+        Assert.Equal(Decision.Uncertain, record.Decision);
+        Assert.True(record.RejectedBySafePolicy);
+        Assert.NotNull(new OutboxStore(database).Find(rejected.Sequence));
+        Assert.Equal(1, _stats.SafeRejected);
+    }
+
+    private FrameInspector CreateInspector(EdgeDatabase database, OutboxOptions? outbox = null, DeviceState? state = null)
     {
         var storage = TestOptions.Of(new StorageOptions { SequenceBlockSize = 1000 });
         return new FrameInspector(
@@ -174,6 +198,7 @@ public sealed class FrameInspectorTests : IDisposable
             new ResultStore(database, storage),
             new OutboxStore(database),
             _stats,
+            TestDegradation.For(database, TimeProvider.System, state: state),
             TestOptions.Of(outbox ?? new OutboxOptions()),
             TestOptions.Edge(),
             new FakeTimeProvider(),

@@ -153,6 +153,7 @@ public sealed class SecondModelPacingTests : IDisposable
             new ResultStore(_database, storage),
             new OutboxStore(_database),
             new EdgeStats(),
+            TestDegradation.For(_database, _time, _pacer),
             TestOptions.Of(new OutboxOptions()),
             TestOptions.Edge(),
             _time,
