@@ -62,7 +62,6 @@ public static class EdgeAgentExtensions
         services.AddOptions<DecisionOptions>().Validate<IOptions<DetectorOptions>>(
             static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
             "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
-        AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
@@ -111,6 +110,7 @@ public static class EdgeAgentExtensions
         AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
         AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
         AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
+        AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeStats>();
@@ -122,6 +122,8 @@ public static class EdgeAgentExtensions
         services.AddSingleton<DeviceEvents>();
         services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
+        services.AddSingleton<OutboxEvictionReporter>();
+        services.AddSingleton<OutboxPressureMonitor>();
 
         services.AddSingleton<CommittedModelFile>();
         services.AddSingleton<UpdateStore>();
@@ -131,6 +133,7 @@ public static class EdgeAgentExtensions
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
         services.AddSingleton<PackageDownloader>();
 
+        services.AddHostedService<OutboxQuotaWorker>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;

@@ -53,6 +53,7 @@ public sealed class ReportedStateBuilder
     public ReportedState Build()
     {
         var frames = _stats.Frames;
+        var outbox = _outbox.Usage;
         var running = _models.Running;
         return new ReportedState(
             SchemaVersion: MqttPayloads.SchemaVersion,
@@ -69,9 +70,11 @@ public sealed class ReportedStateBuilder
                 Defect: _stats.Defect,
                 Uncertain: _stats.Uncertain,
                 FramesPerSecond: FramesPerSecond(frames),
-                OutboxDepth: _outbox.Count(),
+                OutboxDepth: outbox.Entries,
                 Escalated: _stats.Escalated,
-                LastSequence: _stats.LastSequence),
+                LastSequence: _stats.LastSequence,
+                OutboxBytes: outbox.Bytes,
+                OutboxQuotaShare: Math.Round(outbox.Share, 4)),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,
@@ -79,7 +82,7 @@ public sealed class ReportedStateBuilder
             Ota: _ota.Latest,
             Tags: _edge.Tags.Count == 0 ? null : _edge.Tags,
             AgentVersion: AgentVersion.Current,
-            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, EventsDropped: _events.Dropped),
+            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, OutboxEvicted: _stats.OutboxEvicted, EventsDropped: _events.Dropped),
             Automatic: _state.AutomaticCauses is { Count: > 0 } causes ? causes : null);
     }
 

@@ -63,6 +63,11 @@ public sealed record ModelInfo(string Name, string Version, long? Release = null
 /// <param name="OutboxDepth">Uncertain frames waiting to be forwarded.</param>
 /// <param name="Escalated">Frames the cloud has stored.</param>
 /// <param name="LastSequence">Sequence number of the last frame.</param>
+/// <param name="OutboxBytes">Stored size of the uncertain frames waiting to be forwarded; 0 from devices that predate it.</param>
+/// <param name="OutboxQuotaShare">
+/// How full the outbox is against its quota, 0 to 1 (the larger of its byte and frame shares); near 1 the device
+/// evicts frames by its policy. 0 from devices that predate it.
+/// </param>
 public sealed record PipelineStats(
     long Frames,
     long Pass,
@@ -71,7 +76,9 @@ public sealed record PipelineStats(
     double FramesPerSecond,
     long OutboxDepth,
     long Escalated,
-    long LastSequence);
+    long LastSequence,
+    long OutboxBytes = 0,
+    double OutboxQuotaShare = 0);
 
 /// <summary>
 /// Failures of the inspection pipeline since the agent started: what the events and logs tell one by one, counted
