@@ -64,10 +64,12 @@ public sealed class OutboxOptions : IValidatableObject
 
     /// <summary>
     /// <c>Outbox:EvictToShare</c>: an eviction pass makes room down to this share of each quota, so passes (each one
-    /// logged and reported as one event) come once per a few thousand frames rather than once per frame. Default 0.98.
+    /// logged and reported as one event) come once per many frames rather than once per frame. A pass runs on the
+    /// frame that hits the quota and costs about 1 ms per evicted entry, so a lower share means rarer but longer
+    /// stalls of that one frame. Default 0.99 (1000 entries at the default quota).
     /// </summary>
     [Range(0.5, 0.999, ErrorMessage = "Outbox:EvictToShare must be between 0.5 and 0.999 (the share of the quota an eviction pass leaves in use).")]
-    public double EvictToShare { get; set; } = 0.98;
+    public double EvictToShare { get; set; } = 0.99;
 
     /// <summary>
     /// <c>Outbox:NearQuotaEnterShare</c>: at this share of the quota (the larger of bytes and entries) the device

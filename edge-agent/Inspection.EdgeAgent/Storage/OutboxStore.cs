@@ -208,7 +208,13 @@ public sealed class OutboxStore
             pass.Usage = _database.InTransaction(() =>
             {
                 var totals = ReadTotals();
-                EvictByPolicyLocked(OutboxEvictionReason.DiskFull, _timeProvider.GetUtcNow(), ref totals, pass, _ => pass.Bytes >= bytes);
+                EvictByPolicyLocked(
+                    OutboxEvictionReason.DiskFull,
+                    _timeProvider.GetUtcNow(),
+                    ref totals,
+                    pass,
+                    _ => pass.Bytes >= bytes,
+                    t => EntriesFor(bytes - pass.Bytes, t) + 1);
                 WriteTotals(totals);
                 return ToUsage(totals);
             });
@@ -247,7 +253,8 @@ public sealed class OutboxStore
                         _timeProvider.GetUtcNow(),
                         ref totals,
                         pass,
-                        t => t.Bytes <= bytesTarget && t.Entries <= entriesTarget);
+                        t => t.Bytes <= bytesTarget && t.Entries <= entriesTarget,
+                        t => Math.Max(t.Entries - entriesTarget, EntriesFor(t.Bytes - bytesTarget, t)) + 1);
                 }
 
                 if (record is not null)
@@ -266,14 +273,22 @@ public sealed class OutboxStore
         Finish(pass, OutboxEvictionReason.Quota, _options.Eviction);
     }
 
-    private void EvictByPolicyLocked(OutboxEvictionReason reason, DateTimeOffset at, ref Totals totals, Pass pass, Func<Totals, bool> done)
+    private void EvictByPolicyLocked(
+        OutboxEvictionReason reason,
+        DateTimeOffset at,
+        ref Totals totals,
+        Pass pass,
+        Func<Totals, bool> done,
+        Func<Totals, long> estimate)
     {
         while (!done(totals))
         {
+            // Candidates are read whole (JPEG included): read about as many as the pass needs, not a fixed batch.
+            var limit = (int)Math.Clamp(estimate(totals), 1, CandidateBatch);
             var query = _database.OutboxCollection.Query();
             var batch = _options.EvictsOldestFirst
-                ? query.OrderBy(e => e.Id).Limit(CandidateBatch).ToList()
-                : query.OrderBy(e => e.EvictionRank).Limit(CandidateBatch).ToList();
+                ? query.OrderBy(e => e.Id).Limit(limit).ToList()
+                : query.OrderBy(e => e.EvictionRank).Limit(limit).ToList();
             if (batch.Count == 0)
             {
                 return;
@@ -332,6 +347,10 @@ public sealed class OutboxStore
         UsageChanged?.Invoke(pass.Usage);
         return eviction;
     }
+
+    /// <summary>About how many entries of the outbox's average size hold <paramref name="bytes"/>.</summary>
+    private static long EntriesFor(long bytes, Totals totals) =>
+        bytes <= 0 || totals.Entries <= 0 ? 0 : (long)Math.Ceiling(bytes / Math.Max(1.0, (double)totals.Bytes / totals.Entries));
 
     /// <summary>Uncertainty in steps of 1/10000 above the sequence: one indexed key orders by uncertainty, then age.</summary>
     private static long RankOf(OutboxEntry entry) =>
