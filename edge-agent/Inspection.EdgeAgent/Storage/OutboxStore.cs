@@ -220,8 +220,18 @@ public sealed class OutboxStore
             });
         }
 
-        _database.MakeDurable();
-        return Finish(pass, OutboxEvictionReason.DiskFull, _options.Eviction);
+        // Committed: announced even when the flush fails, or a full disk would make the eviction silent.
+        OutboxEviction? eviction = null;
+        try
+        {
+            _database.MakeDurable();
+        }
+        finally
+        {
+            eviction = Finish(pass, OutboxEvictionReason.DiskFull, _options.Eviction);
+        }
+
+        return eviction;
     }
 
     /// <summary>The stored size of <paramref name="entry"/> as the quota counts it.</summary>
@@ -269,8 +279,14 @@ public sealed class OutboxStore
             });
         }
 
-        _database.MakeDurable();
-        Finish(pass, OutboxEvictionReason.Quota, _options.Eviction);
+        try
+        {
+            _database.MakeDurable();
+        }
+        finally
+        {
+            Finish(pass, OutboxEvictionReason.Quota, _options.Eviction);
+        }
     }
 
     private void EvictByPolicyLocked(
