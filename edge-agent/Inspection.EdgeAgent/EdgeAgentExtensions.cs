@@ -64,7 +64,6 @@ public static class EdgeAgentExtensions
         services.AddOptions<DecisionOptions>().Validate<IOptions<DetectorOptions>>(
             static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
             "Detector:ScoreThreshold must not be above Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
-        AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
         AddOptions<CloudOptions>(services, configuration, CloudOptions.SectionName);
         AddCloudTls(services, configuration);
         services.AddSingleton<IValidateOptions<CloudOptions>, ProductionTransport>();
@@ -130,6 +129,7 @@ public static class EdgeAgentExtensions
         AddOptions<MqttOptions>(services, configuration, MqttOptions.SectionName);
         AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
         AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
+        AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeStats>();
@@ -141,6 +141,8 @@ public static class EdgeAgentExtensions
         services.AddSingleton<DeviceEvents>();
         services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
+        services.AddSingleton<OutboxEvictionReporter>();
+        services.AddSingleton<OutboxPressureMonitor>();
 
         services.AddSingleton<CommittedModelFile>();
         services.AddSingleton<UpdateStore>();
@@ -153,6 +155,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton<PackageDownloader>();
 
         services.AddSingleton<DesiredStateHandler>();
+        services.AddHostedService<OutboxQuotaWorker>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
         return builder;

@@ -53,6 +53,7 @@ public sealed class ReportedStateBuilder
     public ReportedState Build()
     {
         var frames = _stats.Frames;
+        var outbox = _outbox.Usage;
         var running = _models.Running;
         return new ReportedState(
             SchemaVersion: MqttPayloads.SchemaVersion,
@@ -69,11 +70,13 @@ public sealed class ReportedStateBuilder
                 Defect: _stats.Defect,
                 Uncertain: _stats.Uncertain,
                 FramesPerSecond: FramesPerSecond(frames),
-                OutboxDepth: _outbox.Count(),
+                OutboxDepth: outbox.Entries,
                 Escalated: _stats.Escalated,
                 LastSequence: _stats.LastSequence,
                 Skipped: _stats.Skipped,
-                SafeRejected: _stats.SafeRejected),
+                SafeRejected: _stats.SafeRejected,
+                OutboxBytes: outbox.Bytes,
+                OutboxQuotaShare: Math.Round(outbox.Share, 4)),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,
@@ -81,7 +84,7 @@ public sealed class ReportedStateBuilder
             Ota: _ota.Latest,
             Tags: _edge.Tags.Count == 0 ? null : _edge.Tags,
             AgentVersion: AgentVersion.Current,
-            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, EventsDropped: _events.Dropped),
+            Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, OutboxEvicted: _stats.OutboxEvicted, EventsDropped: _events.Dropped),
             Automatic: _state.AutomaticCauses is { Count: > 0 } causes ? causes : null);
     }
 

@@ -19,6 +19,8 @@ public sealed class EdgeStats
     private long _outboxWriteFailures;
     private long _outboxPendingRetry;
     private long _outboxDropped;
+    private long _outboxEvicted;
+    private long _outboxExpired;
     private long _escalated;
     private long _rejected;
     private long _resultsDeleted;
@@ -55,6 +57,12 @@ public sealed class EdgeStats
 
     /// <summary>Uncertain frames given up after the in-memory retry queue overflowed.</summary>
     public long OutboxDropped => Interlocked.Read(ref _outboxDropped);
+
+    /// <summary>Outbox entries evicted before the cloud stored them, for any reason (quota, age, full disk).</summary>
+    public long OutboxEvicted => Interlocked.Read(ref _outboxEvicted);
+
+    /// <summary>Of <see cref="OutboxEvicted"/>, the entries evicted because they were older than <c>Outbox:MaxAgeHours</c>.</summary>
+    public long OutboxExpired => Interlocked.Read(ref _outboxExpired);
 
     /// <summary>Escalated frames the cloud has stored.</summary>
     public long Escalated => Interlocked.Read(ref _escalated);
@@ -110,6 +118,15 @@ public sealed class EdgeStats
     public void SetOutboxPendingRetry(long count) => Interlocked.Exchange(ref _outboxPendingRetry, count);
 
     public void OutboxEntryDropped() => Interlocked.Increment(ref _outboxDropped);
+
+    public void OutboxEntriesEvicted(long count, bool expired)
+    {
+        Interlocked.Add(ref _outboxEvicted, count);
+        if (expired)
+        {
+            Interlocked.Add(ref _outboxExpired, count);
+        }
+    }
 
     public void FrameEscalated() => Interlocked.Increment(ref _escalated);
 

@@ -18,6 +18,9 @@ namespace Inspection.EdgeAgent.Inspection;
 /// </summary>
 public sealed partial class FrameInspector
 {
+    // Room made for a frame the disk refused, at least: a handful of pages, so a tiny frame does not evict one by one.
+    private const long MinimumRoomBytes = 256 * 1024;
+
     private readonly ActiveModel _models;
     private readonly SequenceCounter _sequence;
     private readonly ResultStore _results;
@@ -128,7 +131,7 @@ public sealed partial class FrameInspector
         };
 
         var inOutbox = decision == Decision.Uncertain
-            ? Escalate(frame, record, capturedAt, detections, metadata)
+            ? Escalate(frame, record, capturedAt, detections, metadata, model.Band)
             : StoreResult(record);
 
         _stats.FrameInspected(decision, sequence);
@@ -183,14 +186,16 @@ public sealed partial class FrameInspector
 
     /// <summary>
     /// Stores an uncertain frame's result together with its outbox entry (one transaction, durable on
-    /// return). When that fails, the result is stored on its own if it can be, and the entry waits in memory.
+    /// return; the outbox makes room by its quota policy first). When that fails, the result is stored on its own if
+    /// it can be, and the entry waits in memory.
     /// </summary>
     private bool Escalate(
         Mat frame,
         InspectionRecord record,
         DateTimeOffset capturedAt,
         IReadOnlyList<Detection.Detection> detections,
-        ModelMetadata metadata)
+        ModelMetadata metadata,
+        DecisionBand band)
     {
         Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _outboxOptions.JpegQuality));
         var entry = new OutboxEntry
@@ -207,13 +212,14 @@ public sealed partial class FrameInspector
             Detections = record.Detections,
             Reason = DescribeReason(detections),
             NextAttemptAt = capturedAt.UtcDateTime,
+            Uncertainty = EscalationUncertainty.Of(band, detections),
         };
 
         if (_pending.Count == 0)
         {
             try
             {
-                _results.InsertEscalated(record, entry);
+                _outbox.Escalate(record, entry);
                 return true;
             }
             catch (Exception ex) when (IsStorageFailure(ex))
@@ -259,7 +265,10 @@ public sealed partial class FrameInspector
         while (_pending.Count > 0)
         {
             var entry = _pending.Peek();
-            if (!TryAdd(entry))
+
+            // Failed once already: a second failure is a full disk, not a hiccup. Evict by the outbox's policy to make
+            // room (counted, reported, recorded on the evicted frames' results), then write.
+            if (!TryAdd(entry) && !(TryMakeRoom(entry) && TryAdd(entry)))
             {
                 break;
             }
@@ -287,6 +296,21 @@ public sealed partial class FrameInspector
         {
             _stats.OutboxWriteFailed();
             Log.OutboxWriteFailed(_logger, entry.Id, ex);
+            return false;
+        }
+    }
+
+    private bool TryMakeRoom(OutboxEntry entry)
+    {
+        try
+        {
+            // Twice the frame: LiteDB needs free pages for the document and its index nodes, not just its bytes.
+            return _outbox.MakeRoom(Math.Max(2 * _outbox.SizeOf(entry), MinimumRoomBytes)) is not null;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            _stats.OutboxWriteFailed();
+            Log.MakeRoomFailed(_logger, entry.Id, ex);
             return false;
         }
     }
@@ -355,6 +379,9 @@ public sealed partial class FrameInspector
 
         [LoggerMessage(EventId = 1308, Level = LogLevel.Error, Message = "Retention of old results failed")]
         public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1310, Level = LogLevel.Error, Message = "The outbox could not make room for uncertain frame {Sequence} on a full disk; it stays in memory")]
+        public static partial void MakeRoomFailed(ILogger logger, long sequence, Exception exception);
 
         [LoggerMessage(EventId = 1309, Level = LogLevel.Warning, Message = "The model running beside the deciding one during a model change failed on a frame; counted against it")]
         public static partial void ShadowFailed(ILogger logger, Exception exception);

@@ -48,6 +48,10 @@ public sealed class EdgeDatabase : IDisposable
         _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct }, mapper);
         _database.UtcDate = true;
         _database.GetCollection<OutboxEntry>(Outbox).EnsureIndex(e => e.NextAttemptAt);
+
+        // The outbox's eviction orders (OutboxStore): by rank, by age; built once on a file that lacks them.
+        _database.GetCollection<OutboxEntry>(Outbox).EnsureIndex(e => e.EvictionRank);
+        _database.GetCollection<OutboxEntry>(Outbox).EnsureIndex(e => e.CapturedAt);
     }
 
     /// <summary>Full path of the data file.</summary>

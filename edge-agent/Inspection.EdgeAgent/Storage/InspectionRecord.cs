@@ -39,4 +39,13 @@ public sealed class InspectionRecord
     public string? CloudModel { get; set; }
 
     public DateTime? CloudAt { get; set; }
+
+    /// <summary>
+    /// Why the frame's escalation left the outbox before the cloud stored it (<c>quota</c>, <c>expired</c>,
+    /// <c>disk-full</c>), or null when it was not evicted.
+    /// </summary>
+    public string? OutboxEvicted { get; set; }
+
+    /// <summary>When the escalation was evicted.</summary>
+    public DateTime? OutboxEvictedAt { get; set; }
 }

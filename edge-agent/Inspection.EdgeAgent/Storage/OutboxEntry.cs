@@ -40,4 +40,19 @@ public sealed class OutboxEntry
 
     /// <summary>Why the last attempt failed, if it did.</summary>
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// How unsure the edge was, 0 to 1: 1 when the deciding score sat in the middle of the uncertain band, 0 at its
+    /// edges. Entries stored before it was recorded read 0 (least uncertain: evicted first).
+    /// </summary>
+    public double Uncertainty { get; set; }
+
+    /// <summary>Stored size in bytes (JPEG and metadata) as the quota counts it; set when the entry is written.</summary>
+    public long SizeBytes { get; set; }
+
+    /// <summary>
+    /// Eviction order under <c>least-uncertain-first</c>, indexed: the uncertainty in steps of 1/10000, then the
+    /// sequence, so equally uncertain entries go oldest first (see <see cref="OutboxStore"/>).
+    /// </summary>
+    public long EvictionRank { get; set; }
 }

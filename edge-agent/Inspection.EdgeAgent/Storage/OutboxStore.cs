@@ -1,30 +1,78 @@
 using LiteDB;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.EdgeAgent.Storage;
 
 /// <summary>
-/// The durable outbox of uncertain frames. An entry is on disk when <see cref="Add"/> returns; it leaves
-/// only through <see cref="Complete"/> (the cloud stored it) or <see cref="Reject"/> (the cloud refused it,
-/// kept in <c>rejected</c>).
+/// The durable outbox of uncertain frames. An entry is on disk when <see cref="Escalate"/> or <see cref="Add"/>
+/// returns; it leaves through <see cref="Complete"/> (the cloud stored it), <see cref="Reject"/> (the cloud refused
+/// it, kept in <c>rejected</c>), or eviction by the quota and age policy (<see cref="OutboxOptions"/>), which marks
+/// the frame's result and is announced through <see cref="Evicted"/>, never silently.
 /// </summary>
+/// <remarks>
+/// The quota is kept without scanning: the outbox's total size and count live in one document of <c>counters</c>,
+/// updated in the same transaction as every insert and delete, so it is right after a crash and a restart. It is
+/// rebuilt from the entries when it is missing or its count disagrees with the collection (a file written by an
+/// agent that predates the quota).
+/// The new frame is never the victim of its own insert: it has not had a chance to reach the cloud yet. Under
+/// <c>least-uncertain-first</c> a frame that ranks lowest is the first to go at the next pass.
+/// </remarks>
 public sealed class OutboxStore
 {
+    private const string TotalsId = "outbox";
+    private const int CandidateBatch = 256;
+    private const int RankShift = 44;
+    private const long SequenceMask = (1L << RankShift) - 1;
+
+    // A BSON binary field: type byte, "Jpeg\0", length, subtype.
+    private const int JpegFieldOverhead = 1 + 5 + 4 + 1;
+
     private readonly EdgeDatabase _database;
+    private readonly OutboxOptions _options;
+    private readonly TimeProvider _timeProvider;
+
+    // Serialises the read-modify-write of the totals with the entries they count; LiteDB would serialise the writes
+    // anyway (collection locks), so this adds no waiting of its own.
+    private readonly Lock _gate = new();
 
     public OutboxStore(EdgeDatabase database)
+        : this(database, Options.Create(new OutboxOptions()), TimeProvider.System)
     {
-        _database = database;
     }
 
-    /// <summary>
-    /// Inserts and waits until the entry survives a crash (see <see cref="EdgeDatabase"/>). Throws
-    /// <see cref="LiteException"/> or <see cref="IOException"/> when it cannot be stored.
-    /// </summary>
-    public void Add(OutboxEntry entry)
+    public OutboxStore(EdgeDatabase database, IOptions<OutboxOptions> options, TimeProvider timeProvider)
     {
-        _database.OutboxCollection.Insert(entry);
-        _database.MakeDurable();
+        _database = database;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        lock (_gate)
+        {
+            EnsureTotals();
+        }
     }
+
+    /// <summary>Raised after a pass evicted entries (after its transaction committed), on the thread that ran it.</summary>
+    public event Action<OutboxEviction>? Evicted;
+
+    /// <summary>Raised after every insert or delete with the outbox's usage, on the thread that made it.</summary>
+    public event Action<OutboxUsage>? UsageChanged;
+
+    /// <summary>The outbox's size and count against its quota.</summary>
+    public OutboxUsage Usage => ToUsage(ReadTotals());
+
+    /// <summary>
+    /// Stores an uncertain frame's result and its outbox entry in one transaction, evicting by the policy first when
+    /// the entry would exceed the quota, then waits until it survives a crash: a kill -9 leaves both or neither, never
+    /// an uncertain result that will not reach the cloud. Throws <see cref="LiteException"/> or <see cref="IOException"/>
+    /// when they cannot be stored.
+    /// </summary>
+    public void Escalate(InspectionRecord record, OutboxEntry entry) => Write(record, entry);
+
+    /// <summary>
+    /// Inserts an entry whose result is already stored (quota as <see cref="Escalate"/>) and waits until it survives a
+    /// crash. Throws <see cref="LiteException"/> or <see cref="IOException"/> when it cannot be stored.
+    /// </summary>
+    public void Add(OutboxEntry entry) => Write(null, entry);
 
     public OutboxEntry? Find(long sequence) => _database.OutboxCollection.FindById(sequence);
 
@@ -46,29 +94,49 @@ public sealed class OutboxStore
     }
 
     /// <summary>The cloud stored the frame: record its verdict on the result and drop the entry, in one transaction.</summary>
-    public bool Complete(long sequence, string verdict, List<DetectionRecord> cloudDetections, string cloudModel, DateTimeOffset at) =>
-        _database.InTransaction(() =>
+    public bool Complete(long sequence, string verdict, List<DetectionRecord> cloudDetections, string cloudModel, DateTimeOffset at)
+    {
+        bool deleted;
+        OutboxUsage usage;
+        lock (_gate)
         {
-            var result = _database.ResultCollection.FindById(sequence);
-            if (result is not null)
+            (deleted, usage) = _database.InTransaction(() =>
             {
-                result.CloudVerdict = verdict;
-                result.CloudDetections = cloudDetections;
-                result.CloudModel = cloudModel;
-                result.CloudAt = at.UtcDateTime;
-                _database.ResultCollection.Update(result);
-            }
+                var result = _database.ResultCollection.FindById(sequence);
+                if (result is not null)
+                {
+                    result.CloudVerdict = verdict;
+                    result.CloudDetections = cloudDetections;
+                    result.CloudModel = cloudModel;
+                    result.CloudAt = at.UtcDateTime;
+                    _database.ResultCollection.Update(result);
+                }
 
-            return _database.OutboxCollection.Delete(sequence);
-        });
+                return DeleteLocked(_database.OutboxCollection.FindById(sequence));
+            });
+        }
+
+        UsageChanged?.Invoke(usage);
+        return deleted;
+    }
 
     /// <summary>The cloud refused the frame: move it to <c>rejected</c> with the reason, in one transaction.</summary>
-    public bool Reject(OutboxEntry entry, string error, DateTimeOffset at) =>
-        _database.InTransaction(() =>
+    public bool Reject(OutboxEntry entry, string error, DateTimeOffset at)
+    {
+        bool deleted;
+        OutboxUsage usage;
+        lock (_gate)
         {
-            _database.RejectedCollection.Upsert(new RejectedEntry { Id = entry.Id, Entry = entry, Error = error, RejectedAt = at.UtcDateTime });
-            return _database.OutboxCollection.Delete(entry.Id);
-        });
+            (deleted, usage) = _database.InTransaction(() =>
+            {
+                _database.RejectedCollection.Upsert(new RejectedEntry { Id = entry.Id, Entry = entry, Error = error, RejectedAt = at.UtcDateTime });
+                return DeleteLocked(_database.OutboxCollection.FindById(entry.Id));
+            });
+        }
+
+        UsageChanged?.Invoke(usage);
+        return deleted;
+    }
 
     /// <summary>No answer for the entry: count the attempt and hold it back until <paramref name="nextAttemptAt"/>.</summary>
     public void Postpone(long sequence, int attempts, DateTimeOffset nextAttemptAt, string error)
@@ -83,5 +151,301 @@ public sealed class OutboxStore
         entry.NextAttemptAt = nextAttemptAt.UtcDateTime;
         entry.LastError = error;
         _database.OutboxCollection.Update(entry);
+    }
+
+    /// <summary>
+    /// Evicts every entry captured longer ago than <c>Outbox:MaxAgeHours</c> before <paramref name="now"/> (none when
+    /// it is 0), a batch per transaction so the pipeline never waits long. Returns the pass, or null when nothing expired.
+    /// </summary>
+    public OutboxEviction? EvictExpired(DateTimeOffset now)
+    {
+        if (_options.MaxAgeHours <= 0)
+        {
+            return null;
+        }
+
+        var cutoff = (now - TimeSpan.FromHours(_options.MaxAgeHours)).UtcDateTime;
+        var pass = new Pass();
+        while (true)
+        {
+            OutboxUsage usage;
+            var before = pass.Count;
+            lock (_gate)
+            {
+                usage = _database.InTransaction(() =>
+                {
+                    var totals = ReadTotals();
+                    var batch = _database.OutboxCollection.Query().Where(e => e.CapturedAt < cutoff).Limit(CandidateBatch).ToList();
+                    foreach (var entry in batch)
+                    {
+                        EvictLocked(entry, OutboxEvictionReason.Expired, now, ref totals, pass);
+                    }
+
+                    WriteTotals(totals);
+                    return ToUsage(totals);
+                });
+            }
+
+            pass.Usage = usage;
+            if (pass.Count - before < CandidateBatch)
+            {
+                break;
+            }
+        }
+
+        return Finish(pass, OutboxEvictionReason.Expired, OutboxOptions.OldestFirst);
+    }
+
+    /// <summary>
+    /// The database refused a write even after a retry: evicts by the policy until at least <paramref name="bytes"/>
+    /// are freed, so the waiting frame fits in the pages that frees. Returns the pass, or null when the outbox is empty.
+    /// </summary>
+    public OutboxEviction? MakeRoom(long bytes)
+    {
+        var pass = new Pass();
+        lock (_gate)
+        {
+            pass.Usage = _database.InTransaction(() =>
+            {
+                var totals = ReadTotals();
+                EvictByPolicyLocked(
+                    OutboxEvictionReason.DiskFull,
+                    _timeProvider.GetUtcNow(),
+                    ref totals,
+                    pass,
+                    _ => pass.Bytes >= bytes,
+                    t => EntriesFor(bytes - pass.Bytes, t) + 1);
+                WriteTotals(totals);
+                return ToUsage(totals);
+            });
+        }
+
+        // Committed: announced even when the flush fails, or a full disk would make the eviction silent.
+        OutboxEviction? eviction = null;
+        try
+        {
+            _database.MakeDurable();
+        }
+        finally
+        {
+            eviction = Finish(pass, OutboxEvictionReason.DiskFull, _options.Eviction);
+        }
+
+        return eviction;
+    }
+
+    /// <summary>The stored size of <paramref name="entry"/> as the quota counts it.</summary>
+    public long SizeOf(OutboxEntry entry)
+    {
+        // The document without its JPEG serialised (small), plus the JPEG's length: the BSON size without copying the frame.
+        var document = _database.Database.Mapper.ToDocument(entry);
+        document.Remove(nameof(OutboxEntry.Jpeg));
+        return BsonSerializer.Serialize(document).Length + JpegFieldOverhead + entry.Jpeg.Length;
+    }
+
+    private void Write(InspectionRecord? record, OutboxEntry entry)
+    {
+        entry.SizeBytes = SizeOf(entry);
+        entry.EvictionRank = RankOf(entry);
+        var pass = new Pass();
+        lock (_gate)
+        {
+            pass.Usage = _database.InTransaction(() =>
+            {
+                var totals = ReadTotals();
+                if (totals.Bytes + entry.SizeBytes > _options.MaxBytes || totals.Entries + 1 > _options.MaxEntries)
+                {
+                    // Down to a share below the quota, so the next pass is thousands of frames away, not one.
+                    var bytesTarget = (long)(_options.MaxBytes * _options.EvictToShare) - entry.SizeBytes;
+                    var entriesTarget = (long)(_options.MaxEntries * _options.EvictToShare) - 1;
+                    EvictByPolicyLocked(
+                        OutboxEvictionReason.Quota,
+                        _timeProvider.GetUtcNow(),
+                        ref totals,
+                        pass,
+                        t => t.Bytes <= bytesTarget && t.Entries <= entriesTarget,
+                        t => Math.Max(t.Entries - entriesTarget, EntriesFor(t.Bytes - bytesTarget, t)) + 1);
+                }
+
+                if (record is not null)
+                {
+                    _database.ResultCollection.Insert(record);
+                }
+
+                _database.OutboxCollection.Insert(entry);
+                totals = new Totals(totals.Bytes + entry.SizeBytes, totals.Entries + 1);
+                WriteTotals(totals);
+                return ToUsage(totals);
+            });
+        }
+
+        try
+        {
+            _database.MakeDurable();
+        }
+        finally
+        {
+            Finish(pass, OutboxEvictionReason.Quota, _options.Eviction);
+        }
+    }
+
+    private void EvictByPolicyLocked(
+        OutboxEvictionReason reason,
+        DateTimeOffset at,
+        ref Totals totals,
+        Pass pass,
+        Func<Totals, bool> done,
+        Func<Totals, long> estimate)
+    {
+        while (!done(totals))
+        {
+            // Candidates are read whole (JPEG included): read about as many as the pass needs, not a fixed batch.
+            var limit = (int)Math.Clamp(estimate(totals), 1, CandidateBatch);
+            var query = _database.OutboxCollection.Query();
+            var batch = _options.EvictsOldestFirst
+                ? query.OrderBy(e => e.Id).Limit(limit).ToList()
+                : query.OrderBy(e => e.EvictionRank).Limit(limit).ToList();
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var entry in batch)
+            {
+                if (done(totals))
+                {
+                    return;
+                }
+
+                EvictLocked(entry, reason, at, ref totals, pass);
+            }
+        }
+    }
+
+    private void EvictLocked(OutboxEntry entry, OutboxEvictionReason reason, DateTimeOffset at, ref Totals totals, Pass pass)
+    {
+        _database.OutboxCollection.Delete(entry.Id);
+        totals = new Totals(totals.Bytes - entry.SizeBytes, totals.Entries - 1);
+        pass.Add(entry);
+
+        // The result says what happened to its escalation; a result retention already deleted has nobody to tell.
+        var result = _database.ResultCollection.FindById(entry.Id);
+        if (result is not null)
+        {
+            result.OutboxEvicted = reason.ToWire();
+            result.OutboxEvictedAt = at.UtcDateTime;
+            _database.ResultCollection.Update(result);
+        }
+    }
+
+    private (bool Deleted, OutboxUsage Usage) DeleteLocked(OutboxEntry? entry)
+    {
+        var totals = ReadTotals();
+        if (entry is null || !_database.OutboxCollection.Delete(entry.Id))
+        {
+            return (false, ToUsage(totals));
+        }
+
+        totals = new Totals(totals.Bytes - entry.SizeBytes, totals.Entries - 1);
+        WriteTotals(totals);
+        return (true, ToUsage(totals));
+    }
+
+    private OutboxEviction? Finish(Pass pass, OutboxEvictionReason reason, string policy)
+    {
+        OutboxEviction? eviction = null;
+        if (pass.Count > 0)
+        {
+            eviction = new OutboxEviction(reason, policy, pass.Count, pass.Bytes, pass.First, pass.Last, pass.Usage);
+            Evicted?.Invoke(eviction);
+        }
+
+        UsageChanged?.Invoke(pass.Usage);
+        return eviction;
+    }
+
+    /// <summary>About how many entries of the outbox's average size hold <paramref name="bytes"/>.</summary>
+    private static long EntriesFor(long bytes, Totals totals) =>
+        bytes <= 0 || totals.Entries <= 0 ? 0 : (long)Math.Ceiling(bytes / Math.Max(1.0, (double)totals.Bytes / totals.Entries));
+
+    /// <summary>Uncertainty in steps of 1/10000 above the sequence: one indexed key orders by uncertainty, then age.</summary>
+    private static long RankOf(OutboxEntry entry) =>
+        ((long)Math.Round(Math.Clamp(entry.Uncertainty, 0, 1) * 10_000) << RankShift) | (entry.Id & SequenceMask);
+
+    private OutboxUsage ToUsage(Totals totals) => new(totals.Bytes, totals.Entries, _options.MaxBytes, _options.MaxEntries);
+
+    private Totals ReadTotals()
+    {
+        var document = _database.CounterCollection.FindById(TotalsId);
+        return document is null ? default : new Totals(document["bytes"].AsInt64, document["entries"].AsInt64);
+    }
+
+    private void WriteTotals(Totals totals) =>
+        _database.CounterCollection.Upsert(new BsonDocument { ["_id"] = TotalsId, ["bytes"] = totals.Bytes, ["entries"] = totals.Entries });
+
+    private void EnsureTotals()
+    {
+        var stored = _database.CounterCollection.FindById(TotalsId);
+        if (stored is not null && stored["entries"].AsInt64 == _database.OutboxCollection.Count())
+        {
+            return;
+        }
+
+        // Entries from before the quota have no size or rank: give them theirs (uncertainty 0, least uncertain).
+        var unsized = new List<long>();
+        foreach (var entry in _database.OutboxCollection.FindAll())
+        {
+            if (entry.SizeBytes <= 0 || entry.EvictionRank != RankOf(entry))
+            {
+                unsized.Add(entry.Id);
+            }
+        }
+
+        _database.InTransaction(() =>
+        {
+            foreach (var id in unsized)
+            {
+                var entry = _database.OutboxCollection.FindById(id);
+                entry.SizeBytes = SizeOf(entry);
+                entry.EvictionRank = RankOf(entry);
+                _database.OutboxCollection.Update(entry);
+            }
+
+            long bytes = 0;
+            long entries = 0;
+            foreach (var size in _database.OutboxCollection.Query().Select(e => e.SizeBytes).ToEnumerable())
+            {
+                bytes += size;
+                entries++;
+            }
+
+            WriteTotals(new Totals(bytes, entries));
+            return entries;
+        });
+        _database.MakeDurable();
+    }
+
+    private readonly record struct Totals(long Bytes, long Entries);
+
+    /// <summary>What one eviction pass removed.</summary>
+    private sealed class Pass
+    {
+        public int Count { get; private set; }
+
+        public long Bytes { get; private set; }
+
+        public long First { get; private set; } = long.MaxValue;
+
+        public long Last { get; private set; } = long.MinValue;
+
+        public OutboxUsage Usage { get; set; }
+
+        public void Add(OutboxEntry entry)
+        {
+            Count++;
+            Bytes += entry.SizeBytes;
+            First = Math.Min(First, entry.Id);
+            Last = Math.Max(Last, entry.Id);
+        }
     }
 }

@@ -23,22 +23,6 @@ public sealed class ResultStore
         _insertsSinceRetention++;
     }
 
-    /// <summary>
-    /// Stores the result of an uncertain frame and its outbox entry in one transaction, then waits until
-    /// both survive a crash: a kill -9 leaves both or neither, never an uncertain result that will not reach
-    /// the cloud. Throws <see cref="LiteException"/> or <see cref="IOException"/> when they cannot be stored.
-    /// </summary>
-    public void InsertEscalated(InspectionRecord record, OutboxEntry entry)
-    {
-        _database.InTransaction(() =>
-        {
-            _database.ResultCollection.Insert(record);
-            return _database.OutboxCollection.Insert(entry);
-        });
-        _insertsSinceRetention++;
-        _database.MakeDurable();
-    }
-
     public InspectionRecord? Find(long sequence) => _database.ResultCollection.FindById(sequence);
 
     public int Count() => _database.ResultCollection.Count();

@@ -65,6 +65,11 @@ public sealed record ModelInfo(string Name, string Version, long? Release = null
 /// <param name="LastSequence">Sequence number of the last frame.</param>
 /// <param name="Skipped">Frames read but not inspected: every frame but the Nth in reduced mode, every frame while paused.</param>
 /// <param name="SafeRejected">Uncertain frames the safe policy rejected as defect (still escalated for the cloud to settle).</param>
+/// <param name="OutboxBytes">Stored size of the uncertain frames waiting to be forwarded; 0 from devices that predate it.</param>
+/// <param name="OutboxQuotaShare">
+/// How full the outbox is against its quota, 0 to 1 (the larger of its byte and frame shares); near 1 the device
+/// evicts frames by its policy. 0 from devices that predate it.
+/// </param>
 public sealed record PipelineStats(
     long Frames,
     long Pass,
@@ -75,7 +80,9 @@ public sealed record PipelineStats(
     long Escalated,
     long LastSequence,
     long Skipped = 0,
-    long SafeRejected = 0);
+    long SafeRejected = 0,
+    long OutboxBytes = 0,
+    double OutboxQuotaShare = 0);
 
 /// <summary>
 /// Failures of the inspection pipeline since the agent started: what the events and logs tell one by one, counted

@@ -1,3 +1,4 @@
+using Inspection.Detection;
 using Inspection.EdgeAgent.Storage;
 using Inspection.EdgeAgent.Tests.TestSupport;
 
@@ -53,6 +54,38 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.NotNull(rejected);
         Assert.Equal("unreadable JPEG", rejected.Error);
         Assert.Equal([1, 2, 3], rejected.Entry.Jpeg);
+    }
+
+    [Fact]
+    public void Escalate_BothAreOnDiskWhenItReturns()
+    {
+        var path = _temp.File("escalated.db");
+        using (var database = new EdgeDatabase(path))
+        {
+            new OutboxStore(database).Escalate(new InspectionRecord { Id = 7, Decision = Decision.Uncertain }, new OutboxEntry { Id = 7, Jpeg = [1, 2, 3] });
+        }
+
+        using var reopened = new EdgeDatabase(path);
+        Assert.Equal(Decision.Uncertain, new ResultStore(reopened, TestOptions.Of(new StorageOptions())).Find(7)?.Decision);
+        Assert.Equal([1, 2, 3], new OutboxStore(reopened).Find(7)?.Jpeg);
+    }
+
+    [Fact]
+    public void Escalate_OutboxEntryCannotBeWritten_ResultIsNotWrittenEither()
+    {
+        using var database = new EdgeDatabase(_temp.File("atomic.db"));
+        var results = new ResultStore(database, TestOptions.Of(new StorageOptions()));
+        var outbox = new OutboxStore(database);
+        // An entry with the same key makes the second insert of the transaction fail after the first succeeded.
+        outbox.Add(new OutboxEntry { Id = 8 });
+        var before = outbox.Usage;
+
+        Assert.Throws<LiteDB.LiteException>(() =>
+            outbox.Escalate(new InspectionRecord { Id = 8, Decision = Decision.Uncertain }, new OutboxEntry { Id = 8 }));
+
+        Assert.Null(results.Find(8));
+        Assert.Equal(0, results.Count());
+        Assert.Equal(before, outbox.Usage);
     }
 
     private static OutboxEntry Entry(long id, DateTimeOffset due) => new()

@@ -44,36 +44,6 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
-    public void InsertEscalated_BothAreOnDiskWhenItReturns()
-    {
-        var path = _temp.File("escalated.db");
-        using (var database = new EdgeDatabase(path))
-        {
-            new ResultStore(database, TestOptions.Of(new StorageOptions()))
-                .InsertEscalated(new InspectionRecord { Id = 7, Decision = Decision.Uncertain }, new OutboxEntry { Id = 7, Jpeg = [1, 2, 3] });
-        }
-
-        using var reopened = new EdgeDatabase(path);
-        Assert.Equal(Decision.Uncertain, new ResultStore(reopened, TestOptions.Of(new StorageOptions())).Find(7)?.Decision);
-        Assert.Equal([1, 2, 3], new OutboxStore(reopened).Find(7)?.Jpeg);
-    }
-
-    [Fact]
-    public void InsertEscalated_OutboxEntryCannotBeWritten_ResultIsNotWrittenEither()
-    {
-        using var database = new EdgeDatabase(_temp.File("atomic.db"));
-        var store = new ResultStore(database, TestOptions.Of(new StorageOptions()));
-        // An entry with the same key makes the second insert of the transaction fail after the first succeeded.
-        new OutboxStore(database).Add(new OutboxEntry { Id = 8 });
-
-        Assert.Throws<LiteDB.LiteException>(() =>
-            store.InsertEscalated(new InspectionRecord { Id = 8, Decision = Decision.Uncertain }, new OutboxEntry { Id = 8 }));
-
-        Assert.Null(store.Find(8));
-        Assert.Equal(0, store.Count());
-    }
-
-    [Fact]
     public void RecordCaptureError_IsStoredWithOriginAndReason()
     {
         using var database = new EdgeDatabase(_temp.File("errors.db"));
