@@ -29,6 +29,7 @@ public sealed partial class FleetConnection : BackgroundService
     private readonly MqttOptions _options;
     private readonly FleetRegistry _registry;
     private readonly DesiredStateStore _desired;
+    private readonly DesiredStateSigner _signer;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetConnection> _logger;
     private readonly SemaphoreSlim _publishGate = new(1, 1);
@@ -37,12 +38,14 @@ public sealed partial class FleetConnection : BackgroundService
         IOptions<MqttOptions> options,
         FleetRegistry registry,
         DesiredStateStore desired,
+        DesiredStateSigner signer,
         TimeProvider time,
         ILogger<FleetConnection> logger)
     {
         _options = options.Value;
         _registry = registry;
         _desired = desired;
+        _signer = signer;
         _time = time;
         _logger = logger;
         _client = _factory.CreateMqttClient();
@@ -54,7 +57,7 @@ public sealed partial class FleetConnection : BackgroundService
     public bool IsConnected => _client.IsConnected;
 
     /// <summary>
-    /// Publishes the latest stored desired state of a device, retained, QoS 1. False when the broker
+    /// Publishes the latest stored desired state of a device, signed with the control key, retained, QoS 1. False when the broker
     /// is unreachable (the state stays stored and goes out on the next connect).
     /// </summary>
     /// <remarks>
@@ -73,7 +76,9 @@ public sealed partial class FleetConnection : BackgroundService
 
             var message = new MqttApplicationMessageBuilder()
                 .WithTopic(MqttTopics.Desired(deviceId))
-                .WithPayload(MqttPayloads.Serialize(state))
+                // Signed every time from the stored state: the same version always carries the same state bytes, so a
+                // device takes a republished one for the retained message it already applied, not for a replay.
+                .WithPayload(_signer.Sign(state))
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithRetainFlag(true)
                 .Build();

@@ -21,6 +21,7 @@ public sealed partial class MqttControlWorker : BackgroundService
 {
     private readonly IMqttClient _client;
     private readonly DeviceState _state;
+    private readonly DesiredStateVerifier _verifier;
     private readonly ReportedStateBuilder _reports;
     private readonly EdgeStats _stats;
     private readonly OtaProgressFeed _ota;
@@ -42,6 +43,7 @@ public sealed partial class MqttControlWorker : BackgroundService
 
     public MqttControlWorker(
         DeviceState state,
+        DesiredStateVerifier verifier,
         ReportedStateBuilder reports,
         EdgeStats stats,
         OtaProgressFeed ota,
@@ -53,6 +55,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         ILogger<MqttControlWorker> logger)
     {
         _state = state;
+        _verifier = verifier;
         _reports = reports;
         _stats = stats;
         _ota = ota;
@@ -284,7 +287,8 @@ public sealed partial class MqttControlWorker : BackgroundService
     private void HandleDesired(string topic, byte[] payload)
     {
         var now = _timeProvider.GetUtcNow();
-        if (!MqttPayloads.TryParseDesired(payload, out var desired, out var error))
+        var check = _verifier.Check(payload, out var desired, out var error);
+        if (check == DesiredStateCheck.Rejected)
         {
             Log.DesiredRejected(_logger, topic, error);
             _state.Reject(topic, error, now);
@@ -293,9 +297,10 @@ public sealed partial class MqttControlWorker : BackgroundService
         }
 
         var applied = _state.AppliedDesiredVersion;
-        if (_state.Apply(desired) == DesiredStateOutcome.Stale)
+        if (desired is null || _state.Apply(desired) == DesiredStateOutcome.Stale)
         {
-            Log.DesiredStale(_logger, desired.Version, applied);
+            // The retained state again after a reconnect: not news, and not an attack either.
+            Log.DesiredStale(_logger, applied);
             return;
         }
 
@@ -378,8 +383,8 @@ public sealed partial class MqttControlWorker : BackgroundService
         [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Desired state on {Topic} rejected: {Error}; keeping the current mode")]
         public static partial void DesiredRejected(ILogger logger, string topic, string error);
 
-        [LoggerMessage(EventId = 1506, Level = LogLevel.Debug, Message = "Desired state {Version} ignored: version {Applied} is already applied")]
-        public static partial void DesiredStale(ILogger logger, long version, long applied);
+        [LoggerMessage(EventId = 1506, Level = LogLevel.Debug, Message = "Desired state ignored: version {Applied} is already applied with the same content")]
+        public static partial void DesiredStale(ILogger logger, long applied);
 
         [LoggerMessage(EventId = 1507, Level = LogLevel.Information, Message = "Desired state {Version} applied: commanded mode {Mode}, effective mode {Effective} (issued by {IssuedBy})")]
         public static partial void DesiredApplied(ILogger logger, long version, string mode, string effective, string issuedBy);
