@@ -10,10 +10,16 @@ namespace Inspection.CloudInference.Fleet;
 /// </summary>
 public sealed partial class DesiredStateSigner : IDisposable
 {
-    /// <summary>File name of a generated private key; its public half is <see cref="PublicFileName"/> beside it.</summary>
+    /// <summary>File name of a generated private key.</summary>
     public const string PrivateFileName = "control.private.pem";
 
-    /// <summary>File name of the public key written beside a generated private key: what devices pin.</summary>
+    /// <summary>
+    /// Folder, beside the private key, a generated key's public half is written to: it holds only public keys, so it
+    /// can be copied as it is into a device's <c>Control:TrustedKeysPath</c>.
+    /// </summary>
+    public const string PublicFolderName = "control-keys";
+
+    /// <summary>File name of the public key in <see cref="PublicFolderName"/>: what devices pin.</summary>
     public const string PublicFileName = "control.public.pem";
 
     private readonly ECDsa _key;
@@ -87,7 +93,8 @@ public sealed partial class DesiredStateSigner : IDisposable
     {
         var folder = Path.GetDirectoryName(privatePath)!;
         Directory.CreateDirectory(folder);
-        publicPath = Path.Combine(folder, PublicFileName);
+        Directory.CreateDirectory(Path.Combine(folder, PublicFolderName));
+        publicPath = Path.Combine(folder, PublicFolderName, PublicFileName);
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
