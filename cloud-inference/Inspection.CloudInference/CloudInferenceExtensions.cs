@@ -34,7 +34,7 @@ public static class CloudInferenceExtensions
                 "Detector:ScoreThreshold must not be above Cloud:Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
-        AddValidatedOptions<ControlKeyOptions>(services, ControlKeyOptions.SectionName);
+        AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)

@@ -24,7 +24,7 @@ public sealed partial class DesiredStateSigner : IDisposable
 
     private readonly ECDsa _key;
 
-    public DesiredStateSigner(IOptions<ControlKeyOptions> options, IOptions<CloudOptions> cloud, IHostEnvironment environment, ILogger<DesiredStateSigner> logger)
+    public DesiredStateSigner(IOptions<ControlOptions> options, IOptions<CloudOptions> cloud, IHostEnvironment environment, ILogger<DesiredStateSigner> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(cloud);
