@@ -26,6 +26,8 @@ systemctl stop inspection-edge-agent 2>/dev/null || true
 mkdir -p "$app" /etc/inspection /var/lib/inspection
 # Publisher public keys for model updates: root's to write, the agent's to read (never a private key here).
 install -d -m 755 /etc/inspection/trusted-keys
+# The cloud's control public key(s): the agent takes desired states signed by these only, and does not start without one.
+install -d -m 755 /etc/inspection/control-keys
 rm -rf "$app.new"
 cp -a "$here/app" "$app.new"
 # JetPack-native libraries replace the CPU/x64 builds that came with the package.
