@@ -87,6 +87,7 @@ pids+=($!)
 for _ in $(seq 1 120); do curl -fs "$api/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$api/healthz" >/dev/null || { echo "demo: the cloud did not start; see $work/cloud.log" >&2; tail -20 "$work/cloud.log" >&2; exit 1; }
 
+# The cloud generated its control key at start ($work/control.private.pem); every agent pins its public half.
 for i in $(seq 1 "$devices"); do
   dotnet "$edge" \
     --Edge:DeviceId="line1-cam$i" --Edge:LineId="line-1" \
@@ -95,6 +96,7 @@ for i in $(seq 1 "$devices"); do
     --Storage:Path="$work/edge-$i.db" \
     --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" $(edge_identity "line1-cam$i") \
     --Ota:TrustedKeysPath="$work/trusted-keys" --Ota:ModelsPath="$work/models-$i" --Ota:HealthFrames=45 \
+    --Control:TrustedKeysPath="$work/control-keys" \
     >"$work/edge-$i.log" 2>&1 &
   pids+=($!)
 done
@@ -108,10 +110,10 @@ echo
 (
   sleep 20
   echo ">>> demo: commanding line1-cam1 → local-only"
-  dotnet "$cli" set-mode --device line1-cam1 --mode local-only --api "$api" || true
+  dotnet "$cli" set-mode --device line1-cam1 --mode local-only --wait --timeout 30 --api "$api" || true
   sleep 20
   echo ">>> demo: commanding line1-cam1 → normal"
-  dotnet "$cli" set-mode --device line1-cam1 --mode normal --api "$api" || true
+  dotnet "$cli" set-mode --device line1-cam1 --mode normal --wait --timeout 30 --api "$api" || true
   sleep 10
   echo ">>> demo: packing the edge model as release 1, registering it, rolling it out: canary line1-cam1, then the rest (watch MODEL and UPDATE)"
   if dotnet "$tools" pack --model "$root/models/edge/inspection-edge.onnx" --key "$work/keys/demo-publisher.private.pem" \

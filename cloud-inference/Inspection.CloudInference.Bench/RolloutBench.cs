@@ -97,6 +97,8 @@ public static class RolloutBench
                     Tags = [name],
                     BrokerPort = brokerPort,
                     TrustedKeys = trusted,
+                    // The public half of the key the cloud generated beside its database at start.
+                    ControlKeys = Path.Combine(folder, "control-keys"),
                     Data = Path.Combine(folder, $"fleet-{name}"),
                     EscalationRate = 0.05,
                     Seed = plan.Seed,

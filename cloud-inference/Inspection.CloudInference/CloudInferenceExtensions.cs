@@ -36,6 +36,7 @@ public static class CloudInferenceExtensions
                 "Detector:ScoreThreshold must not be above Cloud:Decision:Lower: detections below the score threshold are dropped, so frames in the uncertain band would pass unseen.");
         AddValidatedOptions<BrokerOptions>(services, BrokerOptions.SectionName);
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
+        AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
@@ -94,6 +95,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<RolloutStore>();
         services.AddSingleton<RolloutController>();
         services.AddSingleton<EmbeddedBroker>();
+        services.AddSingleton<DesiredStateSigner>();
         services.AddSingleton<FleetConnection>();
 
         // Start order matters: the broker listens before the fleet client connects; the model is

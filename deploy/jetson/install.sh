@@ -28,6 +28,8 @@ mkdir -p "$app" /etc/inspection /var/lib/inspection
 install -d -m 755 /etc/inspection/trusted-keys
 # The device certificate and key (mTLS to the cloud); readable by the agent's group, the key by the agent only.
 install -d -m 750 -o root -g inspection /etc/inspection/tls
+# The cloud's control public key(s): the agent takes desired states signed by these only, and does not start without one.
+install -d -m 755 /etc/inspection/control-keys
 rm -rf "$app.new"
 cp -a "$here/app" "$app.new"
 # JetPack-native libraries replace the CPU/x64 builds that came with the package.

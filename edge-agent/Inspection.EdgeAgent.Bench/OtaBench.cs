@@ -187,6 +187,8 @@ public static class OtaBench
             ["Cloud:Address"] = "http://127.0.0.1:1",
             ["Mqtt:Port"] = "1",
             ["Ota:TrustedKeysPath"] = trusted,
+            // The bench applies desired states directly, never over MQTT; the agent still needs a key pinned to start.
+            ["Control:TrustedKeysPath"] = trusted,
             ["Ota:ModelsPath"] = Path.Combine(folder, "models"),
             ["Ota:ShadowFrames"] = shadowFrames.ToString(CultureInfo.InvariantCulture),
             ["Ota:HealthFrames"] = healthFrames.ToString(CultureInfo.InvariantCulture),

@@ -130,6 +130,7 @@ public static class EdgeAgentExtensions
         AddOptions<ReportingOptions>(services, configuration, ReportingOptions.SectionName);
         AddOptions<OtaOptions>(services, configuration, OtaOptions.SectionName);
         AddOptions<OutboxOptions>(services, configuration, OutboxOptions.SectionName);
+        AddOptions<ControlOptions>(services, configuration, ControlOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeStats>();
@@ -139,6 +140,13 @@ public static class EdgeAgentExtensions
         services.AddSingleton<ControlStateStore>();
         services.AddSingleton<DeviceState>();
         services.AddSingleton<DeviceEvents>();
+        // Keys are read when the control worker is built, at host start: a device without one refuses to start.
+        services.AddSingleton(static sp => new DesiredStateVerifier(
+            DesiredStateVerifier.LoadKeys(Path.GetFullPath(
+                sp.GetRequiredService<IOptions<ControlOptions>>().Value.TrustedKeysPath,
+                sp.GetRequiredService<IHostEnvironment>().ContentRootPath)),
+            sp.GetRequiredService<DeviceState>(),
+            sp.GetRequiredService<IOptions<EdgeOptions>>().Value.DeviceId));
         services.AddSingleton<ForwardingState>();
         services.AddSingleton<ReportedStateBuilder>();
         services.AddSingleton<OutboxEvictionReporter>();

@@ -21,11 +21,18 @@ public static class ExitCodes
     /// <summary><c>rollout status --watch</c> ended because the rollout halted, was cancelled or was superseded.</summary>
     public const int RolloutStopped = 5;
 
+    /// <summary>
+    /// A device and the cloud disagree about its desired state: <c>set-mode --wait</c> saw the device reject the state
+    /// or not apply it within <c>--timeout</c>; <c>fleet</c> shows at least one device in conflict.
+    /// </summary>
+    public const int Conflict = 6;
+
     /// <summary>The list for <c>--help</c>.</summary>
     public const string Help =
         "Exit codes: 0 done; 1 the API is unreachable or failed (network error, 5xx); 2 bad arguments (or the API " +
         "refused the input: 400, and for an upload 413 or 422); 3 not found (404); 4 refused in the current state " +
-        "(409); 5 'rollout status --watch' ended because the rollout halted, was cancelled or superseded (0 when it completed).";
+        "(409); 5 'rollout status --watch' ended because the rollout halted, was cancelled or superseded (0 when it completed); " +
+        "6 conflict: 'set-mode --wait' saw the device reject the state or not apply it within --timeout, or 'fleet' shows a device in conflict.";
 
     /// <summary>The exit code for an HTTP status the API refused a request with.</summary>
     public static int ForStatus(int status) => status switch

@@ -21,10 +21,11 @@ public sealed class FleetCommandTests
     {
         using var temp = new TempDirectory();
         await using var broker = await EmbeddedBroker.LaunchAsync();
+        using var control = ControlKey.Create(temp.Folder("control-keys"));
 
         var (exit, output, error) = await InvokeAsync(
             "--devices", "3", "--broker-port", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", temp.Folder("fleet"),
-            "--trusted-keys", temp.Folder("keys"), "--duration", "2", "--hang", "0.34", "--seed", "5");
+            "--trusted-keys", temp.Folder("keys"), "--control-keys", control.TrustFolder, "--duration", "2", "--hang", "0.34", "--seed", "5");
 
         Assert.True(exit == 0, error);
         Assert.Contains("3 devices started", output, StringComparison.Ordinal);
@@ -32,6 +33,17 @@ public sealed class FleetCommandTests
         Assert.Matches(@"faults \(seed 5\): hang sim-000\d", output);
         Assert.Matches(@"final: online [0-3]/3 \| none 3", output);
         Assert.All(["sim-0001", "sim-0002", "sim-0003"], id => Assert.True(File.Exists(Path.Combine(temp.Path, "fleet", id, "edge.db")), $"{id} has no database"));
+    }
+
+    [Fact]
+    public async Task Invoke_NoControlKey_ExitsTwoSayingWhereTheKeyGoes()
+    {
+        using var temp = new TempDirectory();
+
+        var (exit, _, error) = await InvokeAsync("--data", temp.Folder("fleet"), "--control-keys", temp.Folder("empty"), "--duration", "1");
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"no control public key (*.pem) in {temp.Folder("empty")}", error, StringComparison.Ordinal);
     }
 
     private static async Task<(int Exit, string Output, string Error)> InvokeAsync(params string[] args)

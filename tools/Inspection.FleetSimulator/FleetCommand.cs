@@ -26,6 +26,7 @@ public static class FleetCommand
         var brokerHost = Option("--broker-host", "The MQTT broker's host.", defaults.BrokerHost);
         var brokerPort = Option("--broker-port", "The MQTT broker's port.", defaults.BrokerPort);
         var trustedKeys = Option("--trusted-keys", "Folder of the publisher public keys (*.pem) every device trusts.", defaults.TrustedKeys);
+        var controlKeys = Option("--control-keys", "Folder of the cloud's control public keys (*.pem) every device pins: control-keys beside the cloud database.", defaults.ControlKeys);
         var data = Option("--data", "Folder of the devices' databases and models (one folder per device; a second run resumes from it).", defaults.Data);
         var fps = Option("--fps", "Frames per second each device counts.", defaults.Fps);
         var escalation = Option("--escalation-rate", "Share of frames decided uncertain (escalated).", defaults.EscalationRate);
@@ -48,7 +49,7 @@ public static class FleetCommand
 
         var command = new RootCommand("Simulates a fleet of edge devices in one process: the agent's own MQTT control and model-update code per device, inference replaced by configurable delays and faults.")
         {
-            devices, idPrefix, line, lines, tags, brokerHost, brokerPort, trustedKeys, data, fps, escalation,
+            devices, idPrefix, line, lines, tags, brokerHost, brokerPort, trustedKeys, controlKeys, data, fps, escalation,
             loadMs, goldenMs, shadowMs, healthMs, seed, failVerify, failGolden, hang, hangStep, offline, offlineSeconds,
             regress, regressFactor, reportSeconds, duration, logLevel,
         };
@@ -64,6 +65,7 @@ public static class FleetCommand
                 BrokerHost = parse.GetValue(brokerHost)!,
                 BrokerPort = parse.GetValue(brokerPort),
                 TrustedKeys = parse.GetValue(trustedKeys)!,
+                ControlKeys = parse.GetValue(controlKeys)!,
                 Data = parse.GetValue(data)!,
                 Fps = parse.GetValue(fps),
                 EscalationRate = parse.GetValue(escalation),
@@ -90,6 +92,15 @@ public static class FleetCommand
                     await parse.InvocationConfiguration.Error.WriteLineAsync(error).ConfigureAwait(false);
                 }
 
+                return 2;
+            }
+
+            var controlFolder = Path.GetFullPath(options.ControlKeys);
+            if (!Directory.Exists(controlFolder) || !Directory.EnumerateFiles(controlFolder, "*.pem").Any())
+            {
+                // Each device would refuse to start without one; say it once, with what to do.
+                await parse.InvocationConfiguration.Error.WriteLineAsync(
+                    $"no control public key (*.pem) in {controlFolder}: pass --control-keys the control-keys folder beside the cloud database").ConfigureAwait(false);
                 return 2;
             }
 

@@ -46,6 +46,14 @@ public sealed class FleetOptions
     public string TrustedKeys { get; set; } = "trusted-keys";
 
     /// <summary>
+    /// Folder of the cloud's control public keys (<c>*.pem</c>) every device pins (<c>Control:TrustedKeysPath</c>): the
+    /// <c>control-keys</c> folder the cloud writes beside its database. Devices refuse desired states signed by any
+    /// other key. <c>--control-keys</c>, default <c>control-keys</c>.
+    /// </summary>
+    [Required(ErrorMessage = "--control-keys must name the folder holding the cloud's control public key (control-keys beside the cloud database).")]
+    public string ControlKeys { get; set; } = "control-keys";
+
+    /// <summary>
     /// Where each device keeps its database and models, in a folder named by its id. A second run on the same folder
     /// starts every device where the last run left it (its committed model, its update). <c>--data</c>, default <c>fleet-data</c>.
     /// </summary>

@@ -82,5 +82,6 @@ public sealed class DesiredStateStore
             stored.IssuedAt,
             stored.IssuedBy,
             stored.ModelJson is { } json ? JsonSerializer.Deserialize(json, FleetJsonContext.Default.ModelTarget) : null,
-            stored.RollbackJson is { } rollback ? JsonSerializer.Deserialize(rollback, FleetJsonContext.Default.ModelRollback) : null);
+            stored.RollbackJson is { } rollback ? JsonSerializer.Deserialize(rollback, FleetJsonContext.Default.ModelRollback) : null,
+            stored.DeviceId);
 }

@@ -25,6 +25,7 @@ public sealed partial class FleetConnection : BackgroundService
     private readonly MqttSession _session;
     private readonly FleetRegistry _registry;
     private readonly DesiredStateStore _desired;
+    private readonly DesiredStateSigner _signer;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetConnection> _logger;
     private readonly SemaphoreSlim _publishGate = new(1, 1);
@@ -33,12 +34,14 @@ public sealed partial class FleetConnection : BackgroundService
         IOptions<MqttOptions> options,
         FleetRegistry registry,
         DesiredStateStore desired,
+        DesiredStateSigner signer,
         TimeProvider time,
         ILogger<FleetConnection> logger)
     {
         var mqtt = options.Value;
         _registry = registry;
         _desired = desired;
+        _signer = signer;
         _time = time;
         _logger = logger;
         var settings = new MqttSessionSettings
@@ -59,7 +62,7 @@ public sealed partial class FleetConnection : BackgroundService
     public bool IsConnected => _session.IsConnected;
 
     /// <summary>
-    /// Publishes the latest stored desired state of a device, retained, QoS 1. False when the broker
+    /// Publishes the latest stored desired state of a device, signed with the control key, retained, QoS 1. False when the broker
     /// is unreachable (the state stays stored and goes out on the next connect).
     /// </summary>
     /// <remarks>
@@ -76,7 +79,9 @@ public sealed partial class FleetConnection : BackgroundService
                 return false;
             }
 
-            return await _session.PublishAsync(MqttTopics.Desired(deviceId), MqttPayloads.Serialize(state), retain: true, cancellationToken).ConfigureAwait(false);
+            // Signed every time from the stored state: the same version always carries the same state bytes, so a
+            // device takes a republished one for the retained message it already applied, not for a replay.
+            return await _session.PublishAsync(MqttTopics.Desired(deviceId), _signer.Sign(state), retain: true, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -16,12 +16,16 @@ public sealed partial class FleetRegistry
     private readonly DesiredStateStore _desired;
     private readonly int _eventsPerDevice;
     private readonly ILogger<FleetRegistry> _logger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _conflictGrace;
     private long _unattributedMalformed;
     private volatile bool _brokerConnected;
 
-    public FleetRegistry(DesiredStateStore desired, IOptions<MqttOptions> options, ILogger<FleetRegistry> logger)
+    public FleetRegistry(DesiredStateStore desired, IOptions<MqttOptions> options, IOptions<ControlOptions> control, TimeProvider time, ILogger<FleetRegistry> logger)
     {
         _desired = desired;
+        _time = time;
+        _conflictGrace = TimeSpan.FromSeconds(control.Value.ConflictGraceSeconds);
         _eventsPerDevice = options.Value.EventsPerDevice;
         _logger = logger;
     }
@@ -123,6 +127,7 @@ public sealed partial class FleetRegistry
         var ids = new SortedSet<string>(_devices.Keys, StringComparer.Ordinal);
         ids.UnionWith(desired.Keys);
         var devices = new List<FleetDevice>(ids.Count);
+        var now = _time.GetUtcNow();
         foreach (var id in ids)
         {
             desired.TryGetValue(id, out var commanded);
@@ -142,16 +147,42 @@ public sealed partial class FleetRegistry
                         entry.MalformedPayloads,
                         entry.LastMalformed,
                         commanded?.Model?.Release,
-                        [.. entry.Progress]));
+                        [.. entry.Progress],
+                        Conflict(commanded, entry.Reported, now)));
                 }
             }
             else
             {
-                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null, commanded?.Model?.Release, []));
+                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null, commanded?.Model?.Release, [], Conflict(commanded, null, now)));
             }
         }
 
         return new FleetSnapshot(BrokerConnected, devices, Interlocked.Read(ref _unattributedMalformed));
+    }
+
+    /// <summary>
+    /// Why the device and the cloud disagree about its desired state, or null when they do not: it refused a desired
+    /// state since the cloud issued its latest one (the cloud's, or one someone else put on its topic), or it has not
+    /// reported the issued version applied within the grace period.
+    /// </summary>
+    private string? Conflict(DesiredState? commanded, ReportedState? reported, DateTimeOffset now)
+    {
+        if (reported?.LastRejected is { } rejected
+            && rejected.Topic.EndsWith("/" + MqttTopics.DesiredSuffix, StringComparison.Ordinal)
+            && (commanded?.IssuedAt is not { } issued || rejected.At >= issued))
+        {
+            return $"rejected a desired state: {rejected.Error}";
+        }
+
+        var applied = reported?.AppliedDesiredVersion ?? 0;
+        if (commanded is { Version: > 0 } && applied != commanded.Version && commanded.IssuedAt is { } at && now - at > _conflictGrace)
+        {
+            return string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"desired version {commanded.Version} not applied {(int)(now - at).TotalSeconds} s after it was issued (the device reports {(reported is null ? "nothing" : $"version {applied}")})");
+        }
+
+        return null;
     }
 
     private sealed class DeviceEntry(string deviceId)

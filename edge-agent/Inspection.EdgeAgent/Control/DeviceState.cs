@@ -17,12 +17,14 @@ public sealed class DeviceState
     private RejectedPayload? _lastRejected;
     private ModelTarget? _desiredModel;
     private ModelRollback? _desiredRollback;
+    private DesiredState? _applied;
 
     public DeviceState(ControlStateStore store)
     {
         _store = store;
         if (store.Load() is { } applied)
         {
+            _applied = applied;
             _appliedVersion = applied.Version;
             DegradationModes.TryParse(applied.Mode, out _commanded);
             _desiredModel = applied.Model;
@@ -39,6 +41,18 @@ public sealed class DeviceState
             lock (_gate)
             {
                 return _appliedVersion;
+            }
+        }
+    }
+
+    /// <summary>The applied desired state as it was received, or null before the first one.</summary>
+    public DesiredState? AppliedDesired
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _applied;
             }
         }
     }
@@ -178,6 +192,7 @@ public sealed class DeviceState
         _store.Save(desired);
         lock (_gate)
         {
+            _applied = desired;
             _appliedVersion = desired.Version;
             _commanded = mode;
             _desiredModel = desired.Model;

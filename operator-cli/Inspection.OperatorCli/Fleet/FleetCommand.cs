@@ -3,7 +3,10 @@ using Inspection.Contracts.Api;
 
 namespace Inspection.OperatorCli.Fleet;
 
-/// <summary><c>fleet</c>: the fleet and the escalation totals (<c>GET /api/fleet</c>, <c>GET /api/summary</c>), once or watched.</summary>
+/// <summary>
+/// <c>fleet</c>: the fleet and the escalation totals (<c>GET /api/fleet</c>, <c>GET /api/summary</c>), once or watched.
+/// Exits <see cref="ExitCodes.Conflict"/> when the last refresh shows a device in conflict, so a script notices.
+/// </summary>
 public static class FleetCommand
 {
     public static Command Create(CliConsole console)
@@ -14,7 +17,7 @@ public static class FleetCommand
         var watch = new Option<bool>("--watch") { Description = "Refresh until stopped (Ctrl+C) or until --duration has passed." };
         var interval = IntervalOption();
         var duration = NumberOption.Optional<double>("--duration", "Stop watching after this many seconds.", seconds => seconds > 0, "more than 0 seconds");
-        var command = new Command("fleet", "Print the fleet and escalation totals.") { api, json, watch, interval, duration };
+        var command = new Command("fleet", "Print the fleet and escalation totals; exits 6 when a device is in conflict with its desired state.") { api, json, watch, interval, duration };
         command.SetAction((parse, cancellationToken) => RunAsync(
             console,
             parse.GetRequiredValue(api),
@@ -61,7 +64,7 @@ public static class FleetCommand
                         FleetTable.Write(console.Output, fleet.Value, summary.Value);
                     }
 
-                    exitCode = ExitCodes.Ok;
+                    exitCode = fleet.Value.Devices.Any(d => d.Conflict is not null) ? ExitCodes.Conflict : ExitCodes.Ok;
                 }
                 catch (CloudApiException ex)
                 {

@@ -8,7 +8,7 @@ namespace Inspection.OperatorCli.Fleet;
 public static class FleetTable
 {
     private static readonly string[] Headers =
-        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
+        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "CONFLICT", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
 
     public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary)
     {
@@ -23,6 +23,7 @@ public static class FleetTable
                 device.Online switch { true => "yes", false => "no", null => "?" },
                 reported is null ? (device.DesiredMode ?? "-") : reported.Mode,
                 $"{(device.AppliedDesiredVersion is { } applied ? applied.ToString(CultureInfo.InvariantCulture) : "-")}/{device.DesiredVersion}",
+                device.Conflict is null ? "-" : "CONFLICT",
                 reported is null ? "-" : $"{reported.Model.Name} {reported.Model.Version}{(reported.Model.Release is { } release ? $" r{release}" : string.Empty)}",
                 Update(reported?.Ota),
                 reported?.ExecutionProvider ?? "-",
@@ -53,6 +54,12 @@ public static class FleetTable
         if (fleet.Devices.Count == 0)
         {
             output.WriteLine("(no devices have reported yet)");
+        }
+
+        // The reasons are long and the device's own words: below the table, one line per device.
+        foreach (var device in fleet.Devices.Where(d => d.Conflict is not null))
+        {
+            output.WriteLine($"Conflict on {device.DeviceId}: {device.Conflict}");
         }
 
         output.WriteLine();

@@ -15,6 +15,12 @@ namespace Inspection.Contracts.Api;
 /// <param name="LastMalformed">The last of those, with the reason.</param>
 /// <param name="DesiredModelRelease">Release of the model the latest desired state names, or null.</param>
 /// <param name="LastOtaProgress">Most recent model-update steps from <c>ota/progress</c>, newest first.</param>
+/// <param name="Conflict">
+/// Why the device and the cloud disagree about its desired state, or null when they agree: the device rejected a
+/// desired state since the cloud issued its latest one (signature, key, device or replay; the reason is the device's),
+/// or it has not applied the issued version within <c>Cloud:Control:ConflictGraceSeconds</c>. Issuing a new state the
+/// device applies clears it.
+/// </param>
 public sealed record FleetDevice(
     string DeviceId,
     bool? Online,
@@ -27,4 +33,5 @@ public sealed record FleetDevice(
     long MalformedPayloads,
     RejectedPayload? LastMalformed,
     long? DesiredModelRelease = null,
-    IReadOnlyList<OtaProgress>? LastOtaProgress = null);
+    IReadOnlyList<OtaProgress>? LastOtaProgress = null,
+    string? Conflict = null);

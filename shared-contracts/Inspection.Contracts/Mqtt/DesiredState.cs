@@ -14,6 +14,10 @@ namespace Inspection.Contracts.Mqtt;
 /// A step back after a release proved bad in the fleet (a rollout's accuracy gate): the device leaves release
 /// <see cref="ModelRollback.From"/> for the model it committed just before it, which it still holds. Null: none.
 /// </param>
+/// <param name="DeviceId">
+/// The device this state is for. Inside a <see cref="SignedDesiredState"/> it is signed with the rest, so a state
+/// issued for one device is refused by every other; a device refuses a signed state without it.
+/// </param>
 public sealed record DesiredState(
     int SchemaVersion,
     long Version,
@@ -21,7 +25,8 @@ public sealed record DesiredState(
     DateTimeOffset? IssuedAt = null,
     string? IssuedBy = null,
     ModelTarget? Model = null,
-    ModelRollback? Rollback = null);
+    ModelRollback? Rollback = null,
+    string? DeviceId = null);
 
 /// <summary>
 /// Go back from release <paramref name="From"/> to <paramref name="To"/>, the release the device committed just

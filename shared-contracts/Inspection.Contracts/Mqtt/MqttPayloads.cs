@@ -16,6 +16,8 @@ public static class MqttPayloads
 
     public static byte[] Serialize(DesiredState value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DesiredState);
 
+    public static byte[] Serialize(SignedDesiredState value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.SignedDesiredState);
+
     public static byte[] Serialize(ReportedState value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.ReportedState);
 
     public static byte[] Serialize(DeviceStatus value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.DeviceStatus);
@@ -37,6 +39,31 @@ public static class MqttPayloads
             : state.Rollback is { } rollback ? ValidateRollback(rollback, state.Model) ?? string.Empty
             : string.Empty;
         return Accept(ref state, error);
+    }
+
+    /// <summary>
+    /// Parses the signed envelope a device receives on its <c>desired</c> topic (not its signature: see
+    /// <see cref="DesiredStateSignature.TryOpen"/>). A plain, unsigned desired state is refused as such.
+    /// </summary>
+    public static bool TryParseSignedDesired(ReadOnlySpan<byte> json, [NotNullWhen(true)] out SignedDesiredState? envelope, out string error)
+    {
+        if (IsUnsignedDesired(json, out var version))
+        {
+            envelope = null;
+            error = $"the desired state (version {version}) is unsigned: this device applies only states signed by the cloud's control key";
+            return false;
+        }
+
+        if (!TryDeserialize(json, MqttJsonContext.Default.SignedDesiredState, out envelope, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(envelope.State) ? "state is missing"
+            : string.IsNullOrEmpty(envelope.KeyId) ? "keyId is missing"
+            : string.IsNullOrEmpty(envelope.Signature) ? "signature is missing"
+            : string.Empty;
+        return Accept(ref envelope, error);
     }
 
     public static bool TryParseReported(ReadOnlySpan<byte> json, [NotNullWhen(true)] out ReportedState? state, out string error)
@@ -88,6 +115,30 @@ public static class MqttPayloads
             : string.IsNullOrEmpty(deviceEvent.Type) ? "type is missing"
             : string.Empty;
         return Accept(ref deviceEvent, error);
+    }
+
+    /// <summary>A JSON object with a version and a mode but no signature: the desired state as devices before signing read it.</summary>
+    private static bool IsUnsignedDesired(ReadOnlySpan<byte> json, out string version)
+    {
+        version = "?";
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("signature", out _) || !root.TryGetProperty("mode", out _))
+            {
+                return false;
+            }
+
+            var raw = root.TryGetProperty("version", out var value) ? value.GetRawText() : "none";
+            version = raw.Length <= 24 ? raw : raw[..24] + "…";
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string? ValidateTarget(ModelTarget model) =>
@@ -190,6 +241,7 @@ public static class MqttPayloads
     RespectRequiredConstructorParameters = true,
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(DesiredState))]
+[JsonSerializable(typeof(SignedDesiredState))]
 [JsonSerializable(typeof(ReportedState))]
 [JsonSerializable(typeof(DeviceStatus))]
 [JsonSerializable(typeof(DeviceEvent))]

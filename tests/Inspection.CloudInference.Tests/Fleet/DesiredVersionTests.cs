@@ -30,11 +30,14 @@ public sealed class DesiredVersionTests : IAsyncDisposable
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await FleetApiTests.WaitForBrokerAsync(cloud);
         _device = await ScriptedDevice.StartAsync(cloud.BrokerPort, "cam-7");
+        // Signed by an earlier cloud key (a reset store): the scripted device applies what it reads, like a device
+        // that pinned that key once.
+        using (var earlierKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
         await using (var rogue = await TestMqttClient.ConnectAsync(cloud.BrokerPort, "probe"))
         {
             await rogue.PublishAsync(
                 MqttTopics.Desired("cam-7"),
-                MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, 7, DegradationModes.LocalOnly, DateTimeOffset.UtcNow, "rogue")));
+                DesiredStateSignature.Sign(new DesiredState(MqttPayloads.SchemaVersion, 7, DegradationModes.LocalOnly, DateTimeOffset.UtcNow, "rogue", DeviceId: "cam-7"), earlierKey));
         }
 
         await FleetApiTests.PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-7" && d.AppliedDesiredVersion == 7));

@@ -208,12 +208,12 @@ public sealed class FleetApiTests : IDisposable
         var received = await Eventually.WaitAsync(
             $"desired state version {version} of {deviceId}",
             _ => Task.FromResult(device.Received.Where(m => m.Topic == MqttTopics.Desired(deviceId)).ToList()),
-            messages => messages.Count > 0 && MqttPayloads.TryParseDesired(messages[^1].Payload, out var s, out _) && s.Version == version,
+            messages => messages.Count > 0 && DesiredStateSignature.TryReadUnverified(messages[^1].Payload, out var s, out _) && s.Version == version,
             Eventually.DefaultTimeout,
             TestContext.Current.CancellationToken);
         var last = received[^1];
         Assert.True(last.Retained);
-        Assert.True(MqttPayloads.TryParseDesired(last.Payload, out var state, out var error), error);
+        Assert.True(DesiredStateSignature.TryReadUnverified(last.Payload, out var state, out var error), error);
         return state;
     }
 }

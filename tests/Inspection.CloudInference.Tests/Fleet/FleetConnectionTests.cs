@@ -36,7 +36,7 @@ public sealed class FleetConnectionTests : IDisposable
 
         var retained = await restarted.GetRetainedMessagesAsync();
         var desired = Assert.Single(retained, m => m.Topic == MqttTopics.Desired("cam-1"));
-        Assert.True(MqttPayloads.TryParseDesired(desired.Payload.ToArray(), out var state, out var error), error);
+        Assert.True(DesiredStateSignature.TryReadUnverified(desired.Payload.ToArray(), out var state, out var error), error);
         Assert.Equal(1, state.Version);
         await restarted.StopAsync(new MqttServerStopOptions());
     }

@@ -178,7 +178,7 @@ public sealed class ScriptedDevice : IAsyncDisposable
 
     private async Task OnDesiredAsync(IMqttClient client, byte[] payload)
     {
-        if (!MqttPayloads.TryParseDesired(payload, out var desired, out _))
+        if (!DesiredStateSignature.TryReadUnverified(payload, out var desired, out _))
         {
             return;
         }

@@ -46,7 +46,7 @@ public sealed class DesiredModelApiTests : IDisposable
             Eventually.DefaultTimeout,
             TestContext.Current.CancellationToken);
         Assert.True(desired.Retained);
-        Assert.True(MqttPayloads.TryParseDesired(desired.Payload, out var state, out var error), error);
+        Assert.True(DesiredStateSignature.TryReadUnverified(desired.Payload, out var state, out var error), error);
         Assert.Equal((2L, DegradationModes.LocalOnly, "alice"), (state.Version, state.Mode, state.IssuedBy));
         var target = state.Model!;
         Assert.Equal((6L, 40), (target.Release, target.ShadowFrames));

@@ -126,6 +126,8 @@ public sealed class RolloutAtFleetScaleTests : IAsyncDisposable
     {
         options.BrokerPort = brokerPort;
         options.TrustedKeys = _packages.Trust(_directory.Folder("device-keys"));
+        // The public half of the key the cloud generated beside its database at start.
+        options.ControlKeys = Path.Combine(_directory.Path, "control-keys");
         options.Data = _directory.Folder("fleet");
         options.LoadMs = 100;
         options.GoldenMs = 50;

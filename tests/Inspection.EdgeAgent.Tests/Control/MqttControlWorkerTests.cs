@@ -24,9 +24,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     private readonly ActiveModel _model;
     private readonly List<MqttControlWorker> _workers = [];
     private readonly ListLoggerProvider _logs = new();
+    private readonly ControlKey _key;
+    private readonly List<DesiredStateVerifier> _verifiers = [];
 
     public MqttControlWorkerTests()
     {
+        _key = ControlKey.Create(_temp.Folder("control-keys"));
         _database = new EdgeDatabase(_temp.File("edge.db"));
         _state = new DeviceState(new ControlStateStore(_database));
         _model = TestModels.Unloaded(_temp.Folder("models"), _ => throw new InvalidOperationException("no model in control tests"));
@@ -57,8 +60,8 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
 
     [Theory]
     [InlineData("this is not json", "not valid JSON")]
-    [InlineData("""{"schemaVersion":1,"version":2,"mode":"turbo"}""", "unknown mode 'turbo'")]
-    [InlineData("""{"schemaVersion":2,"version":2,"mode":"normal"}""", "schemaVersion 2 is not supported")]
+    [InlineData("""{"schemaVersion":1,"version":2,"mode":"turbo"}""", "is unsigned")]
+    [InlineData("""{"schemaVersion":2,"state":"e30=","keyId":"k","signature":"c2ln"}""", "schemaVersion 2 is not supported")]
     public async Task Desired_Malformed_RejectedAndReportedWhileTheModeStays(string payload, string expectedError)
     {
         await using var broker = await EmbeddedBroker.LaunchAsync();
@@ -82,7 +85,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Desired_StaleVersion_IsIgnored()
+    public async Task Desired_OlderVersion_RejectedAsReplayedAndNotApplied()
     {
         await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
@@ -91,12 +94,156 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 5);
 
         await cloud.PublishAsync(DesiredTopic, Desired(3, "normal"));
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
         await cloud.PublishAsync(DesiredTopic, Desired(6, "local-only"));
         await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 6);
 
+        Assert.Equal("replayed: version 3 is below the applied version 5", rejected.LastRejected!.Error);
         // Messages on one topic arrive in order, so version 3 was handled before version 6.
         Assert.DoesNotContain(Reports(cloud), r => r.AppliedDesiredVersion == 3 || (r.AppliedDesiredVersion >= 5 && r.Mode == "normal"));
         Assert.Equal((6L, DegradationModes.LocalOnly), (new ControlStateStore(_database).Load()!.Version, new ControlStateStore(_database).Load()!.Mode));
+    }
+
+    [Fact]
+    public async Task Desired_SignedByAnUnpinnedKey_RejectedAndReported()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(broker.Port);
+        using var rogue = ControlKey.Create(_temp.Folder("rogue"));
+
+        await cloud.PublishAsync(DesiredTopic, rogue.Sign(new DesiredState(MqttPayloads.SchemaVersion, 1, DegradationModes.Paused, DateTimeOffset.UtcNow, "rogue", DeviceId: DeviceId)));
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
+
+        Assert.StartsWith($"it is signed by key {rogue.KeyId}, which this device does not trust", rejected.LastRejected!.Error);
+        Assert.Equal((0L, "normal"), (rejected.AppliedDesiredVersion, rejected.Mode));
+        await Eventually.UntilAsync(() => Events(cloud).Any(e => e.Type == "desired-rejected" && e.Message.Contains(rogue.KeyId)), "a desired-rejected event naming the key");
+        Assert.Contains(_logs.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.EventId == 1505);
+    }
+
+    [Fact]
+    public async Task Desired_AnotherDevicesSignedState_RejectedAndReported()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(broker.Port);
+
+        // Signed by the cloud for cam-2 and copied onto cam-1's topic.
+        await cloud.PublishAsync(DesiredTopic, _key.Sign(new DesiredState(MqttPayloads.SchemaVersion, 1, DegradationModes.LocalOnly, DateTimeOffset.UtcNow, "operator", DeviceId: "cam-2")));
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
+
+        Assert.Equal("the signed state (version 1) is for device 'cam-2', not for this one (cam-1)", rejected.LastRejected!.Error);
+        Assert.Equal((0L, "normal"), (rejected.AppliedDesiredVersion, rejected.Mode));
+    }
+
+    [Fact]
+    public async Task Desired_RogueUnsignedVersion7Retained_RejectedAndTheCloudsNextStateApplies()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        // Waiting on the broker before the device even starts: the lock-out the signed states rule out.
+        await cloud.PublishAsync(DesiredTopic, Encoding.UTF8.GetString(MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, 7, DegradationModes.Paused, DateTimeOffset.UtcNow, "rogue", DeviceId: DeviceId))));
+        await StartWorkerAsync(broker.Port);
+
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
+        Assert.Equal("the desired state (version 7) is unsigned: this device applies only states signed by the cloud's control key", rejected.LastRejected!.Error);
+        Assert.Equal(0, rejected.AppliedDesiredVersion);
+
+        // The cloud issues above what the device reports applied (0), not above the rogue 7, and it applies.
+        await cloud.PublishAsync(DesiredTopic, Desired(1, "local-only"));
+        var applied = await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 1);
+        Assert.Equal("local-only", applied.Mode);
+    }
+
+    [Fact]
+    public async Task Desired_AppliedVersionWithOtherContent_RejectedAsReplayed()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        await StartWorkerAsync(broker.Port);
+        await cloud.PublishAsync(DesiredTopic, Desired(3, "local-only"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 3);
+
+        await cloud.PublishAsync(DesiredTopic, Desired(3, "normal"));
+        var rejected = await WaitForReportAsync(cloud, r => r.LastRejected is not null);
+
+        Assert.Equal("replayed: version 3 is already applied with other content", rejected.LastRejected!.Error);
+        Assert.Equal("local-only", rejected.Mode);
+    }
+
+    [Fact]
+    public async Task Desired_RetainedStateRedeliveredToARestartedAgent_IgnoredWithoutARejection()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        var first = await StartWorkerAsync(broker.Port);
+        await cloud.PublishAsync(DesiredTopic, Desired(2, "local-only"));
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 2);
+        await first.StopAsync(TestContext.Current.CancellationToken);
+
+        // The same database, a new agent: the broker hands it the retained version 2 on subscribe.
+        var state = new DeviceState(new ControlStateStore(_database));
+        await StartWorkerAsync(broker.Port, state: state);
+        var verifier = _verifiers[^1];
+        await Eventually.UntilAsync(() => verifier.Redelivered == 1, "the retained state redelivered");
+
+        Assert.Equal((0L, 0L), (verifier.Accepted, verifier.Rejected));
+        Assert.Null(state.LastRejected);
+        Assert.Equal(DegradationMode.LocalOnly, state.CommandedMode);
+    }
+
+    [Fact]
+    public async Task Desired_TenThousandFuzzedPayloadsOnDesiredAndOta_NoneAppliedAllRejectedAndTheWorkerStillApplies()
+    {
+        const int Count = 10_000;
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        var worker = await StartWorkerAsync(broker.Port);
+        var verifier = _verifiers[^1];
+        var valid = Encoding.UTF8.GetBytes(Desired(1, "local-only"));
+        await cloud.PublishAsync(DesiredTopic, valid, retain: true);
+        await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 1);
+        using var rogue = ControlKey.Create(_temp.Folder("rogue"));
+        var fuzzer = new PayloadFuzzer(seed: 20_260_301, valid, rogue, DeviceId);
+        var otaTopic = $"{MqttTopics.Root}/devices/{DeviceId}/ota";
+        var kinds = new int[PayloadFuzzer.Kinds];
+        var onDesired = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (var sent = 0; sent < Count;)
+        {
+            var batch = new List<Task>();
+            for (var i = 0; i < 100 && sent < Count; i++, sent++)
+            {
+                var payload = fuzzer.Next(out var kind);
+                kinds[kind]++;
+                // One in five on `ota`: the device subscribes to no such topic, so those must change nothing.
+                var desired = sent % 5 != 0;
+                onDesired += desired ? 1 : 0;
+                batch.Add(cloud.PublishAsync(desired ? DesiredTopic : otaTopic, payload, retain: false));
+            }
+
+            await Task.WhenAll(batch);
+        }
+
+        await Eventually.UntilAsync(() => verifier.Rejected + verifier.Redelivered == onDesired, $"all {onDesired} fuzzed desired payloads handled");
+        var fuzzTime = clock.Elapsed;
+        await cloud.PublishAsync(DesiredTopic, Desired(2, "normal"));
+        var applied = await WaitForReportAsync(cloud, r => r.AppliedDesiredVersion == 2);
+
+        var summary =
+            $"fuzz: {Count} payloads ({onDesired} on desired, {Count - onDesired} on ota) in {fuzzTime.TotalSeconds:F2} s; " +
+            $"rejected {verifier.Rejected}, redelivered-ignored {verifier.Redelivered}, accepted {verifier.Accepted - 2}; by kind [{string.Join(", ", kinds)}]";
+        TestContext.Current.TestOutputHelper!.WriteLine(summary);
+        // On the console as well: the run's figures belong in the build log, not only in a report file.
+        Console.WriteLine(summary);
+        Assert.Equal(2, verifier.Accepted);
+        Assert.Equal(onDesired, verifier.Rejected + verifier.Redelivered);
+        Assert.True(verifier.Rejected > onDesired * 9 / 10, $"only {verifier.Rejected} of {onDesired} were rejected; the rest were taken for the applied state");
+        Assert.Equal("normal", applied.Mode);
+        Assert.True(worker.IsConnected);
+        Assert.False(worker.ExecuteTask!.IsCompleted);
+        Assert.DoesNotContain(_logs.Entries, e => e.EventId == 1508);
     }
 
     [Fact]
@@ -200,20 +347,23 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             "an outbox-write-failed event");
     }
 
-    private async Task<MqttControlWorker> StartWorkerAsync(int port, EdgeStats? stats = null)
+    private async Task<MqttControlWorker> StartWorkerAsync(int port, EdgeStats? stats = null, DeviceState? state = null)
     {
+        state ??= _state;
         var edge = TestOptions.Edge(DeviceId);
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
         var events = new DeviceEvents(edge, TimeProvider.System);
-        var reports = new ReportedStateBuilder(_state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
+        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
+        var verifier = new DesiredStateVerifier(_key.Trust(), state, DeviceId);
+        _verifiers.Add(verifier);
         var worker = new MqttControlWorker(
-            _state,
+            state,
             reports,
             stats,
             new OtaProgressFeed(),
             events,
-            new DesiredStateHandler(_state, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
+            new DesiredStateHandler(state, verifier, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
@@ -224,8 +374,8 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         return worker;
     }
 
-    private static string Desired(long version, string mode) =>
-        Encoding.UTF8.GetString(MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, version, mode, DateTimeOffset.UtcNow, "test")));
+    private string Desired(long version, string mode) =>
+        _key.Sign(new DesiredState(MqttPayloads.SchemaVersion, version, mode, DateTimeOffset.UtcNow, "test", DeviceId: DeviceId));
 
     private static List<DeviceEvent> Events(MqttObserver cloud) =>
         cloud.PayloadsOn(EventsTopic)
@@ -280,6 +430,12 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             worker.Dispose();
         }
 
+        foreach (var verifier in _verifiers)
+        {
+            verifier.Dispose();
+        }
+
+        _key.Dispose();
         _database.Dispose();
         _temp.Dispose();
     }

@@ -23,8 +23,10 @@ public sealed class AgentProcessDurabilityTests : IDisposable
         var database = _temp.File("edge.db");
         await using var broker = await EmbeddedBroker.LaunchAsync();
         await using var fleet = await MqttObserver.ConnectAsync(broker.Port);
+        using var control = ControlKey.Create(_temp.Folder("control-keys"));
         string[] args =
         [
+            $"--Control:TrustedKeysPath={control.TrustFolder}",
             $"--Edge:DeviceId={DeviceId}",
             $"--Capture:Source=folder:{folder}",
             "--Capture:Loop=true",

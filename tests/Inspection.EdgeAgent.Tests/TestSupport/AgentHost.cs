@@ -26,9 +26,13 @@ internal static class AgentHost
         return builder.Build();
     }
 
-    /// <summary>Settings for a device on a folder source, the given model, database, cloud and broker.</summary>
+    /// <summary>
+    /// Settings for a device on a folder source, the given model, database, cloud and broker. The device pins a fresh
+    /// control key (in <c>control-keys</c> beside the database) that nothing signs with, unless a test sets its own.
+    /// </summary>
     public static Dictionary<string, string?> Settings(string folder, string modelPath, string databasePath, string cloudAddress, int mqttPort) => new()
     {
+        ["Control:TrustedKeysPath"] = PinnedControlKey(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, "control-keys")),
         ["Edge:DeviceId"] = "cam-host",
         ["Edge:LineId"] = "line-3",
         ["Capture:Source"] = "folder:" + folder,
@@ -42,4 +46,14 @@ internal static class AgentHost
         ["Mqtt:ReconnectDelaySeconds"] = "1",
         ["Reporting:IntervalSeconds"] = "1",
     };
+
+    private static string PinnedControlKey(string folder)
+    {
+        if (!Directory.Exists(folder) || Directory.GetFiles(folder, "*.pem").Length == 0)
+        {
+            ControlKey.Create(folder).Dispose();
+        }
+
+        return folder;
+    }
 }

@@ -39,6 +39,11 @@ internal sealed class MqttObserver : IAsyncDisposable
             new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(),
             TestContext.Current.CancellationToken);
 
+    public async Task PublishAsync(string topic, byte[] payload, bool retain) =>
+        await _client.PublishAsync(
+            new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+            TestContext.Current.CancellationToken);
+
     public IEnumerable<string> PayloadsOn(string topic) => Messages.Where(m => m.Topic == topic).Select(m => m.Payload);
 
     public async ValueTask DisposeAsync()

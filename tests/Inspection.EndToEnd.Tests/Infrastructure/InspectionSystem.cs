@@ -19,7 +19,17 @@ internal sealed class InspectionSystem : IAsyncDisposable
         HttpPort = LoopbackPort.Candidate();
         MqttPort = LoopbackPort.Candidate();
         Api = new CloudApi($"http://127.0.0.1:{HttpPort}");
+
+        // The cloud's control key where the cloud would generate it beside its database, made now because an edge
+        // may start first and refuses to start without the public half pinned.
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(Path.Combine(Directory, "control.private.pem"), key.ExportPkcs8PrivateKeyPem());
+        ControlKeysFolder = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "control-keys")).FullName;
+        File.WriteAllText(Path.Combine(ControlKeysFolder, "control.public.pem"), key.ExportSubjectPublicKeyInfoPem());
     }
+
+    /// <summary>The cloud's control public key, which every edge pins (Control:TrustedKeysPath).</summary>
+    public string ControlKeysFolder { get; }
 
     public string Directory { get; }
 
@@ -113,6 +123,7 @@ internal sealed class InspectionSystem : IAsyncDisposable
                 "--Cloud:MaxBackoffSeconds=2",
                 $"--Mqtt:Port={MqttPort}",
                 "--Mqtt:ReconnectDelaySeconds=1",
+                $"--Control:TrustedKeysPath={ControlKeysFolder}",
                 "--Reporting:IntervalSeconds=1",
                 // The scenarios widen the uncertain band below the default score threshold.
                 "--Detector:ScoreThreshold=0.1",

@@ -26,7 +26,11 @@ internal sealed class FleetScenario : IAsyncDisposable
         Server = server;
         Cloud = cloud;
         Publisher = new Publisher(temp.Folder("publisher"), server);
+        Control = ControlKey.Create(temp.Folder("control-keys"));
     }
+
+    /// <summary>The cloud's control key: it signs the desired states; every device pins its public half.</summary>
+    public ControlKey Control { get; }
 
     public int BrokerPort { get; }
 
@@ -58,6 +62,7 @@ internal sealed class FleetScenario : IAsyncDisposable
         Devices = devices,
         BrokerPort = BrokerPort,
         TrustedKeys = Publisher.TrustFolder,
+        ControlKeys = Control.TrustFolder,
         Data = DataFolder,
         Fps = 50,
         LoadMs = 50,
@@ -87,8 +92,8 @@ internal sealed class FleetScenario : IAsyncDisposable
     {
         foreach (var id in deviceIds)
         {
-            var desired = new DesiredState(MqttPayloads.SchemaVersion, Interlocked.Increment(ref _desiredVersion), DegradationModes.Normal, TimeProvider.System.GetUtcNow(), "fleet-test", target);
-            await Cloud.PublishAsync(MqttTopics.Desired(id), Encoding.UTF8.GetString(MqttPayloads.Serialize(desired)));
+            var desired = new DesiredState(MqttPayloads.SchemaVersion, Interlocked.Increment(ref _desiredVersion), DegradationModes.Normal, TimeProvider.System.GetUtcNow(), "fleet-test", target, DeviceId: id);
+            await Cloud.PublishAsync(MqttTopics.Desired(id), Control.Sign(desired));
         }
     }
 
@@ -139,6 +144,7 @@ internal sealed class FleetScenario : IAsyncDisposable
         }
 
         Publisher.Dispose();
+        Control.Dispose();
         _temp.Dispose();
     }
 }

@@ -48,6 +48,63 @@ public sealed class FleetCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SetMode_WaitAndTheDeviceApplies_ExitsZero()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+        await using var device = await ScriptedDevice.StartAsync(cloud.BrokerPort, "cam-7");
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-7", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString());
+
+        Assert.True(exit == ExitCodes.Ok, _cli.Error);
+        Assert.Contains("cam-7 applied version 1.", _cli.Output);
+    }
+
+    [Fact]
+    public async Task SetMode_WaitAndTheDeviceRejects_ExitsConflictWithTheDevicesReason()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+        await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
+
+        var run = _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString());
+        await PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-1" && d.DesiredVersion == 1));
+        var rejection = new RejectedPayload(MqttTopics.Desired("cam-1"), "the desired state (version 1) is unsigned: this device applies only states signed by the cloud's control key", DateTimeOffset.UtcNow);
+        await device.PublishAsync(MqttTopics.Reported("cam-1"), MqttPayloads.Serialize(TestDevices.Reported("cam-1") with { LastRejected = rejection }));
+        var exit = await run;
+
+        Assert.Equal(ExitCodes.Conflict, exit);
+        Assert.Contains($"Conflict: cam-1 rejected a desired state after version 1 was issued: {rejection.Error}", _cli.Error);
+    }
+
+    [Fact]
+    public async Task SetMode_WaitAndNoDeviceAnswers_ExitsConflictAfterTheTimeout()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-5", "--mode", "normal", "--wait", "--timeout", "0.5", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Conflict, exit);
+        Assert.Contains("Conflict: cam-5 did not apply version 1 within 0.5 s; it has not reported.", _cli.Error);
+    }
+
+    [Fact]
+    public async Task Fleet_ADeviceInConflict_ExitsConflictAndNamesIt()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, ["--Cloud:Control:ConflictGraceSeconds=1"]);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("set-mode", "--device", "cam-9", "--mode", "local-only", "--api", cloud.ApiUri.ToString()));
+        await PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-9" && d.Conflict is not null));
+
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Conflict, exit);
+        Assert.Matches(@"(?m)^cam-9\s+\?\s+local-only\s+-/1\s+CONFLICT\s", _cli.Output);
+        Assert.Contains("Conflict on cam-9: desired version 1 not applied", _cli.Output);
+    }
+
+    [Fact]
     public async Task SetMode_ApiUnreachable_ExitsOneWithClearMessage()
     {
         using var refused = LoopbackPort.Refused();
@@ -83,9 +140,9 @@ public sealed class FleetCommandTests : IDisposable
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
         Assert.StartsWith("DEVICE", lines[0]);
-        Assert.Contains("APPLIED/DESIRED", lines[0]);
+        Assert.Contains("APPLIED/DESIRED  CONFLICT", lines[0]);
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["cam-7", "yes", "normal", "0/0", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
         Assert.Contains("Escalations stored: 1  duplicates answered: 1", _cli.Output);
     }
 

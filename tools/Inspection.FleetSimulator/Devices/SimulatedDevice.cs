@@ -150,6 +150,7 @@ public sealed partial class SimulatedDevice : IAsyncDisposable
             ["Mqtt:Port"] = (link?.Port ?? options.BrokerPort).ToString(CultureInfo.InvariantCulture),
             ["Reporting:IntervalSeconds"] = options.ReportSeconds.ToString(CultureInfo.InvariantCulture),
             ["Ota:TrustedKeysPath"] = Path.GetFullPath(options.TrustedKeys),
+            ["Control:TrustedKeysPath"] = Path.GetFullPath(options.ControlKeys),
             ["Ota:ModelsPath"] = Path.Combine(folder, "models"),
         };
         for (var i = 0; i < options.Tags.Count; i++)

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using Inspection.Contracts.Mqtt;
+using Microsoft.Extensions.Options;
+
+namespace Inspection.CloudInference.Fleet;
+
+/// <summary>
+/// Holds the cloud's control key and signs every desired state the cloud publishes with it
+/// (<see cref="DesiredStateSignature"/>). The key is read, or generated once, when the service starts.
+/// </summary>
+public sealed partial class DesiredStateSigner : IDisposable
+{
+    /// <summary>File name of a generated private key.</summary>
+    public const string PrivateFileName = "control.private.pem";
+
+    /// <summary>
+    /// Folder, beside the private key, a generated key's public half is written to: it holds only public keys, so it
+    /// can be copied as it is into a device's <c>Control:TrustedKeysPath</c>.
+    /// </summary>
+    public const string PublicFolderName = "control-keys";
+
+    /// <summary>File name of the public key in <see cref="PublicFolderName"/>: what devices pin.</summary>
+    public const string PublicFileName = "control.public.pem";
+
+    private readonly ECDsa _key;
+
+    public DesiredStateSigner(IOptions<ControlOptions> options, IOptions<CloudOptions> cloud, IHostEnvironment environment, ILogger<DesiredStateSigner> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cloud);
+        ArgumentNullException.ThrowIfNull(environment);
+        var configured = options.Value.SigningKeyPath;
+        PrivateKeyPath = string.IsNullOrWhiteSpace(configured)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cloud.Value.StoragePath, environment.ContentRootPath))!, PrivateFileName)
+            : Path.GetFullPath(configured, environment.ContentRootPath);
+        if (File.Exists(PrivateKeyPath))
+        {
+            _key = Read(PrivateKeyPath);
+            KeyId = DesiredStateSignature.KeyIdOf(_key);
+            Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
+        }
+        else
+        {
+            _key = Create(PrivateKeyPath, out var publicPath);
+            KeyId = DesiredStateSignature.KeyIdOf(_key);
+            Log.KeyGenerated(logger, KeyId, PrivateKeyPath, publicPath);
+        }
+    }
+
+    /// <summary>Where the private key is.</summary>
+    public string PrivateKeyPath { get; }
+
+    /// <summary>The id devices know the key by.</summary>
+    public string KeyId { get; }
+
+    /// <summary>The payload to publish for <paramref name="state"/>.</summary>
+    public byte[] Sign(DesiredState state) => DesiredStateSignature.Sign(state, _key);
+
+    public void Dispose() => _key.Dispose();
+
+    private static ECDsa Read(string path)
+    {
+        var text = File.ReadAllText(path);
+        var key = ECDsa.Create();
+        try
+        {
+            if (!text.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) holds no private key: it must be the cloud's control private key (PEM, P-256).");
+            }
+
+            key.ImportFromPem(text);
+            if (key.KeySize != 256)
+            {
+                throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) is a {key.KeySize}-bit key; desired states are signed with P-256.");
+            }
+
+            return key;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) is not a PEM private key ({ex.Message}).", ex);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private static ECDsa Create(string privatePath, out string publicPath)
+    {
+        var folder = Path.GetDirectoryName(privatePath)!;
+        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(Path.Combine(folder, PublicFolderName));
+        publicPath = Path.Combine(folder, PublicFolderName, PublicFileName);
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                // Owner-only before a byte of the private key is written.
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(privatePath, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(key.ExportPkcs8PrivateKeyPem());
+            }
+
+            File.WriteAllText(publicPath, key.ExportSubjectPublicKeyInfoPem());
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Desired states are signed with control key {KeyId} from {Path}")]
+        public static partial void KeyLoaded(ILogger logger, string keyId, string path);
+
+        [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Generated the cloud's control key {KeyId} at {PrivatePath}: copy its public key {PublicPath} into every device's Control:TrustedKeysPath folder, or the devices refuse the cloud's desired states. Keep the private key: a new one locks out every device that pins this one")]
+        public static partial void KeyGenerated(ILogger logger, string keyId, string privatePath, string publicPath);
+    }
+}
