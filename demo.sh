@@ -61,7 +61,6 @@ mkdir -p "$work/trusted-keys" && cp "$work/keys/demo-publisher.public.pem" "$wor
 dotnet "$cli" identity mqtt --cloud-user cloud $(for i in $(seq 1 "$devices"); do echo --device "line1-cam$i"; done) --out "$work/identity" >"$work/identity.log"
 cloud_identity=(--Cloud:Broker:PasswordFile="$work/identity/broker/passwd" --Cloud:Broker:AclFile="$work/identity/broker/acl"
   --Cloud:Mqtt:Username=cloud --Cloud:Mqtt:PasswordFile="$work/identity/cloud/mqtt-password")
-edge_identity() { echo "--Mqtt:Username=$1" "--Mqtt:PasswordFile=$work/identity/devices/$1/mqtt-password"; }
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
@@ -89,12 +88,13 @@ curl -fs "$api/healthz" >/dev/null || { echo "demo: the cloud did not start; see
 
 # The cloud generated its control key at start ($work/control.private.pem); every agent pins its public half.
 for i in $(seq 1 "$devices"); do
+  edge_identity=(--Mqtt:Username="line1-cam$i" --Mqtt:PasswordFile="$work/identity/devices/line1-cam$i/mqtt-password")
   dotnet "$edge" \
     --Edge:DeviceId="line1-cam$i" --Edge:LineId="line-1" \
     --Capture:Source="file:$work/line-$i/line.avi" --Capture:Loop=true --Capture:MaxFps="$fps" \
     --Detector:ModelPath="$root/models/edge/inspection-edge.onnx" \
     --Storage:Path="$work/edge-$i.db" \
-    --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" $(edge_identity "line1-cam$i") \
+    --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" "${edge_identity[@]}" \
     --Ota:TrustedKeysPath="$work/trusted-keys" --Ota:ModelsPath="$work/models-$i" --Ota:HealthFrames=45 \
     --Control:TrustedKeysPath="$work/control-keys" \
     >"$work/edge-$i.log" 2>&1 &

@@ -475,6 +475,9 @@ public static class RecoveryBench
                     $"--Ota:TrustedKeysPath={trusted}",
                     $"--Ota:ModelsPath={models}",
 
+                    // The cloud wrote its control public key beside its database at its first start.
+                    $"--Control:TrustedKeysPath={Path.Combine(_folder, "control-keys")}",
+
                     // Every frame with a detection is uncertain, so escalations flow all the time.
                     "--Decision:Lower=0.2",
                     "--Decision:Upper=1",
