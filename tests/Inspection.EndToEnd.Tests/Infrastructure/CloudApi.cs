@@ -6,7 +6,9 @@ namespace Inspection.EndToEnd.Tests.Infrastructure;
 /// <summary>The cloud's HTTP JSON API as an operator's tools see it: plain JSON, no shared types.</summary>
 internal sealed class CloudApi(string baseUrl) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+    // Only bounds a cloud that hangs: a model upload is validated (ONNX load, golden set) within the request, which
+    // takes seconds on a loaded 2-core machine.
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
 
     public string BaseUrl { get; } = baseUrl;
 
