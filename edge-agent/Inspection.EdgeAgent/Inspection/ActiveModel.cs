@@ -47,6 +47,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
     private long _lastOldSequence;
     private bool _firstFramePending;
     private SwapTiming? _lastSwap;
+    private int _failedInARow;
 
     // The frame in progress (the loop's thread, under the frame lock).
     private ModelTransition? _frameTransition;
@@ -90,7 +91,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
     public LoadedModel Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The detection model is not loaded yet.");
 
     /// <inheritdoc/>
-    public RunningModel? Running => Volatile.Read(ref _current) is { } model ? new RunningModel(model.Info, model.Detector.ExecutionProvider) : null;
+    public RunningModel? Running => Volatile.Read(ref _current) is { } model ? new RunningModel(model.Info, model.Detector.ExecutionProvider, Volatile.Read(ref _failedInARow)) : null;
 
     /// <summary>How the loop went over the last swap (or null before any): for the update's log and the bench.</summary>
     public SwapTiming? LastSwap => Volatile.Read(ref _lastSwap);
@@ -155,6 +156,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
                 Volatile.Write(ref _current, asked.Candidate);
                 _lastOldSequence = _lastSequence;
                 _firstFramePending = true;
+                Volatile.Write(ref _failedInARow, 0);
                 (_decidingMs, _secondMs) = (_secondMs, _decidingMs);
                 Log.Swapped(_logger, asked.Candidate.Detector.Model.Name, asked.Candidate.Release ?? 0, _lastOldSequence);
             }
@@ -221,6 +223,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
                 Volatile.Write(ref _current, _previous);
                 _previous = null;
                 _firstFramePending = false;
+                Volatile.Write(ref _failedInARow, 0);
                 Log.RolledBack(_logger, Current.Detector.Model.Name, Current.Release ?? 0, _lastSequence);
             }
 
@@ -293,6 +296,8 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
             }
         }
 
+        // Counted for the model that decides now only: a swap or a rollback starts the count again.
+        Volatile.Write(ref _failedInARow, decision is not null ? 0 : _failedInARow == int.MaxValue ? int.MaxValue : _failedInARow + 1);
         _frameDecision = decision;
         _frameLatency = latency;
         if (_frameTransition?.Phase == TransitionPhase.Watching)

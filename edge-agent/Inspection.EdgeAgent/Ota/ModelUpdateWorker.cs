@@ -4,6 +4,7 @@ using Inspection.Contracts.Mqtt;
 using Inspection.Detection;
 using Inspection.Detection.Packaging;
 using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Inspection;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,12 @@ namespace Inspection.EdgeAgent.Ota;
 /// is not tried again. A release that failed here is not retried; going forward means publishing a new one. The steps
 /// that need the model itself (load, golden set, shadow, swap, health window, and keeping or dropping a model in
 /// memory) go through <see cref="IModelSwitch"/>.
+/// <para>
+/// A committed release that fails at run time (the <c>model-failing</c> cause, on frames that release decided) fails
+/// over by itself to the model it replaced, through the same transaction: the configured model, or the release before,
+/// whose kept folder is verified again against the pinned keys. The failing release is then refused like a rolled-back
+/// one. With no step back recorded the device stays <c>safe</c>.
+/// </para>
 /// </summary>
 public sealed partial class ModelUpdateWorker : BackgroundService
 {
@@ -36,6 +43,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
     private readonly OtaOptions _options;
     private readonly string _deviceId;
     private readonly string _trustedKeys;
+    private readonly int _failuresToFailOver;
     private readonly TimeProvider _time;
     private readonly ILogger<ModelUpdateWorker> _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -49,6 +57,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         OtaProgressFeed feed,
         IOptions<OtaOptions> options,
         IOptions<EdgeOptions> edge,
+        IOptions<DegradationOptions> degradation,
         IHostEnvironment environment,
         TimeProvider time,
         ILogger<ModelUpdateWorker> logger)
@@ -62,6 +71,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         _options = options.Value;
         _deviceId = edge.Value.DeviceId;
         _trustedKeys = Path.GetFullPath(_options.TrustedKeysPath, environment.ContentRootPath);
+        _failuresToFailOver = degradation.Value.ModelFailuresToEnter;
         _time = time;
         _logger = logger;
         _state.Changed += Wake;
@@ -83,7 +93,12 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             Recover();
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (WantedRollback() is { } rollback)
+                // A model failing on the line comes first: it needs no cloud and no download.
+                if (WantedFailover() is { } failover)
+                {
+                    await FailOverAsync(failover, stoppingToken).ConfigureAwait(false);
+                }
+                else if (WantedRollback() is { } rollback)
                 {
                     await RollBackAsync(rollback, stoppingToken).ConfigureAwait(false);
                 }
@@ -99,6 +114,40 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         {
             // Stopping: the persisted state lets the next start resume.
         }
+    }
+
+    /// <summary>
+    /// A failover, when the <c>model-failing</c> cause is in force, the committed release that runs has itself failed on
+    /// the frames in a row that make the cause enter (not a candidate rolled back since), a step back is recorded, and
+    /// no failover from it has ended already (a second attempt would meet the same refusal, or swap back and forth).
+    /// </summary>
+    private Failover? WantedFailover()
+    {
+        if (!_state.HasCause(DegradationCause.ModelFailing)
+            || _models.Running is not { Model.Release: { } release } running
+            || running.FailedInARow < _failuresToFailOver)
+        {
+            return null;
+        }
+
+        CommittedModel? committed;
+        try
+        {
+            committed = _committed.Read();
+        }
+        catch (InvalidDataException)
+        {
+            committed = null;
+        }
+
+        if (committed is null || committed.Release != release || committed.Previous is not { } previous)
+        {
+            return null;
+        }
+
+        return _store.Load() is { } record && record.RollbackFrom == release && record.Release == previous && OtaStates.IsFinal(record.State)
+            ? null
+            : new Failover(release, previous, running.FailedInARow);
     }
 
     /// <summary>The desired rollback, while the device runs the release it leaves and has not already ended it.</summary>
@@ -256,6 +305,132 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Back from a committed release that fails on the line to the model it replaced: the configured model, or the
+    /// release before from its kept folder (signature and hashes verified again, golden set run again). The model it
+    /// returns to ran here before, so it needs no shadow; the health window judges it on its own failures only, because
+    /// the release it leaves fails and is no baseline for time or escalation rate.
+    /// </summary>
+    private async Task FailOverAsync(Failover failover, CancellationToken stoppingToken)
+    {
+        var why = string.Create(CultureInfo.InvariantCulture, $"failover: release {failover.From} failed on {failover.FailedFrames} frames in a row");
+        var record = new UpdateRecord { Release = failover.To, RollbackFrom = failover.From, StartedAt = _time.GetUtcNow().UtcDateTime };
+        Step(record, OtaStates.Queued, reason: $"{why}; back to {Describe(failover.To)}");
+        Log.FailingOver(_logger, failover.From, failover.FailedFrames, failover.To);
+        var bounds = Bounds(null) with { MaxLatencyRatio = double.MaxValue, MaxUncertainRatio = 1, UncertainSlack = 1 };
+        IModelChange? change = null;
+        try
+        {
+            ModelManifest? manifest = null;
+            string? folder = null;
+            if (failover.To == 0)
+            {
+                Step(record, OtaStates.Loading, reason: $"{why}; loading the configured model beside it");
+                change = await _models.LoadConfiguredAsync(stoppingToken).ConfigureAwait(false);
+            }
+            else
+            {
+                folder = Path.Combine(_committed.ModelsFolder, failover.To.ToString(CultureInfo.InvariantCulture));
+                Step(record, OtaStates.Verifying, reason: $"{why}; verifying release {failover.To} kept in {folder}");
+                manifest = VerifyKept(failover.To, folder);
+                change = await LoadAsync(manifest, folder, record, stoppingToken).ConfigureAwait(false);
+                await ValidateAsync(change, manifest, folder, record, stoppingToken).ConfigureAwait(false);
+            }
+
+            await ShadowAsync(change, null, record, stoppingToken, shadowFrames: 0, bounds).ConfigureAwait(false);
+            await SwapAndWatchAsync(change, record, stoppingToken).ConfigureAwait(false);
+            if (manifest is null)
+            {
+                _committed.Clear();
+                _store.MarkFailed(failover.From);
+                change.Commit();
+                End(record, OtaStates.Committed, $"{why}; back on the configured model, release {failover.From} is not taken again");
+                Log.Committed(_logger, "configured model", string.Empty, 0);
+            }
+            else
+            {
+                Commit(change, manifest, folder!, record, $"{why}; back on release {failover.To}, release {failover.From} is not taken again");
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            change?.Rollback();
+        }
+        catch (UpdateRefusedException ex)
+        {
+            // The model it returns to failed too: the failing release decides again and the device stays safe.
+            Abandon(change, record, ex.RolledBack ? OtaStates.RolledBack : OtaStates.Failed, $"{why}; {ex.Message}", markFailed: false);
+        }
+        catch (Exception ex) when (ex is PackageRejectedException or ModelContractException or InvalidDataException or IOException)
+        {
+            Abandon(change, record, OtaStates.Failed, $"{why}; {ex.Message}", markFailed: false);
+        }
+        finally
+        {
+            change?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The package of a release kept on this device (its committed folder), verified as a download is: the manifest's
+    /// signature against the pinned keys, then every file against its SHA-256. A damaged or altered folder is refused,
+    /// never repaired here.
+    /// </summary>
+    private ModelManifest VerifyKept(long release, string folder)
+    {
+        var manifestPath = Path.Combine(folder, ModelPackage.ManifestFile);
+        var signaturePath = Path.Combine(folder, ModelPackage.SignatureFile);
+        if (!File.Exists(manifestPath) || !File.Exists(signaturePath))
+        {
+            throw new PackageRejectedException($"release {release} is not kept in {folder} with its signed manifest, so it cannot be verified again");
+        }
+
+        if (new FileInfo(manifestPath).Length > ModelPackage.MaxManifestBytes)
+        {
+            throw new PackageRejectedException($"the kept manifest {manifestPath} is larger than a manifest can be");
+        }
+
+        var manifest = VerifyManifest(File.ReadAllBytes(manifestPath), File.ReadAllText(signaturePath).Trim());
+        if (manifest.Release != release)
+        {
+            throw new PackageRejectedException($"the folder of release {release} holds the signed manifest of release {manifest.Release}");
+        }
+
+        VerifyFiles(manifest, folder, deleteMismatch: false);
+        return manifest;
+    }
+
+    /// <summary>Checks a manifest's signature against the publisher keys pinned on the device.</summary>
+    private ModelManifest VerifyManifest(ReadOnlySpan<byte> manifestBytes, string signature)
+    {
+        if (!Directory.Exists(_trustedKeys) || !Directory.EnumerateFiles(_trustedKeys, "*.pem").Any())
+        {
+            throw new PackageRejectedException($"the device trusts no publisher key: put the publisher's public key into {_trustedKeys} (Ota:TrustedKeysPath)");
+        }
+
+        using var trusted = TrustedKeys.Load(_trustedKeys, "device");
+        return ModelPackage.Verify(manifestBytes, signature, trusted);
+    }
+
+    /// <summary>Checks every file the manifest names in <paramref name="folder"/> against its SHA-256.</summary>
+    private static void VerifyFiles(ModelManifest manifest, string folder, bool deleteMismatch)
+    {
+        foreach (var file in manifest.Files())
+        {
+            var path = Path.Combine(folder, file.Path);
+            if (!File.Exists(path) || ModelPackage.Sha256OfFile(path) != file.Sha256)
+            {
+                if (deleteMismatch)
+                {
+                    // A staged file that does not match is downloaded again.
+                    File.Delete(path);
+                }
+
+                throw new PackageRejectedException($"{file.Path} as {(deleteMismatch ? "staged" : "kept")} does not match the SHA-256 in the signed manifest");
+            }
+        }
+    }
+
     private static string Describe(long? release) => release switch
     {
         null => "not known (no step back is recorded)",
@@ -327,16 +502,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
             throw new PackageRejectedException($"the manifest served at {manifestUrl} is not the one the desired state names (SHA-256 differs)");
         }
 
-        if (!Directory.Exists(_trustedKeys) || !Directory.EnumerateFiles(_trustedKeys, "*.pem").Any())
-        {
-            throw new PackageRejectedException($"the device trusts no publisher key: put the publisher's public key into {_trustedKeys} (Ota:TrustedKeysPath)");
-        }
-
-        ModelManifest manifest;
-        using (var trusted = TrustedKeys.Load(_trustedKeys, "device"))
-        {
-            manifest = ModelPackage.Verify(manifestBytes, target.Signature, trusted);
-        }
+        var manifest = VerifyManifest(manifestBytes, target.Signature);
 
         if (manifest.Release != target.Release || manifest.Model.Sha256 != target.Sha256 || manifest.Model.Size != target.Size)
         {
@@ -369,6 +535,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
         Directory.CreateDirectory(folder);
         await File.WriteAllBytesAsync(Path.Combine(folder, ModelPackage.ManifestFile), manifestBytes, cancellationToken).ConfigureAwait(false);
+
+        // Kept with the release once committed, so a failover to it can verify the folder again without the cloud.
+        await File.WriteAllTextAsync(Path.Combine(folder, ModelPackage.SignatureFile), target.Signature, cancellationToken).ConfigureAwait(false);
         CheckDiskSpace(manifest, folder);
 
         var files = manifest.Files().ToList();
@@ -396,15 +565,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
 
         Step(record, OtaStates.Verifying, bytes: total, total: total);
-        foreach (var file in files)
-        {
-            var path = Path.Combine(folder, file.Path);
-            if (!File.Exists(path) || ModelPackage.Sha256OfFile(path) != file.Sha256)
-            {
-                File.Delete(path);
-                throw new PackageRejectedException($"{file.Path} as staged does not match the SHA-256 in the signed manifest");
-            }
-        }
+        VerifyFiles(manifest, folder, deleteMismatch: true);
 
         return (manifest, folder);
     }
@@ -424,9 +585,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private async Task ShadowAsync(IModelChange change, ModelTarget? target, UpdateRecord record, CancellationToken cancellationToken, int? shadowFrames = null)
+    private async Task ShadowAsync(IModelChange change, ModelTarget? target, UpdateRecord record, CancellationToken cancellationToken, int? shadowFrames = null, HealthBounds? bounds = null)
     {
-        var shadowing = change.ShadowAsync(shadowFrames ?? target?.ShadowFrames ?? _options.ShadowFrames, Bounds(target), cancellationToken);
+        var shadowing = change.ShadowAsync(shadowFrames ?? target?.ShadowFrames ?? _options.ShadowFrames, bounds ?? Bounds(target), cancellationToken);
         Step(record, OtaStates.Shadowing, agreement: 1, frames: 0);
         var shadow = await WithProgressAsync(
             shadowing,
@@ -471,18 +632,22 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
     }
 
-    private void Commit(IModelChange change, ModelManifest manifest, string folder, UpdateRecord record)
+    private void Commit(IModelChange change, ModelManifest manifest, string folder, UpdateRecord record, string? reason = null)
     {
         // The files move to their release's folder before the pointer names them; the loaded session keeps its open
         // file across the rename. Then the pointer (atomic), then the state: a crash between them is settled by
-        // Recover, which finds the pointer on the new release.
+        // Recover, which finds the pointer on the new release. A failover's files are in that folder already.
         var target = Path.Combine(_committed.ModelsFolder, manifest.Release.ToString(CultureInfo.InvariantCulture));
-        if (Directory.Exists(target))
+        if (!string.Equals(Path.GetFullPath(folder), Path.GetFullPath(target), StringComparison.Ordinal))
         {
-            Directory.Delete(target, recursive: true);
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+
+            Directory.Move(folder, target);
         }
 
-        Directory.Move(folder, target);
         long? previous;
         try
         {
@@ -510,7 +675,7 @@ public sealed partial class ModelUpdateWorker : BackgroundService
         }
 
         change.Commit();
-        End(record, OtaStates.Committed, $"{manifest.Name} {manifest.Version} committed");
+        End(record, OtaStates.Committed, reason ?? $"{manifest.Name} {manifest.Version} committed");
         Log.Committed(_logger, manifest.Name, manifest.Version, manifest.Release);
 
         // Older releases are not needed any more (the pointer never goes back); the one before is kept for inspection.
@@ -600,6 +765,9 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
     private void Wake() => _wake.Writer.TryWrite(true);
 
+    /// <summary>A failover from release <paramref name="From"/> to <paramref name="To"/> (0: the configured model).</summary>
+    private sealed record Failover(long From, long To, int FailedFrames);
+
     private void TryDelete(string folder)
     {
         try
@@ -631,5 +799,8 @@ public sealed partial class ModelUpdateWorker : BackgroundService
 
         [LoggerMessage(EventId = 1905, Level = LogLevel.Warning, Message = "Could not delete {Folder}: {Reason}")]
         public static partial void CleanupFailed(ILogger logger, string folder, string reason);
+
+        [LoggerMessage(EventId = 1906, Level = LogLevel.Warning, Message = "Release {Release} failed on {Frames} frames in a row: failing over to release {To} (0: the configured model)")]
+        public static partial void FailingOver(ILogger logger, long release, int frames, long to);
     }
 }

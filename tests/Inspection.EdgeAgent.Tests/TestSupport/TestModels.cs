@@ -80,6 +80,41 @@ internal static class TestModels
         return path;
     }
 
+    /// <summary>Grey level no golden frame and no default line frame has, on which <see cref="FailingOnGlare"/> fails (the brightness models call it defect).</summary>
+    public const byte GlareGrey = 250;
+
+    /// <summary>
+    /// The brightness model with a flaw that shows only at run time: it loads, warms up (on black) and reproduces the
+    /// golden set, but fails in ONNX Runtime's Run on frames brighter than 0.95 (<see cref="GlareGrey"/>), because a
+    /// Gather index computed from the brightness leaves its one-element table there.
+    /// </summary>
+    public static string FailingOnGlare(string path, string version)
+    {
+        new OnnxGraphBuilder("brightness-failing-on-glare")
+            .AddInput("images", 1, 3, InputSize, InputSize)
+            .AddNode("ReduceMean", ["images"], ["brightness"], OnnxAttribute.Ints("axes", 1, 2, 3), OnnxAttribute.Int("keepdims", 1))
+            .AddInitializer("margin", [0.05f], 1, 1, 1, 1)
+            .AddNode("Add", ["brightness", "margin"], ["shifted"])
+            .AddNode("Floor", ["shifted"], ["index_float"])
+            .AddNode("Cast", ["index_float"], ["index"], OnnxAttribute.Int("to", 7))
+            .AddInitializer("table", [1f], 1)
+            .AddNode("Gather", ["table", "index"], ["one"], OnnxAttribute.Int("axis", 0))
+            .AddNode("Mul", ["brightness", "one"], ["mean"])
+            .AddInitializer("score_shape", new long[] { 1, 1, 1 }, 3)
+            .AddNode("Reshape", ["mean", "score_shape"], ["score"])
+            .AddInitializer("box", [16f, 16f, 16f, 16f], 1, 4, 1)
+            .AddNode("Concat", ["box", "score"], ["output0"], OnnxAttribute.Int("axis", 1))
+            .AddOutput("output0", 1, 5, 1)
+            .AddMetadata("description", "brightness test model that fails on glare")
+            .AddMetadata("version", version)
+            .AddMetadata("task", "detect")
+            .AddMetadata("stride", "32")
+            .AddMetadata("imgsz", $"[{InputSize}, {InputSize}]")
+            .AddMetadata("names", "{0: 'scratch'}")
+            .Save(path);
+        return path;
+    }
+
     /// <summary>A model that loads but is no detector: its output is [1, 7].</summary>
     public static string WrongShape(string path)
     {

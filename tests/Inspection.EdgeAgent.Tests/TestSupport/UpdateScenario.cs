@@ -111,6 +111,20 @@ internal sealed class UpdateScenario : IAsyncDisposable
         _host = null;
     }
 
+    /// <summary>
+    /// From the next pass through the folder on, the line shows only frames of grey <paramref name="level"/>: every
+    /// file is replaced by a rename, so the camera never reads a half-written image.
+    /// </summary>
+    public void ShowOnTheLine(byte level)
+    {
+        var next = _temp.File("next-frame.png");
+        foreach (var file in Directory.GetFiles(Frames, "*.png"))
+        {
+            TestSupport.Frames.WriteImage(next, level);
+            File.Move(next, file, overwrite: true);
+        }
+    }
+
     /// <summary>Applies a desired state naming <paramref name="target"/>, as the MQTT worker does when the cloud publishes one.</summary>
     public void Desire(ModelTarget target) =>
         Host.Services.GetRequiredService<DeviceState>().Apply(new DesiredState(MqttPayloads.SchemaVersion, ++_desiredVersion, DegradationModes.Normal, Model: target));
