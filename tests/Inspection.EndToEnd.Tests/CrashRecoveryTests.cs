@@ -15,16 +15,19 @@ public sealed class CrashRecoveryTests
         var video = system.RenderLine(seed: 6, frames: 90);
         const string deviceId = "e2e-crash";
 
-        // The cloud is down (nothing listens on its port, and there is no broker): the line keeps running
-        // and uncertain frames pile up in the outbox. The band 0.2 / 1 makes every frame with a detection uncertain:
-        // the shipped edge model gives this seed's defect 0.98–1.00, which any lower upper edge would reject.
+        // The cloud is down (nothing listens on its port): the line keeps running, the device degrades to local-only
+        // on its own (cause cloud-unreachable, found by its health probes) and uncertain frames pile up in the outbox.
+        // The band 0.2 / 1 makes every frame with a detection uncertain: the shipped edge model gives this seed's defect
+        // 0.98–1.00, which any lower upper edge would reject. A real mosquitto carries the device's reported state to
+        // this test, which watches it as an operator's tool would.
+        await using var broker = await MosquittoBroker.StartAsync(ct);
+        using var watcher = await ReportedStateWatcher.StartAsync(broker.Port, deviceId, ct);
+        system.MqttPort = broker.Port;
         var first = system.StartEdge(deviceId, video, loop: true, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=1");
-        // Two failed escalation calls put the device in local-only (cause cloud-unreachable): by then both calls' frames
-        // are in the outbox, and from then on only health probes go out while the frames keep piling up.
         await Eventually.WaitAsync(
-            "uncertain frames in the outbox while the cloud is down, and the device degraded",
-            _ => Task.FromResult(first.Output),
-            output => output.Split("frames failed").Length > 1 && output.Contains("Degraded on its own (cloud-unreachable)", StringComparison.Ordinal),
+            "the device degraded to local-only by itself, with uncertain frames waiting in its outbox",
+            _ => Task.FromResult(watcher.Latest),
+            r => r is { Mode: "local-only", CommandedMode: "normal", Stats.OutboxDepth: >= 5 } && r.Automatic?.Any(a => a.Cause == "cloud-unreachable") == true,
             TimeSpan.FromSeconds(60),
             ct,
             first);

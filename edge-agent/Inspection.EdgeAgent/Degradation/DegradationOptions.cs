@@ -42,6 +42,13 @@ public sealed class DegradationOptions : IValidatableObject
     public int ReducedEveryNth { get; set; } = 2;
 
     /// <summary>
+    /// <c>Degradation:InferenceSlowEnabled</c>: whether inference slower than the frame budget makes the device go
+    /// <c>reduced</c> (cause <c>inference-slow</c>) on its own. Turn it off on a line where every frame must be inspected
+    /// even when that means lagging (e.g. one frame per part from a trigger). Default true.
+    /// </summary>
+    public bool InferenceSlowEnabled { get; set; } = true;
+
+    /// <summary>
     /// <c>Degradation:SlowEnterShare</c>: the smoothed inference time, as a share of the frame interval, above which a
     /// frame counts as slow. Default 1.1 (10 % over the frame budget).
     /// </summary>

@@ -104,7 +104,7 @@ public sealed class InspectionDegradation
         _model.Good("the model decides frames again");
         var ms = latency.TotalMilliseconds;
         _smoothedMs = _smoothedMs == 0 ? ms : (_smoothedMs * (1 - Smoothing)) + (ms * Smoothing);
-        if (_pacer.Period is not { } period || period <= TimeSpan.Zero)
+        if (!_options.InferenceSlowEnabled || _pacer.Period is not { } period || period <= TimeSpan.Zero)
         {
             return;
         }

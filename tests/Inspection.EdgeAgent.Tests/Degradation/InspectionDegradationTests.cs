@@ -62,6 +62,22 @@ public sealed class InspectionDegradationTests : IDisposable
     }
 
     [Fact]
+    public void Inspected_SlowButTheCauseSwitchedOff_KeepsInspectingEveryFrame()
+    {
+        var degradation = Create(new FramePacer(100, _time), new DegradationOptions { SlowWindowFrames = 5, InferenceSlowEnabled = false });
+
+        for (var i = 0; i < 50; i++)
+        {
+            degradation.Inspected(TimeSpan.FromMilliseconds(30));
+        }
+
+        Assert.False(_state.HasCause(DegradationCause.InferenceSlow));
+        Assert.Equal(DegradationMode.Normal, _state.EffectiveMode);
+        Assert.Equal(1, degradation.EveryNth);
+        Assert.Empty(Drain());
+    }
+
+    [Fact]
     public void Inspected_OneSlowFrameAmongFastOnes_DoesNotDegrade()
     {
         var degradation = Create(new FramePacer(100, _time), new DegradationOptions { SlowWindowFrames = 3 });

@@ -125,6 +125,9 @@ internal sealed class InspectionSystem : IAsyncDisposable
                 "--Mqtt:ReconnectDelaySeconds=1",
                 $"--Control:TrustedKeysPath={ControlKeysFolder}",
                 "--Reporting:IntervalSeconds=1",
+                // The cloud and the agents share 2 cores here, so inference is often slower than these scenarios' frame
+                // rates; none of them is about that, and reduced inspection would change what they observe.
+                "--Degradation:InferenceSlowEnabled=false",
                 // The scenarios widen the uncertain band below the default score threshold.
                 "--Detector:ScoreThreshold=0.1",
                 .. extra,
