@@ -25,8 +25,8 @@ public sealed class OutboxStore
     private const string TotalsId = "outbox";
     private const int CandidateBatch = 256;
 
-    /// <summary>Entries per transaction of <see cref="EvictToShare"/>: about 10 ms of a frame's wait on an edge device.</summary>
-    public const int TrimBatch = 32;
+    /// <summary>Entries per transaction of <see cref="EvictToShare"/>: a few ms of a frame's wait, not the whole pass.</summary>
+    public const int TrimBatch = 8;
     private const int RankShift = 44;
     private const long SequenceMask = (1L << RankShift) - 1;
 
