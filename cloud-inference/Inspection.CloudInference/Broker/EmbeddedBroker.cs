@@ -15,6 +15,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly BrokerOptions _options;
     private readonly ILogger<EmbeddedBroker> _logger;
     private MqttServer? _server;
+    private X509Certificate2? _certificate;
 
     public EmbeddedBroker(IOptions<BrokerOptions> options, ILogger<EmbeddedBroker> logger)
     {
@@ -41,13 +42,17 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             .WithMaxPendingMessagesPerClient(_options.MaxPendingMessagesPerClient);
         if (_options.CertificateFile is { Length: > 0 } certificateFile)
         {
-            // Re-imported from PKCS#12: the key of a PEM-loaded certificate is not usable by the TLS server as is.
+            // Re-imported from PKCS#12: the key of a PEM-loaded certificate is not usable by the TLS server as is. Handed
+            // over as a certificate, not as bytes: MQTTnet 5 reads a byte blob as a bare certificate, so a PKCS#12 blob
+            // failed every handshake ("ASN1 corrupted data") and the endpoint closed each connection unanswered.
             using var pem = X509Certificate2.CreateFromPemFile(certificateFile, _options.KeyFile);
+            _certificate?.Dispose();
+            _certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
             builder
                 .WithEncryptedEndpoint()
                 .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(_options.BindAddress))
                 .WithEncryptedEndpointPort(_options.TlsPort)
-                .WithEncryptionCertificate(pem.Export(X509ContentType.Pkcs12));
+                .WithEncryptionCertificate(_certificate);
         }
 
         _server = factory.CreateMqttServer(builder.Build());
@@ -92,6 +97,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         _server?.Dispose();
         _server = null;
+        _certificate?.Dispose();
+        _certificate = null;
     }
 
     private static partial class Log

@@ -16,7 +16,9 @@ public sealed partial class CloudDatabase : IDisposable
         var path = Path.GetFullPath(options.Value.StoragePath, environment.ContentRootPath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         FilePath = path;
-        _database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        // Its own mapper, not LiteDB's process-wide one: that one builds type mappings lazily and not thread-safely, so
+        // two clouds in one process (the tests) starting their stores at once failed with "Member ... not found".
+        _database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, new BsonMapper());
         Log.Opened(logger, path);
     }
 

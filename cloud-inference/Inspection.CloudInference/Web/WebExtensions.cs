@@ -58,7 +58,8 @@ public static class WebExtensions
         }
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
         {
-            return $"the store at {database.FilePath} does not take writes: {ex.Message}";
+            // LiteDB keeps failing after a failed write even once the cause is gone: only a restart reopens the file.
+            return $"the store at {database.FilePath} does not take writes: {ex.Message}. Free disk space or fix the file's permissions, then restart the cloud";
         }
     }
 

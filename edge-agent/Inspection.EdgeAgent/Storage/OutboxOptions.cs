@@ -63,10 +63,10 @@ public sealed class OutboxOptions : IValidatableObject
     public string Eviction { get; set; } = LeastUncertainFirst;
 
     /// <summary>
-    /// <c>Outbox:EvictToShare</c>: an eviction pass makes room down to this share of each quota, so passes (each one
-    /// logged and reported as one event) come once per many frames rather than once per frame. A pass runs on the
-    /// frame that hits the quota and costs about 1 ms per evicted entry, so a lower share means rarer but longer
-    /// stalls of that one frame. Default 0.99 (1000 entries at the default quota).
+    /// <c>Outbox:EvictToShare</c>: when the outbox reaches its quota, a pass in the background evicts down to this
+    /// share of each quota, so passes (each one logged and reported as one event) come once per many frames rather
+    /// than once per frame. A frame's own insert evicts only the entry it needs and never waits for the pass, which
+    /// runs in small transactions. Default 0.99 (1000 entries at the default quota).
     /// </summary>
     [Range(0.5, 0.999, ErrorMessage = "Outbox:EvictToShare must be between 0.5 and 0.999 (the share of the quota an eviction pass leaves in use).")]
     public double EvictToShare { get; set; } = 0.99;

@@ -50,7 +50,7 @@ public sealed class FrameInspectorOutboxQuotaTests : IDisposable
     [Fact]
     public void Inspect_EntryQuotaHit_EvictsTheLeastUncertainFramesCountsReportsAndRecordsThem()
     {
-        // Room for 3; a pass leaves 2 (0.67 of 3) with the new frame.
+        // Room for 3: the fourth frame evicts the one entry it needs; the pass then leaves 2 (0.67 of 3).
         var (inspector, outbox) = Create(new OutboxOptions { MaxEntries = 3, EvictToShare = 0.67 });
         var reports = Reports(outbox);
         // Scores ≈ 0.63, 0.78, 0.72, 0.67 in the band 0.25-0.85: the second and third are nearest its edge.
@@ -60,6 +60,17 @@ public sealed class FrameInspectorOutboxQuotaTests : IDisposable
             using var frame = Frames.Grey(grey);
             sequences.Add(inspector.Inspect(frame, CapturedAt)!.Sequence);
         }
+
+        Assert.Equal([sequences[0], sequences[2], sequences[3]], _database.OutboxCollection.FindAll().Select(e => e.Id).Order());
+        Assert.Equal(1, _stats.OutboxEvicted);
+        Assert.True(_events.TryPeek(out var byTheFrame));
+        Assert.Equal("outbox-evicted", byTheFrame.Type);
+        Assert.Contains($"1 uncertain frames", byTheFrame.Message, StringComparison.Ordinal);
+        Assert.Contains($"sequences {sequences[1]}-{sequences[1]}", byTheFrame.Message, StringComparison.Ordinal);
+        _events.Dequeue();
+
+        // What the quota worker runs when the insert tells it the outbox is full.
+        outbox.EvictToShare();
 
         Assert.Equal([sequences[0], sequences[3]], _database.OutboxCollection.FindAll().Select(e => e.Id).Order());
         var results = new ResultStore(_database, TestOptions.Of(new StorageOptions()));
@@ -72,11 +83,11 @@ public sealed class FrameInspectorOutboxQuotaTests : IDisposable
         Assert.True(report.Stats.OutboxBytes > 0);
         Assert.True(_events.TryPeek(out var evicted));
         Assert.Equal("outbox-evicted", evicted.Type);
-        Assert.Contains($"2 uncertain frames", evicted.Message, StringComparison.Ordinal);
-        Assert.Contains($"sequences {sequences[1]}-{sequences[2]}", evicted.Message, StringComparison.Ordinal);
+        Assert.Contains($"1 uncertain frames", evicted.Message, StringComparison.Ordinal);
+        Assert.Contains($"sequences {sequences[2]}-{sequences[2]}", evicted.Message, StringComparison.Ordinal);
         Assert.Contains("(quota, least-uncertain-first)", evicted.Message, StringComparison.Ordinal);
-        var line = Assert.Single(_logs.Entries, e => e.EventId == 2100);
-        Assert.Equal((2, "quota"), ((int)line.Values["Count"]!, (string)line.Values["Reason"]!));
+        var lines = _logs.Entries.Where(e => e.EventId == 2100).ToList();
+        Assert.Equal([(1, "quota"), (1, "quota")], lines.Select(l => ((int)l.Values["Count"]!, (string)l.Values["Reason"]!)));
     }
 
     [Fact]

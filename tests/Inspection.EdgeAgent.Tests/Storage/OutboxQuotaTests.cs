@@ -16,7 +16,7 @@ public sealed class OutboxQuotaTests : IDisposable
     public void Escalate_EntryQuotaHitLeastUncertainFirst_EvictsTheLeastUncertainOldestFirstAndRecordsItOnTheirResults()
     {
         using var database = new EdgeDatabase(_temp.File("edge.db"));
-        // Quota of 4 entries; a pass leaves 3 (0.75 of 4) after the new one.
+        // Quota of 4 entries; the insert evicts the one it needs, the pass leaves 3 (0.75 of 4).
         var outbox = Store(database, new OutboxOptions { MaxEntries = 4, EvictToShare = 0.75 });
         var evictions = Record(outbox);
         double[] uncertainty = [0.9, 0.2, 0.5, 0.2];
@@ -25,18 +25,24 @@ public sealed class OutboxQuotaTests : IDisposable
             Escalate(outbox, i + 1, uncertainty[i]);
         }
 
-        // The newest is the least uncertain of all: it is stored anyway, and would go first at the next pass.
+        // The newest is the least uncertain of all: it is stored anyway, and goes first at the pass.
         Escalate(outbox, 5, 0.1);
 
-        Assert.Equal([1L, 3L, 5L], Remaining(database));
+        Assert.Equal([1L, 3L, 4L, 5L], Remaining(database));
         var eviction = Assert.Single(evictions);
-        Assert.Equal((OutboxEvictionReason.Quota, OutboxOptions.LeastUncertainFirst, 2, 2L, 4L), (eviction.Reason, eviction.Policy, eviction.Count, eviction.FirstSequence, eviction.LastSequence));
+        Assert.Equal((OutboxEvictionReason.Quota, OutboxOptions.LeastUncertainFirst, 1, 2L, 2L), (eviction.Reason, eviction.Policy, eviction.Count, eviction.FirstSequence, eviction.LastSequence));
+
+        var pass = outbox.EvictToShare();
+
+        Assert.NotNull(pass);
+        Assert.Equal([1L, 3L, 4L], Remaining(database));
+        Assert.Equal((OutboxEvictionReason.Quota, 1, 5L, 5L), (pass.Reason, pass.Count, pass.FirstSequence, pass.LastSequence));
         Assert.Equal(3, outbox.Usage.Entries);
         var results = new ResultStore(database, TestOptions.Of(new StorageOptions()));
         Assert.Equal(("quota", Now.UtcDateTime), (results.Find(2)!.OutboxEvicted, results.Find(2)!.OutboxEvictedAt));
-        Assert.Equal("quota", results.Find(4)!.OutboxEvicted);
+        Assert.Equal("quota", results.Find(5)!.OutboxEvicted);
         Assert.Null(results.Find(1)!.OutboxEvicted);
-        Assert.Null(results.Find(5)!.OutboxEvicted);
+        Assert.Null(results.Find(4)!.OutboxEvicted);
     }
 
     [Fact]
@@ -51,8 +57,11 @@ public sealed class OutboxQuotaTests : IDisposable
             Escalate(outbox, i + 1, uncertainty[i]);
         }
 
+        Assert.Equal([2L, 3L, 4L, 5L], Remaining(database));
+        Assert.Equal((OutboxOptions.OldestFirst, 1L, 1L), (evictions[0].Policy, evictions[0].FirstSequence, evictions[0].LastSequence));
+        outbox.EvictToShare();
         Assert.Equal([3L, 4L, 5L], Remaining(database));
-        Assert.Equal((OutboxOptions.OldestFirst, 1L, 2L), (evictions[0].Policy, evictions[0].FirstSequence, evictions[0].LastSequence));
+        Assert.Equal((OutboxOptions.OldestFirst, 2L, 2L), (evictions[1].Policy, evictions[1].FirstSequence, evictions[1].LastSequence));
     }
 
     [Fact]
@@ -62,7 +71,7 @@ public sealed class OutboxQuotaTests : IDisposable
         var options = new OutboxOptions { MaxBytes = 1_048_576, EvictToShare = 0.6 };
         var outbox = Store(database, options);
         var evictions = Record(outbox);
-        // Five frames of 200 kB fit in 1 MiB; the sixth does not. A pass leaves room below 0.6 MiB with the new one.
+        // Five frames of 200 kB fit in 1 MiB; the sixth does not: it evicts one. The pass leaves 0.6 MiB at most.
         double[] uncertainty = [0.3, 0.9, 0.1, 0.8, 0.2];
         for (var i = 0; i < uncertainty.Length; i++)
         {
@@ -72,14 +81,82 @@ public sealed class OutboxQuotaTests : IDisposable
         Assert.Empty(evictions);
         Escalate(outbox, 6, 0.5, jpegBytes: 200_000);
 
+        Assert.Equal([1L, 2L, 4L, 5L, 6L], Remaining(database));
+        var first = Assert.Single(evictions);
+        Assert.Equal((1, 3L, 3L), (first.Count, first.FirstSequence, first.LastSequence));
+        Assert.InRange(outbox.Usage.Bytes, 1_000_000, options.MaxBytes);
+
+        var eviction = outbox.EvictToShare();
+
+        Assert.NotNull(eviction);
         Assert.Equal([2L, 4L, 6L], Remaining(database));
-        var eviction = Assert.Single(evictions);
-        Assert.Equal((3, 1L, 5L), (eviction.Count, eviction.FirstSequence, eviction.LastSequence));
-        Assert.True(eviction.Bytes >= 600_000, $"evicted {eviction.Bytes} bytes");
+        Assert.Equal((2, 1L, 5L), (eviction.Count, eviction.FirstSequence, eviction.LastSequence));
+        Assert.True(eviction.Bytes >= 400_000, $"evicted {eviction.Bytes} bytes");
         var usage = outbox.Usage;
         Assert.Equal(SumOfSizes(database), usage.Bytes);
         Assert.InRange(usage.Bytes, 600_000, (long)(options.MaxBytes * options.EvictToShare));
         Assert.Equal(eviction.Usage, usage);
+    }
+
+    [Fact]
+    public void Escalate_AtAFullQuota_EvictsOnlyTheOneEntryItNeedsAndRaisesQuotaReached()
+    {
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        // A pass would leave 90 of 100: the frame's own insert must not do it.
+        var outbox = Store(database, new OutboxOptions { MaxEntries = 100, EvictToShare = 0.9, Eviction = OutboxOptions.OldestFirst });
+        var evictions = Record(outbox);
+        var reached = new List<OutboxUsage>();
+        outbox.QuotaReached += reached.Add;
+        for (var i = 1; i <= 99; i++)
+        {
+            Escalate(outbox, i, 0.5);
+        }
+
+        Assert.Empty(reached);
+        Escalate(outbox, 100, 0.5);
+        Assert.Equal(100, Assert.Single(reached).Entries);
+        Assert.Empty(evictions);
+
+        Escalate(outbox, 101, 0.5);
+
+        var eviction = Assert.Single(evictions);
+        Assert.Equal((OutboxEvictionReason.Quota, 1, 1L, 1L), (eviction.Reason, eviction.Count, eviction.FirstSequence, eviction.LastSequence));
+        Assert.Equal(100, outbox.Usage.Entries);
+        Assert.Equal(2, reached.Count);
+        Assert.NotNull(outbox.Find(101));
+
+        var pass = outbox.EvictToShare();
+
+        Assert.NotNull(pass);
+        Assert.Equal((10, 2L, 11L), (pass.Count, pass.FirstSequence, pass.LastSequence));
+        Assert.Equal(90, outbox.Usage.Entries);
+        Assert.Equal(90, Remaining(database).Count);
+        Assert.Null(outbox.EvictToShare());
+    }
+
+    [Fact]
+    public void EvictToShare_MoreThanOneBatchAboveTheShare_EvictsDownToTheShareAsOnePass()
+    {
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        var count = OutboxStore.TrimBatch * 3;
+        // Filled under a large quota, then opened with a small one: the pass spans several transactions.
+        var large = Store(database, new OutboxOptions());
+        for (var i = 1; i <= count; i++)
+        {
+            Escalate(large, i, i / (double)count);
+        }
+
+        var outbox = Store(database, new OutboxOptions { MaxEntries = count, EvictToShare = 0.5 });
+        var evictions = Record(outbox);
+
+        var pass = outbox.EvictToShare();
+
+        Assert.NotNull(pass);
+        Assert.Equal((count / 2, 1L, (long)(count / 2)), (pass.Count, pass.FirstSequence, pass.LastSequence));
+        Assert.Single(evictions);
+        Assert.Equal((long)(count / 2), outbox.Usage.Entries);
+        Assert.Equal(SumOfSizes(database), outbox.Usage.Bytes);
+        Assert.Equal(count / 2, database.ResultCollection.Count(r => r.OutboxEvicted == "quota"));
     }
 
     [Fact]
@@ -132,6 +209,8 @@ public sealed class OutboxQuotaTests : IDisposable
         // Old entries count as least uncertain: they go before any new entry, oldest first.
         Escalate(outbox, 4, 0.01);
         Escalate(outbox, 5, 0.01);
+        Assert.Equal([2L, 3L, 4L, 5L], Remaining(reopened));
+        outbox.EvictToShare();
         Assert.Equal([3L, 4L, 5L], Remaining(reopened));
     }
 
