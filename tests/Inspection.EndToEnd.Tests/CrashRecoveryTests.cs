@@ -36,6 +36,8 @@ public sealed class CrashRecoveryTests
         Assert.True(afterCrash.OutboxDepth > 0, $"the outbox was empty after the crash.{Environment.NewLine}{first}");
         Assert.Equal(afterCrash.Uncertain.Count, afterCrash.OutboxDepth);
 
+        // The cloud comes back with its own embedded broker, on a port of its own.
+        system.MqttPort = LoopbackPort.Candidate();
         var cloud = await system.StartCloudAsync(embeddedBroker: true, ct);
         var second = system.StartEdge(deviceId, video, loop: false, maxFps: 0, "--Decision:Lower=0.2", "--Decision:Upper=1");
         await Eventually.WaitAsync(

@@ -73,10 +73,12 @@ internal sealed class InspectionSystem : IAsyncDisposable
                     .. extra,
                 ],
                 Directory));
+            // A cloud that stopped answers nothing: look at the process before asking it, or the refused connections
+            // would hide the exit until the timeout.
             await Eventually.WaitAsync(
                 "the cloud to serve /api/summary, or to stop",
-                async ct => (await Api.GetAsync("/api/summary", ct)).ValueKind,
-                kind => kind == System.Text.Json.JsonValueKind.Object || cloud.HasExited,
+                async ct => cloud.HasExited || (await Api.GetAsync("/api/summary", ct)).ValueKind == System.Text.Json.JsonValueKind.Object,
+                done => done,
                 TimeSpan.FromSeconds(90),
                 cancellationToken);
             if (!cloud.HasExited)
