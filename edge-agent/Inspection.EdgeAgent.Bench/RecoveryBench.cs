@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.ModelTools.Line;
+using LiteDB;
 using MQTTnet;
 
 namespace Inspection.EdgeAgent.Bench;
@@ -90,6 +91,7 @@ public static class RecoveryBench
                 await MeasureKillsAsync(system, settings, output, cancellationToken).ConfigureAwait(false);
                 await MeasureCloudOutagesAsync(system, settings, output, cancellationToken).ConfigureAwait(false);
                 await MeasureBrokerRestartsAsync(system, settings, output, cancellationToken).ConfigureAwait(false);
+                await AccountAsync(system, settings, output, cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
@@ -211,6 +213,35 @@ public static class RecoveryBench
         output.WriteLine(Summary("broker up → agent reported again", reporting));
         output.WriteLine(Summary("broker up → command issued while down applied", applied));
         await system.SetModeAsync(DegradationModes.Normal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Nothing lost across all of it: the device paused (forwarding goes on, inspection stops), its outbox drained, the
+    /// agent stopped; every uncertain frame its database holds must have the cloud's verdict, or have been evicted by the
+    /// outbox policy (counted), and the cloud must hold each once.
+    /// </summary>
+    private static async Task AccountAsync(LineSystem system, Settings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        output.WriteLine();
+        output.WriteLine("(4) nothing lost: the device paused, its outbox drained, the agent stopped; its database against the cloud's");
+        await system.SetModeAsync(DegradationModes.Paused, cancellationToken).ConfigureAwait(false);
+        var drained = await system.Reports.WaitAsync(r => r.Mode == DegradationModes.Paused && r.Stats.OutboxDepth == 0, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+        if (drained is null)
+        {
+            output.WriteLine($"the outbox did not drain within 5 minutes (last depth {system.Reports.Latest?.Stats.OutboxDepth}); not counted");
+            return;
+        }
+
+        await system.StopAgentAsync().ConfigureAwait(false);
+        var edge = system.ReadEdgeDatabase();
+        var cloud = await system.SummaryAsync(cancellationToken).ConfigureAwait(false);
+        var lost = edge.Uncertain - edge.Settled - edge.Evicted - edge.InOutbox;
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{edge.Frames} frames recorded across {settings.Kills} kills, {settings.Outages} cloud outages and {settings.BrokerRestarts} broker restarts; {edge.Uncertain} uncertain: {edge.Settled} settled by the cloud, {edge.Evicted} evicted by the outbox policy, {edge.InOutbox} still in the outbox, {lost} lost"));
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"the cloud stored {cloud?.EscalationsStored} escalations (one per key) and answered {cloud?.DuplicatesAnswered} re-sent frames from its store; {edge.Rejected} refused"));
     }
 
     private static void Add(List<double> values, double value)
@@ -492,6 +523,34 @@ public static class RecoveryBench
             return await _notify.WaitForAsync("WATCHDOG=1", TimeSpan.FromSeconds(60), () => agent.HasExited, cancellationToken).ConfigureAwait(false);
         }
 
+        public async Task StopAgentAsync()
+        {
+            if (_agent is { } agent)
+            {
+                await agent.StopAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+                await agent.DisposeAsync().ConfigureAwait(false);
+                _agent = null;
+            }
+        }
+
+        /// <summary>The stopped agent's database: frames, uncertain ones, those the cloud settled or the policy evicted, the outbox.</summary>
+        public EdgeAccount ReadEdgeDatabase()
+        {
+            using var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(_folder, "edge.db"), Connection = ConnectionType.Direct, ReadOnly = true });
+            var results = db.GetCollection("results");
+            var uncertain = results.Find(Query.EQ("Decision", "Uncertain")).ToList();
+            return new EdgeAccount(
+                results.Count(),
+                uncertain.Count,
+                uncertain.Count(r => !r["CloudVerdict"].IsNull),
+                uncertain.Count(r => r["CloudVerdict"].IsNull && r.ContainsKey("OutboxEvicted") && !r["OutboxEvicted"].IsNull),
+                db.GetCollection("outbox").Count(),
+                db.GetCollection("rejected").Count());
+        }
+
+        public async Task<EscalationSummary?> SummaryAsync(CancellationToken cancellationToken) =>
+            await _http.GetFromJsonAsync<EscalationSummary>("api/summary", cancellationToken).ConfigureAwait(false);
+
         public async Task<long> KillAgentAsync()
         {
             var agent = _agent!;
@@ -572,6 +631,8 @@ public static class RecoveryBench
     }
 
     private sealed record DesiredStateVersion(long Version);
+
+    private sealed record EdgeAccount(int Frames, int Uncertain, int Settled, int Evicted, int InOutbox, int Rejected);
 
     /// <summary>The bench's own MQTT client: every reported state of the device, with when it arrived; reconnects at once.</summary>
     private sealed class ReportWatcher : IDisposable
