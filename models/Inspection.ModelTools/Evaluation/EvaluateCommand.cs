@@ -15,6 +15,10 @@ public static class EvaluateCommand
         var frames = new Option<int>("--frames") { Description = "Frames per seed.", DefaultValueFactory = _ => 1200 };
         var step = new Option<int>("--step") { Description = "Score every n-th frame.", DefaultValueFactory = _ => 10 };
         var threshold = new Option<float>("--threshold") { Description = "Score at or above which a defect counts as found.", DefaultValueFactory = _ => 0.5f };
+        var allowSeen = new Option<bool>("--allow-seen-seed")
+        {
+            Description = "Evaluate even on lines the shipped models were trained or validated on; the output then carries a warning.",
+        };
         var raw = new Option<bool>("--raw") { Description = "Print logits instead of scores (for comparing models whose scores crowd near 0 or 1)." };
         foreach (var positive in new[] { frames, step })
         {
@@ -38,7 +42,7 @@ public static class EvaluateCommand
 
         var command = new Command("evaluate", "Run a model over rendered frames; print per-class recall/precision and score histograms.")
         {
-            model, seeds, frames, step, threshold, raw,
+            model, seeds, frames, step, threshold, raw, allowSeen,
         };
         model.Validators.Add(result =>
         {
@@ -50,9 +54,28 @@ public static class EvaluateCommand
         });
         command.SetAction((parse, cancellationToken) =>
         {
+            var seen = parse.GetValue(seeds)!.Select(s => (Seed: s, Reason: SeedUse.SeenBecause(s))).Where(s => s.Reason is not null).ToList();
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var (_, reason) in seen)
+            {
+                var problem = $"{reason}, so figures on it flatter the models. Evaluate on the unseen lines {SeedUse.Join(SeedUse.UnseenLineSeeds)} instead (models/README.md, 'Seeds and what they were used for')";
+                if (!parse.GetValue(allowSeen))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"evaluate: refused: {problem}, or pass --allow-seen-seed to evaluate anyway.");
+                    return Task.FromResult(1);
+                }
+
+                output.WriteLine($"WARNING: SEEN SEED, NOT AN UNSEEN-SEED RESULT: {problem}.");
+            }
+
             using var runner = new ModelRunner(parse.GetValue(model)!.FullName);
             var samples = ModelEvaluator.Measure(runner, parse.GetValue(seeds)!, parse.GetValue(frames), parse.GetValue(step), cancellationToken);
             Print(samples, parse.GetValue(threshold), parse.GetValue(raw));
+            if (seen.Count > 0)
+            {
+                output.WriteLine($"WARNING: SEEN SEED: lines {SeedUse.Join(seen.Select(s => s.Seed))} were trained or validated on; these figures flatter the models.");
+            }
+
             return Task.FromResult(0);
         });
         return command;

@@ -11,10 +11,10 @@ namespace Inspection.ModelTools.Quantization;
 internal static class CalibrationSource
 {
     /// <summary>Lines per seed the trainer trains on (line seeds seed × 1000 + 0…63).</summary>
-    public const int TrainingLines = 64;
+    public const int TrainingLines = Models.SeedUse.TrainingLineCount;
 
     /// <summary>First held-out line (seed × 1000 + 500): never trained or calibrated on.</summary>
-    public const int HeldOutLineOffset = 500;
+    public const int HeldOutLineOffset = Models.SeedUse.ValidationLineOffset;
 
     private const int FramesPerLine = 6000;
     private const int FrameWidth = 640;

@@ -1,5 +1,6 @@
 using Inspection.Detection;
 using Inspection.ModelTools.Line;
+using Inspection.ModelTools.Models;
 using OpenCvSharp;
 
 namespace Inspection.Trainer.Training;
@@ -44,10 +45,10 @@ public sealed class SyntheticSampler : IDisposable
     public Letterbox Geometry => _letterbox;
 
     /// <summary>Line seeds used for training runs with <paramref name="seed"/>: 64 lines.</summary>
-    public static IReadOnlyList<int> TrainSeeds(int seed) => [.. Enumerable.Range(0, 64).Select(i => (seed * 1000) + i)];
+    public static IReadOnlyList<int> TrainSeeds(int seed) => SeedUse.TrainingLinesFor(seed);
 
     /// <summary>Line seeds held out for validation with <paramref name="seed"/>: 8 lines, disjoint from <see cref="TrainSeeds"/>.</summary>
-    public static IReadOnlyList<int> ValidationSeeds(int seed) => [.. Enumerable.Range(500, 8).Select(i => (seed * 1000) + i)];
+    public static IReadOnlyList<int> ValidationSeeds(int seed) => SeedUse.ValidationLinesFor(seed);
 
     /// <summary>The next random frame, letterboxed.</summary>
     public LabeledImage Next()

@@ -45,6 +45,12 @@ public sealed record CascadeEvaluation(
     /// <summary>Name of the cascade's report.</summary>
     public const string Cascade = "cascade";
 
+    /// <summary>
+    /// Set when the evaluated test line is one the shipped models were trained or validated on (run with
+    /// <c>--allow-seen-seed</c>): the figures flatter the models. Null on an unseen line.
+    /// </summary>
+    public string? SeedWarning { get; init; }
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The evaluation as indented camelCase JSON.</summary>

@@ -69,6 +69,10 @@ public static class EvaluateMapCommand
         });
         var nmsIou = new Option<float>("--nms-iou") { Description = "Detector:IouThreshold for every model (default: the shipped configuration's).", DefaultValueFactory = _ => ShippedModels.NmsIou };
         var agnostic = new Option<bool>("--agnostic-nms") { Description = "Detector:ClassAgnosticNms for every model." };
+        var allowSeen = new Option<bool>("--allow-seen-seed")
+        {
+            Description = "Evaluate even on a seed whose test line the shipped models were trained or validated on; the output and metrics.json then carry a warning.",
+        };
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -120,7 +124,7 @@ public static class EvaluateMapCommand
             "evaluate-map",
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
-            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, maxLower, nmsIou, agnostic, threads, output,
+            edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, maxLower, nmsIou, agnostic, threads, output, allowSeen,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -138,7 +142,8 @@ public static class EvaluateMapCommand
                 parse.GetValue(nmsIou),
                 parse.GetValue(agnostic),
                 parse.GetValue(threads),
-                parse.GetValue(output)!.FullName);
+                parse.GetValue(output)!.FullName,
+                parse.GetValue(allowSeen));
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         });
         return command;
@@ -151,6 +156,28 @@ public static class EvaluateMapCommand
             // Checked here rather than by a parser validator: the two options are only wrong together.
             stderr.WriteLine($"evaluate-map: --lower/--upper: {problem}.");
             return 1;
+        }
+
+        // Checked before any model is loaded: a refused seed costs nothing and writes nothing.
+        var lineSeed = DatasetExporter.LineSeedFor(settings.Seed, DatasetSplit.Test);
+        string? seedWarning = null;
+        if (SeedUse.SeenBecause(lineSeed) is { } seen)
+        {
+            var seenProblem = string.Create(CultureInfo.InvariantCulture,
+                $"dataset seed {settings.Seed}: its test split is rendered from line {lineSeed}, and {seen}, so figures on it flatter the models. "
+                + $"Evaluate on the unseen dataset seeds {SeedUse.Join(SeedUse.UnseenDatasetSeeds)} instead (models/README.md, 'Seeds and what they were used for')");
+            if (!settings.AllowSeenSeed)
+            {
+                stderr.WriteLine($"evaluate-map: refused: {seenProblem}, or pass --allow-seen-seed to evaluate anyway.");
+                return 1;
+            }
+
+            seedWarning = $"WARNING: SEEN SEED, NOT AN UNSEEN-SEED RESULT: {seenProblem}.";
+            stdout.WriteLine(seedWarning);
+        }
+        else if (SeedUse.ChosenOnNote(lineSeed) is { } note)
+        {
+            stdout.WriteLine($"Note: {note}.");
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -190,7 +217,8 @@ public static class EvaluateMapCommand
             }, cancellationToken);
 
             var evaluation = CascadeEvaluator.Evaluate(
-                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated, settings.MaxLower);
+                recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated, settings.MaxLower)
+                with { SeedWarning = seedWarning };
             stdout.Write(EvaluationTable.Models(evaluation));
             stdout.Write(EvaluationTable.Confusion(evaluation));
             if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
@@ -200,6 +228,12 @@ public static class EvaluateMapCommand
             }
 
             stdout.Write(EvaluationTable.Sweep(evaluation));
+            if (seedWarning is not null)
+            {
+                // Repeated at the end, where a reader of a long run's output looks first.
+                stdout.WriteLine(seedWarning);
+            }
+
             var written = EvaluationOutput.Write(settings.Output, evaluation);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {string.Join(", ", written.Select(Path.GetFileName))} to {settings.Output} in {stopwatch.Elapsed.TotalSeconds:F0} s."));
@@ -251,5 +285,5 @@ public static class EvaluateMapCommand
     }
 
     private sealed record Settings(
-        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output);
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output, bool AllowSeenSeed);
 }

@@ -28,6 +28,7 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Contains("cascade", output, StringComparison.Ordinal);
         Assert.Contains("Chosen band:", output, StringComparison.Ordinal);
+        Assert.Contains("Note: line 5 is the test split of dataset seed 1", output, StringComparison.Ordinal);
         Assert.Contains("Confusion at confidence 0.25", output, StringComparison.Ordinal);
         Assert.Contains("    crack   ", output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(target, EvaluationOutput.MetricsFileName), TestContext.Current.CancellationToken));
@@ -170,6 +171,64 @@ public sealed class EvaluateMapCommandTests : IDisposable
         Assert.Equal(0.3f, result.GetValue<float>("--nms-iou"));
         Assert.False(result.GetValue<bool>("--agnostic-nms"));
         Assert.Equal(0.25f, result.GetValue<float>("--threshold"));
+    }
+
+    [Theory]
+    [InlineData(333, "trained on")]
+    [InlineData(340, "trained on")]
+    [InlineData(353, "trained on")]
+    [InlineData(500, "validated on")]
+    [InlineData(501, "validated on")]
+    public async Task Invoke_SeedWhoseTestLineWasTrainedOrValidatedOn_RefusesNamingUseAndUnseenSeeds(int seed, string use)
+    {
+        var target = Path.Combine(_dir, "eval");
+
+        var (exitCode, output, error) = await InvokeAsync(
+            ["evaluate-map", "--edge", EdgeModel, "--cloud", CloudModel, "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--frames", "2", "--out", target]);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("evaluate-map: refused:", error, StringComparison.Ordinal);
+        Assert.Contains(use, error, StringComparison.Ordinal);
+        Assert.Contains("901 902 903 904 905", error, StringComparison.Ordinal);
+        Assert.Contains("--allow-seen-seed", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
+    public async Task Invoke_SeenSeedWithAllowSeenSeed_EvaluatesAndWarnsInOutputAndMetricsJson()
+    {
+        var target = Path.Combine(_dir, "eval");
+
+        var (exitCode, output, error) = await InvokeAsync(
+            ["evaluate-map", "--edge", EdgeModel, "--cloud", CloudModel, "--seed", "500", "--frames", "2", "--out", target, "--allow-seen-seed"]);
+
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(0, exitCode);
+        var warnings = output.Split('\n').Where(l => l.StartsWith("WARNING: SEEN SEED", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("line 1502", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("validated on", warnings[0], StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(target, EvaluationOutput.MetricsFileName), TestContext.Current.CancellationToken));
+        Assert.StartsWith("WARNING: SEEN SEED", json.RootElement.GetProperty("seedWarning").GetString(), StringComparison.Ordinal);
+        Assert.Equal(500, json.RootElement.GetProperty("seed").GetInt32());
+    }
+
+    [Fact]
+    public async Task Invoke_ReservedUnseenSeed_EvaluatesWithoutWarning()
+    {
+        var target = Path.Combine(_dir, "eval");
+
+        var (exitCode, output, error) = await InvokeAsync(
+            ["evaluate-map", "--edge", EdgeModel, "--cloud", CloudModel, "--seed", "901", "--frames", "2", "--out", target]);
+
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(0, exitCode);
+        Assert.DoesNotContain("WARNING", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Note:", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(target, EvaluationOutput.MetricsFileName), TestContext.Current.CancellationToken));
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("seedWarning").ValueKind);
+        Assert.Equal(901, json.RootElement.GetProperty("seed").GetInt32());
     }
 
     [Fact]
