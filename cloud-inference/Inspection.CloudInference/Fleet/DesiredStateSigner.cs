@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Inspection.Contracts.Mqtt;
+using Inspection.Detection.Packaging;
 using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Fleet;
@@ -58,36 +59,8 @@ public sealed partial class DesiredStateSigner : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    private static ECDsa Read(string path)
-    {
-        var text = File.ReadAllText(path);
-        var key = ECDsa.Create();
-        try
-        {
-            if (!text.Contains("PRIVATE KEY", StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) holds no private key: it must be the cloud's control private key (PEM, P-256).");
-            }
-
-            key.ImportFromPem(text);
-            if (key.KeySize != 256)
-            {
-                throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) is a {key.KeySize}-bit key; desired states are signed with P-256.");
-            }
-
-            return key;
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            key.Dispose();
-            throw new InvalidDataException($"'{path}' (Cloud:Control:SigningKeyPath) is not a PEM private key ({ex.Message}).", ex);
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
-        }
-    }
+    private static ECDsa Read(string path) =>
+        SigningKeyFile.ReadPrivate(path, $"'{path}' (Cloud:Control:SigningKeyPath)", "it must be the cloud's control private key (PEM, P-256)");
 
     private static ECDsa Create(string privatePath, out string publicPath)
     {

@@ -14,6 +14,10 @@ public sealed class DeviceState
     private long _appliedVersion;
     private DegradationMode _commanded;
     private readonly Dictionary<DegradationCause, AutomaticDegradation> _causes = [];
+
+    // The mode each active cause asks for, by cause (null: not active): the per-frame questions (IsInForce,
+    // EffectiveMode) read these few entries without parsing wire names or allocating.
+    private readonly DegradationMode?[] _causeModes = new DegradationMode?[Enum.GetValues<DegradationCause>().Length];
     private RejectedPayload? _lastRejected;
     private ModelTarget? _desiredModel;
     private ModelRollback? _desiredRollback;
@@ -123,7 +127,20 @@ public sealed class DeviceState
     {
         lock (_gate)
         {
-            return _commanded == mode || _causes.Values.Any(c => c.Mode == mode.ToWire());
+            if (_commanded == mode)
+            {
+                return true;
+            }
+
+            foreach (var asked in _causeModes)
+            {
+                if (asked == mode)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
@@ -132,7 +149,15 @@ public sealed class DeviceState
     {
         lock (_gate)
         {
-            return _causes.Any(c => c.Key != except && c.Value.Mode == mode.ToWire());
+            for (var cause = 0; cause < _causeModes.Length; cause++)
+            {
+                if (cause != (int)except && _causeModes[cause] == mode)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
@@ -233,11 +258,13 @@ public sealed class DeviceState
                 }
 
                 _causes[cause] = current with { Mode = wire, Reason = reason };
+                _causeModes[(int)cause] = mode;
                 entered = false;
             }
             else
             {
                 _causes[cause] = new AutomaticDegradation(cause.ToWire(), wire, reason, at);
+                _causeModes[(int)cause] = mode;
                 entered = true;
             }
         }
@@ -255,6 +282,8 @@ public sealed class DeviceState
             {
                 return false;
             }
+
+            _causeModes[(int)cause] = null;
         }
 
         Changed?.Invoke();
@@ -266,17 +295,19 @@ public sealed class DeviceState
     {
         lock (_gate)
         {
-            return _causes.ContainsKey(cause);
+            return _causeModes[(int)cause] is not null;
         }
     }
 
     private DegradationMode AutomaticModeLocked()
     {
         var mode = DegradationMode.Normal;
-        foreach (var cause in _causes.Values)
+        foreach (var asked in _causeModes)
         {
-            DegradationModes.TryParse(cause.Mode, out var asked);
-            mode = DegradationModes.MoreSevere(mode, asked);
+            if (asked is { } m)
+            {
+                mode = DegradationModes.MoreSevere(mode, m);
+            }
         }
 
         return mode;

@@ -114,13 +114,15 @@ public sealed class InspectionDegradation
 
         // Inspect one frame in N, with N so the smoothed time fits N frames with the leave threshold's headroom.
         var needed = (int)Math.Min(1000, Math.Ceiling(_smoothedMs / (budgetMs * _options.SlowLeaveShare)));
-        var reason = string.Create(CultureInfo.InvariantCulture, $"inference {_smoothedMs:0.0} ms (smoothed) against a frame interval of {budgetMs:0.0} ms");
+        // Built only when it is said: on the frame path an inspection within budget allocates nothing here.
+        string Reason() => string.Create(CultureInfo.InvariantCulture, $"inference {_smoothedMs:0.0} ms (smoothed) against a frame interval of {budgetMs:0.0} ms");
         if (share > _options.SlowEnterShare)
         {
             // Only ever grows while the cause is active, so the cadence does not wander with every sample; the reason
             // is rewritten only when N changes, so the reported state is not republished on every frame.
             var before = _automaticEveryNth;
             _automaticEveryNth = _slow.Active ? Math.Max(_automaticEveryNth, needed) : Math.Max(2, needed);
+            var reason = Reason();
             if (_slow.Bad(reason) || (_slow.Active && _automaticEveryNth != before))
             {
                 _slow.Describe(string.Create(CultureInfo.InvariantCulture, $"{reason}; inspecting every {_automaticEveryNth}th frame"));
@@ -128,7 +130,7 @@ public sealed class InspectionDegradation
         }
         else if (share < _options.SlowLeaveShare)
         {
-            _slow.Good(reason);
+            _slow.Good(_slow.Active ? Reason() : string.Empty);
         }
     }
 }

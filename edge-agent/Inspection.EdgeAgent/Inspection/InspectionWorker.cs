@@ -30,6 +30,9 @@ public sealed partial class InspectionWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<InspectionWorker> _logger;
 
+    // Set when the device state changed: the systemd status line is rebuilt then, not on every frame.
+    private int _statusStale = 1;
+
     public InspectionWorker(
         FrameSourceFactory sources,
         FrameInspector inspector,
@@ -54,6 +57,13 @@ public sealed partial class InspectionWorker : BackgroundService
         _state = state;
         _timeProvider = timeProvider;
         _logger = logger;
+        _state.Changed += MarkStatusStale;
+    }
+
+    public override void Dispose()
+    {
+        _state.Changed -= MarkStatusStale;
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -100,7 +110,10 @@ public sealed partial class InspectionWorker : BackgroundService
                         break;
                 }
 
-                _watchdog.SetStatus(DescribeMode());
+                if (Interlocked.Exchange(ref _statusStale, 0) == 1)
+                {
+                    _watchdog.SetStatus(DescribeMode());
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -114,6 +127,8 @@ public sealed partial class InspectionWorker : BackgroundService
             throw;
         }
     }
+
+    private void MarkStatusStale() => Interlocked.Exchange(ref _statusStale, 1);
 
     private string DescribeMode()
     {

@@ -43,34 +43,6 @@ public static class PublisherKey
     }
 
     /// <summary>Reads a private key written by <see cref="Create"/>; throws <see cref="InvalidDataException"/> naming the file otherwise.</summary>
-    public static ECDsa ReadPrivate(string path)
-    {
-        var text = File.ReadAllText(path);
-        if (!text.Contains("PRIVATE KEY", StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"'{path}' holds no private key: packages are signed with NAME.private.pem from 'keygen'.");
-        }
-
-        var key = ECDsa.Create();
-        try
-        {
-            key.ImportFromPem(text);
-            if (key.KeySize != 256)
-            {
-                throw new InvalidDataException($"'{path}' is a {key.KeySize}-bit key; packages are signed with P-256.");
-            }
-
-            return key;
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            key.Dispose();
-            throw new InvalidDataException($"'{path}' is not a PEM private key ({ex.Message}).", ex);
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
-        }
-    }
+    public static ECDsa ReadPrivate(string path) =>
+        SigningKeyFile.ReadPrivate(path, $"'{path}'", "packages are signed with NAME.private.pem from 'keygen'");
 }
