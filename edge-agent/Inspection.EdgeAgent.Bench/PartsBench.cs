@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Inspection.Detection;
-using Inspection.EdgeAgent.Parts;
+using Inspection.Detection.Parts;
 using Inspection.ModelTools.Line;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;

@@ -70,6 +70,7 @@ public sealed record ModelInfo(string Name, string Version, long? Release = null
 /// How full the outbox is against its quota, 0 to 1 (the larger of its byte and frame shares); near 1 the device
 /// evicts frames by its policy. 0 from devices that predate it.
 /// </param>
+/// <param name="Parts">Parts decided since the agent started, when it groups frames into parts; null when it decides frames only (<c>Parts:Source</c> none) and from devices that predate parts.</param>
 public sealed record PipelineStats(
     long Frames,
     long Pass,
@@ -82,7 +83,20 @@ public sealed record PipelineStats(
     long Skipped = 0,
     long SafeRejected = 0,
     long OutboxBytes = 0,
-    double OutboxQuotaShare = 0);
+    double OutboxQuotaShare = 0,
+    PartStats? Parts = null);
+
+/// <summary>
+/// Parts a device decided since its agent started: each part once, when it has left the view (a defect in any frame
+/// rejects it, it passes only when every frame passed, otherwise it is uncertain and escalated once).
+/// </summary>
+/// <param name="Source">Where part identity comes from: <c>tracker</c> or <c>trigger</c>.</param>
+/// <param name="Passed">Parts passed by the edge.</param>
+/// <param name="Rejected">Parts rejected by the edge (a defect in at least one frame; the safe policy's rejections included).</param>
+/// <param name="Uncertain">Parts the edge could not decide; each one is escalated once.</param>
+/// <param name="Escalated">Uncertain parts the cloud has stored (and answered).</param>
+/// <param name="InView">Parts being followed now, not decided yet.</param>
+public sealed record PartStats(string Source, long Passed, long Rejected, long Uncertain, long Escalated, long InView);
 
 /// <summary>
 /// Failures of the inspection pipeline since the agent started: what the events and logs tell one by one, counted

@@ -1,4 +1,4 @@
-using Inspection.EdgeAgent.Parts;
+using Inspection.Detection.Parts;
 using Inspection.ModelTools.Line;
 
 namespace Inspection.EdgeAgent.Tests.Parts;

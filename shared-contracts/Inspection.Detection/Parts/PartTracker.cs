@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace Inspection.EdgeAgent.Parts;
+namespace Inspection.Detection.Parts;
 
 /// <summary>
 /// Follows parts along the conveyor with classical image processing: the frame is shrunk, thresholded into part
@@ -31,7 +31,7 @@ public sealed class PartTracker : IDisposable
     private readonly Mat _centroids = new();
     private readonly OpenPart[] _tracks = new OpenPart[MaxTracks];
     private readonly PartSighting[] _sightings = new PartSighting[MaxTracks];
-    private readonly (float X, float Y, float Area)[] _blobs = new (float, float, float)[MaxTracks];
+    private readonly Blob[] _blobs = new Blob[MaxTracks];
     private readonly bool[] _blobTaken = new bool[MaxTracks];
     private int _trackCount;
     private int _sightingCount;
@@ -81,7 +81,16 @@ public sealed class PartTracker : IDisposable
             var area = _stats.At<int>(label, (int)ConnectedComponentsTypes.Area);
             if (area >= minArea)
             {
-                _blobs[blobCount] = ((float)_centroids.At<double>(label, 0), (float)_centroids.At<double>(label, 1), area);
+                var left = _stats.At<int>(label, (int)ConnectedComponentsTypes.Left);
+                var top = _stats.At<int>(label, (int)ConnectedComponentsTypes.Top);
+                var right = left + _stats.At<int>(label, (int)ConnectedComponentsTypes.Width);
+                var bottom = top + _stats.At<int>(label, (int)ConnectedComponentsTypes.Height);
+                _blobs[blobCount] = new Blob(
+                    (float)_centroids.At<double>(label, 0),
+                    (float)_centroids.At<double>(label, 1),
+                    area,
+                    new BoundingBox(left, top, right, bottom),
+                    left > 0 && right < workWidth);
                 _blobTaken[blobCount] = false;
                 blobCount++;
             }
@@ -98,7 +107,8 @@ public sealed class PartTracker : IDisposable
             if (track.Missed == 0)
             {
                 var area = track.Area * scale * scale;
-                _sightings[_sightingCount++] = new PartSighting(track.Id, track.X * scale, track.Y * scale, area);
+                var box = new BoundingBox(track.Box.X1 * scale, track.Box.Y1 * scale, track.Box.X2 * scale, track.Box.Y2 * scale);
+                _sightings[_sightingCount++] = new PartSighting(track.Id, track.X * scale, track.Y * scale, area, box, track.WholeInView);
                 if (area > largest)
                 {
                     largest = area;
@@ -162,11 +172,13 @@ public sealed class PartTracker : IDisposable
             }
 
             _blobTaken[best] = true;
-            var (x, y, area) = _blobs[best];
-            track.Speed = (SpeedSmoothing * (x - track.X)) + ((1 - SpeedSmoothing) * track.Speed);
-            track.X = x;
-            track.Y = y;
-            track.Area = area;
+            var blob = _blobs[best];
+            track.Speed = (SpeedSmoothing * (blob.X - track.X)) + ((1 - SpeedSmoothing) * track.Speed);
+            track.X = blob.X;
+            track.Y = blob.Y;
+            track.Area = blob.Area;
+            track.Box = blob.Box;
+            track.WholeInView = blob.WholeInView;
             track.Missed = 0;
         }
 
@@ -190,8 +202,11 @@ public sealed class PartTracker : IDisposable
         {
             if (!_blobTaken[b])
             {
-                var (x, y, area) = _blobs[b];
-                _tracks[_trackCount++] = new OpenPart { Id = _nextId++, X = x, Y = y, Area = area };
+                var blob = _blobs[b];
+                _tracks[_trackCount++] = new OpenPart
+                {
+                    Id = _nextId++, X = blob.X, Y = blob.Y, Area = blob.Area, Box = blob.Box, WholeInView = blob.WholeInView,
+                };
             }
         }
     }
@@ -204,5 +219,10 @@ public sealed class PartTracker : IDisposable
         public float Area;
         public float Speed;
         public int Missed;
+        public BoundingBox Box;
+        public bool WholeInView;
     }
+
+    /// <summary>One silhouette of the current frame, in work-image pixels.</summary>
+    private readonly record struct Blob(float X, float Y, float Area, BoundingBox Box, bool WholeInView);
 }

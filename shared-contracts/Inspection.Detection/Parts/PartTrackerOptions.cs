@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Inspection.EdgeAgent.Parts;
+namespace Inspection.Detection.Parts;
 
 /// <summary>
 /// How the part tracker finds plates on the belt. Bound from the <c>Parts:Tracker</c> section. The tracker assumes a
