@@ -14,11 +14,14 @@ public readonly record struct PartSighting(long PartId, float CenterX, float Cen
     /// Whether a detection belongs to this part: its centre lies in the part's box grown by
     /// <paramref name="margin"/> pixels on every side (a defect on the part's rim may reach past the silhouette).
     /// </summary>
-    public bool Holds(Detection detection, float margin)
+    public bool Holds(Detection detection, float margin) => Holds(Box, detection, margin);
+
+    /// <summary>Whether <paramref name="detection"/>'s centre lies in <paramref name="partBox"/> grown by <paramref name="margin"/> pixels on every side.</summary>
+    public static bool Holds(BoundingBox partBox, Detection detection, float margin)
     {
         ArgumentNullException.ThrowIfNull(detection);
         var x = (detection.Box.X1 + detection.Box.X2) / 2;
         var y = (detection.Box.Y1 + detection.Box.Y2) / 2;
-        return x >= Box.X1 - margin && x <= Box.X2 + margin && y >= Box.Y1 - margin && y <= Box.Y2 + margin;
+        return x >= partBox.X1 - margin && x <= partBox.X2 + margin && y >= partBox.Y1 - margin && y <= partBox.Y2 + margin;
     }
 }
