@@ -48,6 +48,9 @@ dotnet test --solution Inspection.sln -c Release --no-build \
 status=${PIPESTATUS[0]}
 set -e
 
+# The failed tests again, by name with the first lines of their messages, where a reader of a long log looks first.
+awk '/^[[:space:]]*failed [^:]/ && !/failed with/ {n=8} n > 0 {print; n--}' "$results/console.log" | sed 's/^/FAILED: /' || true
+
 # One plain closing line, summed over every test assembly.
 awk '/^  total:/ {t=$2} /^  failed:/ {f=$2} /^  succeeded:/ {s=$2} /^  skipped:/ {k=$2}
      END { if (t == "") { print "0 passed, 0 failed"; exit } printf "%d passed, %d failed, %d skipped\n", s, f, k }' \
