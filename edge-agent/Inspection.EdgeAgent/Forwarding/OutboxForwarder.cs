@@ -116,7 +116,7 @@ public sealed partial class OutboxForwarder : BackgroundService
     /// </summary>
     public async Task<bool> ProbeCloudAsync(CancellationToken cancellationToken)
     {
-        var deadline = _timeProvider.GetUtcNow().UtcDateTime.AddMilliseconds(_degradation.CloudProbeDeadlineMilliseconds);
+        var deadline = WallClockDeadline(TimeSpan.FromMilliseconds(_degradation.CloudProbeDeadlineMilliseconds));
         bool reachable;
         string reason;
         try
@@ -267,9 +267,16 @@ public sealed partial class OutboxForwarder : BackgroundService
         return TimeSpan.FromSeconds(seconds);
     }
 
+    /// <summary>
+    /// A gRPC deadline: an instant the gRPC client compares with the system clock, so it is taken from the system clock
+    /// whatever clock paces the forwarder (a test's fake clock lags the real one by its setup time, and a deadline taken
+    /// from it would already have passed).
+    /// </summary>
+    private static DateTime WallClockDeadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
+
     private async Task SendAsync(List<OutboxEntry> batch, List<EscalationReply> replies, CancellationToken cancellationToken)
     {
-        var deadline = _timeProvider.GetUtcNow().UtcDateTime.AddSeconds(_options.DeadlineSeconds);
+        var deadline = WallClockDeadline(TimeSpan.FromSeconds(_options.DeadlineSeconds));
         using var call = _client.Escalate(deadline: deadline, cancellationToken: cancellationToken);
 
         // Read while writing: the cloud may answer the first frames before the last ones are sent.
