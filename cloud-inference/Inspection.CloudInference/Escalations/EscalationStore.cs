@@ -35,9 +35,9 @@ public sealed class EscalationStore
     }
 
     /// <summary>
-    /// How often the cloud contradicted one device's model on the frames that model escalated: the cloud decided pass
-    /// where the edge's strongest detection scored 0.5 or more, or defect where it scored less (frames the cloud left
-    /// uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
+    /// How often the cloud contradicted one device's model on the frames (and parts) that model escalated: the cloud
+    /// decided pass where the edge's strongest detection (over all of a part's escalated frames) scored 0.5 or more, or
+    /// defect where it scored less (escalations the cloud left uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
     /// </summary>
     /// <param name="deviceId">The device.</param>
     /// <param name="release">Release of the edge model (0: the model the device is configured with).</param>
@@ -55,7 +55,9 @@ public sealed class EscalationStore
             }
 
             judged++;
-            var leansDefect = escalation.EdgeDetections.Count > 0 && escalation.EdgeDetections.Max(d => d.Confidence) >= 0.5;
+            // A part leaned defect when any of its escalated frames did: its verdict is the part's, not one frame's.
+            var edge = escalation.Part is { } part ? part.Frames.SelectMany(f => f.EdgeDetections) : escalation.EdgeDetections;
+            var leansDefect = edge.Any(d => d.Confidence >= 0.5);
             if (leansDefect != (escalation.Verdict == Verdicts.Defect))
             {
                 contradicted++;

@@ -175,4 +175,18 @@ public sealed class PartEscalationTests : IDisposable
         var items = await cloud.Http.GetFromJsonAsync<List<EscalationListItem>>("api/escalations", TestContext.Current.CancellationToken);
         Assert.Equal([("cam-5/3", false), ("cam-5/2", true), ("cam-5/1", false)], items!.Select(i => (i.Key, i.Part is not null)));
     }
+
+    [Fact]
+    public async Task DisagreementOf_PartLeaningDefectInALaterFrame_CloudPassCountsAsContradiction()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        var leaning = TestFrames.Part("cam-6", 1, TestFrames.PassGrey, TestFrames.PassGrey);
+        leaning.PartFrames[0].EdgeDetections[0].Confidence = 0.8f;
+
+        await cloud.EscalateAsync(leaning, TestFrames.Part("cam-6", 2, TestFrames.PassGrey, TestFrames.PassGrey));
+
+        // Both parts passed in the cloud; only the first had a frame the edge scored 0.5 or more.
+        var disagreement = cloud.App.Services.GetRequiredService<EscalationStore>().DisagreementOf("cam-6", 0, since: null);
+        Assert.Equal(new Disagreement(2, 1), disagreement);
+    }
 }
