@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole system on this machine: the cloud (gRPC escalation service, operator page, embedded MQTT
 # broker, LiteDB) and edge agents, each watching its own synthetic production line (a generated video of
-# parts on a conveyor, some with defects). Prints a live fleet summary; shows a mode change over MQTT
+# parts on a conveyor, some with defects). The agents group frames into parts with the part tracker
+# (Parts:Source=tracker): each part is decided once, an uncertain part is escalated once and reviewed once.
+# Prints a live fleet summary, and at the end frames and parts side by side; shows a mode change over MQTT
 # (one device goes local-only, its outbox fills, then it returns to normal and drains) and a model rollout
 # (the edge model packed and signed as release 1, registered, and rolled out to every device, a canary first:
 # each shadows, swaps and commits it without stopping its line, and the accuracy gate watches it after).
@@ -17,7 +19,7 @@ while (($#)); do
     --duration) duration="$2"; shift 2 ;;
     --frames) frames="$2"; shift 2 ;;
     --fps) fps="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -66,10 +68,40 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
 api="http://127.0.0.1:$http_port"
 
+# Frames and parts side by side, from the devices' reported counters and the cloud's stored escalations.
+summary() {
+  local fleet totals parts
+  fleet=$(curl -fs --max-time 5 "$api/api/fleet") && totals=$(curl -fs --max-time 5 "$api/api/summary") || return 1
+  parts=$(curl -fs --max-time 5 "$api/api/summary/parts" || echo null)
+  FLEET="$fleet" TOTALS="$totals" PARTS="$parts" python3 - <<'PY'
+import json, os
+fleet, totals, parts = (json.loads(os.environ[k]) for k in ("FLEET", "TOTALS", "PARTS"))
+stats = [d["reported"]["stats"] for d in fleet["devices"] if d.get("reported")]
+edge = lambda k: sum(s[k] for s in stats)
+print("demo: summary")
+print(f"  frames on the edge:  inspected {edge('frames')}, pass {edge('pass')}, defect {edge('defect')}, uncertain {edge('uncertain')}, escalated {edge('escalated')}")
+with_parts = [s["parts"] for s in stats if s.get("parts")]
+if with_parts:
+    part = lambda k: sum(p[k] for p in with_parts)
+    print(f"  parts on the edge:   passed {part('passed')}, rejected {part('rejected')}, uncertain {part('uncertain')}, escalated {part('escalated')}, in view {part('inView')}")
+else:
+    print("  parts on the edge:   none reported (the agents decide frames only)")
+parts = parts or {"stored": 0, "pass": 0, "defect": 0, "uncertain": 0, "frames": 0}
+print(f"  frames in the cloud: stored {totals['escalationsStored'] - parts['stored']}, pass {totals['pass'] - parts['pass']}, "
+      f"defect {totals['defect'] - parts['defect']}, left to review {totals['uncertain'] - parts['uncertain']}")
+print(f"  parts in the cloud:  stored {parts['stored']} ({parts['frames']} frames), passed {parts['pass']}, rejected {parts['defect']}, "
+      f"left to review {parts['uncertain']}")
+print(f"  review queue: {totals['uncertain']} item(s); duplicates answered {totals['duplicatesAnswered']}, rejected {totals['rejected']}")
+PY
+}
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  echo; echo "demo: stopping…"
+  echo
+  # While the cloud still runs: the totals of the run.
+  ((${#pids[@]})) && { summary || echo "demo: the cloud did not answer; no summary"; }
+  echo "demo: stopping…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "demo: stopped. Logs and databases are in $work/"
@@ -96,6 +128,7 @@ for i in $(seq 1 "$devices"); do
     --Storage:Path="$work/edge-$i.db" \
     --Cloud:Address="http://127.0.0.1:$grpc_port" --Mqtt:Port="$mqtt_port" "${edge_identity[@]}" \
     --Ota:TrustedKeysPath="$work/trusted-keys" --Ota:ModelsPath="$work/models-$i" --Ota:HealthFrames=45 \
+    --Parts:Source=tracker \
     --Control:TrustedKeysPath="$work/control-keys" \
     >"$work/edge-$i.log" 2>&1 &
   pids+=($!)

@@ -42,7 +42,25 @@ public static class EscalationApiExtensions
                 : Results.NotFound(new ApiError($"no escalation {deviceId}/{number} is stored"));
         });
 
+        api.MapGet("/escalations/{deviceId}/{partId}/frames/{frameSequence}/image", (EscalationStore store, string deviceId, string partId, string frameSequence) =>
+        {
+            if (!MqttTopics.IsValidDeviceId(deviceId))
+            {
+                return Results.BadRequest(new ApiError($"device id '{deviceId}' is not valid"));
+            }
+
+            if (!long.TryParse(partId, out var part) || !long.TryParse(frameSequence, out var frame))
+            {
+                return Results.BadRequest(new ApiError($"part id '{partId}' and frame sequence '{frameSequence}' must be numbers"));
+            }
+
+            return store.FindPartFrameJpeg(deviceId, part, frame) is { } jpeg
+                ? Results.File(jpeg, "image/jpeg")
+                : Results.NotFound(new ApiError($"no frame {frame} of part {deviceId}/{part} is stored"));
+        });
+
         api.MapGet("/summary", (EscalationStore store) => Results.Ok(store.Summary()));
+        api.MapGet("/summary/parts", (EscalationStore store) => Results.Ok(store.PartSummary()));
         return endpoints;
     }
 }

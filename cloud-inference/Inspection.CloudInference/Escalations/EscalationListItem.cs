@@ -1,6 +1,6 @@
 namespace Inspection.CloudInference.Escalations;
 
-/// <summary>One row of <c>GET /api/escalations</c>.</summary>
+/// <summary>One row of <c>GET /api/escalations</c>: one escalated frame, or one escalated part with all its frames.</summary>
 /// <param name="Key">Idempotency key, <c>{deviceId}/{sequence}</c>.</param>
 /// <param name="DeviceId">The device that escalated.</param>
 /// <param name="Sequence">The device's frame sequence.</param>
@@ -13,7 +13,8 @@ namespace Inspection.CloudInference.Escalations;
 /// <param name="CloudModel">Cloud model as <c>name version</c>.</param>
 /// <param name="Verdict"><c>pass</c>, <c>defect</c> or <c>uncertain</c> (review queue).</param>
 /// <param name="CloudDetections">What the cloud model found.</param>
-/// <param name="ImageUrl">Where the JPEG is served.</param>
+/// <param name="ImageUrl">Where the JPEG is served (a part's: its most informative frame's).</param>
+/// <param name="Part">The part this item stands for, with every escalated frame; null for a frame escalation.</param>
 public sealed record EscalationListItem(
     string Key,
     string DeviceId,
@@ -27,7 +28,8 @@ public sealed record EscalationListItem(
     string CloudModel,
     string Verdict,
     IReadOnlyList<StoredDetection> CloudDetections,
-    string ImageUrl)
+    string ImageUrl,
+    EscalationPartItem? Part)
 {
     public static EscalationListItem From(StoredEscalation e) => new(
         e.Key,
@@ -42,5 +44,6 @@ public sealed record EscalationListItem(
         $"{e.CloudModelName} {e.CloudModelVersion}".Trim(),
         e.Verdict,
         e.CloudDetections,
-        $"/api/escalations/{Uri.EscapeDataString(e.DeviceId)}/{e.Sequence}/image");
+        $"/api/escalations/{Uri.EscapeDataString(e.DeviceId)}/{e.Sequence}/image",
+        e.Part is { } part ? EscalationPartItem.From(e.DeviceId, part) : null);
 }

@@ -1,5 +1,6 @@
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.V1;
+using Inspection.Detection.Parts;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -7,12 +8,20 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
-/// Judges one escalated frame: validate, answer a known key from the store, otherwise run the cloud
+/// Judges one escalated frame or part: validate, answer a known key from the store, otherwise run the cloud
 /// model, decide, store — and only then return the reply. Store-before-reply is the contract the edge
-/// relies on: it deletes a frame from its outbox when it gets this reply.
+/// relies on: it deletes a frame (or part) from its outbox when it gets this reply.
+/// A part is judged frame by frame, each frame on the detections that lie on the part, and the part by
+/// <see cref="PartVerdict.Of"/>: the same rule the edge decides by.
 /// </summary>
 public sealed partial class EscalationProcessor
 {
+    /// <summary>
+    /// How far past the part's box a detection's centre may lie and still count for the part: the edge's default
+    /// <c>Parts:DetectionMargin</c> (a defect on the part's rim may reach past the silhouette).
+    /// </summary>
+    public const float PartMarginPixels = 8;
+
     private readonly CloudDetector _detector;
     private readonly EscalationStore _store;
     private readonly DecisionOptions _decision;
@@ -55,6 +64,11 @@ public sealed partial class EscalationProcessor
         if (_store.Find(key.DeviceId, key.Sequence) is { } known)
         {
             return Duplicate(known);
+        }
+
+        if (request.Part is not null)
+        {
+            return await ProcessPartAsync(request, request.Part, receivedAt, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.Jpeg.IsEmpty)
@@ -107,6 +121,147 @@ public sealed partial class EscalationProcessor
 
         Log.Stored(_logger, escalation.Key, verdict, detections.Count);
         return ToReply(escalation, duplicate: false);
+    }
+
+    private async Task<EscalationReply> ProcessPartAsync(
+        EscalationRequest request, PartInfo part, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        var key = request.Key;
+        if (part.PartId != key.Sequence)
+        {
+            return Reject(request, $"part id {part.PartId} differs from the key's sequence {key.Sequence}; a part is escalated under its own id", receivedAt);
+        }
+
+        // The request's own frame first (the most informative), then the others in the edge's order; a frame sent
+        // twice is judged once.
+        var inputs = new List<PartFrame>(1 + request.PartFrames.Count)
+        {
+            new()
+            {
+                Sequence = part.FrameSequence,
+                CapturedAt = request.CapturedAt,
+                Jpeg = request.Jpeg,
+                Width = request.Width,
+                Height = request.Height,
+                EdgeDetections = { request.EdgeDetections },
+                PartBox = part.PartBox,
+            },
+        };
+        inputs.AddRange(request.PartFrames.Where(f => f.Sequence != part.FrameSequence).DistinctBy(f => f.Sequence));
+
+        var frames = new List<StoredPartFrame>(inputs.Count);
+        var jpegs = new List<(string Key, byte[] Jpeg)>(inputs.Count);
+        foreach (var input in inputs)
+        {
+            if (input.Sequence > long.MaxValue)
+            {
+                return Reject(request, $"frame sequence {input.Sequence} of part {part.PartId} is out of range (at most {long.MaxValue})", receivedAt);
+            }
+
+            var jpeg = input.Jpeg.ToByteArray();
+            var frame = await JudgeAsync(input, jpeg, cancellationToken).ConfigureAwait(false);
+            frames.Add(frame);
+            jpegs.Add((StoredPart.FrameKeyOf(key.DeviceId, (long)part.PartId, frame.Sequence), jpeg));
+            if (frame.Error.Length > 0)
+            {
+                Log.PartFrameRefused(_logger, key.DeviceId, part.PartId, frame.Sequence, frame.Error);
+            }
+        }
+
+        var judged = frames.Where(f => f.Error.Length == 0).ToList();
+        if (judged.Count == 0)
+        {
+            return Reject(
+                request,
+                $"none of the part's {frames.Count} frames could be judged: {string.Join("; ", frames.Select(f => $"frame {f.Sequence}: {f.Error}"))}",
+                receivedAt);
+        }
+
+        var verdict = Verdicts.ToName(PartVerdict.Of(judged.Select(f => Verdicts.ToDecision(f.Verdict))));
+        var first = frames[0];
+        var escalation = new StoredEscalation
+        {
+            Key = StoredEscalation.KeyOf(key.DeviceId, key.Sequence),
+            DeviceId = key.DeviceId,
+            Sequence = (long)key.Sequence,
+            LineId = request.LineId,
+            CapturedAt = first.CapturedAt,
+            ReceivedAt = receivedAt,
+            ReceivedTicks = receivedAt.UtcTicks,
+            Width = first.Width,
+            Height = first.Height,
+            JpegBytes = first.JpegBytes,
+            EdgeModelName = request.EdgeModel?.Name ?? string.Empty,
+            EdgeModelVersion = request.EdgeModel?.Version ?? string.Empty,
+            EdgeModelRelease = (long)Math.Min(request.EdgeModel?.Release ?? 0, long.MaxValue),
+            EdgeDetections = first.EdgeDetections,
+            Reason = request.Reason,
+            CloudModelName = _detector.ModelRef.Name,
+            CloudModelVersion = _detector.ModelRef.Version,
+            CloudDetections = first.CloudDetections,
+            Verdict = verdict,
+            Part = new StoredPart
+            {
+                PartId = (long)part.PartId,
+                Source = part.Source,
+                FramesSeen = (int)Math.Min(part.FramesSeen, int.MaxValue),
+                FramesUncertain = (int)Math.Min(part.FramesUncertain, int.MaxValue),
+                FirstSeen = part.FirstSeen?.ToDateTimeOffset(),
+                LastSeen = part.LastSeen?.ToDateTimeOffset(),
+                Frames = frames,
+            },
+        };
+
+        if (!_store.TryAdd(escalation, jpegs))
+        {
+            return Duplicate(_store.Find(key.DeviceId, key.Sequence)
+                ?? throw new InvalidOperationException($"Escalation {escalation.Key} was reported stored but cannot be read back."));
+        }
+
+        Log.StoredPart(_logger, escalation.Key, verdict, judged.Count, frames.Count - judged.Count);
+        return ToReply(escalation, duplicate: false);
+    }
+
+    // One frame of a part: decoded, run through the cloud model, decided by the band over the detections on the part.
+    private async Task<StoredPartFrame> JudgeAsync(PartFrame input, byte[] jpeg, CancellationToken cancellationToken)
+    {
+        var frame = new StoredPartFrame
+        {
+            Sequence = (long)input.Sequence,
+            CapturedAt = input.CapturedAt?.ToDateTimeOffset(),
+            Width = input.Width,
+            Height = input.Height,
+            JpegBytes = jpeg.Length,
+            PartBox = input.PartBox is { } box ? StoredPartBox.From(box) : null,
+            EdgeDetections = [.. input.EdgeDetections.Select(StoredDetection.From)],
+        };
+
+        if (jpeg.Length == 0)
+        {
+            frame.Error = "the frame has no JPEG bytes";
+            return frame;
+        }
+
+        IReadOnlyList<Detection.Detection> detections;
+        using (var image = Decode(jpeg))
+        {
+            if (image is null)
+            {
+                frame.Error = $"the JPEG ({jpeg.Length} bytes) could not be decoded";
+                return frame;
+            }
+
+            detections = await _detector.DetectAsync(image, cancellationToken).ConfigureAwait(false);
+        }
+
+        // No box (a trigger part): the whole frame is the part.
+        var onPart = frame.PartBox is { } partBox
+            ? detections.Where(d => PartSighting.Holds(partBox.ToBox(), d, PartMarginPixels)).ToList()
+            : [.. detections];
+        frame.CloudDetections = [.. onPart.Select(StoredDetection.From)];
+        frame.IgnoredDetections = detections.Count - onPart.Count;
+        frame.Verdict = Verdicts.ToName(_decision.Band.Decide(onPart));
+        return frame;
     }
 
     private static Mat? Decode(byte[] jpeg)
@@ -167,6 +322,17 @@ public sealed partial class EscalationProcessor
             Duplicate = duplicate,
         };
         reply.CloudDetections.AddRange(escalation.CloudDetections.Select(d => d.ToContract()));
+        if (escalation.Part is { } part)
+        {
+            // A refused frame answers with no verdict: the part was decided on its other frames.
+            reply.PartFrameResults.AddRange(part.Frames.Skip(1).Select(f => new PartFrameResult
+            {
+                Sequence = (ulong)f.Sequence,
+                Verdict = Verdicts.ToContract(f.Verdict),
+                CloudDetections = { f.CloudDetections.Select(d => d.ToContract()) },
+            }));
+        }
+
         return reply;
     }
 
@@ -174,6 +340,12 @@ public sealed partial class EscalationProcessor
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Stored escalation {Key}: {Verdict} ({Detections} cloud detections)")]
         public static partial void Stored(ILogger logger, string key, string verdict, int detections);
+
+        [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Stored part {Key}: {Verdict} from {Judged} frames ({Refused} refused)")]
+        public static partial void StoredPart(ILogger logger, string key, string verdict, int judged, int refused);
+
+        [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Part {DeviceId}/{PartId}: frame {FrameSequence} refused, the part is decided on its other frames: {Error}")]
+        public static partial void PartFrameRefused(ILogger logger, string deviceId, ulong partId, long frameSequence, string error);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Escalation {Key} was already stored; answered from the store")]
         public static partial void Duplicate(ILogger logger, string key);

@@ -35,9 +35,9 @@ public sealed class EscalationStore
     }
 
     /// <summary>
-    /// How often the cloud contradicted one device's model on the frames that model escalated: the cloud decided pass
-    /// where the edge's strongest detection scored 0.5 or more, or defect where it scored less (frames the cloud left
-    /// uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
+    /// How often the cloud contradicted one device's model on the frames (and parts) that model escalated: the cloud
+    /// decided pass where the edge's strongest detection (over all of a part's escalated frames) scored 0.5 or more, or
+    /// defect where it scored less (escalations the cloud left uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
     /// </summary>
     /// <param name="deviceId">The device.</param>
     /// <param name="release">Release of the edge model (0: the model the device is configured with).</param>
@@ -55,7 +55,9 @@ public sealed class EscalationStore
             }
 
             judged++;
-            var leansDefect = escalation.EdgeDetections.Count > 0 && escalation.EdgeDetections.Max(d => d.Confidence) >= 0.5;
+            // A part leaned defect when any of its escalated frames did: its verdict is the part's, not one frame's.
+            var edge = escalation.Part is { } part ? part.Frames.SelectMany(f => f.EdgeDetections) : escalation.EdgeDetections;
+            var leansDefect = edge.Any(d => d.Confidence >= 0.5);
             if (leansDefect != (escalation.Verdict == Verdicts.Defect))
             {
                 contradicted++;
@@ -72,14 +74,26 @@ public sealed class EscalationStore
     /// Stores an escalation and its frame in one transaction. False when the key is already stored
     /// (e.g. the same frame arrived on two streams at once); then nothing is written.
     /// </summary>
-    public bool TryAdd(StoredEscalation escalation, byte[] jpeg)
+    public bool TryAdd(StoredEscalation escalation, byte[] jpeg) => TryAdd(escalation, [(escalation.Key, jpeg)]);
+
+    /// <summary>
+    /// Stores an escalation and all its frames (a part's, each under its own key) in one transaction, so a part is
+    /// never stored with some of its images missing. False when the key is already stored; then nothing is written.
+    /// </summary>
+    public bool TryAdd(StoredEscalation escalation, IReadOnlyList<(string Key, byte[] Jpeg)> frames)
     {
+        ArgumentNullException.ThrowIfNull(frames);
+
         // LiteDB transactions belong to the calling thread: no await between begin and commit.
         _database.BeginTrans();
         try
         {
             _escalations.Insert(escalation);
-            _frames.Insert(new FrameDocument { Key = escalation.Key, Jpeg = jpeg });
+            foreach (var (key, jpeg) in frames)
+            {
+                _frames.Upsert(new FrameDocument { Key = key, Jpeg = jpeg });
+            }
+
             _database.Commit();
             return true;
         }
@@ -107,12 +121,48 @@ public sealed class EscalationStore
         }
     }
 
-    public byte[]? FindJpeg(string deviceId, ulong sequence) =>
-        _frames.FindById(StoredEscalation.KeyOf(deviceId, sequence))?.Jpeg;
+    /// <summary>The JPEG of a frame escalation, or of a part's most informative frame.</summary>
+    public byte[]? FindJpeg(string deviceId, ulong sequence)
+    {
+        var key = StoredEscalation.KeyOf(deviceId, sequence);
+        if (_frames.FindById(key) is { } frame)
+        {
+            return frame.Jpeg;
+        }
+
+        return _escalations.FindById(key)?.Part is { Frames: [var first, ..] } part
+            ? _frames.FindById(StoredPart.FrameKeyOf(deviceId, part.PartId, first.Sequence))?.Jpeg
+            : null;
+    }
+
+    /// <summary>The JPEG of one escalated frame of a part.</summary>
+    public byte[]? FindPartFrameJpeg(string deviceId, long partId, long frameSequence) =>
+        _frames.FindById(StoredPart.FrameKeyOf(deviceId, partId, frameSequence))?.Jpeg;
 
     /// <summary>The newest escalations first.</summary>
     public IReadOnlyList<StoredEscalation> Latest(int limit) =>
         _escalations.Query().OrderByDescending(x => x.ReceivedTicks).Limit(limit).ToList();
+
+    /// <summary>Totals over the stored parts (the part escalations among <see cref="Summary"/>'s).</summary>
+    public PartSummary PartSummary()
+    {
+        var parts = _escalations.Query().Where("$.Part != null");
+        long pass = 0, defect = 0, uncertain = 0, frames = 0, refused = 0;
+        foreach (var part in parts.Select(x => new { x.Verdict, x.Part }).ToEnumerable())
+        {
+            switch (part.Verdict)
+            {
+                case Verdicts.Pass: pass++; break;
+                case Verdicts.Defect: defect++; break;
+                case Verdicts.Uncertain: uncertain++; break;
+            }
+
+            frames += part.Part!.Frames.Count;
+            refused += part.Part.Frames.Count(f => f.Error.Length > 0);
+        }
+
+        return new PartSummary(pass + defect + uncertain, pass, defect, uncertain, frames, refused);
+    }
 
     public IReadOnlyList<RejectedFrame> LatestRejected(int limit) =>
         _rejected.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();

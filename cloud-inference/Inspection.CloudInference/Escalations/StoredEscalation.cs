@@ -3,8 +3,10 @@ using LiteDB;
 namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
-/// An escalated frame the cloud has judged, as stored (collection <c>escalations</c>). The JPEG lives
-/// in the <c>frames</c> collection under the same key, so listing escalations never loads images.
+/// An escalated frame or part the cloud has judged, as stored (collection <c>escalations</c>). A frame's JPEG lives
+/// in the <c>frames</c> collection under the same key, a part's JPEGs under <see cref="StoredPart.FrameKeyOf"/>,
+/// so listing escalations never loads images. For a part, the fields of the frame (capture time, size, detections)
+/// are those of its most informative frame, and <see cref="Part"/> holds every escalated frame.
 /// </summary>
 public sealed class StoredEscalation
 {
@@ -53,8 +55,11 @@ public sealed class StoredEscalation
 
     public List<StoredDetection> CloudDetections { get; set; } = [];
 
-    /// <summary><c>pass</c>, <c>defect</c> or <c>uncertain</c> (uncertain: waits in the review queue).</summary>
+    /// <summary><c>pass</c>, <c>defect</c> or <c>uncertain</c> (uncertain: waits in the review queue); of the whole part for a part.</summary>
     public string Verdict { get; set; } = string.Empty;
+
+    /// <summary>The part this escalation stands for; null for a frame escalation (and for anything stored before parts).</summary>
+    public StoredPart? Part { get; set; }
 
     public static string KeyOf(string deviceId, ulong sequence) => $"{deviceId}/{sequence}";
 }

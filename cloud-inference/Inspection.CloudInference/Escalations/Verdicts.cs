@@ -18,6 +18,14 @@ public static class Verdicts
         _ => throw new ArgumentOutOfRangeException(nameof(decision), decision, "Unknown decision."),
     };
 
+    public static Decision ToDecision(string name) => name switch
+    {
+        Pass => Decision.Pass,
+        Defect => Decision.Defect,
+        Uncertain => Decision.Uncertain,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a verdict name."),
+    };
+
     public static Verdict ToContract(string name) => name switch
     {
         Pass => Verdict.Pass,

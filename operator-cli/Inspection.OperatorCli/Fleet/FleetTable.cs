@@ -8,15 +8,23 @@ namespace Inspection.OperatorCli.Fleet;
 public static class FleetTable
 {
     private static readonly string[] Headers =
-        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "CONFLICT", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED"];
+        ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "CONFLICT", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED",
+         "PARTS-PASS", "PARTS-REJECTED", "PARTS-UNCERTAIN", "PARTS-ESCALATED"];
 
-    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary)
+    /// <param name="output">Where the table goes.</param>
+    /// <param name="fleet">The fleet view.</param>
+    /// <param name="summary">The cloud's escalation totals.</param>
+    /// <param name="parts">The cloud's part totals; null when the cloud does not serve them.</param>
+    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary, PartTotals? parts = null)
     {
         var rows = new List<string[]> { Headers };
         foreach (var device in fleet.Devices)
         {
             var reported = device.Reported;
             var stats = reported?.Stats;
+
+            // "-" for a device that decides frames only (Parts:Source none) or predates parts.
+            var partStats = stats?.Parts;
             rows.Add(
             [
                 device.DeviceId,
@@ -34,6 +42,10 @@ public static class FleetTable
                 Count(stats?.Uncertain),
                 Count(stats?.OutboxDepth),
                 Count(stats?.Escalated),
+                Count(partStats?.Passed),
+                Count(partStats?.Rejected),
+                Count(partStats?.Uncertain),
+                Count(partStats?.Escalated),
             ]);
         }
 
@@ -67,6 +79,16 @@ public static class FleetTable
             CultureInfo.InvariantCulture,
             $"Escalations stored: {summary.EscalationsStored}  duplicates answered: {summary.DuplicatesAnswered}  rejected: {summary.Rejected}  " +
             $"verdicts: pass {summary.Pass}, defect {summary.Defect}, uncertain {summary.Uncertain}"));
+        if (parts is not null)
+        {
+            // Every stored part is one of the escalations above: frames are the rest.
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Frames: stored {summary.EscalationsStored - parts.Stored}, pass {summary.Pass - parts.Pass}, defect {summary.Defect - parts.Defect}, left to review {summary.Uncertain - parts.Uncertain}"));
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Parts: stored {parts.Stored} ({parts.Frames} frames, {parts.FramesRefused} refused), passed {parts.Pass}, rejected {parts.Defect}, left to review {parts.Uncertain}"));
+        }
         if (!fleet.BrokerConnected)
         {
             output.WriteLine("Warning: the cloud is not connected to the MQTT broker; the fleet view may be stale.");

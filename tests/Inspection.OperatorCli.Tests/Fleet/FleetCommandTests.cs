@@ -142,8 +142,35 @@ public sealed class FleetCommandTests : IDisposable
         Assert.StartsWith("DEVICE", lines[0]);
         Assert.Contains("APPLIED/DESIRED  CONFLICT", lines[0]);
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17"], row);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17", "-", "-", "-", "-"], row);
         Assert.Contains("Escalations stored: 1  duplicates answered: 1", _cli.Output);
+    }
+
+    [Fact]
+    public async Task Fleet_DeviceReportsParts_PartColumnsAndPartTotals()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await using (var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort))
+        {
+            var reported = TestDevices.Reported("cam-3");
+            reported = reported with { Stats = reported.Stats with { Parts = new PartStats("tracker", Passed: 41, Rejected: 3, Uncertain: 2, Escalated: 1, InView: 1) } };
+            await device.PublishAsync(MqttTopics.Reported("cam-3"), MqttPayloads.Serialize(reported));
+        }
+
+        await PollFleetAsync(cloud, f => f.Devices.Any(d => d.Reported is not null));
+        await cloud.EscalateAsync(
+            TestFrames.Part("cam-3", 50, TestFrames.UncertainGrey, TestFrames.PassGrey),
+            TestFrames.Part("cam-3", 60, TestFrames.PassGrey, TestFrames.DefectGrey, TestFrames.PassGrey),
+            TestFrames.Request("cam-3", 70, TestFrames.PassGrey));
+
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED", lines[0]);
+        Assert.Equal(["41", "3", "2", "1"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^4..]);
+        Assert.Contains("Frames: stored 1, pass 1, defect 0, left to review 0", lines);
+        Assert.Contains("Parts: stored 2 (5 frames, 0 refused), passed 0, rejected 1, left to review 1", lines);
     }
 
     [Fact]
@@ -160,6 +187,7 @@ public sealed class FleetCommandTests : IDisposable
         var summary = document.RootElement.GetProperty("summary").Deserialize<EscalationSummary>(JsonSerializerOptions.Web)!;
         Assert.NotNull(fleet.Devices);
         Assert.Equal(1, summary.EscalationsStored);
+        Assert.Equal(0, document.RootElement.GetProperty("parts").GetProperty("stored").GetInt64());
     }
 
     [Fact]
