@@ -89,6 +89,9 @@ public sealed partial class InspectionWorker : BackgroundService
                         return;
                     case CaptureStatus.Error:
                         RecordCaptureError(captured.Origin, captured.Error ?? "unreadable");
+
+                        // A reconnect: the next frame does not follow on from the last one, so parts in view close.
+                        _inspector.FrameGap();
                         _degradation.CaptureFailed(captured.Error ?? "unreadable");
 
                         // The source came back with an answer (a reconnect attempt): the loop is alive.
@@ -96,8 +99,16 @@ public sealed partial class InspectionWorker : BackgroundService
                         break;
                     default:
                         _degradation.FrameRead();
-                        if (_degradation.NextFrame() != FrameAction.Inspect)
+                        var action = _degradation.NextFrame();
+                        if (action != FrameAction.Inspect)
                         {
+                            // Paused: the parts in view move on unseen, so they close. Reduced mode's every-Nth stride
+                            // is regular and the tracker follows it, so a skipped frame there is no gap.
+                            if (action == FrameAction.Discard)
+                            {
+                                _inspector.FrameGap();
+                            }
+
                             // Reduced or paused: the frame was read (the camera keeps streaming) and is counted, not inspected.
                             _stats.FrameSkipped();
                             _watchdog.Feed();
