@@ -113,9 +113,15 @@ public sealed partial class InspectionWorker : BackgroundService
                             _stats.FrameSkipped();
                             _watchdog.Feed();
                         }
-                        else if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is not null)
+                        else if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is { } outcome)
                         {
                             _watchdog.Feed();
+
+                            // The status line shows the part counts: rebuilt when a part is decided, not every frame.
+                            if (outcome.ClosedParts is { Count: > 0 })
+                            {
+                                MarkStatusStale();
+                            }
                         }
 
                         break;
@@ -144,7 +150,10 @@ public sealed partial class InspectionWorker : BackgroundService
     private string DescribeMode()
     {
         var mode = _state.EffectiveMode.ToWire();
-        return _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
+        var status = _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
+        return _stats.PartSource is { } source
+            ? $"{status}; parts ({source}): {_stats.PartsPassed} passed, {_stats.PartsRejected} rejected, {_stats.PartsUncertain} uncertain"
+            : status;
     }
 
     private void RecordCaptureError(string origin, string error)
