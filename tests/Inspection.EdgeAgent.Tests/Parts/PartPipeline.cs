@@ -13,7 +13,7 @@ namespace Inspection.EdgeAgent.Tests.Parts;
 /// <summary>The frame inspector with parts over a LiteDB file on disk, as the host wires it.</summary>
 internal sealed class PartPipeline : IDisposable
 {
-    public PartPipeline(string databasePath, ActiveModel model, PartsOptions parts, EdgeStats? stats = null, OutboxOptions? outbox = null, DeviceState? state = null)
+    public PartPipeline(string databasePath, ActiveModel model, PartsOptions parts, EdgeStats? stats = null, OutboxOptions? outbox = null, DeviceState? state = null, PartTrackerOptions? tracker = null)
     {
         Database = new EdgeDatabase(databasePath);
         Stats = stats ?? new EdgeStats();
@@ -24,7 +24,7 @@ internal sealed class PartPipeline : IDisposable
         var degradation = TestDegradation.For(Database, TimeProvider.System, state: state);
         Parts = new PartInspector(
             TestOptions.Of(parts),
-            TestOptions.Of(new PartTrackerOptions()),
+            TestOptions.Of(tracker ?? new PartTrackerOptions()),
             Outbox,
             Results,
             Stats,
