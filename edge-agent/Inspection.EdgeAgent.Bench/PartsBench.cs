@@ -33,9 +33,10 @@ public static class PartsBench
         var frames = new Option<int>("--frames") { Description = "Frames per line (a part every 75 frames).", DefaultValueFactory = _ => 900 };
         var model = new Option<FileInfo>("--model") { Description = "The edge model timed beside the tracker.", DefaultValueFactory = _ => new FileInfo("models/edge/inspection-edge.onnx") };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for the model.", DefaultValueFactory = _ => 2 };
+        var upper = new Option<float>("--upper") { Description = "Decision:Upper for timing tracker mode (a higher one leaves more parts uncertain).", DefaultValueFactory = _ => new DecisionOptions().Upper };
         var command = new Command("bench-parts", "Score the part tracker against the synthetic line's part ids and time it beside the edge model.")
         {
-            seeds, frames, model, threads,
+            seeds, frames, model, threads, upper,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,13 +48,13 @@ public static class PartsBench
             }
 
             Run(Math.Max(1, parse.GetValue(seeds)), Math.Max(10, parse.GetValue(frames)), file.FullName, Math.Max(1, parse.GetValue(threads)),
-                parse.InvocationConfiguration.Output, cancellationToken);
+                parse.GetValue(upper), parse.InvocationConfiguration.Output, cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static void Run(int seeds, int frames, string modelPath, int threads, TextWriter output, CancellationToken cancellationToken)
+    private static void Run(int seeds, int frames, string modelPath, int threads, float upper, TextWriter output, CancellationToken cancellationToken)
     {
         var options = new PartTrackerOptions();
         output.WriteLine($"bench-parts: {seeds} seeds × {frames} frames, 640×480, tracker threshold {options.Threshold}, work width {options.WorkWidth}");
@@ -77,7 +78,7 @@ public static class PartsBench
         }
 
         TimeBesideModel(modelPath, threads, options, output);
-        TimePartsMode(modelPath, threads, output);
+        TimePartsMode(modelPath, threads, upper, output);
     }
 
     /// <summary>
@@ -86,7 +87,7 @@ public static class PartsBench
     /// stores per frame (the result, or the result and the frame's outbox entry for an uncertain frame), on the
     /// same frames of the synthetic line with a LiteDB file on disk.
     /// </summary>
-    private static void TimePartsMode(string modelPath, int threads, TextWriter output)
+    private static void TimePartsMode(string modelPath, int threads, float upper, TextWriter output)
     {
         const int Frames = 450;
         var folder = Directory.CreateTempSubdirectory("bench-parts-");
@@ -95,7 +96,7 @@ public static class PartsBench
             using var detector = OnnxDetector.Load(
                 new DetectorOptions { ModelPath = modelPath, ExecutionProviders = ["CPU"], IntraOpThreads = threads, WarmupRuns = 5 },
                 NullLogger.Instance);
-            var band = new DecisionOptions().ToBand();
+            var band = new DecisionOptions { Upper = upper }.ToBand();
             using var line = new SyntheticLine(3);
             var edge = Options.Create(new EdgeOptions { DeviceId = "bench", LineId = "bench" });
             var outboxOptions = Options.Create(new OutboxOptions());
@@ -130,6 +131,8 @@ public static class PartsBench
             var partWriteTimes = new List<double>();
             var frameTimes = new List<double>();
             var uncertainFrames = 0;
+            long partBytes = 0;
+            long frameBytes = 0;
             var closed = new List<PartOutcome>();
             for (var i = 0; i < Frames; i++)
             {
@@ -141,9 +144,12 @@ public static class PartsBench
                 uncertainFrames += decision == Decision.Uncertain ? 1 : 0;
 
                 var writesBefore = outboxWrites;
+                var partRecord = Record(i + 1, decision, detections);
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 start = Stopwatch.GetTimestamp();
-                closed.AddRange(parts.Inspect(rendered.Frame, Record(i + 1, decision, detections), detections, band, out _));
+                closed.AddRange(parts.Inspect(rendered.Frame, partRecord, detections, band, out _));
                 var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                partBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                 partTimes.Add(elapsed);
                 if (outboxWrites != writesBefore)
                 {
@@ -151,8 +157,9 @@ public static class PartsBench
                 }
 
                 // None mode: the result, or for an uncertain frame its JPEG and the durable result + outbox entry.
-                start = Stopwatch.GetTimestamp();
                 var record = Record(i + 1, decision, detections);
+                allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                start = Stopwatch.GetTimestamp();
                 if (decision == Decision.Uncertain)
                 {
                     Cv2.ImEncode(".jpg", rendered.Frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
@@ -164,14 +171,15 @@ public static class PartsBench
                 }
 
                 frameTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                frameBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"tracker mode per frame on {Frames} frames of seed 3 (640×480), band {band.Lower}–{band.Upper}, LiteDB on disk, {Environment.ProcessorCount} cores: {uncertainFrames} uncertain frames, {closed.Count} parts closed ({closed.Count(p => p.Decision == Decision.Pass)} pass, {closed.Count(p => p.Decision == Decision.Defect)} defect, {closed.Count(p => p.Decision == Decision.Uncertain)} uncertain), {partWriteTimes.Count} frames changed the outbox"));
             output.WriteLine($"  inference               {Summary(detectTimes)}");
-            output.WriteLine($"  part step (all frames)  {Summary(partTimes)}");
+            output.WriteLine($"  part step (all frames)  {Summary(partTimes)}  allocated {partBytes / Frames} B/frame (LiteDB's writes included)");
             output.WriteLine($"  part step (outbox write){Summary(partWriteTimes)}");
-            output.WriteLine($"  none mode's storage     {Summary(frameTimes)}");
+            output.WriteLine($"  none mode's storage     {Summary(frameTimes)}  allocated {frameBytes / Frames} B/frame");
         }
         finally
         {

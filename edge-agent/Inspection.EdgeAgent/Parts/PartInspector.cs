@@ -326,6 +326,13 @@ public sealed partial class PartInspector : IDisposable
         IReadOnlyList<long> evicted;
         try
         {
+            if (upserts.Count == 0 && deletes.Count == 0 && records.Count == 0)
+            {
+                // Most frames change nothing about a part's outbox entry: the result alone, as in none mode.
+                _results.Insert(record!);
+                return true;
+            }
+
             evicted = _outbox.WriteParts(record, upserts, deletes, records, written);
         }
         catch (Exception ex) when (IsStorageFailure(ex))
