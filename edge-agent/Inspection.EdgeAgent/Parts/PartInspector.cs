@@ -47,6 +47,9 @@ public sealed partial class PartInspector : IDisposable
     private readonly List<long> _partIds = [];
     private bool _released;
 
+    // The band of the last inspected frame: entries written by a gap (no frame) rank their uncertainty by it.
+    private DecisionBand _band;
+
     public PartInspector(
         IOptions<PartsOptions> options,
         IOptions<PartTrackerOptions> trackerOptions,
@@ -126,6 +129,7 @@ public sealed partial class PartInspector : IDisposable
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(detections);
         ReleaseOpenParts();
+        _band = band;
         _touched.Clear();
         _partIds.Clear();
         var closed = new List<PartOutcome>();
@@ -203,7 +207,7 @@ public sealed partial class PartInspector : IDisposable
         }
 
         Log.GapClosedParts(_logger, closed.Count);
-        Store(null, default);
+        Store(null, _band);
         _stats.SetPartsInView(_inView.Count);
         return closed;
     }

@@ -77,6 +77,35 @@ public sealed class PartInspectorTriggerTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_TriggerUncertainWhenTheDiskRefuses_IsWrittenWithTheNextFrame()
+    {
+        using var pipeline = new PartPipeline(_temp.File("edge.db"), _model, new PartsOptions { Source = PartsOptions.Trigger });
+        using (var warm = Frames.Grey(TestModels.PassGrey))
+        {
+            pipeline.Inspector.Inspect(warm, pipeline.Time.GetUtcNow());
+        }
+
+        // LiteDB's size limit stands in for a full disk: writes fail with a LiteException.
+        pipeline.Database.Database.Checkpoint();
+        pipeline.Database.Database.LimitSize = new FileInfo(pipeline.Database.Path).Length;
+        using var uncertain = Frames.Noisy(TestModels.UncertainGrey, 640, 640);
+        var refused = pipeline.Inspector.Inspect(uncertain, pipeline.Time.GetUtcNow())!;
+
+        Assert.False(refused.InOutbox);
+        Assert.True(pipeline.Stats.OutboxWriteFailures >= 1);
+        Assert.Null(pipeline.Outbox.Find(refused.Sequence));
+
+        pipeline.Database.Database.LimitSize = long.MaxValue;
+        using var next = Frames.Grey(TestModels.PassGrey);
+        var written = pipeline.Inspector.Inspect(next, pipeline.Time.GetUtcNow())!;
+
+        Assert.True(written.InOutbox);
+        var entry = pipeline.Outbox.Find(refused.Sequence)!;
+        Assert.Equal((PartsOptions.Trigger, false), (entry.PartSource, entry.Open));
+        Assert.Equal(Decision.Uncertain, pipeline.Outbox.FindPart(refused.Sequence)!.EdgeDecision);
+    }
+
+    [Fact]
     public void Inspect_NoneSource_UncertainFrameGoesToTheOutboxAsAFrameAndNoPartIsCounted()
     {
         using var pipeline = new PartPipeline(_temp.File("edge.db"), _model, new PartsOptions());
