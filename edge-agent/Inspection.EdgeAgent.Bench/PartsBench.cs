@@ -3,8 +3,16 @@ using System.Diagnostics;
 using System.Globalization;
 using Inspection.Detection;
 using Inspection.Detection.Parts;
+using Inspection.EdgeAgent.Control;
+using Inspection.EdgeAgent.Capture;
+using Inspection.EdgeAgent.Degradation;
+using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Inspection;
+using Inspection.EdgeAgent.Parts;
+using Inspection.EdgeAgent.Storage;
 using Inspection.ModelTools.Line;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
 namespace Inspection.EdgeAgent.Bench;
@@ -25,9 +33,10 @@ public static class PartsBench
         var frames = new Option<int>("--frames") { Description = "Frames per line (a part every 75 frames).", DefaultValueFactory = _ => 900 };
         var model = new Option<FileInfo>("--model") { Description = "The edge model timed beside the tracker.", DefaultValueFactory = _ => new FileInfo("models/edge/inspection-edge.onnx") };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for the model.", DefaultValueFactory = _ => 2 };
+        var upper = new Option<float>("--upper") { Description = "Decision:Upper for timing tracker mode (a higher one leaves more parts uncertain).", DefaultValueFactory = _ => new DecisionOptions().Upper };
         var command = new Command("bench-parts", "Score the part tracker against the synthetic line's part ids and time it beside the edge model.")
         {
-            seeds, frames, model, threads,
+            seeds, frames, model, threads, upper,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,13 +48,13 @@ public static class PartsBench
             }
 
             Run(Math.Max(1, parse.GetValue(seeds)), Math.Max(10, parse.GetValue(frames)), file.FullName, Math.Max(1, parse.GetValue(threads)),
-                parse.InvocationConfiguration.Output, cancellationToken);
+                parse.GetValue(upper), parse.InvocationConfiguration.Output, cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static void Run(int seeds, int frames, string modelPath, int threads, TextWriter output, CancellationToken cancellationToken)
+    private static void Run(int seeds, int frames, string modelPath, int threads, float upper, TextWriter output, CancellationToken cancellationToken)
     {
         var options = new PartTrackerOptions();
         output.WriteLine($"bench-parts: {seeds} seeds × {frames} frames, 640×480, tracker threshold {options.Threshold}, work width {options.WorkWidth}");
@@ -69,6 +78,128 @@ public static class PartsBench
         }
 
         TimeBesideModel(modelPath, threads, options, output);
+        TimePartsMode(modelPath, threads, upper, output);
+    }
+
+    /// <summary>
+    /// The agent's whole per-frame part step in tracker mode (tracker, attributing detections to parts, the part
+    /// bookkeeping and its LiteDB writes, durable when the outbox changes) beside inference and beside what none mode
+    /// stores per frame (the result, or the result and the frame's outbox entry for an uncertain frame), on the
+    /// same frames of the synthetic line with a LiteDB file on disk.
+    /// </summary>
+    private static void TimePartsMode(string modelPath, int threads, float upper, TextWriter output)
+    {
+        const int Frames = 450;
+        var folder = Directory.CreateTempSubdirectory("bench-parts-");
+        try
+        {
+            using var detector = OnnxDetector.Load(
+                new DetectorOptions { ModelPath = modelPath, ExecutionProviders = ["CPU"], IntraOpThreads = threads, WarmupRuns = 5 },
+                NullLogger.Instance);
+            var band = new DecisionOptions { Upper = upper }.ToBand();
+            using var line = new SyntheticLine(3);
+            var edge = Options.Create(new EdgeOptions { DeviceId = "bench", LineId = "bench" });
+            var outboxOptions = Options.Create(new OutboxOptions());
+            using var partsDatabase = new EdgeDatabase(Path.Combine(folder.FullName, "parts.db"));
+            using var framesDatabase = new EdgeDatabase(Path.Combine(folder.FullName, "frames.db"));
+            var partsOutbox = new OutboxStore(partsDatabase, outboxOptions, TimeProvider.System);
+            var framesOutbox = new OutboxStore(framesDatabase, outboxOptions, TimeProvider.System);
+            var framesResults = new ResultStore(framesDatabase, Options.Create(new StorageOptions()));
+            var degradation = new InspectionDegradation(
+                new DeviceState(new ControlStateStore(partsDatabase)),
+                new DeviceEvents(edge, TimeProvider.System),
+                new FramePacer(0, TimeProvider.System),
+                Options.Create(new DegradationOptions()),
+                TimeProvider.System,
+                NullLogger<InspectionDegradation>.Instance);
+            using var parts = new PartInspector(
+                Options.Create(new PartsOptions { Source = PartsOptions.Tracker }),
+                Options.Create(new PartTrackerOptions()),
+                partsOutbox,
+                new ResultStore(partsDatabase, Options.Create(new StorageOptions())),
+                new EdgeStats(),
+                degradation,
+                outboxOptions,
+                edge,
+                TimeProvider.System,
+                NullLogger<PartInspector>.Instance);
+            var outboxWrites = 0;
+            partsOutbox.UsageChanged += _ => outboxWrites++;
+
+            var detectTimes = new List<double>();
+            var partTimes = new List<double>();
+            var partWriteTimes = new List<double>();
+            var frameTimes = new List<double>();
+            var uncertainFrames = 0;
+            long partBytes = 0;
+            long frameBytes = 0;
+            var closed = new List<PartOutcome>();
+            for (var i = 0; i < Frames; i++)
+            {
+                using var rendered = line.Render(i);
+                var start = Stopwatch.GetTimestamp();
+                var detections = detector.Detect(rendered.Frame);
+                detectTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                var decision = band.Decide(detections);
+                uncertainFrames += decision == Decision.Uncertain ? 1 : 0;
+
+                var writesBefore = outboxWrites;
+                var partRecord = Record(i + 1, decision, detections);
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                start = Stopwatch.GetTimestamp();
+                closed.AddRange(parts.Inspect(rendered.Frame, partRecord, detections, band, out _));
+                var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                partBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                partTimes.Add(elapsed);
+                if (outboxWrites != writesBefore)
+                {
+                    partWriteTimes.Add(elapsed);
+                }
+
+                // None mode: the result, or for an uncertain frame its JPEG and the durable result + outbox entry.
+                var record = Record(i + 1, decision, detections);
+                allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                start = Stopwatch.GetTimestamp();
+                if (decision == Decision.Uncertain)
+                {
+                    Cv2.ImEncode(".jpg", rendered.Frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
+                    framesOutbox.Escalate(record, new OutboxEntry { Id = i + 1, Jpeg = jpeg, NextAttemptAt = DateTime.UtcNow, Detections = record.Detections });
+                }
+                else
+                {
+                    framesResults.Insert(record);
+                }
+
+                frameTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                frameBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"tracker mode per frame on {Frames} frames of seed 3 (640×480), band {band.Lower}–{band.Upper}, LiteDB on disk, {Environment.ProcessorCount} cores: {uncertainFrames} uncertain frames, {closed.Count} parts closed ({closed.Count(p => p.Decision == Decision.Pass)} pass, {closed.Count(p => p.Decision == Decision.Defect)} defect, {closed.Count(p => p.Decision == Decision.Uncertain)} uncertain), {partWriteTimes.Count} frames changed the outbox"));
+            output.WriteLine($"  inference               {Summary(detectTimes)}");
+            output.WriteLine($"  part step (all frames)  {Summary(partTimes)}  allocated {partBytes / Frames} B/frame (LiteDB's writes included)");
+            output.WriteLine($"  part step (outbox write){Summary(partWriteTimes)}");
+            output.WriteLine($"  none mode's storage     {Summary(frameTimes)}  allocated {frameBytes / Frames} B/frame");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        static InspectionRecord Record(long id, Decision decision, IReadOnlyList<Detection.Detection> detections) =>
+            new() { Id = id, CapturedAt = DateTime.UtcNow, Decision = decision, Detections = DetectionRecord.From(detections), ModelName = "edge", ModelVersion = "bench" };
+
+        static string Summary(List<double> times)
+        {
+            if (times.Count == 0)
+            {
+                return " (none)";
+            }
+
+            var sorted = times.Order().ToList();
+            return string.Create(CultureInfo.InvariantCulture,
+                $" n {sorted.Count,4}  median {sorted[sorted.Count / 2]:F3} ms  p95 {sorted[Math.Min(sorted.Count - 1, sorted.Count * 95 / 100)]:F3} ms  max {sorted[^1]:F3} ms");
+        }
     }
 
     private static Score ScoreLine(int seed, int frames, PartTrackerOptions options, CancellationToken cancellationToken)

@@ -9,6 +9,8 @@ using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Ota;
+using Inspection.EdgeAgent.Parts;
+using Inspection.Detection.Parts;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
@@ -68,6 +70,8 @@ public static class EdgeAgentExtensions
         AddCloudTls(services, configuration);
         services.AddSingleton<IValidateOptions<CloudOptions>, ProductionTransport>();
         AddOptions<DegradationOptions>(services, configuration, DegradationOptions.SectionName);
+        AddOptions<PartsOptions>(services, configuration, PartsOptions.SectionName);
+        AddOptions<PartTrackerOptions>(services, configuration, PartTrackerOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
 
@@ -88,6 +92,7 @@ public static class EdgeAgentExtensions
         services.AddSingleton<IModelSwitch>(static sp => sp.GetRequiredService<ActiveModel>());
         services.AddSingleton<FrameSourceFactory>();
         services.AddSingleton<InspectionDegradation>();
+        services.AddSingleton<PartInspector>();
         services.AddSingleton<FrameInspector>();
 
         // One channel for the process: it multiplexes every call over its HTTP/2 connection.

@@ -76,7 +76,10 @@ public sealed class ReportedStateBuilder
                 Skipped: _stats.Skipped,
                 SafeRejected: _stats.SafeRejected,
                 OutboxBytes: outbox.Bytes,
-                OutboxQuotaShare: Math.Round(outbox.Share, 4)),
+                OutboxQuotaShare: Math.Round(outbox.Share, 4),
+                Parts: _stats.PartSource is { } source
+                    ? new PartStats(source, _stats.PartsPassed, _stats.PartsRejected, _stats.PartsUncertain, _stats.PartsEscalated, _stats.PartsInView)
+                    : null),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,

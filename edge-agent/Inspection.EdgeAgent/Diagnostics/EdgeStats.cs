@@ -27,6 +27,13 @@ public sealed class EdgeStats
     private long _lastSequence;
     private long _skipped;
     private long _safeRejected;
+    private long _partsPassed;
+    private long _partsRejected;
+    private long _partsUncertain;
+    private long _partsSafeRejected;
+    private long _partsEscalated;
+    private long _partsInView;
+    private string? _partSource;
 
     /// <summary>Frames inspected (a decision was made and stored).</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -81,6 +88,56 @@ public sealed class EdgeStats
 
     /// <summary>Sequence of the last inspected frame.</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
+
+    /// <summary>Where part identity comes from (<c>tracker</c> or <c>trigger</c>), or null while the agent decides frames only.</summary>
+    public string? PartSource => Volatile.Read(ref _partSource);
+
+    /// <summary>Parts the edge passed (every counted frame passed).</summary>
+    public long PartsPassed => Interlocked.Read(ref _partsPassed);
+
+    /// <summary>Parts the line rejected: a defect in a counted frame, or uncertain under the safe policy.</summary>
+    public long PartsRejected => Interlocked.Read(ref _partsRejected);
+
+    /// <summary>Parts the edge could not decide; each is escalated once (the safe policy's rejections included).</summary>
+    public long PartsUncertain => Interlocked.Read(ref _partsUncertain);
+
+    /// <summary>Of <see cref="PartsUncertain"/>, those the safe policy rejected.</summary>
+    public long PartsSafeRejected => Interlocked.Read(ref _partsSafeRejected);
+
+    /// <summary>Escalated parts the cloud has stored and answered.</summary>
+    public long PartsEscalated => Interlocked.Read(ref _partsEscalated);
+
+    /// <summary>Parts being followed now.</summary>
+    public long PartsInView => Interlocked.Read(ref _partsInView);
+
+    public void PartsEnabled(string source) => Volatile.Write(ref _partSource, source);
+
+    /// <summary>A part closed with <paramref name="decision"/>; an uncertain part under the safe policy counts as uncertain and rejected.</summary>
+    public void PartDecided(Decision decision, bool safeRejected)
+    {
+        switch (decision)
+        {
+            case Decision.Pass:
+                Interlocked.Increment(ref _partsPassed);
+                break;
+            case Decision.Defect:
+                Interlocked.Increment(ref _partsRejected);
+                break;
+            default:
+                Interlocked.Increment(ref _partsUncertain);
+                if (safeRejected)
+                {
+                    Interlocked.Increment(ref _partsSafeRejected);
+                    Interlocked.Increment(ref _partsRejected);
+                }
+
+                break;
+        }
+    }
+
+    public void PartEscalated() => Interlocked.Increment(ref _partsEscalated);
+
+    public void SetPartsInView(long count) => Interlocked.Exchange(ref _partsInView, count);
 
     public void FrameInspected(Decision decision, long sequence)
     {

@@ -345,7 +345,17 @@ public sealed partial class OutboxForwarder : BackgroundService
                     Y2 = d.Y2,
                 }).ToList();
                 var cloudModel = reply.CloudModel is null ? string.Empty : $"{reply.CloudModel.Name} {reply.CloudModel.Version}".Trim();
-                _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
+                if (entry.PartSource is not null)
+                {
+                    // The reply's verdict is the part's: it goes on the part's record, not on one frame's result.
+                    _outbox.CompletePart(entry.Id, VerdictName(reply.Verdict), cloudModel, now);
+                    _stats.PartEscalated();
+                }
+                else
+                {
+                    _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
+                }
+
                 _stats.FrameEscalated();
                 stored++;
             }
@@ -379,22 +389,55 @@ public sealed partial class OutboxForwarder : BackgroundService
             EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion, Release = (ulong)(entry.ModelRelease ?? 0) },
             Reason = entry.Reason,
         };
-        foreach (var d in entry.Detections)
+        request.EdgeDetections.Add(entry.Detections.Select(ToProto));
+        if (entry.PartSource is null)
         {
-            request.EdgeDetections.Add(new Contracts.V1.Detection
+            return request;
+        }
+
+        request.Part = new PartInfo
+        {
+            PartId = (ulong)entry.Id,
+            Source = entry.PartSource,
+            FramesSeen = (uint)entry.FramesSeen,
+            FramesUncertain = (uint)entry.FramesUncertain,
+            FirstSeen = ToTimestamp(entry.FirstSeen),
+            LastSeen = ToTimestamp(entry.LastSeen),
+            FrameSequence = (ulong)entry.FrameSequence,
+            PartBox = ToProto(entry.PartBox),
+        };
+        foreach (var frame in entry.PartFrames)
+        {
+            var partFrame = new PartFrame
             {
-                ClassId = d.ClassId,
-                ClassName = d.ClassName,
-                Confidence = d.Confidence,
-                X1 = d.X1,
-                Y1 = d.Y1,
-                X2 = d.X2,
-                Y2 = d.Y2,
-            });
+                Sequence = (ulong)frame.Sequence,
+                CapturedAt = ToTimestamp(frame.CapturedAt),
+                Jpeg = ByteString.CopyFrom(frame.Jpeg),
+                Width = frame.Width,
+                Height = frame.Height,
+                PartBox = ToProto(frame.Box),
+            };
+            partFrame.EdgeDetections.Add(frame.Detections.Select(ToProto));
+            request.PartFrames.Add(partFrame);
         }
 
         return request;
     }
+
+    private static Timestamp ToTimestamp(DateTime at) => Timestamp.FromDateTime(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+
+    private static PartBox? ToProto(PartBoxRecord? box) => box is null ? null : new PartBox { X1 = box.X1, Y1 = box.Y1, X2 = box.X2, Y2 = box.Y2 };
+
+    private static Contracts.V1.Detection ToProto(DetectionRecord d) => new()
+    {
+        ClassId = d.ClassId,
+        ClassName = d.ClassName,
+        Confidence = d.Confidence,
+        X1 = d.X1,
+        Y1 = d.Y1,
+        X2 = d.X2,
+        Y2 = d.Y2,
+    };
 
     private static string VerdictName(Verdict verdict) => verdict switch
     {

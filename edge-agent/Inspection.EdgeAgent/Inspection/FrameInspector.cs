@@ -2,6 +2,7 @@ using System.Globalization;
 using Inspection.Detection;
 using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
+using Inspection.EdgeAgent.Parts;
 using Inspection.EdgeAgent.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
@@ -32,6 +33,7 @@ public sealed partial class FrameInspector
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<FrameInspector> _logger;
     private readonly Queue<OutboxEntry> _pending = new();
+    private readonly PartInspector? _parts;
 
     public FrameInspector(
         ActiveModel models,
@@ -43,8 +45,10 @@ public sealed partial class FrameInspector
         IOptions<OutboxOptions> outboxOptions,
         IOptions<EdgeOptions> edge,
         TimeProvider timeProvider,
-        ILogger<FrameInspector> logger)
+        ILogger<FrameInspector> logger,
+        PartInspector? parts = null)
     {
+        _parts = parts;
         _models = models;
         _sequence = sequence;
         _results = results;
@@ -56,6 +60,12 @@ public sealed partial class FrameInspector
         _timeProvider = timeProvider;
         _logger = logger;
     }
+
+    /// <summary>
+    /// The frames no longer follow on (camera reconnect, paused): parts in view are closed and decided on the frames
+    /// they had (see <see cref="PartInspector.Gap"/>). Nothing happens when the agent decides frames.
+    /// </summary>
+    public IReadOnlyList<PartOutcome> FrameGap() => _parts is { Enabled: true } ? _parts.Gap() : [];
 
     /// <summary>Uncertain frames waiting in memory because the outbox could not be written.</summary>
     public int PendingOutboxEntries => _pending.Count;
@@ -74,6 +84,7 @@ public sealed partial class FrameInspector
         }
 
         RetryPending();
+        _parts?.ReleaseOpenParts();
 
         // The frame holds the models until it ends: a model change waits for the frame to end.
         using var models = _models.BeginFrame();
@@ -130,9 +141,19 @@ public sealed partial class FrameInspector
             RejectedBySafePolicy = safeRejected,
         };
 
-        var inOutbox = decision == Decision.Uncertain
-            ? Escalate(frame, record, capturedAt, detections, metadata, model.Band)
-            : StoreResult(record);
+        // With parts, frames no longer go to the outbox one by one: the part decides, and its entry holds its frames.
+        IReadOnlyList<PartOutcome>? closedParts = null;
+        bool inOutbox;
+        if (_parts is { Enabled: true })
+        {
+            closedParts = _parts.Inspect(frame, record, detections, model.Band, out inOutbox);
+        }
+        else
+        {
+            inOutbox = decision == Decision.Uncertain
+                ? Escalate(frame, record, capturedAt, detections, metadata, model.Band)
+                : StoreResult(record);
+        }
 
         _stats.FrameInspected(decision, sequence);
         if (safeRejected)
@@ -146,7 +167,7 @@ public sealed partial class FrameInspector
             RunSecondModel(models, second, frame);
         }
 
-        return new InspectionOutcome(sequence, decision, detections, latency, inOutbox, safeRejected);
+        return new InspectionOutcome(sequence, decision, detections, latency, inOutbox, safeRejected, closedParts);
     }
 
     /// <summary>Runs the model that goes beside the deciding one during a model change, after the frame is recorded; a failure counts against it.</summary>

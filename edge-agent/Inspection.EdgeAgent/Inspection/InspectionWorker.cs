@@ -89,6 +89,9 @@ public sealed partial class InspectionWorker : BackgroundService
                         return;
                     case CaptureStatus.Error:
                         RecordCaptureError(captured.Origin, captured.Error ?? "unreadable");
+
+                        // A reconnect: the next frame does not follow on from the last one, so parts in view close.
+                        _inspector.FrameGap();
                         _degradation.CaptureFailed(captured.Error ?? "unreadable");
 
                         // The source came back with an answer (a reconnect attempt): the loop is alive.
@@ -96,15 +99,29 @@ public sealed partial class InspectionWorker : BackgroundService
                         break;
                     default:
                         _degradation.FrameRead();
-                        if (_degradation.NextFrame() != FrameAction.Inspect)
+                        var action = _degradation.NextFrame();
+                        if (action != FrameAction.Inspect)
                         {
+                            // Paused: the parts in view move on unseen, so they close. Reduced mode's every-Nth stride
+                            // is regular and the tracker follows it, so a skipped frame there is no gap.
+                            if (action == FrameAction.Discard)
+                            {
+                                _inspector.FrameGap();
+                            }
+
                             // Reduced or paused: the frame was read (the camera keeps streaming) and is counted, not inspected.
                             _stats.FrameSkipped();
                             _watchdog.Feed();
                         }
-                        else if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is not null)
+                        else if (_inspector.Inspect(captured.Image!, _timeProvider.GetUtcNow()) is { } outcome)
                         {
                             _watchdog.Feed();
+
+                            // The status line shows the part counts: rebuilt when a part is decided, not every frame.
+                            if (outcome.ClosedParts is { Count: > 0 })
+                            {
+                                MarkStatusStale();
+                            }
                         }
 
                         break;
@@ -133,7 +150,10 @@ public sealed partial class InspectionWorker : BackgroundService
     private string DescribeMode()
     {
         var mode = _state.EffectiveMode.ToWire();
-        return _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
+        var status = _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
+        return _stats.PartSource is { } source
+            ? $"{status}; parts ({source}): {_stats.PartsPassed} passed, {_stats.PartsRejected} rejected, {_stats.PartsUncertain} uncertain"
+            : status;
     }
 
     private void RecordCaptureError(string origin, string error)

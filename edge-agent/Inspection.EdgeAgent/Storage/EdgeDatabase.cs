@@ -6,7 +6,7 @@ namespace Inspection.EdgeAgent.Storage;
 /// <summary>
 /// The agent's one LiteDB file (LiteDB allows one <see cref="LiteDatabase"/> per file per process; it is
 /// thread-safe). Collections: <c>results</c>, <c>outbox</c>, <c>rejected</c>, <c>capture_errors</c>,
-/// <c>counters</c> and <c>control</c>.
+/// <c>counters</c>, <c>control</c> and <c>parts</c>.
 /// </summary>
 /// <remarks>
 /// Durability: LiteDB commits a write by appending its pages to the log file beside the data file
@@ -23,6 +23,7 @@ public sealed class EdgeDatabase : IDisposable
     public const string CaptureErrors = "capture_errors";
     public const string Counters = "counters";
     public const string Control = "control";
+    public const string Parts = "parts";
 
     private readonly LiteDatabase _database;
 
@@ -44,6 +45,9 @@ public sealed class EdgeDatabase : IDisposable
         mapper.ToDocument(new RejectedEntry());
         mapper.ToDocument(new CaptureErrorRecord());
         mapper.ToDocument(new DetectionRecord());
+        mapper.ToDocument(new PartRecord());
+        mapper.ToDocument(new PartFrameEntry());
+        mapper.ToDocument(new PartBoxRecord());
         mapper.ToDocument(new Ota.UpdateRecord());
         _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct }, mapper);
         _database.UtcDate = true;
@@ -68,6 +72,8 @@ public sealed class EdgeDatabase : IDisposable
     public ILiteCollection<CaptureErrorRecord> CaptureErrorCollection => _database.GetCollection<CaptureErrorRecord>(CaptureErrors);
 
     public ILiteCollection<BsonDocument> CounterCollection => _database.GetCollection(Counters);
+
+    public ILiteCollection<PartRecord> PartCollection => _database.GetCollection<PartRecord>(Parts);
 
     public ILiteCollection<BsonDocument> ControlCollection => _database.GetCollection(Control);
 

@@ -48,4 +48,10 @@ public sealed class InspectionRecord
 
     /// <summary>When the escalation was evicted.</summary>
     public DateTime? OutboxEvictedAt { get; set; }
+
+    /// <summary>
+    /// Ids of the parts the frame shows (see <see cref="PartRecord"/>) when the agent groups frames into parts; null
+    /// under <c>Parts:Source</c> none. Empty for a frame of the bare belt.
+    /// </summary>
+    public List<long>? PartIds { get; set; }
 }

@@ -1,8 +1,10 @@
 namespace Inspection.EdgeAgent.Storage;
 
 /// <summary>
-/// An uncertain frame waiting for the cloud (collection <c>outbox</c>, keyed by sequence). It leaves the
-/// outbox only when the cloud has stored it, or moves to <c>rejected</c> when the cloud refuses it.
+/// An uncertain frame, or an uncertain part, waiting for the cloud (collection <c>outbox</c>, keyed by sequence; a
+/// part's key is its id, the sequence of its first frame). It leaves the outbox only when the cloud has stored it, or
+/// moves to <c>rejected</c> when the cloud refuses it. A part's entry carries its most informative frame in the
+/// frame fields and its other escalated frames in <see cref="PartFrames"/>.
 /// </summary>
 public sealed class OutboxEntry
 {
@@ -55,4 +57,33 @@ public sealed class OutboxEntry
     /// sequence, so equally uncertain entries go oldest first (see <see cref="OutboxStore"/>).
     /// </summary>
     public long EvictionRank { get; set; }
+
+    /// <summary><c>tracker</c> or <c>trigger</c> for a part's entry; null for a frame's entry (<c>Parts:Source</c> none).</summary>
+    public string? PartSource { get; set; }
+
+    /// <summary>
+    /// The part is still in view: the entry is kept up to date and not sent (its <see cref="NextAttemptAt"/> is
+    /// <see cref="DateTime.MaxValue"/>) until the part leaves the view or the agent restarts.
+    /// </summary>
+    public bool Open { get; set; }
+
+    /// <summary>For a part: the sequence of the frame in the frame fields (its most informative one).</summary>
+    public long FrameSequence { get; set; }
+
+    /// <summary>For a tracked part: where it lies in the frame of the frame fields; null otherwise.</summary>
+    public PartBoxRecord? PartBox { get; set; }
+
+    /// <summary>For a part: its other escalated frames, most informative first.</summary>
+    public List<PartFrameEntry> PartFrames { get; set; } = [];
+
+    /// <summary>For a part: frames it was seen in so far.</summary>
+    public int FramesSeen { get; set; }
+
+    /// <summary>For a part: frames that counted towards its decision and were uncertain for it.</summary>
+    public int FramesUncertain { get; set; }
+
+    /// <summary>For a part: when it was first and last seen.</summary>
+    public DateTime FirstSeen { get; set; }
+
+    public DateTime LastSeen { get; set; }
 }

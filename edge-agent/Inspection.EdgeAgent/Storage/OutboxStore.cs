@@ -1,3 +1,4 @@
+using Inspection.Detection;
 using LiteDB;
 using Microsoft.Extensions.Options;
 
@@ -302,6 +303,203 @@ public sealed class OutboxStore
         return eviction;
     }
 
+    /// <summary>
+    /// Stores a frame's result together with what it changed in the parts' outbox entries and the parts that closed,
+    /// in one transaction: <paramref name="upserts"/> are written whole (inserted, or replacing the stored entry),
+    /// <paramref name="deletes"/> removed (parts rejected at the edge), <paramref name="parts"/> upserted. An entry in
+    /// <paramref name="upserts"/> whose id is in <paramref name="written"/> but is no longer stored was evicted by the
+    /// quota policy since: it is not written again and its id is returned. When an outbox entry changed, the call
+    /// waits until the transaction survives a crash. Quota as <see cref="Escalate"/>; the entries of this call are
+    /// never the victims of their own insert. Throws <see cref="LiteException"/> or <see cref="IOException"/> when
+    /// nothing could be stored.
+    /// </summary>
+    public IReadOnlyList<long> WriteParts(
+        InspectionRecord? record,
+        IReadOnlyList<OutboxEntry> upserts,
+        IReadOnlyList<long> deletes,
+        IReadOnlyList<PartRecord> parts,
+        IReadOnlySet<long> written)
+    {
+        ArgumentNullException.ThrowIfNull(upserts);
+        ArgumentNullException.ThrowIfNull(deletes);
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(written);
+        foreach (var entry in upserts)
+        {
+            entry.SizeBytes = SizeOf(entry);
+            entry.EvictionRank = RankOf(entry);
+        }
+
+        var evicted = new List<long>();
+        var pass = new Pass();
+        var reached = false;
+        var outboxChanged = upserts.Count > 0 || deletes.Count > 0;
+        lock (_gate)
+        {
+            pass.Usage = _database.InTransaction(() =>
+            {
+                var totals = ReadTotals();
+                foreach (var id in deletes)
+                {
+                    var stored = _database.OutboxCollection.FindById(id);
+                    if (stored is not null && _database.OutboxCollection.Delete(id))
+                    {
+                        totals = new Totals(totals.Bytes - stored.SizeBytes, totals.Entries - 1);
+                    }
+                }
+
+                var protectedIds = upserts.Select(e => e.Id).ToHashSet();
+                foreach (var entry in upserts)
+                {
+                    var stored = _database.OutboxCollection.FindById(entry.Id);
+                    if (stored is null && written.Contains(entry.Id))
+                    {
+                        evicted.Add(entry.Id);
+                        continue;
+                    }
+
+                    var growth = entry.SizeBytes - (stored?.SizeBytes ?? 0);
+                    var added = stored is null ? 1 : 0;
+                    if (!Fits(totals, growth, added))
+                    {
+                        EvictByPolicyLocked(
+                            OutboxEvictionReason.Quota,
+                            _timeProvider.GetUtcNow(),
+                            ref totals,
+                            pass,
+                            t => Fits(t, growth, added),
+                            t => Math.Max(t.Entries + added - _options.MaxEntries, EntriesFor(t.Bytes + growth - _options.MaxBytes, t)),
+                            protectedIds);
+                    }
+
+                    if (stored is null)
+                    {
+                        _database.OutboxCollection.Insert(entry);
+                    }
+                    else
+                    {
+                        _database.OutboxCollection.Update(entry);
+                    }
+
+                    totals = new Totals(totals.Bytes + growth, totals.Entries + added);
+                    reached |= !Fits(totals, entry.SizeBytes);
+                }
+
+                if (record is not null)
+                {
+                    _database.ResultCollection.Insert(record);
+                }
+
+                foreach (var part in parts)
+                {
+                    _database.PartCollection.Upsert(part);
+                }
+
+                if (outboxChanged)
+                {
+                    WriteTotals(totals);
+                }
+
+                reached |= pass.Count > 0;
+                return ToUsage(totals);
+            });
+        }
+
+        if (!outboxChanged)
+        {
+            return evicted;
+        }
+
+        try
+        {
+            _database.MakeDurable();
+        }
+        finally
+        {
+            Finish(pass, OutboxEvictionReason.Quota, _options.Eviction);
+            if (reached)
+            {
+                QuotaReached?.Invoke(pass.Usage);
+            }
+        }
+
+        return evicted;
+    }
+
+    /// <summary>
+    /// At start: the parts whose entries were still open when the previous run ended (their tracking ended with the
+    /// process) are made ready to send as they stand, and each gets its part record (marked closed by the restart).
+    /// Returns the ids released.
+    /// </summary>
+    public IReadOnlyList<long> ReleaseOpenParts(DateTimeOffset now)
+    {
+        List<long> released;
+        lock (_gate)
+        {
+            released = _database.InTransaction(() =>
+            {
+                var open = _database.OutboxCollection.Query().Where(e => e.Open).ToList();
+                foreach (var entry in open)
+                {
+                    entry.Open = false;
+                    entry.NextAttemptAt = now.UtcDateTime;
+                    _database.OutboxCollection.Update(entry);
+                    _database.PartCollection.Upsert(new PartRecord
+                    {
+                        Id = entry.Id,
+                        Source = entry.PartSource ?? string.Empty,
+                        FirstSeen = entry.FirstSeen,
+                        LastSeen = entry.LastSeen,
+                        FramesSeen = entry.FramesSeen,
+                        FramesUncertain = entry.FramesUncertain,
+                        EdgeDecision = Decision.Uncertain,
+                        EscalatedFrames = [entry.FrameSequence, .. entry.PartFrames.Select(f => f.Sequence)],
+                        ClosedByRestart = true,
+                    });
+                }
+
+                return open.Select(e => e.Id).ToList();
+            });
+        }
+
+        if (released.Count > 0)
+        {
+            _database.MakeDurable();
+        }
+
+        return released;
+    }
+
+    public PartRecord? FindPart(long partId) => _database.PartCollection.FindById(partId);
+
+    public int CountParts() => _database.PartCollection.Count();
+
+    /// <summary>The cloud stored the part: record its verdict on the part and drop the entry, in one transaction.</summary>
+    public bool CompletePart(long partId, string verdict, string cloudModel, DateTimeOffset at)
+    {
+        bool deleted;
+        OutboxUsage usage;
+        lock (_gate)
+        {
+            (deleted, usage) = _database.InTransaction(() =>
+            {
+                var part = _database.PartCollection.FindById(partId);
+                if (part is not null)
+                {
+                    part.CloudVerdict = verdict;
+                    part.CloudModel = cloudModel;
+                    part.CloudAt = at.UtcDateTime;
+                    _database.PartCollection.Update(part);
+                }
+
+                return DeleteLocked(_database.OutboxCollection.FindById(partId));
+            });
+        }
+
+        UsageChanged?.Invoke(usage);
+        return deleted;
+    }
+
     /// <summary>The stored size of <paramref name="entry"/> as the quota counts it.</summary>
     public long SizeOf(OutboxEntry entry)
     {
@@ -364,8 +562,10 @@ public sealed class OutboxStore
         }
     }
 
-    private bool Fits(Totals totals, long bytes) =>
-        totals.Bytes + bytes <= _options.MaxBytes && totals.Entries + 1 <= _options.MaxEntries;
+    private bool Fits(Totals totals, long bytes) => Fits(totals, bytes, 1);
+
+    private bool Fits(Totals totals, long bytes, int entries) =>
+        totals.Bytes + bytes <= _options.MaxBytes && totals.Entries + entries <= _options.MaxEntries;
 
     private void EvictByPolicyLocked(
         OutboxEvictionReason reason,
@@ -373,22 +573,25 @@ public sealed class OutboxStore
         ref Totals totals,
         Pass pass,
         Func<Totals, bool> done,
-        Func<Totals, long> estimate)
+        Func<Totals, long> estimate,
+        IReadOnlySet<long>? keep = null)
     {
         while (!done(totals))
         {
             // Candidates are read whole (JPEG included): read about as many as the pass needs, not a fixed batch.
-            var limit = (int)Math.Clamp(estimate(totals), 1, CandidateBatch);
+            var limit = (int)Math.Clamp(estimate(totals) + (keep?.Count ?? 0), 1, CandidateBatch);
             var query = _database.OutboxCollection.Query();
             var batch = _options.EvictsOldestFirst
                 ? query.OrderBy(e => e.Id).Limit(limit).ToList()
                 : query.OrderBy(e => e.EvictionRank).Limit(limit).ToList();
-            if (batch.Count == 0)
+            var evictable = keep is null ? batch : batch.Where(e => !keep.Contains(e.Id)).ToList();
+            if (evictable.Count == 0)
             {
+                // Only the entries being written are left: they are never the victims of their own write.
                 return;
             }
 
-            foreach (var entry in batch)
+            foreach (var entry in evictable)
             {
                 if (done(totals))
                 {
@@ -406,6 +609,20 @@ public sealed class OutboxStore
         totals = new Totals(totals.Bytes - entry.SizeBytes, totals.Entries - 1);
         pass.Add(entry);
 
+        if (entry.PartSource is not null)
+        {
+            // A part's key is its first frame's sequence, which need not be an escalated frame: tell the part.
+            var part = _database.PartCollection.FindById(entry.Id);
+            if (part is not null)
+            {
+                part.OutboxEvicted = reason.ToWire();
+                _database.PartCollection.Update(part);
+            }
+
+            MarkPartFramesLocked(entry, reason, at);
+            return;
+        }
+
         // The result says what happened to its escalation; a result retention already deleted has nobody to tell.
         var result = _database.ResultCollection.FindById(entry.Id);
         if (result is not null)
@@ -413,6 +630,20 @@ public sealed class OutboxStore
             result.OutboxEvicted = reason.ToWire();
             result.OutboxEvictedAt = at.UtcDateTime;
             _database.ResultCollection.Update(result);
+        }
+    }
+
+    private void MarkPartFramesLocked(OutboxEntry entry, OutboxEvictionReason reason, DateTimeOffset at)
+    {
+        foreach (var sequence in entry.PartFrames.Select(f => f.Sequence).Prepend(entry.FrameSequence))
+        {
+            var result = _database.ResultCollection.FindById(sequence);
+            if (result is not null)
+            {
+                result.OutboxEvicted = reason.ToWire();
+                result.OutboxEvictedAt = at.UtcDateTime;
+                _database.ResultCollection.Update(result);
+            }
         }
     }
 

@@ -33,6 +33,10 @@ public sealed class PartTracker : IDisposable
     private readonly PartSighting[] _sightings = new PartSighting[MaxTracks];
     private readonly Blob[] _blobs = new Blob[MaxTracks];
     private readonly bool[] _blobTaken = new bool[MaxTracks];
+
+    // Closed by the last Track or Reset: at most every open track, so the array never grows.
+    private readonly long[] _closed = new long[MaxTracks];
+    private int _closedCount;
     private int _trackCount;
     private int _sightingCount;
     private long _nextId = 1;
@@ -46,6 +50,13 @@ public sealed class PartTracker : IDisposable
     /// <summary>Parts seen in the last frame given to <see cref="Track"/>, in frame pixels.</summary>
     public ReadOnlySpan<PartSighting> InView => _sightings.AsSpan(0, _sightingCount);
 
+    /// <summary>
+    /// Ids of the parts the last <see cref="Track"/> or <see cref="Reset"/> closed (left the view, vanished for longer
+    /// than <see cref="PartTrackerOptions.MaxMissedFrames"/>, or forgotten by a reset): a caller that keeps something
+    /// per part decides it now. Valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<long> ClosedInLastFrame => _closed.AsSpan(0, _closedCount);
+
     /// <summary>Parts closed so far: they entered, were followed and left (or vanished).</summary>
     public long ClosedParts { get; private set; }
 
@@ -56,6 +67,7 @@ public sealed class PartTracker : IDisposable
     public long? Track(Mat frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        _closedCount = 0;
         var workWidth = Math.Min(_options.WorkWidth, frame.Width);
         var workHeight = Math.Max(1, (int)Math.Round(frame.Height * (double)workWidth / frame.Width));
         var scale = (float)frame.Width / workWidth;
@@ -120,9 +132,18 @@ public sealed class PartTracker : IDisposable
         return primary;
     }
 
-    /// <summary>Forgets every part in view (after a gap in the frames, when positions no longer follow on).</summary>
+    /// <summary>
+    /// Forgets every part in view (after a gap in the frames, when positions no longer follow on): they are closed and
+    /// listed in <see cref="ClosedInLastFrame"/>.
+    /// </summary>
     public void Reset()
     {
+        _closedCount = 0;
+        for (var t = 0; t < _trackCount; t++)
+        {
+            _closed[_closedCount++] = _tracks[t].Id;
+        }
+
         ClosedParts += _trackCount;
         _trackCount = 0;
         _sightingCount = 0;
@@ -188,6 +209,7 @@ public sealed class PartTracker : IDisposable
         {
             if (_tracks[t].Missed > _options.MaxMissedFrames)
             {
+                _closed[_closedCount++] = _tracks[t].Id;
                 ClosedParts++;
             }
             else

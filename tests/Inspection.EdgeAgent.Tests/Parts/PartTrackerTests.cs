@@ -46,6 +46,54 @@ public sealed class PartTrackerTests
         }
     }
 
+    [Fact]
+    public void Track_PartsLeaveTheFrame_EachIsListedAsClosedOnceAfterItWasLastSeen()
+    {
+        using var line = new SyntheticLine(Seed);
+        using var tracker = new PartTracker(new PartTrackerOptions());
+        var lastSeen = new Dictionary<long, int>();
+        var closedAt = new Dictionary<long, int>();
+        for (var index = 0; index < 75 + 165; index++)
+        {
+            using var rendered = line.Render(index);
+            tracker.Track(rendered.Frame);
+            foreach (var id in tracker.ClosedInLastFrame)
+            {
+                Assert.True(closedAt.TryAdd(id, index), $"part {id} closed twice");
+            }
+
+            foreach (var sighting in tracker.InView)
+            {
+                Assert.DoesNotContain(sighting.PartId, closedAt.Keys);
+                lastSeen[sighting.PartId] = index;
+            }
+        }
+
+        Assert.NotEmpty(closedAt);
+        Assert.Equal(closedAt.Count, tracker.ClosedParts);
+        Assert.All(closedAt, c => Assert.Equal(lastSeen[c.Key] + new PartTrackerOptions().MaxMissedFrames + 1, c.Value));
+    }
+
+    [Fact]
+    public void Reset_PartsInView_AreListedAsClosed()
+    {
+        using var line = new SyntheticLine(Seed);
+        using var tracker = new PartTracker(new PartTrackerOptions());
+        for (var index = 0; index < 60; index++)
+        {
+            using var rendered = line.Render(index);
+            tracker.Track(rendered.Frame);
+        }
+
+        var inView = tracker.InView.ToArray().Select(s => s.PartId).Order().ToList();
+        Assert.NotEmpty(inView);
+
+        tracker.Reset();
+
+        Assert.Equal(inView, tracker.ClosedInLastFrame.ToArray().Order());
+        Assert.True(tracker.InView.IsEmpty);
+    }
+
     /// <summary>For each true part, the tracker ids of the sightings that lie on it, over frames [first, first + count).</summary>
     private static Dictionary<int, HashSet<long>> TrackedIdsByPart(int seed, int first, int count)
     {
