@@ -85,6 +85,9 @@ public sealed partial class InspectionWorker : BackgroundService
                 switch (captured.Status)
                 {
                     case CaptureStatus.EndOfStream:
+                        // No frame follows: the parts in view are decided now (an uncertain one is escalated), not
+                        // left open until the agent's next start.
+                        _inspector.FrameGap();
                         Log.SourceEnded(_logger, source.Description, _stats.Frames);
                         return;
                     case CaptureStatus.Error:

@@ -153,6 +153,19 @@ internal sealed class InspectionSystem : IAsyncDisposable
             db.GetCollection("rejected").Count());
     }
 
+    /// <summary>The parts an agent recorded: id, the edge's decision, the cloud's verdict (null until it answered) and the frames it escalated.</summary>
+    public IReadOnlyList<EdgePart> ReadEdgeParts(string deviceId)
+    {
+        using var db = new LiteDatabase(new ConnectionString { Filename = EdgeDatabasePath(deviceId), Connection = ConnectionType.Direct, ReadOnly = true });
+        return db.GetCollection("parts").FindAll()
+            .Select(p => new EdgePart(
+                p["_id"].AsInt64,
+                p["EdgeDecision"].AsString,
+                p["CloudVerdict"].IsNull ? null : p["CloudVerdict"].AsString,
+                p["EscalatedFrames"].AsArray.Select(f => f.AsInt64).ToList()))
+            .ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var process in Enumerable.Reverse(_processes))
@@ -178,6 +191,9 @@ internal sealed class InspectionSystem : IAsyncDisposable
         return process;
     }
 }
+
+/// <summary>One part as an agent recorded it.</summary>
+internal sealed record EdgePart(long Id, string EdgeDecision, string? CloudVerdict, IReadOnlyList<long> EscalatedFrames);
 
 /// <summary>What an edge agent's database holds: every result id (= sequence), the uncertain ones, those with a cloud verdict.</summary>
 internal sealed record EdgeDatabaseSnapshot(
