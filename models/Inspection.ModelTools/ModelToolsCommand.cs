@@ -16,6 +16,7 @@ public static class ModelToolsCommand
             DatasetCommand.Create(),
             EvaluateCommand.Create(),
             Evaluation.Cascade.EvaluateMapCommand.Create(),
+            Evaluation.Parts.ChooseBandsCommand.Create(),
             BenchCommand.Create(),
             Quantization.QuantizeCommand.Create(),
             Timing.BuildTimingCommand.Create(),

@@ -1,0 +1,88 @@
+using Inspection.Detection;
+using Inspection.ModelTools.Evaluation.Cascade;
+
+namespace Inspection.ModelTools.Evaluation.Parts;
+
+/// <summary>
+/// The part-level sweep: every edge band and cloud band on the 0.05 grid (lower &lt; upper ≤ 1), K from 1 to 3 and
+/// the whole-view rule on and off. Edge settings that already fail on the edge alone (they pass a defective part,
+/// reject more clean parts than allowed, escalate more parts than the budget, or their frame-level cascade misses the mAP target) are dropped before any
+/// cloud band is tried, so the cloud never runs on what only they would escalate.
+/// </summary>
+public static class PartSweep
+{
+    /// <summary>The K values tried.</summary>
+    public static IReadOnlyList<int> KValues { get; } = [1, 2, 3];
+
+    /// <summary>Every band lower &lt; upper on the 0.05 grid, upper up to 1.</summary>
+    public static IReadOnlyList<DecisionBand> Bands { get; } =
+        [.. Enumerable.Range(1, BandSweep.StepsPerUnit - 1).SelectMany(k => Enumerable.Range(k + 1, BandSweep.StepsPerUnit - k)
+            .Select(m => new DecisionBand((float)((double)k / BandSweep.StepsPerUnit), (float)((double)m / BandSweep.StepsPerUnit))))];
+
+    /// <param name="clips">The recorded clips, all with one NMS overlap.</param>
+    /// <param name="cascadeMap50">The frame-level cascade's mAP50 per edge band on sampled frames of the same lines and NMS overlap.</param>
+    /// <param name="cloudMap50">The cloud's frame-level mAP50 alone.</param>
+    /// <param name="nmsIou">The NMS overlap the clips were recorded with.</param>
+    /// <param name="targetShare">Share of the cloud's mAP50 the cascade must reach.</param>
+    /// <param name="maxEscalatedShare">Largest share of parts that may be escalated.</param>
+    /// <param name="maxFalseRejectShare">Largest share of clean parts the cascade may reject.</param>
+    /// <param name="pruned">Settings (edge settings × cloud bands) dropped on the edge's figures alone.</param>
+    /// <param name="cancellationToken">Stops between edge settings.</param>
+    public static List<PartCandidate> Run(
+        IReadOnlyList<PartClip> clips, IReadOnlyDictionary<DecisionBand, double> cascadeMap50, double cloudMap50, float nmsIou,
+        double targetShare, double maxEscalatedShare, double maxFalseRejectShare, out int pruned, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clips);
+        ArgumentNullException.ThrowIfNull(cascadeMap50);
+        var candidates = new List<PartCandidate>();
+        pruned = 0;
+        var anyCloud = Bands[0];
+        foreach (var wholeViewsOnly in new[] { true, false })
+        {
+            foreach (var k in KValues)
+            {
+                foreach (var edgeBand in Bands)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var map = cascadeMap50.GetValueOrDefault(edgeBand);
+                    var edge = EdgeOnlyOver(clips, new PartSettings(edgeBand, anyCloud, k, wholeViewsOnly));
+                    if (edge.EdgeAloneEscapes > 0 || edge.EdgeAloneFalseRejects > (maxFalseRejectShare * (edge.Parts - edge.Defective)) + 1e-9 || edge.EscalatedShare > maxEscalatedShare + 1e-12 || map < (targetShare * cloudMap50) - 1e-12)
+                    {
+                        pruned += Bands.Count;
+                        continue;
+                    }
+
+                    foreach (var cloudBand in Bands)
+                    {
+                        var settings = new PartSettings(edgeBand, cloudBand, k, wholeViewsOnly);
+                        candidates.Add(new PartCandidate(settings, PartScorer.Score(clips, settings), map, cloudMap50, nmsIou));
+                    }
+                }
+            }
+        }
+
+        return candidates;
+    }
+
+    /// <summary>
+    /// The cloud band's curve for fixed edge settings: the cloud's lower edge moves over the grid, its upper edge
+    /// stays; per point the share of escalated parts left to a person and the defective parts the cloud passed.
+    /// </summary>
+    public static IReadOnlyList<CloudCurvePoint> CloudCurve(IReadOnlyList<PartClip> clips, PartSettings chosen)
+    {
+        ArgumentNullException.ThrowIfNull(clips);
+        ArgumentNullException.ThrowIfNull(chosen);
+        var points = new List<CloudCurvePoint>();
+        foreach (var band in Bands.Where(b => Math.Abs(b.Upper - chosen.CloudBand.Upper) < 1e-6).OrderBy(b => b.Lower))
+        {
+            var score = PartScorer.Score(clips, chosen with { CloudBand = band });
+            points.Add(new CloudCurvePoint(band.Lower, band.Upper, score.Escalated, score.LeftToPerson, score.LeftToPersonShare, score.DefectiveEscalated, score.Escapes - score.EdgeAloneEscapes));
+        }
+
+        return points;
+    }
+
+    /// <summary>Scores several clips with one set of settings (the edge alone).</summary>
+    private static PartScore EdgeOnlyOver(IReadOnlyList<PartClip> clips, PartSettings settings) =>
+        clips.Aggregate(PartScore.Zero, (sum, clip) => sum.Add(PartScorer.EdgeOnly(clip, settings)));
+}
