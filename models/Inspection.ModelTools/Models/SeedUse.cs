@@ -53,17 +53,31 @@ public static class SeedUse
     /// </summary>
     public static IReadOnlyList<int> BandChoiceLines { get; } = ValidationLinesFor(ShippedTrainerSeed);
 
-    /// <summary>Why settings must not be chosen on line <paramref name="lineSeed"/>, or null when it is one of <see cref="BandChoiceLines"/>.</summary>
-    public static string? ChoiceRefusal(int lineSeed) => UseOf(lineSeed) switch
+    /// <summary>
+    /// Why settings must not be chosen on line <paramref name="lineSeed"/> for models trained with trainer seed
+    /// <paramref name="trainerSeed"/>, or null when it is one of that run's validation lines (for the shipped models:
+    /// <see cref="BandChoiceLines"/>).
+    /// </summary>
+    public static string? ChoiceRefusal(int lineSeed, int trainerSeed = ShippedTrainerSeed)
     {
-        LineUse.Validation => null,
-        LineUse.Training => string.Create(CultureInfo.InvariantCulture,
-            $"line {lineSeed} is one of the lines the shipped models were trained on; settings chosen on it would fit the training"),
-        LineUse.Test or LineUse.Reserved => string.Create(CultureInfo.InvariantCulture,
-            $"line {lineSeed} is a test line (figures are reported on it); settings chosen on it would make those figures flatter the cascade"),
-        _ => string.Create(CultureInfo.InvariantCulture,
-            $"line {lineSeed} is not one of the lines set aside for choosing ({Join(BandChoiceLines)})"),
-    };
+        var use = UseOf(lineSeed);
+        if (use is LineUse.Test or LineUse.Reserved)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is a test line (figures are reported on it); settings chosen on it would make those figures flatter the cascade");
+        }
+
+        if (ValidationLinesFor(trainerSeed).Contains(lineSeed))
+        {
+            return null;
+        }
+
+        return TrainingLinesFor(trainerSeed).Contains(lineSeed) || use == LineUse.Training
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is one of the lines the models were trained on; settings chosen on it would fit the training")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is not one of the validation lines set aside for choosing ({Join(ValidationLinesFor(trainerSeed))}, trainer --seed {trainerSeed})");
+    }
 
     /// <summary>Line seeds a training run with trainer seed <paramref name="trainerSeed"/> trains on.</summary>
     public static IReadOnlyList<int> TrainingLinesFor(int trainerSeed) =>

@@ -25,7 +25,14 @@ public static class ChooseBandsCommand
         var cloud = new Option<FileInfo>("--cloud") { Description = "The cloud model.", DefaultValueFactory = _ => new FileInfo(Path.Combine("models", ShippedModels.Cloud)) };
         var lines = new Option<int[]>("--lines")
         {
-            Description = "Line seeds to choose on (validation lines only).", DefaultValueFactory = _ => [.. SeedUse.BandChoiceLines], AllowMultipleArgumentsPerToken = true,
+            Description = "Line seeds to choose on (validation lines of --trainer-seed only; default: the shipped models' 1500–1507).",
+            DefaultValueFactory = _ => [.. SeedUse.BandChoiceLines],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var trainerSeed = new Option<int>("--trainer-seed")
+        {
+            Description = "The trainer --seed the models were built with: only its validation lines (seed × 1000 + 500…507) may be chosen on.",
+            DefaultValueFactory = _ => SeedUse.ShippedTrainerSeed,
         };
         var partFrames = new Option<int>("--part-frames") { Description = "Consecutive frames per line for the part-level evaluation (a part every ~75 frames).", DefaultValueFactory = _ => 1500 };
         var mapFrames = new Option<int>("--map-frames") { Description = "Sampled frames per line (one every 37) for the frame-level mAP.", DefaultValueFactory = _ => 100 };
@@ -41,12 +48,12 @@ public static class ChooseBandsCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for bands.json and cloud-band.png.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "generated", "choice")) };
         var command = new Command("choose-bands", "Choose the edge and cloud bands, K and the whole-view rule on the validation lines (part-level), write bands.json.")
         {
-            edge, cloud, lines, partFrames, mapFrames, nmsIou, target, maxEscalated, maxFalseRejects, margin, threads, output,
+            edge, cloud, lines, trainerSeed, partFrames, mapFrames, nmsIou, target, maxEscalated, maxFalseRejects, margin, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = new Settings(
-                parse.GetValue(edge)!.FullName, parse.GetValue(cloud)!.FullName, parse.GetValue(lines)!, Math.Max(1, parse.GetValue(partFrames)),
+                parse.GetValue(edge)!.FullName, parse.GetValue(cloud)!.FullName, parse.GetValue(lines)!, parse.GetValue(trainerSeed), Math.Max(1, parse.GetValue(partFrames)),
                 Math.Max(1, parse.GetValue(mapFrames)), parse.GetValue(nmsIou)!, parse.GetValue(target), parse.GetValue(maxEscalated), parse.GetValue(maxFalseRejects), parse.GetValue(margin),
                 parse.GetValue(threads), parse.GetValue(output)!.FullName);
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
@@ -59,9 +66,9 @@ public static class ChooseBandsCommand
         // Checked before any model is loaded: a refused line costs nothing and writes nothing.
         foreach (var line in settings.Lines)
         {
-            if (SeedUse.ChoiceRefusal(line) is { } refusal)
+            if (SeedUse.ChoiceRefusal(line, settings.TrainerSeed) is { } refusal)
             {
-                stderr.WriteLine($"choose-bands: refused: {refusal}. Choose on the validation lines {SeedUse.Join(SeedUse.BandChoiceLines)}.");
+                stderr.WriteLine($"choose-bands: refused: {refusal}. Choose on the validation lines {SeedUse.Join(SeedUse.ValidationLinesFor(settings.TrainerSeed))}.");
                 return 1;
             }
         }
@@ -170,5 +177,5 @@ public static class ChooseBandsCommand
             NullLogger.Instance);
 
     private sealed record Settings(
-        string Edge, string Cloud, int[] Lines, int PartFrames, int MapFrames, float[] NmsIou, double Target, double MaxEscalated, double MaxFalseRejects, float Margin, int Threads, string Output);
+        string Edge, string Cloud, int[] Lines, int TrainerSeed, int PartFrames, int MapFrames, float[] NmsIou, double Target, double MaxEscalated, double MaxFalseRejects, float Margin, int Threads, string Output);
 }
