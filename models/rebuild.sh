@@ -16,7 +16,7 @@ while (($#)); do
     --seed) seed="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "rebuild.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -43,18 +43,26 @@ public static class ChooseBandsCommand
         var target = new Option<double>("--target") { Description = "Share of cloud-only mAP50 the cascade must keep.", DefaultValueFactory = _ => PartChooser.DefaultTargetShare };
         var maxEscalated = new Option<double>("--max-escalated") { Description = "Largest share of parts escalated.", DefaultValueFactory = _ => PartChooser.DefaultMaxEscalatedShare };
         var maxFalseRejects = new Option<double>("--max-false-rejects") { Description = "Largest share of clean parts the cascade may reject.", DefaultValueFactory = _ => PartChooser.DefaultMaxFalseRejectShare };
+        var minLower = new Option<float>("--min-lower")
+        {
+            Description = "Lowest edge lower edge tried: the agent's shipped Detector:ScoreThreshold (it drops detections below it).", DefaultValueFactory = _ => new DetectorOptions().ScoreThreshold,
+        };
+        var minCloudLower = new Option<float>("--min-cloud-lower")
+        {
+            Description = "Lowest cloud lower edge tried: the cloud's shipped Detector:ScoreThreshold.", DefaultValueFactory = _ => 0.25f,
+        };
         var margin = new Option<float>("--margin") { Description = "Parts:DetectionMargin in pixels.", DefaultValueFactory = _ => PartRecorder.DefaultDetectionMargin };
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for bands.json and cloud-band.png.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "generated", "choice")) };
         var command = new Command("choose-bands", "Choose the edge and cloud bands, K and the whole-view rule on the validation lines (part-level), write bands.json.")
         {
-            edge, cloud, lines, trainerSeed, partFrames, mapFrames, nmsIou, target, maxEscalated, maxFalseRejects, margin, threads, output,
+            edge, cloud, lines, trainerSeed, partFrames, mapFrames, nmsIou, target, maxEscalated, maxFalseRejects, minLower, minCloudLower, margin, threads, output,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = new Settings(
                 parse.GetValue(edge)!.FullName, parse.GetValue(cloud)!.FullName, parse.GetValue(lines)!, parse.GetValue(trainerSeed), Math.Max(1, parse.GetValue(partFrames)),
-                Math.Max(1, parse.GetValue(mapFrames)), parse.GetValue(nmsIou)!, parse.GetValue(target), parse.GetValue(maxEscalated), parse.GetValue(maxFalseRejects), parse.GetValue(margin),
+                Math.Max(1, parse.GetValue(mapFrames)), parse.GetValue(nmsIou)!, parse.GetValue(target), parse.GetValue(maxEscalated), parse.GetValue(maxFalseRejects), parse.GetValue(minLower), parse.GetValue(minCloudLower), parse.GetValue(margin),
                 parse.GetValue(threads), parse.GetValue(output)!.FullName);
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         });
@@ -113,7 +121,7 @@ public static class ChooseBandsCommand
                     frames.CascadeFrames(CascadeEvaluation.Edge, CascadeEvaluation.Cloud), [.. PartSweep.Bands.Select(b => new SweepBand(b, false))],
                     DefectClasses.Names.Count, 0.25f, cancellationToken);
                 var cascadeMap = sweep.ToDictionary(p => new DecisionBand(p.Lower, p.Upper), p => p.Map50);
-                var candidates = PartSweep.Run(clips, cascadeMap, cloudMap, iou, settings.Target, settings.MaxEscalated, settings.MaxFalseRejects, out var pruned, cancellationToken);
+                var candidates = PartSweep.Run(clips, cascadeMap, cloudMap, iou, settings.Target, settings.MaxEscalated, settings.MaxFalseRejects, settings.MinLower, settings.MinCloudLower, out var pruned, cancellationToken);
                 var choice = PartChooser.Choose(candidates, settings.Target, settings.MaxEscalated, settings.MaxFalseRejects, pruned);
                 var cloudMs = clips.Sum(c => c.CloudMilliseconds) / Math.Max(1, clips.Sum(c => c.CloudRuns));
                 stdout.WriteLine(string.Create(culture,
@@ -133,7 +141,7 @@ public static class ChooseBandsCommand
             }
 
             var chosenClips = perIou.First(p => p.Iou == chosen.NmsIou).Clips;
-            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings);
+            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings, settings.MinCloudLower);
             stdout.WriteLine(string.Create(culture, $"Cloud band curve (edge settings fixed, cloud upper {chosen.Settings.CloudBand.Upper:0.00}):"));
             stdout.WriteLine("  lower  escalated  left-to-person  share   defective-passed-by-cloud");
             foreach (var point in curve)
@@ -177,5 +185,5 @@ public static class ChooseBandsCommand
             NullLogger.Instance);
 
     private sealed record Settings(
-        string Edge, string Cloud, int[] Lines, int TrainerSeed, int PartFrames, int MapFrames, float[] NmsIou, double Target, double MaxEscalated, double MaxFalseRejects, float Margin, int Threads, string Output);
+        string Edge, string Cloud, int[] Lines, int TrainerSeed, int PartFrames, int MapFrames, float[] NmsIou, double Target, double MaxEscalated, double MaxFalseRejects, float MinLower, float MinCloudLower, float Margin, int Threads, string Output);
 }

@@ -4,8 +4,8 @@ using Inspection.ModelTools.Evaluation.Cascade;
 namespace Inspection.ModelTools.Evaluation.Parts;
 
 /// <summary>
-/// The part-level sweep: every edge band and cloud band on the 0.05 grid (lower &lt; upper ≤ 1), K from 1 to 3 and
-/// the whole-view rule on and off. Edge settings that already fail on the edge alone (they pass a defective part,
+/// The part-level sweep: every edge band and cloud band on the 0.05 grid (lower &lt; upper ≤ 1, lower at least the
+/// score threshold that side drops detections below), K from 1 to 3 and the whole-view rule on and off. Edge settings that already fail on the edge alone (they pass a defective part,
 /// reject more clean parts than allowed, escalate more parts than the budget, or their frame-level cascade misses the mAP target) are dropped before any
 /// cloud band is tried, so the cloud never runs on what only they would escalate.
 /// </summary>
@@ -26,11 +26,13 @@ public static class PartSweep
     /// <param name="targetShare">Share of the cloud's mAP50 the cascade must reach.</param>
     /// <param name="maxEscalatedShare">Largest share of parts that may be escalated.</param>
     /// <param name="maxFalseRejectShare">Largest share of clean parts the cascade may reject.</param>
+    /// <param name="minEdgeLower">The lowest edge lower edge tried: the agent's <c>Detector:ScoreThreshold</c>, below which it drops detections.</param>
+    /// <param name="minCloudLower">The lowest cloud lower edge tried: the cloud's <c>Detector:ScoreThreshold</c>.</param>
     /// <param name="pruned">Settings (edge settings × cloud bands) dropped on the edge's figures alone.</param>
     /// <param name="cancellationToken">Stops between edge settings.</param>
     public static List<PartCandidate> Run(
         IReadOnlyList<PartClip> clips, IReadOnlyDictionary<DecisionBand, double> cascadeMap50, double cloudMap50, float nmsIou,
-        double targetShare, double maxEscalatedShare, double maxFalseRejectShare, out int pruned, CancellationToken cancellationToken)
+        double targetShare, double maxEscalatedShare, double maxFalseRejectShare, float minEdgeLower, float minCloudLower, out int pruned, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clips);
         ArgumentNullException.ThrowIfNull(cascadeMap50);
@@ -41,18 +43,18 @@ public static class PartSweep
         {
             foreach (var k in KValues)
             {
-                foreach (var edgeBand in Bands)
+                foreach (var edgeBand in Bands.Where(b => b.Lower >= minEdgeLower - 1e-6))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var map = cascadeMap50.GetValueOrDefault(edgeBand);
                     var edge = EdgeOnlyOver(clips, new PartSettings(edgeBand, anyCloud, k, wholeViewsOnly));
                     if (edge.EdgeAloneEscapes > 0 || edge.EdgeAloneFalseRejects > (maxFalseRejectShare * (edge.Parts - edge.Defective)) + 1e-9 || edge.EscalatedShare > maxEscalatedShare + 1e-12 || map < (targetShare * cloudMap50) - 1e-12)
                     {
-                        pruned += Bands.Count;
+                        pruned += Bands.Count(b => b.Lower >= minCloudLower - 1e-6);
                         continue;
                     }
 
-                    foreach (var cloudBand in Bands)
+                    foreach (var cloudBand in Bands.Where(b => b.Lower >= minCloudLower - 1e-6))
                     {
                         var settings = new PartSettings(edgeBand, cloudBand, k, wholeViewsOnly);
                         candidates.Add(new PartCandidate(settings, PartScorer.Score(clips, settings), map, cloudMap50, nmsIou));
@@ -68,12 +70,12 @@ public static class PartSweep
     /// The cloud band's curve for fixed edge settings: the cloud's lower edge moves over the grid, its upper edge
     /// stays; per point the share of escalated parts left to a person and the defective parts the cloud passed.
     /// </summary>
-    public static IReadOnlyList<CloudCurvePoint> CloudCurve(IReadOnlyList<PartClip> clips, PartSettings chosen)
+    public static IReadOnlyList<CloudCurvePoint> CloudCurve(IReadOnlyList<PartClip> clips, PartSettings chosen, float minCloudLower)
     {
         ArgumentNullException.ThrowIfNull(clips);
         ArgumentNullException.ThrowIfNull(chosen);
         var points = new List<CloudCurvePoint>();
-        foreach (var band in Bands.Where(b => Math.Abs(b.Upper - chosen.CloudBand.Upper) < 1e-6).OrderBy(b => b.Lower))
+        foreach (var band in Bands.Where(b => Math.Abs(b.Upper - chosen.CloudBand.Upper) < 1e-6 && b.Lower >= minCloudLower - 1e-6).OrderBy(b => b.Lower))
         {
             var score = PartScorer.Score(clips, chosen with { CloudBand = band });
             points.Add(new CloudCurvePoint(band.Lower, band.Upper, score.Escalated, score.LeftToPerson, score.LeftToPersonShare, score.DefectiveEscalated, score.Escapes - score.EdgeAloneEscapes));
