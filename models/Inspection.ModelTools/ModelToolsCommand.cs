@@ -17,6 +17,7 @@ public static class ModelToolsCommand
             EvaluateCommand.Create(),
             Evaluation.Cascade.EvaluateMapCommand.Create(),
             Evaluation.Parts.ChooseBandsCommand.Create(),
+            Evaluation.Parts.ScorePartsCommand.Create(),
             BenchCommand.Create(),
             Quantization.QuantizeCommand.Create(),
             Timing.BuildTimingCommand.Create(),

@@ -312,6 +312,12 @@ public static class EvaluateMapCommand
             }
         }, cancellationToken);
         var score = PartScorer.Score(recording.Clip, settings.Parts);
+
+        // Saved with the cloud's detections on every frame K = 3 could send, so 'score-parts' can score the clip with
+        // other settings (the ones 'choose-bands' picks) without the models.
+        recording.Clip.Prefetch(PartSweep.KValues.Max(), PartSweep.Bands[0].Lower);
+        Directory.CreateDirectory(settings.Output);
+        EvaluationOutput.WriteAtomically(Path.Combine(settings.Output, SavedPartClip.FileName), System.Text.Encoding.UTF8.GetBytes(recording.Clip.ToSaved().ToJson()));
         return new PartEvaluation(
             lineSeed, settings.PartFrames, settings.Parts, settings.DetectionMargin, score, recording.Clip.TrackedParts.Count, recording.EdgeMs, recording.TrackerMs,
             recording.Clip.CloudRuns == 0 ? 0 : recording.Clip.CloudMilliseconds / recording.Clip.CloudRuns);

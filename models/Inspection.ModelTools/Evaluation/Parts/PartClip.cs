@@ -55,6 +55,41 @@ public sealed class PartClip
     public double CloudMilliseconds { get; private set; }
 
     /// <summary>
+    /// Runs the cloud on every frame any setting with at most <paramref name="maxFrames"/> frames per part and a lower
+    /// edge of at least <paramref name="minLower"/> could escalate (each part's best views, whole-view rule on and off),
+    /// so the clip can be saved and scored later without the line or the model.
+    /// </summary>
+    public void Prefetch(int maxFrames, float minLower)
+    {
+        for (var t = 0; t < TrackedParts.Count; t++)
+        {
+            foreach (var ranked in new[] { _rankedAll[t], _rankedWhole[t] })
+            {
+                foreach (var view in ranked.Take(maxFrames).Where(v => v.EdgeScore >= minLower))
+                {
+                    CloudScore(view.Frame, view.Box);
+                }
+            }
+        }
+    }
+
+    /// <summary>What <c>evaluate-map</c> saves: the clip without the line, with the cloud's detections of every frame it ran on.</summary>
+    public SavedPartClip ToSaved() =>
+        new(LineSeed, FrameCount, DetectionMargin, TrackedParts, TrueParts, _cloudCache.OrderBy(kv => kv.Key).Select(kv => new SavedCloudFrame(kv.Key, kv.Value)).ToList());
+
+    /// <summary>A clip read back from <see cref="ToSaved"/>: asking the cloud about a frame it never ran on fails.</summary>
+    public static PartClip FromSaved(SavedPartClip saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var frames = saved.CloudFrames.ToDictionary(f => f.Frame, f => f.Detections);
+        return new PartClip(saved.LineSeed, saved.FrameCount, saved.TrackedParts, saved.TrueParts, frame =>
+            frames.TryGetValue(frame, out var detections)
+                ? detections
+                : throw new InvalidOperationException($"The saved clip of line {saved.LineSeed} has no cloud detections for frame {frame}; save it after a prefetch with a larger K or a lower edge as low as the band scored."),
+            saved.DetectionMargin);
+    }
+
+    /// <summary>
     /// The views of tracked part <paramref name="index"/> that count for its verdict (only the whole views when
     /// <paramref name="wholeViewsOnly"/> and it has any), most informative first: highest edge score, ties to the earlier frame.
     /// </summary>

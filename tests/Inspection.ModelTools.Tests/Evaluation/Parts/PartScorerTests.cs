@@ -137,6 +137,22 @@ public sealed class PartScorerTests
         Assert.Equal(0, score.Escapes);
     }
 
+    [Fact]
+    public void FromSaved_ClipPrefetchedAndSaved_ScoresAsTheLiveClipAndRefusesFramesNeverRun()
+    {
+        var live = Clip(
+            [Part(1, trueId: 2, (0, 0.5f, true), (1, 0.45f, true), (2, 0.4f, true), (3, 0.2f, true))],
+            [new TruePart(2, Defective: true, WithinClip: true)],
+            cloud: new() { [0] = 0.9f, [1] = 0.5f, [2] = 0.1f, [3] = 0.1f });
+        live.Prefetch(maxFrames: 2, minLower: 0.05f);
+
+        var json = live.ToSaved().ToJson();
+        var saved = PartClip.FromSaved(System.Text.Json.JsonSerializer.Deserialize<SavedPartClip>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!);
+
+        Assert.Equal(PartScorer.Score(live, Settings), PartScorer.Score(saved, Settings));
+        Assert.Throws<InvalidOperationException>(() => PartScorer.Score(saved, Settings with { MaxEscalatedFrames = 3 }));
+    }
+
     private static TrackedPart Part(long id, int? trueId, params (int Frame, float Score, bool Whole)[] views) =>
         new(id, trueId, [.. views.Select(v => new PartView(v.Frame, v.Score, PartBox, v.Whole))]);
 
