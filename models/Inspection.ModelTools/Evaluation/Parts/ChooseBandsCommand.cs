@@ -141,8 +141,9 @@ public static class ChooseBandsCommand
             }
 
             var chosenClips = perIou.First(p => p.Iou == chosen.NmsIou).Clips;
-            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings, settings.MinCloudLower);
-            stdout.WriteLine(string.Create(culture, $"Cloud band curve (edge settings fixed, cloud upper {chosen.Settings.CloudBand.Upper:0.00}):"));
+            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings with { EdgeBand = PartSweep.EverythingToTheCloud }, settings.MinCloudLower);
+            stdout.WriteLine(string.Create(culture,
+                $"Cloud band curve (every part with an edge detection escalated with its {chosen.Settings.MaxEscalatedFrames} best views, cloud upper {chosen.Settings.CloudBand.Upper:0.00}):"));
             stdout.WriteLine("  lower  escalated  left-to-person  share   defective-passed-by-cloud");
             foreach (var point in curve)
             {
@@ -156,7 +157,7 @@ public static class ChooseBandsCommand
                 settings.Lines, settings.PartFrames, settings.MapFrames, best with { Considered = consideredAll, Feasible = feasibleAll },
                 [.. perIou.Select(p => p.Choice)], curve, consideredAll - feasibleAll);
             var png = CloudBandChart.Render(curve, s.CloudBand.Lower, string.Create(culture,
-                $"Cloud band on validation lines {settings.Lines.Min()}-{settings.Lines.Max()} (edge {s.EdgeBand.Lower:0.00}/{s.EdgeBand.Upper:0.00}, K {s.MaxEscalatedFrames})"));
+                $"Cloud band on validation lines {settings.Lines.Min()}-{settings.Lines.Max()}, every part to the cloud, K {s.MaxEscalatedFrames}"));
             ChosenBands.Write(settings.Output, bands, png);
             stdout.WriteLine((best with { Considered = consideredAll, Feasible = feasibleAll }).Describe());
             stdout.WriteLine(string.Create(culture, $"Wrote {ChosenBands.FileName}, {ChosenBands.CurveFileName} to {settings.Output} in {stopwatch.Elapsed.TotalSeconds:F0} s."));

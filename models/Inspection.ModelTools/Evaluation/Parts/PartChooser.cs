@@ -4,8 +4,10 @@ namespace Inspection.ModelTools.Evaluation.Parts;
 /// Picks the part settings to ship from a sweep: among those that pass no defective part, escalate at most the
 /// budget's share of parts, reject at most a small share of clean parts and keep the frame-level cascade's mAP50 at the target share of the cloud's, the one
 /// leaving the fewest parts to a person, then escalating the fewest parts, then rejecting the fewest clean parts,
-/// then sending the fewest frames; last the narrower edge band and the narrower cloud band (bands that decide the
-/// validation parts alike differ on parts it does not have, and a narrower band sends fewer of those).
+/// then sending the fewest frames; last the lowest lower edge and then the highest upper edge. Bands that decide the
+/// validation parts alike differ only on parts it does not have; the widest of them leaves the most room between
+/// what the validation parts scored and a verdict on the edge's word, so an unseen part in that gap is escalated
+/// instead of passed or rejected.
 /// </summary>
 public static class PartChooser
 {
@@ -70,10 +72,8 @@ public static class PartChooser
         order = order != 0 ? order : a.Score.Escalated.CompareTo(b.Score.Escalated);
         order = order != 0 ? order : a.Score.FalseRejects.CompareTo(b.Score.FalseRejects);
         order = order != 0 ? order : a.Score.EscalatedFrames.CompareTo(b.Score.EscalatedFrames);
-        order = order != 0 ? order : Width(a.Settings.EdgeBand).CompareTo(Width(b.Settings.EdgeBand));
-        order = order != 0 ? order : Width(a.Settings.CloudBand).CompareTo(Width(b.Settings.CloudBand));
+        order = order != 0 ? order : a.Settings.EdgeBand.Lower.CompareTo(b.Settings.EdgeBand.Lower);
+        order = order != 0 ? order : b.Settings.EdgeBand.Upper.CompareTo(a.Settings.EdgeBand.Upper);
         return order < 0;
-
-        static int Width(Inspection.Detection.DecisionBand band) => (int)Math.Round((band.Upper - band.Lower) * 1000);
     }
 }
