@@ -4,7 +4,7 @@ using Inspection.ModelTools.Evaluation.Cascade;
 namespace Inspection.ModelTools.Evaluation.Parts;
 
 /// <summary>
-/// Draws the cloud band's curve as a PNG: as the cloud's lower edge moves (upper edge fixed), the share of escalated
+/// Draws the cloud band's curve as a PNG: as the cloud's band (lower, lower + 0.05) moves, the share of escalated
 /// parts left to a person and the share of defective escalated parts the cloud passed.
 /// </summary>
 public static class CloudBandChart
@@ -35,7 +35,6 @@ public static class CloudBandChart
         canvas.LegendEntry("escalated parts left to a person", left);
         canvas.LegendEntry(string.Create(culture, $"defective escalated parts passed by the cloud (of {defectiveEscalated})"), passed);
         canvas.LegendEntry(string.Create(culture, $"chosen lower edge {chosenLower:0.00}"), ChartCanvas.Black, LegendSwatch.Dashed);
-        canvas.LegendEntry(string.Create(culture, $"upper edge {(curve.Count > 0 ? curve[0].Upper : 0):0.00}"), null);
         return canvas.EncodePng();
     }
 }

@@ -108,15 +108,17 @@ public static class PartSweep
     }
 
     /// <summary>
-    /// The cloud band's curve for fixed edge settings: the cloud's lower edge moves over the grid, its upper edge
-    /// stays; per point the share of escalated parts left to a person and the defective parts the cloud passed.
+    /// The cloud band's curve for fixed edge settings and K: the narrowest band (lower, lower + 0.05) at every lower
+    /// edge of the grid from <paramref name="minCloudLower"/>, so the curve shows what moving the cloud's threshold
+    /// does; per point the share of escalated parts left to a person and the defective parts the cloud passed.
     /// </summary>
     public static IReadOnlyList<CloudCurvePoint> CloudCurve(IReadOnlyList<PartClip> clips, PartSettings chosen, float minCloudLower)
     {
         ArgumentNullException.ThrowIfNull(clips);
         ArgumentNullException.ThrowIfNull(chosen);
         var points = new List<CloudCurvePoint>();
-        foreach (var band in Bands.Where(b => Math.Abs(b.Upper - chosen.CloudBand.Upper) < 1e-6 && b.Lower >= minCloudLower - 1e-6).OrderBy(b => b.Lower))
+        var step = 1f / BandSweep.StepsPerUnit;
+        foreach (var band in Bands.Where(b => Math.Abs(b.Upper - b.Lower - step) < 1e-4 && b.Lower >= minCloudLower - 1e-6).OrderBy(b => b.Lower))
         {
             var score = PartScorer.Score(clips, chosen with { CloudBand = band });
             points.Add(new CloudCurvePoint(band.Lower, band.Upper, score.Escalated, score.LeftToPerson, score.LeftToPersonShare, score.DefectiveEscalated, score.Escapes - score.EdgeAloneEscapes));
