@@ -32,8 +32,8 @@ public static class CloudBandChart
         }
 
         canvas.VerticalLine(chosenLower, ChartCanvas.Black, dashed: true);
-        canvas.LegendEntry("escalated parts left to a person", left);
-        canvas.LegendEntry(string.Create(culture, $"defective escalated parts passed by the cloud (of {defectiveEscalated})"), passed);
+        canvas.LegendEntry("left to a person", left);
+        canvas.LegendEntry(string.Create(culture, $"defective passed (of {defectiveEscalated})"), passed);
         canvas.LegendEntry(string.Create(culture, $"chosen lower edge {chosenLower:0.00}"), ChartCanvas.Black, LegendSwatch.Dashed);
         return canvas.EncodePng();
     }
