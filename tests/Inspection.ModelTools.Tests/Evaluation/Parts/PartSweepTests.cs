@@ -26,5 +26,16 @@ public sealed class PartSweepTests
         Assert.Equal(1, chosen.MaxEscalatedFrames);
         Assert.Equal(PartSweep.EverythingToTheCloud, chosen.EdgeBand);
     }
-}
 
+    [Fact]
+    public void CloudBandChart_Render_WritesAPngOfTheChartSize()
+    {
+        CloudCurvePoint[] curve = [new(0.25f, 0.30f, 10, 0, 0, 5, 0), new(0.30f, 0.35f, 10, 2, 0.2, 5, 1)];
+
+        var png = CloudBandChart.Render(curve, 0.25f, "cloud band");
+
+        using var image = OpenCvSharp.Cv2.ImDecode(png, OpenCvSharp.ImreadModes.Color);
+        Assert.Equal(CloudBandChart.Width, image.Width);
+        Assert.Equal(CloudBandChart.Height, image.Height);
+    }
+}
