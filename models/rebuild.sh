@@ -3,7 +3,8 @@
 # (fp32, 480 input trained on 320-px crops, residual stages, fine-tuned quantization-aware, then written as int8 QDQ
 # with the ranges it was tuned for),
 # the cloud detector (fp32, 640 trained on 320-px crops, dilated last stages, residual),
-# the YOLOv8n-cost timing graph, and the evaluation that the shipped uncertain band is chosen from.
+# the YOLOv8n-cost timing graph, the choice of the edge and cloud bands, K and the whole-view rule on the validation
+# lines (choose-bands), and the part- and frame-level figures with those settings on the five reserved seeds.
 # Installs the edge and cloud files into models/edge and models/cloud and prints their SHA-256.
 # Usage: models/rebuild.sh [--seed N (1)] [--no-install] [--out DIR (models/generated/rebuild)]
 set -euo pipefail
@@ -15,7 +16,7 @@ while (($#)); do
     --seed) seed="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "rebuild.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,10 +52,16 @@ $trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-cro
 stamp "timing graph (YOLOv8n cost, random weights) → models/generated/timing/yolov8n-timing.onnx"
 $tools build-timing --out models/generated/timing/yolov8n-timing.onnx --seed "$seed"
 
-stamp "evaluation on the test split → $out/eval"
-$tools evaluate-map --edge "$out/edge-qat/detector-int8.onnx" --edge-fp32 "$out/edge-qat/detector.onnx" \
-  --cloud "$out/cloud/detector.onnx" --seed "$seed" --out "$out/eval" \
-  --target 0.99 --max-lower 0.25
+stamp "choosing the edge and cloud bands, K and the whole-view rule on the validation lines → $out/choice"
+first_val=$(( seed * 1000 + 500 ))
+$tools choose-bands --edge "$out/edge-qat/detector-int8.onnx" --cloud "$out/cloud/detector.onnx" --trainer-seed "$seed" \
+  --lines $(seq "$first_val" $(( first_val + 7 ))) --part-frames 1200 --map-frames 100 --out "$out/choice"
+
+for reserved in 901 902 903 904 905; do
+  stamp "figures with the chosen settings on reserved seed $reserved → $out/eval-$reserved"
+  $tools evaluate-map --edge "$out/edge-qat/detector-int8.onnx" --edge-fp32 "$out/edge-qat/detector.onnx" \
+    --cloud "$out/cloud/detector.onnx" --seed "$reserved" --bands "$out/choice/bands.json" --part-frames 3000 --out "$out/eval-$reserved"
+done
 
 if ((install)); then
   cp "$out/edge-qat/detector-int8.onnx" models/edge/inspection-edge.onnx

@@ -16,6 +16,8 @@ public static class ModelToolsCommand
             DatasetCommand.Create(),
             EvaluateCommand.Create(),
             Evaluation.Cascade.EvaluateMapCommand.Create(),
+            Evaluation.Parts.ChooseBandsCommand.Create(),
+            Evaluation.Parts.ScorePartsCommand.Create(),
             BenchCommand.Create(),
             Quantization.QuantizeCommand.Create(),
             Timing.BuildTimingCommand.Create(),

@@ -28,7 +28,10 @@ public static class SeedUse
     /// <summary>Validation lines per trainer seed: <c>seed × 1000 + 500…507</c>.</summary>
     public const int ValidationLineCount = 8;
 
-    /// <summary>Dataset seed whose test split the model card reports and the shipped band was chosen on (line 5).</summary>
+    /// <summary>
+    /// Dataset seed whose test split the model card reported frame figures on and the band shipped before part-level
+    /// inspection was chosen on (line 5); the shipped bands are now chosen on <see cref="BandChoiceLines"/>.
+    /// </summary>
     public const int ReportedTestDatasetSeed = 1;
 
     /// <summary>Dataset seed whose test split the shipped NMS overlap (<see cref="ShippedModels.NmsIou"/>) was chosen on (line 8).</summary>
@@ -42,6 +45,39 @@ public static class SeedUse
 
     /// <summary>Test lines of <see cref="UnseenDatasetSeeds"/>, for commands that take line seeds (<c>evaluate --seeds</c>).</summary>
     public static IReadOnlyList<int> UnseenLineSeeds { get; } = [.. UnseenDatasetSeeds.Select(s => DatasetExporter.LineSeedFor(s, DatasetSplit.Test))];
+
+    /// <summary>
+    /// The lines <c>choose-bands</c> chooses the shipped edge and cloud bands, K and the whole-view rule on: the
+    /// validation lines of the shipped trainer seed (1500–1507). The models were checked on them while training but
+    /// never fitted to them, and no test or reserved line is touched by a choice.
+    /// </summary>
+    public static IReadOnlyList<int> BandChoiceLines { get; } = ValidationLinesFor(ShippedTrainerSeed);
+
+    /// <summary>
+    /// Why settings must not be chosen on line <paramref name="lineSeed"/> for models trained with trainer seed
+    /// <paramref name="trainerSeed"/>, or null when it is one of that run's validation lines (for the shipped models:
+    /// <see cref="BandChoiceLines"/>).
+    /// </summary>
+    public static string? ChoiceRefusal(int lineSeed, int trainerSeed = ShippedTrainerSeed)
+    {
+        var use = UseOf(lineSeed);
+        if (use is LineUse.Test or LineUse.Reserved)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is a test line (figures are reported on it); settings chosen on it would make those figures flatter the cascade");
+        }
+
+        if (ValidationLinesFor(trainerSeed).Contains(lineSeed))
+        {
+            return null;
+        }
+
+        return TrainingLinesFor(trainerSeed).Contains(lineSeed) || use == LineUse.Training
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is one of the lines the models were trained on; settings chosen on it would fit the training")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"line {lineSeed} is not one of the validation lines set aside for choosing ({Join(ValidationLinesFor(trainerSeed))}, trainer --seed {trainerSeed})");
+    }
 
     /// <summary>Line seeds a training run with trainer seed <paramref name="trainerSeed"/> trains on.</summary>
     public static IReadOnlyList<int> TrainingLinesFor(int trainerSeed) =>
@@ -96,7 +132,7 @@ public static class SeedUse
     public static string? ChosenOnNote(int lineSeed) =>
         lineSeed == TestLineOf(ReportedTestDatasetSeed)
             ? string.Create(CultureInfo.InvariantCulture,
-                $"line {lineSeed} is the test split of dataset seed {ReportedTestDatasetSeed}, the one the model card reports and the shipped band was chosen on; for unseen-seed figures use dataset seeds {Join(UnseenDatasetSeeds)}")
+                $"line {lineSeed} is the test split of dataset seed {ReportedTestDatasetSeed}, the one the earlier band was chosen on; for unseen-seed figures use dataset seeds {Join(UnseenDatasetSeeds)}")
             : lineSeed == TestLineOf(NmsChoiceDatasetSeed)
                 ? string.Create(CultureInfo.InvariantCulture,
                     $"line {lineSeed} is the test split of dataset seed {NmsChoiceDatasetSeed}, the one the shipped NMS overlap was chosen on; for unseen-seed figures use dataset seeds {Join(UnseenDatasetSeeds)}")

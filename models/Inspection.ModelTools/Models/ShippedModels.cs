@@ -27,6 +27,15 @@ public static class ShippedModels
     /// </summary>
     public const float NmsIou = 0.3f;
 
-    /// <summary>The agent's <c>Decision:Lower</c> / <c>Decision:Upper</c> defaults.</summary>
-    public static DecisionBand Band { get; } = new(0.25f, 0.85f);
+    /// <summary>The agent's <c>Decision:Lower</c> / <c>Decision:Upper</c> defaults, chosen by <c>choose-bands</c> on the validation lines.</summary>
+    public static DecisionBand Band { get; } = new(0.15f, 0.70f);
+
+    /// <summary>The cloud's <c>Cloud:Decision:Lower</c> / <c>Cloud:Decision:Upper</c> defaults, chosen by <c>choose-bands</c> on the validation lines.</summary>
+    public static DecisionBand CloudBand { get; } = new(0.25f, 0.30f);
+
+    /// <summary>K, the frames escalated per uncertain part (<c>Parts:MaxEscalatedFrames</c>), chosen by <c>choose-bands</c>.</summary>
+    public const int MaxEscalatedFrames = 1;
+
+    /// <summary>Whether only whole views of a part count (<c>Parts:WholeViewsOnly</c>), chosen by <c>choose-bands</c>.</summary>
+    public const bool WholeViewsOnly = true;
 }

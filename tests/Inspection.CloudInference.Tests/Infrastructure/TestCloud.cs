@@ -57,6 +57,10 @@ public sealed class TestCloud : IAsyncDisposable
         $"--Detector:ModelPath={modelPath}",
         "--Detector:WarmupRuns=1",
         "--Logging:LogLevel:Default=Warning",
+
+        // The grey levels of BrightnessDetector are set around this band; the shipped band is chosen for the real models.
+        "--Cloud:Decision:Lower=0.35",
+        "--Cloud:Decision:Upper=0.75",
     ];
 
     public static Task<TestCloud> StartAsync(

@@ -51,6 +51,9 @@ public sealed record CascadeEvaluation(
     /// </summary>
     public string? SeedWarning { get; init; }
 
+    /// <summary>The part-level figures on consecutive frames of the same line (<c>--part-frames</c>); null when skipped.</summary>
+    public Parts.PartEvaluation? Parts { get; init; }
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The evaluation as indented camelCase JSON.</summary>

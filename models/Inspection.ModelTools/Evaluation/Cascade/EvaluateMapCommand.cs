@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Inspection.Detection;
 using Inspection.ModelTools.Dataset;
+using Inspection.ModelTools.Evaluation.Parts;
 using Inspection.ModelTools.Line;
 using Inspection.ModelTools.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,6 +74,19 @@ public static class EvaluateMapCommand
         {
             Description = "Evaluate even on a seed whose test line the shipped models were trained or validated on; the output and metrics.json then carry a warning.",
         };
+        var partFrames = new Option<int>("--part-frames")
+        {
+            Description = "Consecutive line frames for the part-level evaluation (tracker, part rules, cloud per part), 0 to skip; ~75 frames per part.",
+            DefaultValueFactory = _ => 0,
+        };
+        var cloudLower = new Option<float>("--cloud-lower") { Description = "Cloud:Decision:Lower for the part-level evaluation.", DefaultValueFactory = _ => ShippedModels.CloudBand.Lower };
+        var cloudUpper = new Option<float>("--cloud-upper") { Description = "Cloud:Decision:Upper for the part-level evaluation.", DefaultValueFactory = _ => ShippedModels.CloudBand.Upper };
+        var maxFrames = new Option<int>("--max-escalated-frames") { Description = "Parts:MaxEscalatedFrames (K) for the part-level evaluation.", DefaultValueFactory = _ => ShippedModels.MaxEscalatedFrames };
+        var wholeViews = new Option<bool>("--whole-views-only") { Description = "Parts:WholeViewsOnly for the part-level evaluation.", DefaultValueFactory = _ => ShippedModels.WholeViewsOnly };
+        var bands = new Option<FileInfo?>("--bands")
+        {
+            Description = "A bands.json of 'choose-bands': its edge and cloud bands, K, whole-view rule and margin replace --lower/--upper/--cloud-lower/--cloud-upper/--max-escalated-frames/--whole-views-only.",
+        };
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -125,16 +139,29 @@ public static class EvaluateMapCommand
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
             edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, maxLower, nmsIou, agnostic, threads, output, allowSeen,
+            partFrames, cloudLower, cloudUpper, maxFrames, wholeViews, bands,
         };
         command.SetAction((parse, cancellationToken) =>
         {
+            var band = new DecisionBand(parse.GetValue(lower), parse.GetValue(upper));
+            var parts = new PartSettings(
+                band, new DecisionBand(parse.GetValue(cloudLower), parse.GetValue(cloudUpper)), Math.Max(1, parse.GetValue(maxFrames)), parse.GetValue(wholeViews));
+            var margin = PartRecorder.DefaultDetectionMargin;
+            if (parse.GetValue(bands) is { } file)
+            {
+                var chosen = ChosenBands.Read(file.FullName);
+                band = new DecisionBand(chosen.EdgeLower, chosen.EdgeUpper);
+                parts = new PartSettings(band, new DecisionBand(chosen.CloudLower, chosen.CloudUpper), chosen.MaxEscalatedFrames, chosen.WholeViewsOnly);
+                margin = chosen.DetectionMargin;
+            }
+
             var settings = new Settings(
                 parse.GetValue(edge)!.FullName,
                 parse.GetValue(cloud)!.FullName,
                 parse.GetValue(edgeFp32)?.FullName,
                 parse.GetValue(seed),
                 parse.GetValue(frames),
-                new DecisionBand(parse.GetValue(lower), parse.GetValue(upper)),
+                band,
                 parse.GetValue(threshold),
                 parse.GetValue(target),
                 parse.GetValue(maxEscalated),
@@ -143,7 +170,10 @@ public static class EvaluateMapCommand
                 parse.GetValue(agnostic),
                 parse.GetValue(threads),
                 parse.GetValue(output)!.FullName,
-                parse.GetValue(allowSeen));
+                parse.GetValue(allowSeen),
+                Math.Max(0, parse.GetValue(partFrames)),
+                parts,
+                margin);
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         });
         return command;
@@ -216,9 +246,15 @@ public static class EvaluateMapCommand
                 }
             }, cancellationToken);
 
+            PartEvaluation? parts = null;
+            if (settings.PartFrames > 0)
+            {
+                parts = EvaluateParts(settings, lineSeed, models, stdout, stopwatch, cancellationToken);
+            }
+
             var evaluation = CascadeEvaluator.Evaluate(
                 recorded, settings.Seed, DefectClasses.Names, settings.Threshold, settings.Band, settings.Target, cancellationToken, settings.MaxEscalated, settings.MaxLower)
-                with { SeedWarning = seedWarning };
+                with { SeedWarning = seedWarning, Parts = parts };
             stdout.Write(EvaluationTable.Models(evaluation));
             stdout.Write(EvaluationTable.Confusion(evaluation));
             if (evaluation.Reports.TryGetValue(CascadeEvaluation.EdgeFp32, out var fp32Report))
@@ -228,6 +264,11 @@ public static class EvaluateMapCommand
             }
 
             stdout.Write(EvaluationTable.Sweep(evaluation));
+            if (parts is not null)
+            {
+                stdout.Write(parts.Describe());
+            }
+
             if (seedWarning is not null)
             {
                 // Repeated at the end, where a reader of a long run's output looks first.
@@ -251,6 +292,35 @@ public static class EvaluateMapCommand
                 detector.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The part-level evaluation on consecutive frames of the test line: the edge model (with the part band's lowest
+    /// score as its threshold, as the agent may run it) and the tracker on every frame, the cloud on escalated frames.
+    /// </summary>
+    private static PartEvaluation EvaluateParts(
+        Settings settings, int lineSeed, IReadOnlyList<KeyValuePair<string, IDetector>> models, TextWriter stdout, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var cloud = models.First(m => m.Key == CascadeEvaluation.Cloud).Value;
+        using var edge = Parts.ChooseBandsCommand.Load(settings.Edge, settings.NmsIou, settings.Threads, Math.Min(settings.Parts.EdgeBand.Lower, 0.05f));
+        using var line = new SyntheticLine(lineSeed, TestSplitRunner.FrameWidth, TestSplitRunner.FrameHeight);
+        var recording = PartRecorder.Record(line, settings.PartFrames, edge, cloud, new Inspection.Detection.Parts.PartTrackerOptions(), settings.DetectionMargin, done =>
+        {
+            if (done % 500 == 0 || done == settings.PartFrames)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parts: {done}/{settings.PartFrames} consecutive frames, {stopwatch.Elapsed.TotalSeconds:F0} s"));
+            }
+        }, cancellationToken);
+        var score = PartScorer.Score(recording.Clip, settings.Parts);
+
+        // Saved with the cloud's detections on every frame K = 3 could send, so 'score-parts' can score the clip with
+        // other settings (the ones 'choose-bands' picks) without the models.
+        recording.Clip.Prefetch(PartSweep.KValues.Max(), PartSweep.Bands[0].Lower);
+        Directory.CreateDirectory(settings.Output);
+        EvaluationOutput.WriteAtomically(Path.Combine(settings.Output, SavedPartClip.FileName), System.Text.Encoding.UTF8.GetBytes(recording.Clip.ToSaved().ToJson()));
+        return new PartEvaluation(
+            lineSeed, settings.PartFrames, settings.Parts, settings.DetectionMargin, score, recording.Clip.TrackedParts.Count, recording.EdgeMs, recording.TrackerMs,
+            recording.Clip.CloudRuns == 0 ? 0 : recording.Clip.CloudMilliseconds / recording.Clip.CloudRuns);
     }
 
     /// <summary>
@@ -285,5 +355,6 @@ public static class EvaluateMapCommand
     }
 
     private sealed record Settings(
-        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output, bool AllowSeenSeed);
+        string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output, bool AllowSeenSeed,
+        int PartFrames, PartSettings Parts, float DetectionMargin);
 }

@@ -68,4 +68,20 @@ public sealed class TestSplitPredictions
         var cloudPredictions = Of(cloud);
         return [.. Truth.Select((truth, i) => new CascadeFrame(truth, edgePredictions[i], cloudPredictions[i], Sources[i]))];
     }
+
+    /// <summary>The frames of several recordings one after the other, for figures over several lines.</summary>
+    public static TestSplitPredictions Concat(IReadOnlyList<TestSplitPredictions> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("Nothing to join.", nameof(parts));
+        }
+
+        var models = parts[0]._byModel.Keys.ToList();
+        return new TestSplitPredictions(
+            [.. parts.SelectMany(p => p.Truth)],
+            [.. parts.SelectMany(p => p.Sources)],
+            models.ToDictionary(m => m, m => (IReadOnlyList<IReadOnlyList<Inspection.Detection.Detection>>)[.. parts.SelectMany(p => p.Of(m))], StringComparer.Ordinal));
+    }
 }

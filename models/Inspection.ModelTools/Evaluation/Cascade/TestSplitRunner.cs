@@ -30,13 +30,27 @@ public static class TestSplitRunner
         Action<int>? progress,
         CancellationToken cancellationToken)
     {
+        return RunLine(DatasetExporter.LineSeedFor(seed, DatasetSplit.Test), frameCount, models, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="Run"/>, on any line: the frames a split of <paramref name="lineSeed"/> would hold (one every
+    /// <see cref="DatasetExporter.FrameStride"/> line frames from <see cref="DatasetExporter.FirstFrame"/>).
+    /// </summary>
+    public static TestSplitPredictions RunLine(
+        int lineSeed,
+        int frameCount,
+        IReadOnlyList<KeyValuePair<string, IDetector>> models,
+        Action<int>? progress,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(frameCount, DatasetExporter.MaxFramesPerSplit);
         var truth = new IReadOnlyList<LabeledBox>[frameCount];
         var sources = new string[frameCount];
         var predictions = models.ToDictionary(m => m.Key, _ => new IReadOnlyList<Inspection.Detection.Detection>[frameCount], StringComparer.Ordinal);
-        using var line = new SyntheticLine(DatasetExporter.LineSeedFor(seed, DatasetSplit.Test), FrameWidth, FrameHeight);
+        using var line = new SyntheticLine(lineSeed, FrameWidth, FrameHeight);
         for (var i = 0; i < frameCount; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
