@@ -11,13 +11,16 @@ public sealed class DecisionOptions : IValidatableObject
 {
     public const string SectionName = "Cloud:Decision";
 
-    /// <summary>Below this confidence the cloud says pass. Key <c>Cloud:Decision:Lower</c>, default 0.35.</summary>
+    /// <summary>
+    /// Below this confidence the cloud says pass. Key <c>Cloud:Decision:Lower</c>, default 0.25: with <see cref="Upper"/>
+    /// chosen per part on the shipped models' validation lines by <c>choose-bands</c> (models/README.md, the cloud band's curve).
+    /// </summary>
     [Range(0.0, 1.0, ErrorMessage = "Cloud:Decision:Lower must be between 0 and 1.")]
-    public float Lower { get; set; } = 0.35f;
+    public float Lower { get; set; } = 0.25f;
 
-    /// <summary>At or above this confidence the cloud says defect. Key <c>Cloud:Decision:Upper</c>, default 0.75.</summary>
+    /// <summary>At or above this confidence the cloud says defect. Key <c>Cloud:Decision:Upper</c>, default 0.30.</summary>
     [Range(0.0, 1.0, ErrorMessage = "Cloud:Decision:Upper must be between 0 and 1.")]
-    public float Upper { get; set; } = 0.75f;
+    public float Upper { get; set; } = 0.30f;
 
     public DecisionBand Band => new(Lower, Upper);
 

@@ -12,13 +12,14 @@ public sealed class DecisionOptions : IValidatableObject
     public const string SectionName = "Decision";
 
     /// <summary>
-    /// Best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain (escalated). Default 0.25,
-    /// chosen with <see cref="Upper"/> from the shipped models' cascade trade-off curve (models/README.md).
+    /// <c>Decision:Lower</c>: best confidence below this is pass; from here up to <see cref="Upper"/> is uncertain
+    /// (escalated). Default 0.15, chosen with <see cref="Upper"/> per part on the shipped models' validation lines by
+    /// <c>choose-bands</c> (models/README.md); a model of its own needs a band chosen for it.
     /// </summary>
-    public float Lower { get; set; } = 0.25f;
+    public float Lower { get; set; } = 0.15f;
 
-    /// <summary>Best confidence at or above this is defect. Default 0.85.</summary>
-    public float Upper { get; set; } = 0.85f;
+    /// <summary><c>Decision:Upper</c>: best confidence at or above this is defect. Default 0.70.</summary>
+    public float Upper { get; set; } = 0.70f;
 
     public DecisionBand ToBand() => new(Lower, Upper);
 

@@ -110,7 +110,7 @@ public sealed class SecondModelPacingTests : IDisposable
         // failure on a frame it decided alone still ends the window.
         var (inspector, models) = Create(decidingMs: 60, otaOptions: new OtaOptions { MinSecondModelShare = 0 });
         var failing = new TimedDetector(TestModels.LoadBrightness(_temp.Folder("failing")), _time, TimeSpan.FromMilliseconds(60)) { Fails = true };
-        var transition = new ModelTransition(new LoadedModel(failing, new DecisionOptions().ToBand(), 2, null), 0, new HealthBounds(30, 0, 2, 5, 2, 0.1));
+        var transition = new ModelTransition(new LoadedModel(failing, TestModels.BrightnessBand.ToBand(), 2, null), 0, new HealthBounds(30, 0, 2, 5, 2, 0.1));
         models.Begin(transition);
         models.Swap(transition);
 
@@ -138,7 +138,7 @@ public sealed class SecondModelPacingTests : IDisposable
         var models = new ActiveModel(
             options => new TimedDetector(OnnxDetector.Load(options, NullLogger.Instance), _time, TimeSpan.FromMilliseconds(decidingMs)),
             TestOptions.Of(TestModels.Options(_modelPath)),
-            TestOptions.Of(new DecisionOptions()),
+            TestOptions.Of(TestModels.BrightnessBand),
             new CommittedModelFile(_temp.Folder("models")),
             _pacer,
             TestOptions.Of(otaOptions),
@@ -164,7 +164,7 @@ public sealed class SecondModelPacingTests : IDisposable
     private ModelTransition Begin(ActiveModel models, double candidateMs, int shadowFrames)
     {
         var candidate = new TimedDetector(TestModels.LoadBrightness(_temp.Folder("candidate")), _time, TimeSpan.FromMilliseconds(candidateMs));
-        var transition = new ModelTransition(new LoadedModel(candidate, new DecisionOptions().ToBand(), 2, null), shadowFrames, new HealthBounds(30, 0, 2, 5, 2, 0.1));
+        var transition = new ModelTransition(new LoadedModel(candidate, TestModels.BrightnessBand.ToBand(), 2, null), shadowFrames, new HealthBounds(30, 0, 2, 5, 2, 0.1));
         models.Begin(transition);
         return transition;
     }

@@ -33,6 +33,8 @@ public sealed class AgentProcessDurabilityTests : IDisposable
             "--Capture:MaxFps=60",
             $"--Detector:ModelPath={model}",
             "--Detector:ExecutionProviders:0=CPU",
+            $"--Decision:Lower={TestModels.BrightnessBand.Lower.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            $"--Decision:Upper={TestModels.BrightnessBand.Upper.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             $"--Storage:Path={database}",
             "--Storage:SequenceBlockSize=10",
             "--Cloud:Address=http://127.0.0.1:1",

@@ -39,6 +39,9 @@ internal static class AgentHost
         ["Detector:ModelPath"] = modelPath,
         ["Detector:ExecutionProviders:0"] = "CPU",
         ["Detector:WarmupRuns"] = "1",
+        // The band the brightness model's grey levels are laid out around (TestModels.BrightnessBand).
+        ["Decision:Lower"] = "0.25",
+        ["Decision:Upper"] = "0.85",
         ["Storage:Path"] = databasePath,
         ["Cloud:Address"] = cloudAddress,
         ["Cloud:PollIntervalMilliseconds"] = "50",
