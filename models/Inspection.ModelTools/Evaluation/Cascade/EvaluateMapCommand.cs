@@ -315,7 +315,7 @@ public static class EvaluateMapCommand
 
         // Saved with the cloud's detections on every frame K = 3 could send, so 'score-parts' can score the clip with
         // other settings (the ones 'choose-bands' picks) without the models.
-        recording.Clip.Prefetch(PartSweep.KValues.Max(), PartSweep.Bands[0].Lower);
+        recording.Clip.Prefetch(PartSweep.KValues.Max());
         Directory.CreateDirectory(settings.Output);
         EvaluationOutput.WriteAtomically(Path.Combine(settings.Output, SavedPartClip.FileName), System.Text.Encoding.UTF8.GetBytes(recording.Clip.ToSaved().ToJson()));
         return new PartEvaluation(

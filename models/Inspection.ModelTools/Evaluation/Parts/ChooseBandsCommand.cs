@@ -141,14 +141,14 @@ public static class ChooseBandsCommand
             }
 
             var chosenClips = perIou.First(p => p.Iou == chosen.NmsIou).Clips;
-            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings with { EdgeBand = PartSweep.EverythingToTheCloud }, settings.MinCloudLower);
+            var curve = PartSweep.CloudCurve(chosenClips, chosen.Settings with { EdgeBand = PartSweep.EverythingToTheCloud, EveryPartToCloud = true }, settings.MinCloudLower);
             stdout.WriteLine(string.Create(culture,
-                $"Cloud band curve (every part with an edge detection escalated with its {chosen.Settings.MaxEscalatedFrames} best views; bands lower / lower + 0.05):"));
-            stdout.WriteLine("  lower upper  escalated  left-to-person  share   defective-passed-by-cloud");
+                $"Cloud band curve (every part, clean ones included, sent to the cloud with its {chosen.Settings.MaxEscalatedFrames} best views; bands lower / lower + 0.05):"));
+            stdout.WriteLine("  lower upper  escalated  left-to-person  share   defective-passed-by-cloud  clean-rejected-by-cloud");
             foreach (var point in curve)
             {
                 stdout.WriteLine(string.Create(culture,
-                    $"  {point.Lower,5:0.00} {point.Upper,5:0.00}  {point.Escalated,9}  {point.LeftToPerson,14}  {point.LeftToPersonShare,5:P0}   {point.DefectivePassedByCloud} of {point.DefectiveEscalated}"));
+                    $"  {point.Lower,5:0.00} {point.Upper,5:0.00}  {point.Escalated,9}  {point.LeftToPerson,14}  {point.LeftToPersonShare,5:P0}   {point.DefectivePassedByCloud,10} of {point.DefectiveEscalated,-13}  {point.CleanRejectedByCloud} of {point.CleanEscalated}"));
             }
 
             var s = chosen.Settings;

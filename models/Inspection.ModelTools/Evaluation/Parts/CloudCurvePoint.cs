@@ -8,4 +8,8 @@ namespace Inspection.ModelTools.Evaluation.Parts;
 /// <param name="LeftToPersonShare">Their share of the escalated parts, 0–1.</param>
 /// <param name="DefectiveEscalated">Defective parts among the escalated ones.</param>
 /// <param name="DefectivePassedByCloud">Defective escalated parts the cloud passed.</param>
-public sealed record CloudCurvePoint(float Lower, float Upper, int Escalated, int LeftToPerson, double LeftToPersonShare, int DefectiveEscalated, int DefectivePassedByCloud);
+/// <param name="CleanEscalated">Clean parts among the escalated ones.</param>
+/// <param name="CleanRejectedByCloud">Clean escalated parts the cloud rejected.</param>
+public sealed record CloudCurvePoint(
+    float Lower, float Upper, int Escalated, int LeftToPerson, double LeftToPersonShare, int DefectiveEscalated, int DefectivePassedByCloud,
+    int CleanEscalated = 0, int CleanRejectedByCloud = 0);

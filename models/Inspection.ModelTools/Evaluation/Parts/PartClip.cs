@@ -55,17 +55,18 @@ public sealed class PartClip
     public double CloudMilliseconds { get; private set; }
 
     /// <summary>
-    /// Runs the cloud on every frame any setting with at most <paramref name="maxFrames"/> frames per part and a lower
-    /// edge of at least <paramref name="minLower"/> could escalate (each part's best views, whole-view rule on and off),
-    /// so the clip can be saved and scored later without the line or the model.
+    /// Runs the cloud on every frame any setting with at most <paramref name="maxFrames"/> frames per part could send:
+    /// each part's best views (whole-view rule on and off), clean parts without a detection included (the cloud's band
+    /// is chosen on every part), so the clip can be saved and scored later without the line or the model.
     /// </summary>
-    public void Prefetch(int maxFrames, float minLower)
+    public void Prefetch(int maxFrames)
     {
         for (var t = 0; t < TrackedParts.Count; t++)
         {
             foreach (var ranked in new[] { _rankedAll[t], _rankedWhole[t] })
             {
-                foreach (var view in ranked.Take(maxFrames).Where(v => v.EdgeScore >= minLower))
+                // Every part's best views, clean ones without a detection included: the cloud's band is chosen on them all.
+                foreach (var view in ranked.Take(maxFrames))
                 {
                     CloudScore(view.Frame, view.Box);
                 }

@@ -52,10 +52,11 @@ public static class PartScorer
             var edge = ranked.Count == 0 ? Decision.Pass : Decide(settings.EdgeBand, ranked[0].EdgeScore);
             var verdict = edge;
             var sent = 0;
-            if (edge == Decision.Uncertain)
+            var everyPart = settings.EveryPartToCloud && ranked.Count > 0;
+            if (edge == Decision.Uncertain || everyPart)
             {
                 var cloud = askCloud ? Decision.Pass : Decision.Uncertain;
-                for (var i = 0; i < ranked.Count && sent < settings.MaxEscalatedFrames && ranked[i].EdgeScore >= settings.EdgeBand.Lower; i++)
+                for (var i = 0; i < ranked.Count && sent < settings.MaxEscalatedFrames && (everyPart || ranked[i].EdgeScore >= settings.EdgeBand.Lower); i++)
                 {
                     if (askCloud)
                     {

@@ -42,7 +42,7 @@ public static class PartSweep
         pruned = 0;
         foreach (var wholeViewsOnly in new[] { true, false })
         {
-            if (ChooseCloud(clips, wholeViewsOnly, minCloudLower, cancellationToken) is not { } cloud)
+            if (ChooseCloud(clips, wholeViewsOnly, minCloudLower, maxFalseRejectShare, cancellationToken) is not { } cloud)
             {
                 continue;
             }
@@ -51,7 +51,7 @@ public static class PartSweep
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var map = cascadeMap50.GetValueOrDefault(edgeBand);
-                var settings = cloud with { EdgeBand = edgeBand };
+                var settings = cloud with { EdgeBand = edgeBand, EveryPartToCloud = false };
                 var edge = EdgeOnlyOver(clips, settings);
                 if (edge.EdgeAloneEscapes > 0 || edge.EdgeAloneFalseRejects > (maxFalseRejectShare * (edge.Parts - edge.Defective)) + 1e-9 ||
                     edge.EscalatedShare > maxEscalatedShare + 1e-12 || map < (targetShare * cloudMap50) - 1e-12)
@@ -71,14 +71,15 @@ public static class PartSweep
     public static DecisionBand EverythingToTheCloud { get; } = new(Bands[0].Lower, 1f);
 
     /// <summary>
-    /// Chooses the cloud band and K on the cloud's own view of the parts: every part with an edge detection on it is
-    /// escalated with its K best views (<see cref="EverythingToTheCloud"/>), so the choice rests on every part of the
-    /// clips rather than on the few a good edge band sends. Among cloud bands (lower at least
-    /// <paramref name="minCloudLower"/>) and K that let no defective part through the cloud: the fewest parts left to a
-    /// person, then the fewest clean parts rejected, then the fewest frames sent, then the lowest lower edge.
-    /// Null when every one lets a defective part through.
+    /// Chooses the cloud band and K on the cloud's own view of the parts: every part, clean ones without a single edge
+    /// detection included, goes to the cloud with its K best views (<see cref="PartSettings.EveryPartToCloud"/>), so the
+    /// choice rests on every part of the clips rather than on the few a good edge band sends, and sees what a band does to
+    /// good parts. Among cloud bands (lower at least <paramref name="minCloudLower"/>) and K that let no defective part
+    /// through the cloud and reject at most <paramref name="maxFalseRejectShare"/> of the clean parts: the fewest parts
+    /// left to a person, then the fewest clean parts rejected, then the fewest frames sent, then the lowest lower edge.
+    /// Null when none qualifies.
     /// </summary>
-    public static PartSettings? ChooseCloud(IReadOnlyList<PartClip> clips, bool wholeViewsOnly, float minCloudLower, CancellationToken cancellationToken)
+    public static PartSettings? ChooseCloud(IReadOnlyList<PartClip> clips, bool wholeViewsOnly, float minCloudLower, double maxFalseRejectShare, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(clips);
         PartSettings? best = null;
@@ -88,9 +89,9 @@ public static class PartSweep
             foreach (var band in Bands.Where(b => b.Lower >= minCloudLower - 1e-6))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var settings = new PartSettings(EverythingToTheCloud, band, k, wholeViewsOnly);
+                var settings = new PartSettings(EverythingToTheCloud, band, k, wholeViewsOnly, EveryPartToCloud: true);
                 var score = PartScorer.Score(clips, settings);
-                if (score.Escapes - score.EdgeAloneEscapes > 0)
+                if (score.Escapes > 0 || score.FalseRejects > (maxFalseRejectShare * (score.Parts - score.Defective)) + 1e-9)
                 {
                     continue;
                 }
@@ -121,7 +122,9 @@ public static class PartSweep
         foreach (var band in Bands.Where(b => Math.Abs(b.Upper - b.Lower - step) < 1e-4 && b.Lower >= minCloudLower - 1e-6).OrderBy(b => b.Lower))
         {
             var score = PartScorer.Score(clips, chosen with { CloudBand = band });
-            points.Add(new CloudCurvePoint(band.Lower, band.Upper, score.Escalated, score.LeftToPerson, score.LeftToPersonShare, score.DefectiveEscalated, score.Escapes - score.EdgeAloneEscapes));
+            points.Add(new CloudCurvePoint(
+                band.Lower, band.Upper, score.Escalated, score.LeftToPerson, score.LeftToPersonShare, score.DefectiveEscalated, score.Escapes - score.EdgeAloneEscapes,
+                score.Escalated - score.DefectiveEscalated, score.FalseRejects));
         }
 
         return points;

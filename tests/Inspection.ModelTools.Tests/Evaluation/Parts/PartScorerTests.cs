@@ -144,7 +144,7 @@ public sealed class PartScorerTests
             [Part(1, trueId: 2, (0, 0.5f, true), (1, 0.45f, true), (2, 0.4f, true), (3, 0.2f, true))],
             [new TruePart(2, Defective: true, WithinClip: true)],
             cloud: new() { [0] = 0.9f, [1] = 0.5f, [2] = 0.1f, [3] = 0.1f });
-        live.Prefetch(maxFrames: 2, minLower: 0.05f);
+        live.Prefetch(maxFrames: 2);
 
         var json = live.ToSaved().ToJson();
         var saved = PartClip.FromSaved(System.Text.Json.JsonSerializer.Deserialize<SavedPartClip>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!);
