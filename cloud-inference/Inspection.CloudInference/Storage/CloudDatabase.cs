@@ -27,7 +27,8 @@ public sealed partial class CloudDatabase : IDisposable
 
     public LiteDatabase Database => _database;
 
-    public void Dispose() => _database.Dispose();
+    // A request or message handler still writing at shutdown must not leave LiteDB a transaction whose finalizer ends the process.
+    public void Dispose() => LiteDatabaseRetirement.Dispose(_database, TimeProvider.System);
 
     private static partial class Log
     {

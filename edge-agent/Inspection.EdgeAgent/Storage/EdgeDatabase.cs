@@ -104,5 +104,6 @@ public sealed class EdgeDatabase : IDisposable
         }
     }
 
-    public void Dispose() => _database.Dispose();
+    // A write still running on another thread (a shutdown) must not leave LiteDB a transaction whose finalizer ends the process.
+    public void Dispose() => LiteDatabaseRetirement.Dispose(_database, TimeProvider.System);
 }
