@@ -1,3 +1,4 @@
+using Inspection.LiteDb;
 using LiteDB;
 using Microsoft.Extensions.Options;
 

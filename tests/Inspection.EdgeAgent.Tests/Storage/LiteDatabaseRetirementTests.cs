@@ -1,4 +1,4 @@
-using Inspection.EdgeAgent.Storage;
+using Inspection.LiteDb;
 using LiteDB;
 
 namespace Inspection.EdgeAgent.Tests.Storage;

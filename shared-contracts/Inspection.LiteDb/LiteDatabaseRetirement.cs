@@ -2,7 +2,7 @@ using System.Collections;
 using System.Reflection;
 using LiteDB;
 
-namespace Inspection.EdgeAgent.Storage;
+namespace Inspection.LiteDb;
 
 /// <summary>
 /// Disposes a <see cref="LiteDatabase"/> so that a write still running on another thread cannot end the process later.
