@@ -107,11 +107,14 @@ public sealed class ModelUpdateFlowTests
             embeddedBroker: true, ct, $"--Cloud:Models:StoragePath={Path.Combine(system.Directory, "registry")}", $"--Cloud:Models:TrustedKeysPath={keys}");
         const string deviceId = "e2e-ota-kill";
 
-        // Each state is held long enough to kill the agent in it: many warm-up runs while loading, a large golden set
-        // while validating, long shadow and health windows at 15 fps.
+        // The state the agent is killed in is held long enough to kill it there: many warm-up runs while loading, a
+        // large golden set while validating, a long shadow or health window at 15 fps. The other states stay short, so
+        // the restarted agent settles in time on a loaded machine too (a 300-frame health window after a kill while
+        // validating took over 120 s at the frame rate two busy cores gave).
         string[] ota =
         [
-            $"--Ota:TrustedKeysPath={keys}", $"--Ota:ModelsPath={Path.Combine(system.Directory, "models")}", "--Ota:ShadowFrames=150", "--Ota:HealthFrames=300",
+            $"--Ota:TrustedKeysPath={keys}", $"--Ota:ModelsPath={Path.Combine(system.Directory, "models")}",
+            $"--Ota:ShadowFrames={(killIn == "shadowing" ? 150 : 20)}", $"--Ota:HealthFrames={(killIn == "swapped" ? 300 : 20)}",
             $"--Detector:WarmupRuns={(killIn == "loading" ? 100 : 2)}",
         ];
         var first = system.StartEdge(deviceId, video, loop: true, maxFps: 15, ota);
