@@ -3,6 +3,7 @@ using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Identity;
 using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Review;
 using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Web;
@@ -39,6 +40,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
+        AddValidatedOptions<ReviewVerdictOptions>(services, ReviewVerdictOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -97,12 +99,16 @@ public static class CloudInferenceExtensions
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<DesiredStateSigner>();
         services.AddSingleton<FleetConnection>();
+        services.AddSingleton<ReviewVerdictStore>();
+        services.AddSingleton<ReviewVerdictPublisher>();
+        services.AddSingleton<IReviewedPartSink, ReviewVerdictSink>();
 
         // Start order matters: the broker listens before the fleet client connects; the model is
         // loaded and warm before anything is served.
         services.AddHostedService(static sp => sp.GetRequiredService<EmbeddedBroker>());
         services.AddHostedService(static sp => sp.GetRequiredService<CloudDetector>());
         services.AddHostedService(static sp => sp.GetRequiredService<FleetConnection>());
+        services.AddHostedService(static sp => sp.GetRequiredService<ReviewVerdictPublisher>());
         services.AddHostedService(static sp => sp.GetRequiredService<RolloutController>());
         return builder;
     }

@@ -168,6 +168,8 @@ public static class EdgeAgentExtensions
         services.AddSingleton<PackageDownloader>();
 
         services.AddSingleton<DesiredStateHandler>();
+        services.AddSingleton<ReviewVerdictStore>();
+        services.AddSingleton<ReviewVerdictHandler>();
         services.AddHostedService<OutboxQuotaWorker>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();

@@ -19,8 +19,8 @@ public sealed class MosquittoAcl
 
     /// <summary>
     /// The fleet's rules: the cloud's account reads every device's reported state, status, events and OTA progress
-    /// and writes every desired state and OTA command; each device (user name = device id) writes only its own
-    /// reported, status, events and ota/progress, and reads only its own desired and ota.
+    /// and writes every desired state, OTA command and reviewed verdict; each device (user name = device id) writes only
+    /// its own reported, status, events and ota/progress, and reads only its own desired, ota and verdicts.
     /// </summary>
     public static string ForFleet(string cloudUser)
     {
@@ -55,7 +55,7 @@ public sealed class MosquittoAcl
 
     private static readonly string[] DeviceWrites = [MqttTopics.ReportedSuffix, MqttTopics.StatusSuffix, MqttTopics.EventsSuffix, MqttTopics.OtaProgressSuffix];
 
-    private static readonly string[] DeviceReads = [MqttTopics.DesiredSuffix, "ota"];
+    private static readonly string[] DeviceReads = [MqttTopics.DesiredSuffix, "ota", MqttTopics.VerdictsSuffix];
 
     /// <summary>Reads an ACL file.</summary>
     /// <exception cref="InvalidDataException">A line is not one mosquitto understands; the message gives the line number.</exception>

@@ -102,6 +102,40 @@ public sealed class BrokerIdentityTests : IDisposable
     [Theory]
     [InlineData(TestBroker.Embedded)]
     [InlineData(TestBroker.Mosquitto)]
+    public async Task Verdicts_DeviceReadsOnlyItsOwnAndPublishesNone(string kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind, _identity, _temp.Folder("broker"));
+        await using var cloud = await TestClient.ConnectAsync(broker.Port, "inspection-cloud", "cloud", Password("cloud"));
+        await using var cam1 = await TestClient.ConnectAsync(broker.Port, "line1-cam1", "line1-cam1", Password("line1-cam1"));
+        await using var cam2 = await TestClient.ConnectAsync(broker.Port, "line1-cam2", "line1-cam2", Password("line1-cam2"));
+
+        var ownSubscription = await cam1.SubscribeAsync(MqttTopics.Verdicts("line1-cam1"));
+        await cam1.SubscribeAsync(MqttTopics.Verdicts("line1-cam2"));
+        await cam1.SubscribeAsync(MqttTopics.AllDevices(MqttTopics.VerdictsSuffix));
+        await cam2.SubscribeAsync(MqttTopics.Verdicts("line1-cam2"));
+
+        // Forged by devices first (onto the other's topic and onto its own), then the cloud's: messages from one client
+        // arrive in order, so once the cloud's are in, a forged one that got through would be in too.
+        var forgedOther = await cam1.PublishAsync(MqttTopics.Verdicts("line1-cam2"), "forged-by-cam1");
+        var forgedOwn = await cam2.PublishAsync(MqttTopics.Verdicts("line1-cam2"), "forged-by-cam2");
+        Assert.Equal(MqttClientPublishReasonCode.Success, await cloud.PublishAsync(MqttTopics.Verdicts("line1-cam2"), "v2"));
+        Assert.Equal(MqttClientPublishReasonCode.Success, await cloud.PublishAsync(MqttTopics.Verdicts("line1-cam1"), "v1"));
+        await Eventually.UntilAsync(() => cam1.On(MqttTopics.Verdicts("line1-cam1")).Contains("v1") && cam2.On(MqttTopics.Verdicts("line1-cam2")).Contains("v2"), "each device's own verdict");
+
+        Assert.True((int)ownSubscription < 0x80, ownSubscription.ToString());
+        Assert.Empty(cam1.On(MqttTopics.Verdicts("line1-cam2")));
+        Assert.Equal(["v2"], cam2.On(MqttTopics.Verdicts("line1-cam2")));
+        if (kind == TestBroker.Embedded)
+        {
+            // mosquitto drops a refused QoS 1 publish silently (PUBACK success); the embedded broker says so.
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, forgedOther);
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, forgedOwn);
+        }
+    }
+
+    [Theory]
+    [InlineData(TestBroker.Embedded)]
+    [InlineData(TestBroker.Mosquitto)]
     public async Task CloudAccount_ReadsEveryDeviceAndWritesEveryDesiredState(string kind)
     {
         await using var broker = await TestBroker.StartAsync(kind, _identity, _temp.Folder("broker"));

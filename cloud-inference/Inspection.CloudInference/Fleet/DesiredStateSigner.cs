@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Inspection.CloudInference.Fleet;
 
 /// <summary>
-/// Holds the cloud's control key and signs every desired state the cloud publishes with it
-/// (<see cref="DesiredStateSignature"/>). The key is read, or generated once, when the service starts.
+/// Holds the cloud's control key and signs every desired state (<see cref="DesiredStateSignature"/>) and reviewed
+/// verdict (<see cref="ReviewVerdictSignature"/>) the cloud publishes with it. The key is read, or generated once, when the service starts.
 /// </summary>
 public sealed partial class DesiredStateSigner : IDisposable
 {
@@ -56,6 +56,9 @@ public sealed partial class DesiredStateSigner : IDisposable
 
     /// <summary>The payload to publish for <paramref name="state"/>.</summary>
     public byte[] Sign(DesiredState state) => DesiredStateSignature.Sign(state, _key);
+
+    /// <summary>The payload to publish for <paramref name="verdict"/>: the same key, so devices trust it by the same pin.</summary>
+    public byte[] Sign(ReviewVerdict verdict) => ReviewVerdictSignature.Sign(verdict, _key);
 
     public void Dispose() => _key.Dispose();
 

@@ -62,6 +62,29 @@ public sealed partial class FleetConnection : BackgroundService
     public bool IsConnected => _session.IsConnected;
 
     /// <summary>
+    /// Raised after every (re)connect, once the stored desired states are re-published, on the session's loop: whoever
+    /// keeps messages of its own for the broker (reviewed verdicts) sends them now. Handlers must not block.
+    /// </summary>
+    public event Action? Connected;
+
+    /// <summary>
+    /// Publishes <paramref name="payload"/> on <paramref name="topic"/> at QoS 1. True when the broker acknowledged it;
+    /// false when it is unreachable, refused it or the connection dropped mid-publish (the caller keeps it and retries).
+    /// </summary>
+    public async Task<bool> PublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _session.IsConnected && await _session.PublishAsync(topic, payload, retain, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.TopicPublishFailed(_logger, topic, ex);
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Publishes the latest stored desired state of a device, signed with the control key, retained, QoS 1. False when the broker
     /// is unreachable (the state stays stored and goes out on the next connect).
     /// </summary>
@@ -132,6 +155,8 @@ public sealed partial class FleetConnection : BackgroundService
         {
             Log.Republished(_logger, republished);
         }
+
+        Connected?.Invoke();
     }
 
     private void OnMessage(MqttApplicationMessage message)
@@ -152,6 +177,9 @@ public sealed partial class FleetConnection : BackgroundService
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Re-published the desired state of {Count} devices")]
         public static partial void Republished(ILogger logger, int count);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing on {Topic} failed; kept for the next attempt")]
+        public static partial void TopicPublishFailed(ILogger logger, string topic, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the desired state of {DeviceId} failed")]
         public static partial void PublishFailed(ILogger logger, string deviceId, Exception exception);

@@ -95,7 +95,7 @@ public sealed class DesiredStateVerifier : IDisposable
 
     private DesiredStateCheck Classify(ReadOnlySpan<byte> payload, out DesiredState? state, out string error)
     {
-        if (!DesiredStateSignature.TryOpen(payload, Lookup, _trusted, out state, out error))
+        if (!DesiredStateSignature.TryOpen(payload, TrustedKey, _trusted, out state, out error))
         {
             return DesiredStateCheck.Rejected;
         }
@@ -132,5 +132,9 @@ public sealed class DesiredStateVerifier : IDisposable
         return DesiredStateCheck.Accepted;
     }
 
-    private System.Security.Cryptography.ECDsa? Lookup(string keyId) => _keys.TryGet(keyId, out var key) ? key : null;
+    /// <summary>
+    /// The pinned control key with id <paramref name="keyId"/>, or null when the device does not pin it: the same keys
+    /// decide every signed message from the cloud (desired states, reviewed verdicts).
+    /// </summary>
+    public System.Security.Cryptography.ECDsa? TrustedKey(string keyId) => _keys.TryGet(keyId, out var key) ? key : null;
 }

@@ -13,7 +13,7 @@ namespace Inspection.EdgeAgent.Control;
 /// <summary>
 /// The device's MQTT side, wired onto one <see cref="MqttSession"/> (which owns the connection: ping, reconnect,
 /// re-subscribe). On every connect it announces itself online (the session carries the offline last will); desired
-/// states go to the <see cref="DesiredStateHandler"/>; between checks it publishes events, OTA progress and the
+/// states go to the <see cref="DesiredStateHandler"/>, reviewed verdicts to the <see cref="ReviewVerdictHandler"/>; between checks it publishes events, OTA progress and the
 /// reported state (on change and as heartbeat) and watches the outbox's health. The inspection loop never waits for it.
 /// </summary>
 public sealed partial class MqttControlWorker : BackgroundService
@@ -23,12 +23,14 @@ public sealed partial class MqttControlWorker : BackgroundService
     private readonly OtaProgressFeed _ota;
     private readonly DeviceEvents _events;
     private readonly DesiredStateHandler _desired;
+    private readonly ReviewVerdictHandler _verdicts;
     private readonly ReportedStatePublisher _reported;
     private readonly DeviceEventPublisher _eventPublisher;
     private readonly OtaProgressPublisher _otaPublisher;
     private readonly OutboxHealthMonitor _outboxHealth;
     private readonly string _deviceId;
     private readonly string _desiredTopic;
+    private readonly string _verdictsTopic;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<MqttControlWorker> _logger;
     private bool _announcedStart;
@@ -40,6 +42,7 @@ public sealed partial class MqttControlWorker : BackgroundService
         OtaProgressFeed ota,
         DeviceEvents events,
         DesiredStateHandler desired,
+        ReviewVerdictHandler verdicts,
         IOptions<MqttOptions> options,
         IOptions<ReportingOptions> reporting,
         IOptions<EdgeOptions> edge,
@@ -50,8 +53,10 @@ public sealed partial class MqttControlWorker : BackgroundService
         _ota = ota;
         _events = events;
         _desired = desired;
+        _verdicts = verdicts;
         _deviceId = edge.Value.DeviceId;
         _desiredTopic = MqttTopics.Desired(_deviceId);
+        _verdictsTopic = MqttTopics.Verdicts(_deviceId);
         _timeProvider = timeProvider;
         _logger = logger;
         _reported = new ReportedStatePublisher(reports, _deviceId, TimeSpan.FromSeconds(reporting.Value.IntervalSeconds), timeProvider);
@@ -73,7 +78,9 @@ public sealed partial class MqttControlWorker : BackgroundService
             ReconnectDelay = TimeSpan.FromSeconds(mqtt.ReconnectDelaySeconds),
             ConnectTimeout = TimeSpan.FromSeconds(Math.Max(mqtt.ReconnectDelaySeconds, 5)),
             ShutdownTimeout = TimeSpan.FromSeconds(mqtt.ShutdownTimeoutSeconds),
-            Subscriptions = [_desiredTopic],
+            // Verdicts are not retained: the persistent session (clean start off, Mqtt:SessionExpirySeconds) queues
+            // them while the device is away, as long as it subscribed once before.
+            Subscriptions = [_desiredTopic, _verdictsTopic],
             LastWill = () => new MqttApplicationMessageBuilder()
                 .WithTopic(MqttTopics.Status(_deviceId))
                 .WithPayload(MqttPayloads.Serialize(Status(online: false, "last-will")))
@@ -144,10 +151,14 @@ public sealed partial class MqttControlWorker : BackgroundService
 
     private void OnMessage(MqttApplicationMessage message)
     {
-        // Only the desired topic is subscribed; anything else a misconfigured broker routes here is ignored.
+        // Only these topics are subscribed; anything else a misconfigured broker routes here is ignored.
         if (message.Topic == _desiredTopic)
         {
             _desired.Handle(message.Topic, message.Payload.ToArray());
+        }
+        else if (message.Topic == _verdictsTopic)
+        {
+            _verdicts.Handle(message.Topic, message.Payload.ToArray());
         }
     }
 

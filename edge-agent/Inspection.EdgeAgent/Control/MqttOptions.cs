@@ -24,8 +24,8 @@ public sealed class MqttOptions : IValidatableObject
     public int KeepAliveSeconds { get; set; } = 15;
 
     /// <summary>
-    /// How long the broker keeps the device's session (and queues desired-state messages) while it is
-    /// offline. Default 86400 (one day).
+    /// How long the broker keeps the device's session (and queues desired-state messages and reviewed verdicts) while
+    /// it is offline. Default 86400 (one day).
     /// </summary>
     [Range(1, int.MaxValue, ErrorMessage = "Mqtt:SessionExpirySeconds must be at least 1 second (default one day: 86400).")]
     public int SessionExpirySeconds { get; set; } = 86_400;

@@ -79,7 +79,8 @@ public sealed class ReportedStateBuilder
                 OutboxQuotaShare: Math.Round(outbox.Share, 4),
                 Parts: _stats.PartSource is { } source
                     ? new PartStats(source, _stats.PartsPassed, _stats.PartsRejected, _stats.PartsUncertain, _stats.PartsEscalated, _stats.PartsInView)
-                    : null),
+                    : null,
+                Reviews: new ReviewStats(_stats.ReviewedDefect, _stats.ReviewedPass, _stats.ReviewsUnknown, _stats.ReviewsRefused, _stats.LastReviewId)),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,

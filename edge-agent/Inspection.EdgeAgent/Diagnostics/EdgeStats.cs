@@ -34,6 +34,11 @@ public sealed class EdgeStats
     private long _partsEscalated;
     private long _partsInView;
     private string? _partSource;
+    private long _reviewedDefect;
+    private long _reviewedPass;
+    private long _reviewsUnknown;
+    private long _reviewsRefused;
+    private string? _lastReviewId;
 
     /// <summary>Frames inspected (a decision was made and stored).</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -109,6 +114,32 @@ public sealed class EdgeStats
 
     /// <summary>Parts being followed now.</summary>
     public long PartsInView => Interlocked.Read(ref _partsInView);
+
+    /// <summary>Reviewed verdicts recorded that made a part or frame a defect.</summary>
+    public long ReviewedDefect => Interlocked.Read(ref _reviewedDefect);
+
+    /// <summary>Reviewed verdicts recorded that made a part or frame pass.</summary>
+    public long ReviewedPass => Interlocked.Read(ref _reviewedPass);
+
+    /// <summary>Reviewed verdicts that named a part or frame this device does not hold.</summary>
+    public long ReviewsUnknown => Interlocked.Read(ref _reviewsUnknown);
+
+    /// <summary>Payloads on the verdicts topic refused (malformed, unsigned, untrusted key, another device).</summary>
+    public long ReviewsRefused => Interlocked.Read(ref _reviewsRefused);
+
+    /// <summary>Id of the last reviewed verdict recorded, or null.</summary>
+    public string? LastReviewId => Volatile.Read(ref _lastReviewId);
+
+    /// <summary>A reviewed verdict was recorded on its part or frame.</summary>
+    public void ReviewApplied(string id, bool defect)
+    {
+        Interlocked.Increment(ref defect ? ref _reviewedDefect : ref _reviewedPass);
+        Volatile.Write(ref _lastReviewId, id);
+    }
+
+    public void ReviewUnknown() => Interlocked.Increment(ref _reviewsUnknown);
+
+    public void ReviewRefused() => Interlocked.Increment(ref _reviewsRefused);
 
     public void PartsEnabled(string source) => Volatile.Write(ref _partSource, source);
 

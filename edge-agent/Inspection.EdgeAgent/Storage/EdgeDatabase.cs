@@ -7,7 +7,7 @@ namespace Inspection.EdgeAgent.Storage;
 /// <summary>
 /// The agent's one LiteDB file (LiteDB allows one <see cref="LiteDatabase"/> per file per process; it is
 /// thread-safe). Collections: <c>results</c>, <c>outbox</c>, <c>rejected</c>, <c>capture_errors</c>,
-/// <c>counters</c>, <c>control</c> and <c>parts</c>.
+/// <c>counters</c>, <c>control</c>, <c>parts</c> and <c>verdicts</c>.
 /// </summary>
 /// <remarks>
 /// Durability: LiteDB commits a write by appending its pages to the log file beside the data file
@@ -25,6 +25,7 @@ public sealed class EdgeDatabase : IDisposable
     public const string Counters = "counters";
     public const string Control = "control";
     public const string Parts = "parts";
+    public const string Verdicts = "verdicts";
 
     private readonly LiteDatabase _database;
 
@@ -50,6 +51,8 @@ public sealed class EdgeDatabase : IDisposable
         mapper.ToDocument(new PartFrameEntry());
         mapper.ToDocument(new PartBoxRecord());
         mapper.ToDocument(new Ota.UpdateRecord());
+        mapper.ToDocument(new ReviewRecord());
+        mapper.ToDocument(new ReviewVerdictEntry());
         _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct }, mapper);
         _database.UtcDate = true;
         _database.GetCollection<OutboxEntry>(Outbox).EnsureIndex(e => e.NextAttemptAt);

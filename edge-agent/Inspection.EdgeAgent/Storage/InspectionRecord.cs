@@ -41,6 +41,18 @@ public sealed class InspectionRecord
     public DateTime? CloudAt { get; set; }
 
     /// <summary>
+    /// The final verdict once a person reviewed the escalation (<c>defect</c> or <c>pass</c>), or null while none did;
+    /// the cloud model's verdict stays in <see cref="CloudVerdict"/>.
+    /// </summary>
+    public string? FinalVerdict { get; set; }
+
+    /// <summary>Where <see cref="FinalVerdict"/> came from: <c>review</c>; null while there is none.</summary>
+    public string? FinalVerdictSource { get; set; }
+
+    /// <summary>The review behind <see cref="FinalVerdict"/>: reviewer, action, time, tags.</summary>
+    public ReviewRecord? Review { get; set; }
+
+    /// <summary>
     /// Why the frame's escalation left the outbox before the cloud stored it (<c>quota</c>, <c>expired</c>,
     /// <c>disk-full</c>), or null when it was not evicted.
     /// </summary>

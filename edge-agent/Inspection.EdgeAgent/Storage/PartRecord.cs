@@ -4,7 +4,8 @@ namespace Inspection.EdgeAgent.Storage;
 
 /// <summary>
 /// The stored decision of one part (collection <c>parts</c>, keyed by part id = the sequence of the first frame it was
-/// seen in), written when the part left the view; the cloud's verdict is added when it answered the escalation.
+/// seen in), written when the part left the view; the cloud's verdict is added when it answered the escalation, a
+/// person's final verdict when the review comes back.
 /// </summary>
 public sealed class PartRecord
 {
@@ -42,6 +43,18 @@ public sealed class PartRecord
     public string? CloudModel { get; set; }
 
     public DateTime? CloudAt { get; set; }
+
+    /// <summary>
+    /// The final verdict once a person reviewed the escalation (<c>defect</c> or <c>pass</c>), or null while none did;
+    /// the cloud model's verdict stays in <see cref="CloudVerdict"/>.
+    /// </summary>
+    public string? FinalVerdict { get; set; }
+
+    /// <summary>Where <see cref="FinalVerdict"/> came from: <c>review</c>; null while there is none.</summary>
+    public string? FinalVerdictSource { get; set; }
+
+    /// <summary>The review behind <see cref="FinalVerdict"/>: reviewer, action, time, tags.</summary>
+    public ReviewRecord? Review { get; set; }
 
     /// <summary>Why the part's escalation left the outbox before the cloud stored it, or null when it was not evicted.</summary>
     public string? OutboxEvicted { get; set; }

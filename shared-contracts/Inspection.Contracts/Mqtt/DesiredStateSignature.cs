@@ -4,33 +4,21 @@ using System.Security.Cryptography;
 namespace Inspection.Contracts.Mqtt;
 
 /// <summary>
-/// Signs and opens <see cref="SignedDesiredState"/>s: ECDSA P-256 with SHA-256 over the exact bytes of the desired
-/// state, the scheme model packages use. The cloud signs with its control key; a device opens with the public keys it
-/// pins and applies nothing else. Opening never throws: every refusal comes back as a reason a person can act on.
+/// Signs and opens <see cref="SignedDesiredState"/>s with the <see cref="ControlSignature"/> scheme (ECDSA P-256 with
+/// SHA-256 over the exact bytes of the desired state, the scheme model packages use). The cloud signs with its control
+/// key; a device opens with the public keys it pins and applies nothing else. Opening never throws: every refusal comes back as a reason a person can act on.
 /// </summary>
 public static class DesiredStateSignature
 {
-    private const DSASignatureFormat Format = DSASignatureFormat.IeeeP1363FixedFieldConcatenation;
-
-    /// <summary>
-    /// A key's id: the first 16 hex digits of the SHA-256 of its SubjectPublicKeyInfo, the id model publisher keys
-    /// have too, so one trusted-keys listing reads the same everywhere.
-    /// </summary>
-    public static string KeyIdOf(ECDsa key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()))[..16];
-    }
+    /// <summary>A key's id (<see cref="ControlSignature.KeyIdOf"/>).</summary>
+    public static string KeyIdOf(ECDsa key) => ControlSignature.KeyIdOf(key);
 
     /// <summary>Serializes <paramref name="state"/> and signs its bytes; returns the payload to publish.</summary>
     public static byte[] Sign(DesiredState state, ECDsa privateKey)
     {
         ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(privateKey);
-        var bytes = MqttPayloads.Serialize(state);
-        var signature = privateKey.SignData(bytes, HashAlgorithmName.SHA256, Format);
-        return MqttPayloads.Serialize(new SignedDesiredState(
-            MqttPayloads.SchemaVersion, Convert.ToBase64String(bytes), KeyIdOf(privateKey), Convert.ToBase64String(signature)));
+        var (body, keyId, signature) = ControlSignature.Sign(MqttPayloads.Serialize(state), privateKey);
+        return MqttPayloads.Serialize(new SignedDesiredState(MqttPayloads.SchemaVersion, body, keyId, signature));
     }
 
     /// <summary>
@@ -53,38 +41,8 @@ public static class DesiredStateSignature
             return false;
         }
 
-        if (!TryDecode(envelope.State, out var bytes) || bytes.Length == 0)
+        if (!ControlSignature.TryVerify(envelope.State, envelope.KeyId, envelope.Signature, "state", trustedKey, trusted, out var bytes, out error))
         {
-            error = "its state is not base64";
-            return false;
-        }
-
-        if (!TryDecode(envelope.Signature, out var signature) || signature.Length != 64)
-        {
-            error = "its signature is not a base64 P-256 signature";
-            return false;
-        }
-
-        var key = trustedKey(envelope.KeyId);
-        if (key is null)
-        {
-            error = $"it is signed by key {envelope.KeyId}, which this device does not trust (trusted: {trusted}); pin the cloud's control public key in Control:TrustedKeysPath";
-            return false;
-        }
-
-        bool valid;
-        try
-        {
-            valid = key.VerifyData(bytes, signature, HashAlgorithmName.SHA256, Format);
-        }
-        catch (CryptographicException)
-        {
-            valid = false;
-        }
-
-        if (!valid)
-        {
-            error = $"its signature does not match its state under key {envelope.KeyId}: the state was changed after signing, or signed by another key";
             return false;
         }
 
@@ -110,26 +68,12 @@ public static class DesiredStateSignature
             return false;
         }
 
-        if (!TryDecode(envelope.State, out var bytes))
+        if (!ControlSignature.TryDecode(envelope.State, out var bytes))
         {
             error = "its state is not base64";
             return false;
         }
 
         return MqttPayloads.TryParseDesired(bytes, out state, out error);
-    }
-
-    private static bool TryDecode(string text, out byte[] bytes)
-    {
-        try
-        {
-            bytes = Convert.FromBase64String(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            bytes = [];
-            return false;
-        }
     }
 }

@@ -26,6 +26,10 @@ public static class MqttPayloads
 
     public static byte[] Serialize(OtaProgress value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.OtaProgress);
 
+    public static byte[] Serialize(ReviewVerdict value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.ReviewVerdict);
+
+    public static byte[] Serialize(SignedReviewVerdict value) => JsonSerializer.SerializeToUtf8Bytes(value, MqttJsonContext.Default.SignedReviewVerdict);
+
     public static bool TryParseDesired(ReadOnlySpan<byte> json, [NotNullWhen(true)] out DesiredState? state, out string error)
     {
         if (!TryDeserialize(json, MqttJsonContext.Default.DesiredState, out state, out error))
@@ -115,6 +119,79 @@ public static class MqttPayloads
             : string.IsNullOrEmpty(deviceEvent.Type) ? "type is missing"
             : string.Empty;
         return Accept(ref deviceEvent, error);
+    }
+
+    /// <summary>
+    /// Parses a <see cref="ReviewVerdict"/> (the signed bytes inside a <see cref="SignedReviewVerdict"/>): its id and device id
+    /// are single topic-safe words, its escalation key is <c>{deviceId}/{sequence}</c>, its verdict agrees with its action.
+    /// </summary>
+    public static bool TryParseVerdict(ReadOnlySpan<byte> json, [NotNullWhen(true)] out ReviewVerdict? verdict, out string error)
+    {
+        if (!TryDeserialize(json, MqttJsonContext.Default.ReviewVerdict, out verdict, out error))
+        {
+            return false;
+        }
+
+        error = !MqttTopics.IsValidDeviceId(verdict.Id) ? $"id '{verdict.Id}' is not valid: use 1-64 letters, digits, '-', '_' or '.'"
+            : !MqttTopics.IsValidDeviceId(verdict.DeviceId) ? $"deviceId '{verdict.DeviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'"
+            : verdict.Sequence < 0 ? $"sequence must not be negative, got {verdict.Sequence}"
+            : verdict.EscalationKey != $"{verdict.DeviceId}/{verdict.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+                ? $"escalationKey '{verdict.EscalationKey}' does not name device {verdict.DeviceId} and sequence {verdict.Sequence}"
+            : !ReviewVerdicts.Verdicts.Contains(verdict.Verdict) ? $"unknown verdict '{verdict.Verdict}' (expected one of: {string.Join(", ", ReviewVerdicts.Verdicts)})"
+            : !ReviewVerdicts.Actions.TryGetValue(verdict.Action, out var given) ? $"unknown action '{verdict.Action}' (expected one of: {string.Join(", ", ReviewVerdicts.Actions.Keys)})"
+            : given != verdict.Verdict ? $"action '{verdict.Action}' gives verdict '{given}', not '{verdict.Verdict}'"
+            : string.IsNullOrWhiteSpace(verdict.Reviewer) ? "reviewer is missing"
+            : string.Empty;
+        return Accept(ref verdict, error);
+    }
+
+    /// <summary>
+    /// Parses the signed envelope a device receives on its <c>verdicts</c> topic (not its signature: see
+    /// <see cref="ReviewVerdictSignature.TryOpen"/>). A plain, unsigned verdict is refused as such.
+    /// </summary>
+    public static bool TryParseSignedVerdict(ReadOnlySpan<byte> json, [NotNullWhen(true)] out SignedReviewVerdict? envelope, out string error)
+    {
+        if (IsUnsignedVerdict(json, out var id))
+        {
+            envelope = null;
+            error = $"the verdict {id} is unsigned: this device records only verdicts signed by the cloud's control key";
+            return false;
+        }
+
+        if (!TryDeserialize(json, MqttJsonContext.Default.SignedReviewVerdict, out envelope, out error))
+        {
+            return false;
+        }
+
+        error = string.IsNullOrEmpty(envelope.Body) ? "body is missing"
+            : string.IsNullOrEmpty(envelope.KeyId) ? "keyId is missing"
+            : string.IsNullOrEmpty(envelope.Signature) ? "signature is missing"
+            : string.Empty;
+        return Accept(ref envelope, error);
+    }
+
+    /// <summary>A JSON object with a verdict and an escalation key but no signature: a verdict someone sent unsigned.</summary>
+    private static bool IsUnsignedVerdict(ReadOnlySpan<byte> json, out string id)
+    {
+        id = "?";
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("signature", out _) || !root.TryGetProperty("escalationKey", out _))
+            {
+                return false;
+            }
+
+            var raw = root.TryGetProperty("id", out var value) ? value.GetRawText() : "(no id)";
+            id = raw.Length <= 70 ? raw : raw[..70] + "…";
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A JSON object with a version and a mode but no signature: the desired state as devices before signing read it.</summary>
@@ -246,4 +323,6 @@ public static class MqttPayloads
 [JsonSerializable(typeof(DeviceStatus))]
 [JsonSerializable(typeof(DeviceEvent))]
 [JsonSerializable(typeof(OtaProgress))]
+[JsonSerializable(typeof(ReviewVerdict))]
+[JsonSerializable(typeof(SignedReviewVerdict))]
 internal sealed partial class MqttJsonContext : JsonSerializerContext;

@@ -24,7 +24,15 @@ public static class MqttTopics
     /// <summary>Not retained, device → cloud: <see cref="OtaProgress"/> of model updates.</summary>
     public const string OtaProgressSuffix = "ota/progress";
 
+    /// <summary>
+    /// Not retained, QoS 1, cloud → device: <see cref="SignedReviewVerdict"/>s, an operator's final verdict on what the
+    /// device escalated. A stream, not a state: the device's persistent session queues them while it is away.
+    /// </summary>
+    public const string VerdictsSuffix = "verdicts";
+
     public static string Desired(string deviceId) => Device(deviceId, DesiredSuffix);
+
+    public static string Verdicts(string deviceId) => Device(deviceId, VerdictsSuffix);
 
     public static string OtaProgress(string deviceId) => Device(deviceId, OtaProgressSuffix);
 

@@ -71,6 +71,7 @@ public sealed record ModelInfo(string Name, string Version, long? Release = null
 /// evicts frames by its policy. 0 from devices that predate it.
 /// </param>
 /// <param name="Parts">Parts decided since the agent started, when it groups frames into parts; null when it decides frames only (<c>Parts:Source</c> none) and from devices that predate parts.</param>
+/// <param name="Reviews">Reviewed verdicts the device received since the agent started (parts and frames alike); null from devices that predate them.</param>
 public sealed record PipelineStats(
     long Frames,
     long Pass,
@@ -84,7 +85,19 @@ public sealed record PipelineStats(
     long SafeRejected = 0,
     long OutboxBytes = 0,
     double OutboxQuotaShare = 0,
-    PartStats? Parts = null);
+    PartStats? Parts = null,
+    ReviewStats? Reviews = null);
+
+/// <summary>
+/// Reviewed verdicts (<see cref="ReviewVerdict"/>) a device received on its <c>verdicts</c> topic since its agent started.
+/// A redelivered verdict is counted once.
+/// </summary>
+/// <param name="Defect">Verdicts recorded that made a part or frame a defect.</param>
+/// <param name="Pass">Verdicts recorded that made a part or frame pass.</param>
+/// <param name="Unknown">Verdicts that named a part or frame this device does not hold (never seen, or removed by retention).</param>
+/// <param name="Refused">Payloads refused: malformed, unsigned, signed by a key the device does not pin, or for another device.</param>
+/// <param name="LastId">Id of the last verdict recorded, or null when none was.</param>
+public sealed record ReviewStats(long Defect, long Pass, long Unknown, long Refused, string? LastId = null);
 
 /// <summary>
 /// Parts a device decided since its agent started: each part once, when it has left the view (a defect in any frame

@@ -247,6 +247,63 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Verdicts_SignedVerdictOverTheBroker_RecordedAndCountedInTheReportedState()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        _database.PartCollection.Insert(new PartRecord { Id = 5, CloudVerdict = "uncertain" });
+        await StartWorkerAsync(broker.Port);
+        await WaitForStatusAsync(cloud, s => s.Online);
+
+        var payload = _key.SignVerdict(Verdict("v-5", 5));
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-6", 6)), retain: false);
+        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Unknown: 1 });
+
+        Assert.Equal(new ReviewStats(Defect: 1, Pass: 0, Unknown: 1, Refused: 0, LastId: "v-5"), report.Stats.Reviews);
+        Assert.Equal(("defect", "review", "uncertain"), (_database.PartCollection.FindById(5).FinalVerdict, _database.PartCollection.FindById(5).FinalVerdictSource, _database.PartCollection.FindById(5).CloudVerdict));
+    }
+
+    [Fact]
+    public async Task Verdicts_SentWhileTheDeviceIsOffline_DeliveredWhenItReconnects()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        _database.PartCollection.Insert(new PartRecord { Id = 8 });
+        var first = await StartWorkerAsync(broker.Port);
+        await WaitForStatusAsync(cloud, s => s.Online);
+        await first.StopAsync(TestContext.Current.CancellationToken);
+        await WaitForStatusAsync(cloud, s => !s.Online);
+
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-8", 8)), retain: false);
+        Assert.Null(_database.PartCollection.FindById(8).FinalVerdict);
+        var stats = new EdgeStats();
+        await StartWorkerAsync(broker.Port, stats);
+
+        await Eventually.UntilAsync(() => stats.ReviewedDefect == 1, "the verdict queued in the device's session");
+        Assert.Equal("defect", _database.PartCollection.FindById(8).FinalVerdict);
+    }
+
+    [Fact]
+    public async Task Verdicts_UnsignedOnTheTopic_RejectedReportedAndCounted()
+    {
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var cloud = await MqttObserver.ConnectAsync(broker.Port);
+        _database.PartCollection.Insert(new PartRecord { Id = 5 });
+        await StartWorkerAsync(broker.Port);
+        await WaitForStatusAsync(cloud, s => s.Online);
+
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), MqttPayloads.Serialize(Verdict("v-5", 5)), retain: false);
+        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Refused: 1 });
+
+        Assert.Equal("the verdict \"v-5\" is unsigned: this device records only verdicts signed by the cloud's control key", report.LastRejected!.Error);
+        Assert.Equal(MqttTopics.Verdicts(DeviceId), report.LastRejected.Topic);
+        await Eventually.UntilAsync(() => Events(cloud).Any(e => e.Type == "verdict-rejected"), "a verdict-rejected event");
+        Assert.Null(_database.PartCollection.FindById(5).FinalVerdict);
+    }
+
+    [Fact]
     public async Task BrokerRestart_WorkerReconnectsResubscribesAndAppliesANewDesiredState()
     {
         await using var broker = await EmbeddedBroker.LaunchAsync();
@@ -364,6 +421,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             new OtaProgressFeed(),
             events,
             new DesiredStateHandler(state, verifier, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
+            new ReviewVerdictHandler(verifier, new ReviewVerdictStore(_database), state, events, stats, edge, TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>()),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
@@ -376,6 +434,9 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
 
     private string Desired(long version, string mode) =>
         _key.Sign(new DesiredState(MqttPayloads.SchemaVersion, version, mode, DateTimeOffset.UtcNow, "test", DeviceId: DeviceId));
+
+    private static ReviewVerdict Verdict(string id, long part) =>
+        new(MqttPayloads.SchemaVersion, id, DeviceId, $"{DeviceId}/{part}", part, IsPart: true, ReviewVerdicts.Defect, "accept", "alice", DateTimeOffset.UtcNow);
 
     private static List<DeviceEvent> Events(MqttObserver cloud) =>
         cloud.PayloadsOn(EventsTopic)

@@ -5,7 +5,7 @@ using Inspection.Detection.Packaging;
 
 namespace Inspection.EdgeAgent.Tests.TestSupport;
 
-/// <summary>A control key pair as the cloud holds one: signs desired states; its public half is pinned in a folder.</summary>
+/// <summary>A control key pair as the cloud holds one: signs desired states and reviewed verdicts; its public half is pinned in a folder.</summary>
 internal sealed class ControlKey : IDisposable
 {
     private ControlKey(ECDsa key, string trustFolder)
@@ -35,6 +35,8 @@ internal sealed class ControlKey : IDisposable
     public byte[] SignBytes(DesiredState state) => DesiredStateSignature.Sign(state, Key);
 
     public string Sign(DesiredState state) => Encoding.UTF8.GetString(SignBytes(state));
+
+    public byte[] SignVerdict(ReviewVerdict verdict) => ReviewVerdictSignature.Sign(verdict, Key);
 
     public void Dispose() => Key.Dispose();
 }
