@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
@@ -39,6 +40,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
+        AddValidatedOptions<AccountOptions>(services, AccountOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -97,6 +99,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<DesiredStateSigner>();
         services.AddSingleton<FleetConnection>();
+        services.AddAccounts();
 
         // Start order matters: the broker listens before the fleet client connects; the model is
         // loaded and warm before anything is served.
@@ -110,6 +113,8 @@ public static class CloudInferenceExtensions
     public static WebApplication MapCloudInference(this WebApplication app)
     {
         app.UseDeviceEndpointFilter();
+        app.UseAccounts();
+        app.MapAccounts();
         app.MapEscalations();
         app.MapFleet();
         app.MapModels();
