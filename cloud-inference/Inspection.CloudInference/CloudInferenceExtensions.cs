@@ -3,6 +3,7 @@ using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Identity;
 using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Review;
 using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Web;
@@ -39,6 +40,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
+        AddValidatedOptions<ReviewOptions>(services, ReviewOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -97,6 +99,10 @@ public static class CloudInferenceExtensions
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<DesiredStateSigner>();
         services.AddSingleton<FleetConnection>();
+        services.AddSingleton<ReviewStore>();
+        services.AddSingleton<ReviewNotifier>();
+        services.AddSingleton<ReviewDashboard>();
+        services.AddSingleton<ReviewDatasetExporter>();
 
         // Start order matters: the broker listens before the fleet client connects; the model is
         // loaded and warm before anything is served.
@@ -114,6 +120,7 @@ public static class CloudInferenceExtensions
         app.MapFleet();
         app.MapModels();
         app.MapRollouts();
+        app.MapReview();
         app.MapOperatorPage();
         return app;
     }
