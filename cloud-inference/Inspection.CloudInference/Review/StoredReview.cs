@@ -9,6 +9,12 @@ namespace Inspection.CloudInference.Review;
 /// </summary>
 public sealed class StoredReview
 {
+    // LiteDB reads an empty string back as null: kept empty here.
+    private string _leaseHolder = string.Empty;
+    private string _action = string.Empty;
+    private string _reviewer = string.Empty;
+    private string _leaseHolderAtAction = string.Empty;
+
     /// <summary>The escalation's key, <c>{deviceId}/{sequence}</c>.</summary>
     [BsonId]
     public string Key { get; set; } = string.Empty;
@@ -21,16 +27,16 @@ public sealed class StoredReview
     public bool Completed { get; set; }
 
     /// <summary>The account holding the lease; empty when none.</summary>
-    public string LeaseHolder { get; set; } = string.Empty;
+    public string LeaseHolder { get => _leaseHolder; set => _leaseHolder = value ?? string.Empty; }
 
     /// <summary>When the lease ends, in UTC ticks (0: no lease). An expired lease is free.</summary>
     public long LeaseExpiresTicks { get; set; }
 
     /// <summary><c>accept</c>, <c>fix</c> or <c>reject</c>; empty until completed.</summary>
-    public string Action { get; set; } = string.Empty;
+    public string Action { get => _action; set => _action = value ?? string.Empty; }
 
     /// <summary>The account that completed the review.</summary>
-    public string Reviewer { get; set; } = string.Empty;
+    public string Reviewer { get => _reviewer; set => _reviewer = value ?? string.Empty; }
 
     public DateTimeOffset? ReviewedAt { get; set; }
 
@@ -43,7 +49,7 @@ public sealed class StoredReview
     public List<StoredReviewFrame> Frames { get; set; } = [];
 
     /// <summary>Who held the lease when the action was taken (the reviewer, or empty when the item was free).</summary>
-    public string LeaseHolderAtAction { get; set; } = string.Empty;
+    public string LeaseHolderAtAction { get => _leaseHolderAtAction; set => _leaseHolderAtAction = value ?? string.Empty; }
 
     /// <summary>How often an engineer re-opened it.</summary>
     public int Reopened { get; set; }
