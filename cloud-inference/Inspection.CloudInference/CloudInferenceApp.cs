@@ -7,6 +7,20 @@ public static class CloudInferenceApp
     /// <param name="configure">Last-minute changes to the builder (tests swap the model or the clock here).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        var builder = CreateBuilder(args);
+        builder.AddCloudInference();
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapCloudInference();
+        return app;
+    }
+
+    /// <summary>
+    /// The builder with the service's configuration sources and nothing else: what the host and the <c>accounts</c>
+    /// command read <c>Cloud:StoragePath</c> and the rest from.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
         var builder = WebApplication.CreateBuilder(args);
 
         // The content root is the working directory (relative paths such as the model resolve against
@@ -22,11 +36,7 @@ public static class CloudInferenceApp
             sources.Insert(0, added);
         }
 
-        builder.AddCloudInference();
-        configure?.Invoke(builder);
-        var app = builder.Build();
-        app.MapCloudInference();
-        return app;
+        return builder;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
@@ -41,6 +42,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<ReviewOptions>(services, ReviewOptions.SectionName);
+        AddValidatedOptions<AccountOptions>(services, AccountOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
             {
@@ -103,6 +105,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<ReviewNotifier>();
         services.AddSingleton<ReviewDashboard>();
         services.AddSingleton<ReviewDatasetExporter>();
+        services.AddAccounts();
 
         // Start order matters: the broker listens before the fleet client connects; the model is
         // loaded and warm before anything is served.
@@ -116,6 +119,8 @@ public static class CloudInferenceExtensions
     public static WebApplication MapCloudInference(this WebApplication app)
     {
         app.UseDeviceEndpointFilter();
+        app.UseAccounts();
+        app.MapAccounts();
         app.MapEscalations();
         app.MapFleet();
         app.MapModels();

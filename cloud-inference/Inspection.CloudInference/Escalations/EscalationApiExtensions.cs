@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 
@@ -13,7 +14,7 @@ public static class EscalationApiExtensions
         endpoints.MapGrpcService<EscalationService>();
         endpoints.MapGrpcHealthChecksService();
 
-        var api = endpoints.MapGroup("/api");
+        var api = endpoints.MapGroup("/api").RequireAuthorization(AccessPolicies.Operator);
         api.MapGet("/escalations", (EscalationStore store, int? limit) =>
         {
             var take = limit ?? 50;

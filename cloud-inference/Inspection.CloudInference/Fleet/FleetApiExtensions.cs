@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Models;
 using Inspection.Contracts.Api;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ public static class FleetApiExtensions
 {
     public static IEndpointRouteBuilder MapFleet(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api");
+        var api = endpoints.MapGroup("/api").RequireAuthorization(AccessPolicies.Operator);
         api.MapGet("/fleet", (FleetRegistry registry) => Results.Ok(registry.Snapshot()));
 
         // 200: published to the broker; 202: stored, and published once the broker is reachable again.
@@ -27,7 +28,7 @@ public static class FleetApiExtensions
 
             var result = await commands.SetModeAsync(deviceId, request.Mode!, request.IssuedBy ?? "api", cancellationToken).ConfigureAwait(false);
             return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
-        });
+        }).RequireAuthorization(AccessPolicies.Engineer);
 
         // The device converges to the release through its model-update transaction; progress arrives on ota/progress.
         api.MapPut("/devices/{deviceId}/desired-model", async (
@@ -52,7 +53,7 @@ public static class FleetApiExtensions
             {
                 return Results.NotFound(new ApiError(ex.Message));
             }
-        });
+        }).RequireAuthorization(AccessPolicies.Engineer);
         return endpoints;
     }
 }

@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using System.Globalization;
 using Inspection.Contracts.Api;
 using Inspection.Detection.Packaging;
@@ -19,7 +20,7 @@ public static class ModelsApiExtensions
 
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/models");
+        var api = endpoints.MapGroup("/api/models").RequireAuthorization(AccessPolicies.Operator);
 
         // The body is the package archive (application/zip); ?uploadedBy=name for the audit trail.
         api.MapPost("/", async (HttpRequest request, ModelRegistry registry, string? uploadedBy, CancellationToken cancellationToken) =>
@@ -40,7 +41,7 @@ public static class ModelsApiExtensions
             return result.Model is { } model
                 ? Results.Created(FileUrl(model.Id, string.Empty).TrimEnd('/'), ListItem(model))
                 : Results.Json(new ApiError(result.Error!), statusCode: result.Status);
-        });
+        }).RequireAuthorization(AccessPolicies.Engineer);
 
         api.MapGet("/", (ModelRegistry registry) => Results.Ok(registry.List().Select(ListItem)));
 
@@ -70,7 +71,7 @@ public static class ModelsApiExtensions
                 contentType,
                 enableRangeProcessing: true,
                 entityTag: sha is null ? null : new EntityTagHeaderValue($"\"{sha}\""));
-        });
+        }).AllowAnonymous(); // Devices download here (with no account): every file is checked against the signed manifest.
         return endpoints;
     }
 

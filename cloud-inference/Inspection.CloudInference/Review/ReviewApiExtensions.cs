@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Escalations;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
@@ -13,8 +14,10 @@ public static class ReviewApiExtensions
     public static IEndpointRouteBuilder MapReview(this IEndpointRouteBuilder endpoints)
     {
         var review = endpoints.MapGroup("/api/review");
-        MapOperatorEndpoints(review.MapGroup(string.Empty));
-        MapEngineerEndpoints(review.MapGroup(string.Empty));
+        MapOperatorEndpoints(review.MapGroup(string.Empty).RequireAuthorization(AccessPolicies.Operator));
+
+        // Undoing a reviewer's decision and taking the reviewed data away are an engineer's calls.
+        MapEngineerEndpoints(review.MapGroup(string.Empty).RequireAuthorization(AccessPolicies.Engineer));
         return endpoints;
     }
 

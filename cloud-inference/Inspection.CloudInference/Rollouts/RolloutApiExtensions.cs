@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Models;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Rollouts;
@@ -14,7 +15,7 @@ public static class RolloutApiExtensions
 {
     public static IEndpointRouteBuilder MapRollouts(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/rollouts");
+        var api = endpoints.MapGroup("/api/rollouts").RequireAuthorization(AccessPolicies.Operator);
         api.MapPost("/", async (RolloutController controller, IOptions<ModelRegistryOptions> registry, HttpRequest http, RolloutRequest? request, CancellationToken cancellationToken) =>
         {
             if (request is null)
@@ -28,16 +29,19 @@ public static class RolloutApiExtensions
                 var view = await controller.StartAsync(request, baseUrl, cancellationToken).ConfigureAwait(false);
                 return Results.Created($"/api/rollouts/{view.Id}", view);
             }).ConfigureAwait(false);
-        });
+        }).RequireAuthorization(AccessPolicies.Engineer);
         api.MapGet("/", (RolloutController controller) => Results.Ok(controller.List()));
         api.MapGet("/{id}", (RolloutController controller, string id) =>
             controller.Find(id) is { } view ? Results.Ok(view) : Results.NotFound(new ApiError($"no rollout '{id}'")));
         api.MapPost("/{id}/pause", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.PauseAsync(id, action, cancellationToken).ConfigureAwait(false))));
+            Answer(async () => Results.Ok(await controller.PauseAsync(id, action, cancellationToken).ConfigureAwait(false))))
+            .RequireAuthorization(AccessPolicies.Engineer);
         api.MapPost("/{id}/resume", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.ResumeAsync(id, action, cancellationToken).ConfigureAwait(false))));
+            Answer(async () => Results.Ok(await controller.ResumeAsync(id, action, cancellationToken).ConfigureAwait(false))))
+            .RequireAuthorization(AccessPolicies.Engineer);
         api.MapPost("/{id}/cancel", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.CancelAsync(id, action, cancellationToken).ConfigureAwait(false))));
+            Answer(async () => Results.Ok(await controller.CancelAsync(id, action, cancellationToken).ConfigureAwait(false))))
+            .RequireAuthorization(AccessPolicies.Engineer);
         return endpoints;
     }
 

@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Storage;
@@ -12,8 +13,10 @@ public static class WebExtensions
     public static IEndpointRouteBuilder MapOperatorPage(this IEndpointRouteBuilder endpoints)
     {
         // Embedded in the assembly: the page is there whatever the content root, with no build step.
-        var page = ReadPage();
-        endpoints.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
+        var page = ReadResource(PageResource);
+
+        // Not signed in: the cookie scheme sends the browser to /signin and back.
+        endpoints.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8")).RequireAuthorization(AccessPolicies.Operator);
         endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry, CloudDatabase database) =>
         {
             // What the service needs to do its work, each checked now: a model to judge frames with, a store it can
@@ -63,10 +66,10 @@ public static class WebExtensions
         }
     }
 
-    private static string ReadPage()
+    internal static string ReadResource(string name)
     {
-        using var stream = typeof(WebExtensions).Assembly.GetManifestResourceStream(PageResource)
-            ?? throw new InvalidOperationException($"The operator page resource {PageResource} is missing from the build.");
+        using var stream = typeof(WebExtensions).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The page resource {name} is missing from the build.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

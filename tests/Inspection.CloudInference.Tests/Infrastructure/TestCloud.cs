@@ -1,5 +1,7 @@
 using Grpc.Net.Client;
+using System.Net.Http.Headers;
 using Inspection.CloudInference;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Escalations;
 using Inspection.Contracts.V1;
 using Microsoft.AspNetCore.Builder;
@@ -9,10 +11,19 @@ namespace Inspection.CloudInference.Tests.Infrastructure;
 
 /// <summary>
 /// The real cloud app on 127.0.0.1: Kestrel on ports the system picks (port 0, read back), the embedded broker, LiteDB in a folder
-/// the test owns (reused across restarts) and ONNX Runtime on <see cref="TinyOnnxModel"/>.
+/// the test owns (reused across restarts) and ONNX Runtime on <see cref="TinyOnnxModel"/>. <see cref="Http"/> is signed in
+/// as the admin <see cref="AdminName"/> with an API token; <see cref="ClientAs"/> gives a client of another role.
 /// </summary>
 public sealed class TestCloud : IAsyncDisposable
 {
+    /// <summary>The admin account every test cloud has; <see cref="Http"/> carries its token.</summary>
+    public const string AdminName = "test-admin";
+
+    /// <summary>The password of every account the test support creates.</summary>
+    public const string Password = "test-password-1";
+
+    private readonly List<HttpClient> _clients = [];
+
     private TestCloud(WebApplication app, int grpcPort, int httpPort, int brokerPort, BrightnessDetector? detector)
     {
         App = app;
@@ -21,7 +32,9 @@ public sealed class TestCloud : IAsyncDisposable
         BrokerPort = brokerPort;
         Detector = detector;
         ApiUri = new Uri($"http://127.0.0.1:{httpPort}/");
-        Http = new HttpClient { BaseAddress = ApiUri };
+        Token = TokenFor(AdminName, AccountRoles.Admin);
+        Http = Client(Token);
+        Anonymous = new HttpClient { BaseAddress = ApiUri };
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         Escalations = new Escalation.EscalationClient(Channel);
     }
@@ -39,7 +52,43 @@ public sealed class TestCloud : IAsyncDisposable
 
     public Uri ApiUri { get; }
 
+    /// <summary>Signed in as <see cref="AdminName"/> (an API token): may do everything.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The API token of <see cref="AdminName"/>, for the operator CLI's <c>--token</c>.</summary>
+    public string Token { get; }
+
+    /// <summary>No credentials at all.</summary>
+    public HttpClient Anonymous { get; }
+
+    public AccountStore Accounts => App.Services.GetRequiredService<AccountStore>();
+
+    /// <summary>
+    /// A client signed in with a token of the account <c>test-{role}</c> (created with <see cref="Password"/> when it is
+    /// missing); disposed with the cloud.
+    /// </summary>
+    public HttpClient ClientAs(string role) => Client(TokenFor($"test-{role}", role));
+
+    /// <summary>A new token of the account <paramref name="name"/>, which is created with <paramref name="role"/> when missing.</summary>
+    public string TokenFor(string name, string role)
+    {
+        var accounts = App.Services.GetRequiredService<AccountStore>();
+        if (accounts.Find(name) is null)
+        {
+            accounts.Create(name, role, Password, "test");
+        }
+
+        return accounts.IssueToken(name, "test", "test").Token;
+    }
+
+    /// <summary>A client that sends <paramref name="token"/> as its bearer token; disposed with the cloud.</summary>
+    public HttpClient Client(string token)
+    {
+        var client = new HttpClient { BaseAddress = ApiUri };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _clients.Add(client);
+        return client;
+    }
 
     public GrpcChannel Channel { get; }
 
@@ -131,7 +180,12 @@ public sealed class TestCloud : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
-        Http.Dispose();
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        Anonymous.Dispose();
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
     }

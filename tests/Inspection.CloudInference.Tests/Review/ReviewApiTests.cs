@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Review;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
@@ -29,7 +30,7 @@ public sealed class ReviewApiTests : IDisposable
         ReviewItems.AddPart(cloud, "cam-1", 300, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0.AddMinutes(1));
         ReviewItems.AddPart(cloud, "cam-1", 400, [ReviewItems.Box(0.60, 1, 1, 9, 9), ReviewItems.Box(0.36, 1, 1, 9, 9)], receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-1", 500, [ReviewItems.Box(0.9, 1, 1, 9, 9)], receivedAt: T0, verdict: "defect");
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
 
         var queue = await alice.GetFromJsonAsync<ReviewQueue>("api/review/queue", Token);
 
@@ -48,7 +49,7 @@ public sealed class ReviewApiTests : IDisposable
         ReviewItems.AddPart(cloud, "cam-2", 2, [ReviewItems.Box(0.5, 1, 1, 9, 9, "dent", 1)], line: "line-b", receivedAt: T0.AddHours(1), edgeModel: "edge-v2", edgeRelease: 7);
         ReviewItems.AddPart(cloud, "cam-2", 3, [ReviewItems.Box(0.5, 1, 1, 9, 9)], line: "line-b", receivedAt: T0.AddMinutes(30),
             edgeBoxes: [ReviewItems.Box(0.3, 1, 1, 9, 9, "dent", 1)]);
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
 
         async Task<string[]> Keys(string query) =>
             [.. (await alice.GetFromJsonAsync<ReviewQueue>($"api/review/queue?{query}", Token))!.Items.Select(i => i.Key).Order()];
@@ -70,8 +71,8 @@ public sealed class ReviewApiTests : IDisposable
         await using var cloud = await StartAsync();
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.50, 1, 1, 9, 9)], receivedAt: T0);
-        using var alice = TestAccounts.Client(cloud, "alice");
-        using var bob = TestAccounts.Client(cloud, "bob");
+        using var alice = As(cloud, "alice");
+        using var bob = As(cloud, "bob");
 
         var first = await NextAsync(alice);
         var second = await NextAsync(bob);
@@ -97,8 +98,8 @@ public sealed class ReviewApiTests : IDisposable
     {
         await using var cloud = await StartAsync();
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
-        using var alice = TestAccounts.Client(cloud, "alice");
-        using var bob = TestAccounts.Client(cloud, "bob");
+        using var alice = As(cloud, "alice");
+        using var bob = As(cloud, "bob");
         Assert.Equal("cam-1/1", (await NextAsync(alice))!.Key);
 
         _time.Advance(TimeSpan.FromSeconds(200));
@@ -129,8 +130,8 @@ public sealed class ReviewApiTests : IDisposable
     {
         await using var cloud = await StartAsync();
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 100, 100, 200, 150)], receivedAt: T0);
-        using var alice = TestAccounts.Client(cloud, "alice");
-        using var carol = TestAccounts.Client(cloud, "carol");
+        using var alice = As(cloud, "alice");
+        using var carol = As(cloud, "carol");
         await NextAsync(alice);
 
         var accepted = await ActAsync(alice, "cam-1/1", "accept", new ReviewActionRequest(["glare"], null));
@@ -162,7 +163,7 @@ public sealed class ReviewApiTests : IDisposable
     {
         await using var cloud = await StartAsync();
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 100, 100, 200, 150)], receivedAt: T0, frames: 2);
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
 
         async Task<string> RefusedAsync(ReviewActionRequest body, string action = "fix")
         {
@@ -195,9 +196,9 @@ public sealed class ReviewApiTests : IDisposable
         await using var cloud = await StartAsync();
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.9, 1, 1, 9, 9)], receivedAt: T0, verdict: "defect");
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
 
-        using var anonymous = await cloud.Http.PostAsync("api/review/items/cam-1/1/accept", null, Token);
+        using var anonymous = await cloud.Anonymous.PostAsync("api/review/items/cam-1/1/accept", null, Token);
         using var decided = await alice.PostAsync("api/review/items/cam-1/2/accept", null, Token);
         using var badKey = await alice.PostAsync("api/review/items/cam-1/x/accept", null, Token);
 
@@ -208,20 +209,36 @@ public sealed class ReviewApiTests : IDisposable
     }
 
     [Fact]
+    public async Task EngineerActions_AnOperator_IsRefused403()
+    {
+        await using var cloud = await StartAsync();
+        ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
+        using var alice = As(cloud, "alice");
+        await ActAsync(alice, "cam-1/1", "accept", null);
+
+        using var export = await alice.GetAsync("api/review/export", Token);
+        using var reopen = await alice.PostAsync("api/review/items/cam-1/1/reopen", null, Token);
+
+        Assert.Equal(HttpStatusCode.Forbidden, export.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, reopen.StatusCode);
+        Assert.Equal("accept", (await alice.GetFromJsonAsync<ReviewItem>("api/review/items/cam-1/1", Token))!.Review!.Action);
+    }
+
+    [Fact]
     public async Task Restart_ReviewsLeasesAndAudit_SurviveTheCloudRestarting()
     {
         await using (var cloud = await StartAsync())
         {
             ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
             ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.50, 1, 1, 9, 9)], receivedAt: T0);
-            using var alice = TestAccounts.Client(cloud, "alice");
+            using var alice = As(cloud, "alice");
             await NextAsync(alice);
             await ActAsync(alice, "cam-1/1", "reject", new ReviewActionRequest(["dust"], null));
             await NextAsync(alice);
         }
 
         await using var restarted = await StartAsync();
-        using var bob = TestAccounts.Client(restarted, "bob");
+        using var bob = As(restarted, "bob");
 
         var reviewed = await bob.GetFromJsonAsync<ReviewItem>("api/review/items/cam-1/1", Token);
         var leased = await bob.GetFromJsonAsync<ReviewItem>("api/review/items/cam-1/2", Token);
@@ -245,7 +262,7 @@ public sealed class ReviewApiTests : IDisposable
         });
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-7", receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-7", receivedAt: T0);
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
 
         await ActAsync(alice, "cam-1/1", "accept", new ReviewActionRequest(["glare"], null));
         await ActAsync(alice, "cam-1/2", "reject", null);
@@ -266,7 +283,7 @@ public sealed class ReviewApiTests : IDisposable
         ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-a", receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-a", receivedAt: T0.AddHours(1));
         ReviewItems.AddPart(cloud, "cam-2", 3, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-b", receivedAt: T0.AddMinutes(90));
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
         await ActAsync(alice, "cam-1/1", "accept", null);
 
         var backlog = await alice.GetFromJsonAsync<List<LineBacklog>>("api/review/backlog", Token);
@@ -283,7 +300,7 @@ public sealed class ReviewApiTests : IDisposable
         ReviewItems.AddPart(cloud, "cam-1", 3, [ReviewItems.Box(0.9, 1, 1, 9, 9)], receivedAt: T0.AddMinutes(15), verdict: "defect");
         ReviewItems.AddPart(cloud, "cam-1", 4, [ReviewItems.Box(0.1, 1, 1, 9, 9)], receivedAt: T0.AddMinutes(70), verdict: "pass");
         ReviewItems.AddPart(cloud, "cam-1", 5, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0.AddMinutes(75));
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
         await ActAsync(alice, "cam-1/1", "reject", null);
 
         var view = await alice.GetFromJsonAsync<DashboardView>(
@@ -307,13 +324,14 @@ public sealed class ReviewApiTests : IDisposable
         ReviewItems.AddPart(cloud, "cam-1", 2, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-a", receivedAt: T0, frames: 2);
         ReviewItems.AddPart(cloud, "cam-1", 3, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-a", receivedAt: T0);
         ReviewItems.AddPart(cloud, "cam-2", 4, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-b", receivedAt: T0);
-        using var alice = TestAccounts.Client(cloud, "alice");
+        using var alice = As(cloud, "alice");
         await ActAsync(alice, "cam-1/1", "accept", new ReviewActionRequest(["glare"], null));
         await ActAsync(alice, "cam-1/2", "fix", new ReviewActionRequest([], [new(12, [new(0, 320, 240, 640, 480)]), new(13, [])]));
         await ActAsync(alice, "cam-1/3", "reject", null);
         await ActAsync(alice, "cam-2/4", "reject", null);
 
-        using var response = await alice.GetAsync("api/review/export?line=line-a", Token);
+        using var carol = As(cloud, "carol");
+        using var response = await carol.GetAsync("api/review/export?line=line-a", Token);
         Assert.Equal("application/zip", response.Content.Headers.ContentType!.MediaType);
         await using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync(Token));
 
@@ -352,9 +370,12 @@ public sealed class ReviewApiTests : IDisposable
         TestCloud.StartAsync(_directory.Path, configure: builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(_time);
-            TestAccounts.Use(builder);
             configure?.Invoke(builder);
         });
+
+    // carol is the engineer (re-open, export); the others are operators.
+    private static HttpClient As(TestCloud cloud, string name) =>
+        cloud.Client(cloud.TokenFor(name, name == "carol" ? AccountRoles.Engineer : AccountRoles.Operator));
 
     private static async Task<ReviewItem?> NextAsync(HttpClient client)
     {

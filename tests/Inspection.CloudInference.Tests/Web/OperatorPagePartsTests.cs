@@ -1,12 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Inspection.CloudInference.Tests.Infrastructure;
+using Inspection.CloudInference.Tests.Infrastructure.Browser;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 
 namespace Inspection.CloudInference.Tests.Web;
 
-/// <summary>Parts on the operator page, rendered by headless Chromium against the real app.</summary>
+/// <summary>Parts on the operator page, rendered by headless Chromium against the real app, signed in as an admin.</summary>
 public sealed partial class OperatorPagePartsTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
@@ -16,14 +17,15 @@ public sealed partial class OperatorPagePartsTests : IDisposable
     [Fact]
     public async Task Page_APartAndAFrameEscalated_ListsThePartOnceWithEveryFrameAndCountsParts()
     {
-        var cancellationToken = TestContext.Current.CancellationToken;
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await cloud.EscalateAsync(
             TestFrames.Part("cam-p", 100, TestFrames.UncertainGrey, TestFrames.PassGrey, TestFrames.PassGrey),
             TestFrames.Part("cam-p", 200, TestFrames.PassGrey, TestFrames.DefectGrey),
             TestFrames.Request("cam-p", 7, TestFrames.DefectGrey));
 
-        var dom = await HeadlessChromium.DumpDomAsync(cloud.ApiUri, _directory.Path, cancellationToken);
+        await using var browser = await OperatorBrowser.LaunchAsync();
+        await browser.SignInAsync(cloud.ApiUri, TestCloud.AdminName, TestCloud.Password);
+        var dom = await browser.RefreshedPageAsync();
 
         Assert.Single(Regex.Matches(dom, Regex.Escape("part 100 of cam-p, 3 frames (of 9 seen)")));
         Assert.Single(Regex.Matches(dom, Regex.Escape("part 200 of cam-p, 2 frames (of 9 seen)")));
@@ -60,7 +62,9 @@ public sealed partial class OperatorPagePartsTests : IDisposable
             Eventually.DefaultTimeout,
             cancellationToken);
 
-        var dom = await HeadlessChromium.DumpDomAsync(cloud.ApiUri, _directory.Path, cancellationToken);
+        await using var browser = await OperatorBrowser.LaunchAsync();
+        await browser.SignInAsync(cloud.ApiUri, TestCloud.AdminName, TestCloud.Password);
+        var dom = await browser.RefreshedPageAsync();
 
         Assert.Contains("<th>Parts pass / rejected / uncertain / escalated</th>", dom);
         Assert.Matches(@"<td>cam-parts</td>(<td[^>]*>[^<]*</td>){11}<td>41 / 3 / 2 / 1 \(tracker\)</td>", dom);

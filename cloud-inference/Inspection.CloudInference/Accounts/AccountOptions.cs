@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Inspection.CloudInference.Accounts;
+
+/// <summary>Sign-in to the page and the JSON API. Bound from <c>Cloud:Accounts</c>.</summary>
+public sealed class AccountOptions
+{
+    public const string SectionName = "Cloud:Accounts";
+
+    /// <summary>
+    /// How long a sign-in on the page lasts without use, in minutes; each use within the second half renews it. Key
+    /// <c>Cloud:Accounts:CookieMinutes</c>, default 480 (a shift).
+    /// </summary>
+    [Range(5, 43200, ErrorMessage = "Cloud:Accounts:CookieMinutes must be between 5 and 43200 (30 days).")]
+    public int CookieMinutes { get; set; } = 480;
+
+    /// <summary>
+    /// Send the sign-in cookie over HTTPS only. Key <c>Cloud:Accounts:SecureCookie</c>, default false, because the page
+    /// is served over plain HTTP on the plant network (<c>Cloud:HttpUrl</c>); set true behind a TLS proxy.
+    /// </summary>
+    public bool SecureCookie { get; set; }
+
+    /// <summary>Shortest password accepted for a new account or a reset. Key <c>Cloud:Accounts:MinPasswordLength</c>, default 10.</summary>
+    [Range(6, 128, ErrorMessage = "Cloud:Accounts:MinPasswordLength must be between 6 and 128.")]
+    public int MinPasswordLength { get; set; } = 10;
+}

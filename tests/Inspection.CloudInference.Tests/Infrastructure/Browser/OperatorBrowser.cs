@@ -1,0 +1,70 @@
+using Microsoft.Playwright;
+
+namespace Inspection.CloudInference.Tests.Infrastructure.Browser;
+
+/// <summary>
+/// The cloud's pages in a real browser: Debian's chromium (installed by test.sh, never a downloaded one) driven by
+/// Playwright, signed in through the sign-in form like a person. One browser per instance; dispose it.
+/// </summary>
+public sealed class OperatorBrowser : IAsyncDisposable
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+
+    private OperatorBrowser(IPlaywright playwright, IBrowser browser, IPage page)
+    {
+        _playwright = playwright;
+        _browser = browser;
+        Page = page;
+    }
+
+    public IPage Page { get; }
+
+    public static async Task<OperatorBrowser> LaunchAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: run ./test.sh, which installs the Debian package chromium.");
+        var playwright = await Playwright.CreateAsync();
+        try
+        {
+            var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
+            return new OperatorBrowser(playwright, browser, await browser.NewPageAsync());
+        }
+        catch
+        {
+            playwright.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens <paramref name="baseUri"/> (sent on to the sign-in form), signs in and waits for the operator page.</summary>
+    public async Task SignInAsync(Uri baseUri, string name, string password)
+    {
+        await Page.GotoAsync(baseUri.ToString());
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
+        await SubmitSignInAsync(name, password);
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+    }
+
+    /// <summary>Fills and sends the sign-in form on the current page.</summary>
+    public async Task SubmitSignInAsync(string name, string password)
+    {
+        await Page.FillAsync("#name", name);
+        await Page.FillAsync("#password", password);
+        await Page.ClickAsync("#submit");
+    }
+
+    /// <summary>Waits until the operator page has shown the API's answers at least once; returns its DOM.</summary>
+    public async Task<string> RefreshedPageAsync()
+    {
+        await Page.WaitForFunctionAsync("() => document.getElementById('status').textContent.startsWith('Updated')");
+        return await Page.ContentAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}
