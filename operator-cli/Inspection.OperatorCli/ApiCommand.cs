@@ -1,11 +1,15 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Inspection.OperatorCli;
 
-/// <summary>What every verb shares: <c>--api</c>, <c>--json</c>, one client per run, and API failures turned into exit codes.</summary>
+/// <summary>
+/// What every verb shares: <c>--api</c>, the API token (<c>--token</c>, <c>--token-file</c>, <c>INSPECTION_TOKEN</c>),
+/// <c>--json</c>, one client per run, and API failures turned into exit codes.
+/// </summary>
 public static class ApiCommand
 {
     /// <summary>The API's address when neither <c>--api</c> nor <see cref="ApiVariable"/> names one.</summary>
@@ -13,6 +17,13 @@ public static class ApiCommand
 
     /// <summary>The environment variable that names the API for every command.</summary>
     public const string ApiVariable = "INSPECTION_API";
+
+    /// <summary>The environment variable holding the API token when neither <c>--token</c> nor <c>--token-file</c> is given.</summary>
+    public const string TokenVariable = "INSPECTION_TOKEN";
+
+    public const string TokenOptionName = "--token";
+
+    public const string TokenFileOptionName = "--token-file";
 
     /// <summary>How long one request may take (an upload: <see cref="UploadTimeout"/>).</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
@@ -29,6 +40,49 @@ public static class ApiCommand
         DefaultValueFactory = _ => console.Variable(ApiVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultApi,
     };
 
+    /// <summary><c>--token</c>, on the root command and every command under it.</summary>
+    public static Option<string> TokenOption() => new(TokenOptionName)
+    {
+        Description = $"API token of your account (insp_…), sent as 'Authorization: Bearer'. Default: --token-file, else ${TokenVariable}. "
+            + "Prefer those two: a token on the command line shows in ps and the shell's history.",
+        Recursive = true,
+    };
+
+    /// <summary><c>--token-file</c>, on the root command and every command under it.</summary>
+    public static Option<FileInfo> TokenFileOption() => new(TokenFileOptionName)
+    {
+        Description = "A file whose first line is the API token.",
+        Recursive = true,
+    };
+
+    /// <summary>The API address and token a command was given: <c>--token</c>, else <c>--token-file</c>, else the environment.</summary>
+    public static ApiTarget Target(CliConsole console, ParseResult parse, Option<string> api)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(parse);
+        var url = parse.GetRequiredValue(api);
+        if (parse.GetValue<string>(TokenOptionName) is { Length: > 0 } token)
+        {
+            return new ApiTarget(url, token.Trim());
+        }
+
+        if (parse.GetValue<FileInfo>(TokenFileOptionName) is { } file)
+        {
+            try
+            {
+                return File.ReadLines(file.FullName).FirstOrDefault()?.Trim() is { Length: > 0 } fromFile
+                    ? new ApiTarget(url, fromFile)
+                    : new ApiTarget(url, null, $"{TokenFileOptionName} {file.FullName} holds no token on its first line.");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new ApiTarget(url, null, $"{TokenFileOptionName} {file.FullName} could not be read: {ex.Message}");
+            }
+        }
+
+        return new ApiTarget(url, console.Variable(TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null);
+    }
+
     public static Option<bool> JsonOption() => new("--json")
     {
         Description = "Print the API's JSON answer (indented) instead of tables, for scripts.",
@@ -40,11 +94,17 @@ public static class ApiCommand
     /// </summary>
     public static async Task<int> RunAsync(
         CliConsole console,
-        string api,
+        ApiTarget api,
         Func<CloudApiClient, Task<int>> body,
         CancellationToken cancellationToken,
         TimeSpan? timeout = null)
     {
+        if (api.Problem is { } problem)
+        {
+            await console.Error.WriteLineAsync(problem.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.BadArguments;
+        }
+
         if (!TryCreateClient(api, console.Error, timeout ?? RequestTimeout, out var client))
         {
             return ExitCodes.BadArguments;
@@ -76,7 +136,14 @@ public static class ApiCommand
 
     public static Task WriteRefusalAsync(CliConsole console, CloudApiException ex, CancellationToken cancellationToken) =>
         console.Error.WriteLineAsync(
-            (ex.StatusCode >= 500 ? $"The cloud failed: {ex.Message}" : $"The cloud refused: {ex.Message}").AsMemory(),
+            (ex.StatusCode switch
+            {
+                >= 500 => $"The cloud failed: {ex.Message}",
+                401 => $"Not signed in: {ex.Message}. Give your API token with {TokenOptionName}, {TokenFileOptionName} or ${TokenVariable} "
+                    + "(an admin issues one with 'account token').",
+                403 => $"Not allowed: {ex.Message}.",
+                _ => $"The cloud refused: {ex.Message}",
+            }).AsMemory(),
             cancellationToken);
 
     public static Task WriteUnreachableAsync(CliConsole console, Uri api, Exception ex, CancellationToken cancellationToken) =>
@@ -88,9 +155,10 @@ public static class ApiCommand
     public static Task WriteJsonAsync<T>(CliConsole console, T value, CancellationToken cancellationToken) =>
         console.Output.WriteLineAsync(JsonSerializer.Serialize(value, Indented).AsMemory(), cancellationToken);
 
-    private static bool TryCreateClient(string api, TextWriter error, TimeSpan timeout, [NotNullWhen(true)] out CloudApiClient? client)
+    private static bool TryCreateClient(ApiTarget target, TextWriter error, TimeSpan timeout, [NotNullWhen(true)] out CloudApiClient? client)
     {
         client = null;
+        var api = target.Api;
         if (!Uri.TryCreate(api.EndsWith('/') ? api : api + "/", UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
@@ -98,7 +166,7 @@ public static class ApiCommand
             return false;
         }
 
-        client = new CloudApiClient(uri, timeout);
+        client = new CloudApiClient(uri, timeout, target.Token);
         return true;
     }
 }

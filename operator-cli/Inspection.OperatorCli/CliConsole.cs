@@ -13,12 +13,14 @@ namespace Inspection.OperatorCli;
 /// file, a test) every refresh prints a fresh snapshot below the last.
 /// </param>
 /// <param name="environment">Reads an environment variable (default: none is set).</param>
+/// <param name="input">Standard input, for <c>--password-stdin</c> (default: empty).</param>
 public sealed class CliConsole(
     TextWriter output,
     TextWriter error,
     TimeProvider? time = null,
     bool interactive = false,
-    Func<string, string?>? environment = null)
+    Func<string, string?>? environment = null,
+    TextReader? input = null)
 {
     // Redirected output has no width of its own; Spectre would assume 80 columns and wrap the device table's
     // reasons over several lines, which a script reading line by line cannot follow.
@@ -30,13 +32,15 @@ public sealed class CliConsole(
 
     public TextWriter Error { get; } = error;
 
+    public TextReader Input { get; } = input ?? TextReader.Null;
+
     public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     public bool IsInteractive { get; } = interactive;
 
     /// <summary>The process's console and environment.</summary>
     public static CliConsole FromProcess() =>
-        new(Console.Out, Console.Error, TimeProvider.System, !Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
+        new(Console.Out, Console.Error, TimeProvider.System, !Console.IsOutputRedirected, Environment.GetEnvironmentVariable, Console.In);
 
     public string? Variable(string name) => environment?.Invoke(name);
 

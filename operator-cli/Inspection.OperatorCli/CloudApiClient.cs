@@ -13,9 +13,16 @@ public sealed class CloudApiClient : IDisposable
 
     private readonly HttpClient _http;
 
-    public CloudApiClient(Uri baseAddress, TimeSpan timeout)
+    /// <param name="baseAddress">The API's base URL.</param>
+    /// <param name="timeout">How long one request may take.</param>
+    /// <param name="token">The account's API token, sent as <c>Authorization: Bearer</c>; null sends none.</param>
+    public CloudApiClient(Uri baseAddress, TimeSpan timeout, string? token = null)
     {
         _http = new HttpClient { BaseAddress = baseAddress, Timeout = timeout };
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     public Uri BaseAddress => _http.BaseAddress!;
@@ -29,6 +36,13 @@ public sealed class CloudApiClient : IDisposable
     public async Task<ApiAnswer<T>> PostAsync<TBody, T>(string path, TBody body, CancellationToken cancellationToken)
     {
         using var response = await _http.PostAsJsonAsync(path, body, Json, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A POST without a body (an action such as disabling an account).</summary>
+    public async Task<ApiAnswer<T>> PostAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync(path, null, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
     }
 

@@ -27,12 +27,19 @@ public static class ExitCodes
     /// </summary>
     public const int Conflict = 6;
 
+    /// <summary>
+    /// Not signed in or not allowed: no token, an unknown, revoked or disabled one (401), or an account whose role may not
+    /// do this (403).
+    /// </summary>
+    public const int NotAuthorized = 7;
+
     /// <summary>The list for <c>--help</c>.</summary>
     public const string Help =
         "Exit codes: 0 done; 1 the API is unreachable or failed (network error, 5xx); 2 bad arguments (or the API " +
         "refused the input: 400, and for an upload 413 or 422); 3 not found (404); 4 refused in the current state " +
         "(409); 5 'rollout status --watch' ended because the rollout halted, was cancelled or superseded (0 when it completed); " +
-        "6 conflict: 'set-mode --wait' saw the device reject the state or not apply it within --timeout, or 'fleet' shows a device in conflict.";
+        "6 conflict: 'set-mode --wait' saw the device reject the state or not apply it within --timeout, or 'fleet' shows a device in conflict; " +
+        "7 not signed in or not allowed (401: no valid token; 403: your account's role may not do this).";
 
     /// <summary>The exit code for an HTTP status the API refused a request with.</summary>
     public static int ForStatus(int status) => status switch
@@ -40,6 +47,7 @@ public static class ExitCodes
         400 or 413 or 415 or 422 => BadArguments,
         404 => NotFound,
         409 => Refused,
+        401 or 403 => NotAuthorized,
         _ => Failed,
     };
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Inspection.OperatorCli.Accounts;
 using Inspection.OperatorCli.Fleet;
 using Inspection.OperatorCli.Identity;
 using Inspection.OperatorCli.Models;
@@ -9,14 +10,18 @@ namespace Inspection.OperatorCli;
 /// <summary>
 /// The operator's command line against the cloud's HTTP JSON API: <c>set-mode</c>, <c>fleet</c>,
 /// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>,
-/// <c>identity ca|device|server</c>.
+/// <c>account add|list|disable|role|token</c>, <c>identity ca|device|server</c>.
 /// </summary>
 public static class OperatorCommand
 {
     public static RootCommand Create(CliConsole console) =>
-        new($"Inspection operator CLI: commands for a running cloud service, over its JSON API (--api, or ${ApiCommand.ApiVariable}).{Environment.NewLine}{ExitCodes.Help}")
+        new($"Inspection operator CLI: commands for a running cloud service, over its JSON API (--api, or ${ApiCommand.ApiVariable}), "
+            + $"signed in with an API token (--token, --token-file, or ${ApiCommand.TokenVariable}).{Environment.NewLine}{ExitCodes.Help}")
         {
+            ApiCommand.TokenOption(),
+            ApiCommand.TokenFileOption(),
             SetModeCommand.Create(console),
+            AccountCommand.Create(console),
             FleetCommand.Create(console),
             ModelCommand.Create(console),
             RolloutCommand.Create(console),

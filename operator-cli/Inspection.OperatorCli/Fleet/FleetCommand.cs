@@ -20,7 +20,7 @@ public static class FleetCommand
         var command = new Command("fleet", "Print the fleet and escalation totals; exits 6 when a device is in conflict with its desired state.") { api, json, watch, interval, duration };
         command.SetAction((parse, cancellationToken) => RunAsync(
             console,
-            parse.GetRequiredValue(api),
+            ApiCommand.Target(console, parse, api),
             parse.GetValue(json),
             parse.GetValue(watch),
             TimeSpan.FromSeconds(parse.GetValue(interval)),
@@ -34,7 +34,7 @@ public static class FleetCommand
         NumberOption.WithDefault("--interval", "Seconds between refreshes with --watch.", 2.0, seconds => seconds is >= 0.1 and <= 3600, "between 0.1 and 3600 seconds");
 
     private static Task<int> RunAsync(
-        CliConsole console, string api, bool json, bool watch, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken) =>
+        CliConsole console, ApiTarget api, bool json, bool watch, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken) =>
         ApiCommand.RunAsync(console, api, async client =>
         {
             var time = console.Time;

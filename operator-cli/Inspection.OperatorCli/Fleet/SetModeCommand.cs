@@ -36,7 +36,7 @@ public static class SetModeCommand
             parse.GetRequiredValue(device),
             parse.GetRequiredValue(mode),
             parse.GetValue(issuedBy) ?? "cli",
-            parse.GetRequiredValue(api),
+            ApiCommand.Target(console, parse, api),
             parse.GetValue(json),
             parse.GetValue(wait) ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : null,
             cancellationToken));
@@ -51,7 +51,7 @@ public static class SetModeCommand
     };
 
     private static async Task<int> RunAsync(
-        CliConsole console, string deviceId, string mode, string issuedBy, string api, bool json, TimeSpan? wait, CancellationToken cancellationToken)
+        CliConsole console, string deviceId, string mode, string issuedBy, ApiTarget api, bool json, TimeSpan? wait, CancellationToken cancellationToken)
     {
         if (!MqttTopics.IsValidDeviceId(deviceId))
         {

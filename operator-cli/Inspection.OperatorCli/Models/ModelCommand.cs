@@ -41,7 +41,7 @@ public static class ModelCommand
             var by = parse.GetValue(uploadedBy) is { Length: > 0 } name ? name : "cli";
             return await ApiCommand.RunAsync(
                 console,
-                parse.GetRequiredValue(api),
+                ApiCommand.Target(console, parse, api),
                 async client =>
                 {
                     var stream = package.OpenRead();
@@ -63,7 +63,7 @@ public static class ModelCommand
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("list", "List the registered releases.") { api, json };
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.GetAsync<List<ModelListItem>>("api/models", cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
@@ -105,7 +105,7 @@ public static class ModelCommand
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("show", "Show one registered release.") { release, api, json };
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.GetAsync<ModelListItem>(
                 string.Create(CultureInfo.InvariantCulture, $"api/models/{parse.GetValue(release)}"), cancellationToken).ConfigureAwait(false);

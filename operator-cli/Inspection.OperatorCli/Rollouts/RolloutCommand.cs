@@ -27,7 +27,7 @@ public static class RolloutCommand
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("list", "List the rollouts, newest first.") { api, json };
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.GetAsync<List<RolloutSummary>>("api/rollouts", cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
@@ -55,7 +55,7 @@ public static class RolloutCommand
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("status", "Show a rollout: its waves and every device in it.") { id, watch, interval, api, json };
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var path = Path(parse.GetRequiredValue(id));
             if (parse.GetValue(watch))
@@ -78,7 +78,7 @@ public static class RolloutCommand
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command(action, description) { id, reason, issuedBy, api, json };
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.PostAsync<RolloutAction, RolloutView>(
                 Path(parse.GetRequiredValue(id), action),

@@ -24,7 +24,7 @@ public static class RolloutStartCommand
         command.Options.Add(issuedBy);
         command.Options.Add(api);
         command.Options.Add(json);
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, parse.GetRequiredValue(api), async client =>
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.PostAsync<RolloutRequest, RolloutView>(
                 "api/rollouts", options.Request(parse, parse.GetValue(issuedBy)), cancellationToken).ConfigureAwait(false);
