@@ -167,8 +167,12 @@ public sealed class FleetCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
-        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED", lines[0]);
-        Assert.Equal(["41", "3", "2", "1"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^4..]);
+        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED  LINE-BACKLOG  OLDEST-WAITING", lines[0]);
+        var cells = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["41", "3", "2", "1", "1"], cells[^6..^1]);
+
+        // Part 50 waits for a review on the device's line since the cloud stored it a moment ago.
+        Assert.Matches(@"^\d+s$", cells[^1]);
         Assert.Contains("Frames: stored 1, pass 1, defect 0, left to review 0", lines);
         Assert.Contains("Parts: stored 2 (5 frames, 0 refused), passed 0, rejected 1, left to review 1", lines);
     }
