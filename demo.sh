@@ -64,6 +64,20 @@ dotnet "$cli" identity mqtt --cloud-user cloud $(for i in $(seq 1 "$devices"); d
 cloud_identity=(--Cloud:Broker:PasswordFile="$work/identity/broker/passwd" --Cloud:Broker:AclFile="$work/identity/broker/acl"
   --Cloud:Mqtt:Username=cloud --Cloud:Mqtt:PasswordFile="$work/identity/cloud/mqtt-password")
 
+# Accounts for the page and the API, written by the cloud's own command before it starts (as the first admin is on a
+# plant): an admin the CLI calls below use through a token, and an operator who may look but not command.
+demo_admin_password="demo-admin-$RANDOM$RANDOM"; demo_operator_password="demo-operator-$RANDOM$RANDOM"
+printf '%s\n' "$demo_admin_password" >"$work/demo-admin.password"
+printf '%s\n' "$demo_operator_password" | dotnet "$cloud" accounts add --name demo-operator --role operator --password-stdin \
+  --Cloud:StoragePath="$work/cloud.db" >"$work/accounts.log"
+dotnet "$cloud" accounts add --name demo-admin --role admin --password-file "$work/demo-admin.password" \
+  --Cloud:StoragePath="$work/cloud.db" >>"$work/accounts.log"
+INSPECTION_TOKEN=$(dotnet "$cloud" accounts token --name demo-admin --token-name demo --Cloud:StoragePath="$work/cloud.db")
+export INSPECTION_TOKEN
+accounts() {
+  echo "demo: sign in at $api/ as demo-admin / $demo_admin_password (engineer buttons) or demo-operator / $demo_operator_password (read only)"
+}
+
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
 api="http://127.0.0.1:$http_port"
@@ -71,8 +85,9 @@ api="http://127.0.0.1:$http_port"
 # Frames and parts side by side, from the devices' reported counters and the cloud's stored escalations.
 summary() {
   local fleet totals parts
-  fleet=$(curl -fs --max-time 5 "$api/api/fleet") && totals=$(curl -fs --max-time 5 "$api/api/summary") || return 1
-  parts=$(curl -fs --max-time 5 "$api/api/summary/parts" || echo null)
+  local auth=(-H "Authorization: Bearer $INSPECTION_TOKEN")
+  fleet=$(curl -fs --max-time 5 "${auth[@]}" "$api/api/fleet") && totals=$(curl -fs --max-time 5 "${auth[@]}" "$api/api/summary") || return 1
+  parts=$(curl -fs --max-time 5 "${auth[@]}" "$api/api/summary/parts" || echo null)
   FLEET="$fleet" TOTALS="$totals" PARTS="$parts" python3 - <<'PY'
 import json, os
 fleet, totals, parts = (json.loads(os.environ[k]) for k in ("FLEET", "TOTALS", "PARTS"))
@@ -105,6 +120,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "demo: stopped. Logs and databases are in $work/"
+  accounts
 }
 trap cleanup INT TERM EXIT
 
@@ -135,7 +151,8 @@ for i in $(seq 1 "$devices"); do
 done
 
 echo
-echo "demo: operator page: $api/    (JSON: $api/api/fleet, $api/api/escalations)"
+echo "demo: operator page: $api/    (JSON: $api/api/fleet, $api/api/escalations, with 'Authorization: Bearer \$INSPECTION_TOKEN')"
+accounts
 echo "demo: logs in $work/; Ctrl-C stops everything."
 echo
 

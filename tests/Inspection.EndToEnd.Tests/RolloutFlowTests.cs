@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Inspection.CloudInference.Tests.Infrastructure.Browser;
 using Inspection.Detection.Packaging;
 using Inspection.EndToEnd.Tests.Infrastructure;
 using Inspection.ModelTools.Packaging;
@@ -81,7 +82,13 @@ public sealed class RolloutFlowTests
             Assert.Equal("succeeded", device.GetProperty("state").GetString());
         }
 
-        var page = await OperatorPageTests.DumpDomAsync($"{system.Api.BaseUrl}/", system.Directory, ct);
+        string page;
+        await using (var browser = await OperatorBrowser.LaunchAsync())
+        {
+            await browser.SignInAsync(new Uri($"{system.Api.BaseUrl}/"), InspectionSystem.AdminName, InspectionSystem.AdminPassword);
+            page = await browser.RefreshedPageAsync();
+        }
+
         Assert.Contains(id, page);
         Assert.Contains("rollout-devices", page);
         Assert.Contains("passed the accuracy gate", page);

@@ -244,7 +244,15 @@ public sealed partial class AccountStore
         if (stored.LastUsedAt is not { } last || now - last >= LastUsedResolution)
         {
             stored.LastUsedAt = now;
-            _tokens.Update(stored);
+            try
+            {
+                _tokens.Update(stored);
+            }
+            catch (Exception ex) when (ex is LiteException or IOException)
+            {
+                // Only a convenience for the token list: a store that takes no writes must not refuse a valid token.
+                Log.LastUseNotStored(_logger, stored.TokenId, ex.Message);
+            }
         }
 
         return (account, stored);
@@ -315,6 +323,9 @@ public sealed partial class AccountStore
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Token {TokenId} of account {Name} revoked by {Actor}")]
         public static partial void TokenRevoked(ILogger logger, string tokenId, string name, string actor);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The last use of token {TokenId} could not be stored: {Reason}")]
+        public static partial void LastUseNotStored(ILogger logger, string tokenId, string reason);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "{Name} signed in")]
         public static partial void SignedIn(ILogger logger, string name);

@@ -106,13 +106,26 @@ public static class AccountsExtensions
                 var store = context.HttpContext.RequestServices.GetRequiredService<AccountStore>();
                 var id = context.Principal?.Id();
                 var stamp = context.Principal?.FindFirst(AccountClaims.Stamp)?.Value;
-                if (id is null || stamp is null || store.Current(id, stamp) is null)
+                if (id is null || stamp is null || !IsCurrent(store, id, stamp))
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
                 }
             },
         };
+    }
+
+    private static bool IsCurrent(AccountStore store, string id, string stamp)
+    {
+        try
+        {
+            return store.Current(id, stamp) is not null;
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        {
+            // A store that cannot be read signs nobody in, and must not fail requests that need no sign-in.
+            return false;
+        }
     }
 
     private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.Ordinal);

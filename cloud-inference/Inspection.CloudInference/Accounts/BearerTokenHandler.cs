@@ -1,5 +1,4 @@
 using System.Text.Encodings.Web;
-using Inspection.Contracts.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -28,9 +27,17 @@ public sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        return Task.FromResult(accounts.Authenticate(header[Prefix.Length..].Trim()) is { } found
-            ? AuthenticateResult.Success(new AuthenticationTicket(AccountClaims.Principal(found.Account, SchemeName), SchemeName))
-            : AuthenticateResult.Fail("the token is unknown, revoked, or its account is disabled"));
+        try
+        {
+            return Task.FromResult(accounts.Authenticate(header[Prefix.Length..].Trim()) is { } found
+                ? AuthenticateResult.Success(new AuthenticationTicket(AccountClaims.Principal(found.Account, SchemeName), SchemeName))
+                : AuthenticateResult.Fail("the token is unknown, revoked, or its account is disabled"));
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        {
+            // A broken store refuses the token (401), but must not fail requests that need none, such as /healthz.
+            return Task.FromResult(AuthenticateResult.Fail(ex));
+        }
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -4,11 +4,18 @@ using System.Text.Json;
 namespace Inspection.EndToEnd.Tests.Infrastructure;
 
 /// <summary>The cloud's HTTP JSON API as an operator's tools see it: plain JSON, no shared types.</summary>
-internal sealed class CloudApi(string baseUrl) : IDisposable
+/// <param name="baseUrl">The cloud's HTTP address.</param>
+/// <param name="token">The API token every request carries (the system's admin).</param>
+internal sealed class CloudApi(string baseUrl, string token) : IDisposable
 {
     // Only bounds a cloud that hangs: a model upload is validated (ONNX load, golden set) within the request, which
     // takes seconds on a loaded 2-core machine.
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http = new()
+    {
+        BaseAddress = new Uri(baseUrl),
+        Timeout = TimeSpan.FromSeconds(60),
+        DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token) },
+    };
 
     public string BaseUrl { get; } = baseUrl;
 

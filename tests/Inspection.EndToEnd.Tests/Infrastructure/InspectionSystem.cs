@@ -18,7 +18,9 @@ internal sealed class InspectionSystem : IAsyncDisposable
         GrpcPort = LoopbackPort.Candidate();
         HttpPort = LoopbackPort.Candidate();
         MqttPort = LoopbackPort.Candidate();
-        Api = new CloudApi($"http://127.0.0.1:{HttpPort}");
+        // The admin the cloud starts with, written by the cloud's own 'accounts' command as an operator would.
+        Token = AddAdmin(Path.Combine(Directory, "cloud.db"));
+        Api = new CloudApi($"http://127.0.0.1:{HttpPort}", Token);
 
         // The cloud's control key where the cloud would generate it beside its database, made now because an edge
         // may start first and refuses to start without the public half pinned.
@@ -40,6 +42,14 @@ internal sealed class InspectionSystem : IAsyncDisposable
     public int MqttPort { get; set; }
 
     public CloudApi Api { get; private set; }
+
+    /// <summary>The admin account of the cloud, for the page's sign-in form.</summary>
+    public const string AdminName = "e2e-admin";
+
+    public const string AdminPassword = "e2e-admin-password";
+
+    /// <summary>An API token of <see cref="AdminName"/>; <see cref="Api"/> sends it.</summary>
+    public string Token { get; }
 
     public ServiceProcess? Cloud { get; private set; }
 
@@ -100,7 +110,7 @@ internal sealed class InspectionSystem : IAsyncDisposable
             GrpcPort = LoopbackPort.Candidate();
             HttpPort = LoopbackPort.Candidate();
             Api.Dispose();
-            Api = new CloudApi($"http://127.0.0.1:{HttpPort}");
+            Api = new CloudApi($"http://127.0.0.1:{HttpPort}", Token);
             if (embeddedBroker)
             {
                 MqttPort = LoopbackPort.Candidate();
@@ -181,6 +191,20 @@ internal sealed class InspectionSystem : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private static string AddAdmin(string storagePath)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var store = $"--Cloud:StoragePath={storagePath}";
+        var added = Inspection.CloudInference.Accounts.AccountsCommand.RunAsync(
+            ["accounts", "add", "--name", AdminName, "--role", "admin", "--password-stdin", store], new StringReader(AdminPassword), output, error).GetAwaiter().GetResult();
+        Assert.True(added == 0, $"accounts add failed: {error}");
+        var issued = Inspection.CloudInference.Accounts.AccountsCommand.RunAsync(
+            ["accounts", "token", "--name", AdminName, store], TextReader.Null, output, error).GetAwaiter().GetResult();
+        Assert.True(issued == 0, $"accounts token failed: {error}");
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
     }
 
     public string Output() => string.Join(Environment.NewLine, _processes.Select(p => p.ToString()));

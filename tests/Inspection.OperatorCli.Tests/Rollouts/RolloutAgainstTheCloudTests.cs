@@ -37,13 +37,13 @@ public sealed class RolloutAgainstTheCloudTests : IAsyncDisposable
         using var start = new TestCli();
 
         var started = await start.RunAsync(
-            "rollout", "start", "--release", "4", "--all", "--canary-count", "1", "--waves", "50,100", "--gate-escalations", "3", "--issued-by", "alice", "--json", "--api", cloud.ApiUri.ToString());
+            "rollout", "start", "--release", "4", "--all", "--canary-count", "1", "--waves", "50,100", "--gate-escalations", "3", "--issued-by", "alice", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.True(started == ExitCodes.Ok, start.Error);
         var view = JsonSerializer.Deserialize<RolloutView>(start.Output, JsonSerializerOptions.Web)!;
         Assert.Equal((4L, "alice", 3), (view.Release, view.IssuedBy, view.Devices.Count));
         using var watch = new TestCli();
-        Assert.Equal(ExitCodes.Ok, await watch.RunAsync("rollout", "status", view.Id, "--watch", "--interval", "0.2", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await watch.RunAsync("rollout", "status", view.Id, "--watch", "--interval", "0.2", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         Assert.Contains("completed", watch.Output, StringComparison.Ordinal);
         Assert.Equal(3, _devices.Count(d => d.Release == 4));
     }
@@ -53,17 +53,17 @@ public sealed class RolloutAgainstTheCloudTests : IAsyncDisposable
     {
         await using var cloud = await StartAsync(DeviceScript.FailGolden, DeviceScript.Commit);
         using var start = new TestCli();
-        Assert.Equal(ExitCodes.Ok, await start.RunAsync("rollout", "start", "--release", "4", "--all", "--canary-devices", "cam-a", "--json", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await start.RunAsync("rollout", "start", "--release", "4", "--all", "--canary-devices", "cam-a", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         var id = JsonSerializer.Deserialize<RolloutView>(start.Output, JsonSerializerOptions.Web)!.Id;
 
         using var watch = new TestCli();
-        Assert.Equal(ExitCodes.RolloutStopped, await watch.RunAsync("rollout", "status", id, "--watch", "--interval", "0.2", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.RolloutStopped, await watch.RunAsync("rollout", "status", id, "--watch", "--interval", "0.2", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         Assert.Contains("the golden set fails on this device", watch.Output, StringComparison.Ordinal);
 
         using var cancel = new TestCli();
-        Assert.Equal(ExitCodes.Ok, await cancel.RunAsync("rollout", "cancel", id, "--reason", "bad weights", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await cancel.RunAsync("rollout", "cancel", id, "--reason", "bad weights", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         using var resume = new TestCli();
-        Assert.Equal(ExitCodes.Refused, await resume.RunAsync("rollout", "resume", id, "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Refused, await resume.RunAsync("rollout", "resume", id, "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         Assert.Contains("rollout " + id + " is cancelled; only a paused or halted rollout can be resumed", resume.Error, StringComparison.Ordinal);
     }
 
