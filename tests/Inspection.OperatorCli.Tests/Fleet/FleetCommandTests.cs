@@ -26,7 +26,7 @@ public sealed class FleetCommandTests : IDisposable
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await PollFleetAsync(cloud, f => f.BrokerConnected);
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--issued-by", "bob", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--issued-by", "bob", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Contains("cam-1: desired mode local-only, version 1, issued by bob", _cli.Output);
@@ -40,7 +40,7 @@ public sealed class FleetCommandTests : IDisposable
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-4", "--mode", "local-only", "--issued-by", "bob", "--json", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-4", "--mode", "local-only", "--issued-by", "bob", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         var state = JsonSerializer.Deserialize<DesiredState>(_cli.Output, JsonSerializerOptions.Web)!;
@@ -54,7 +54,7 @@ public sealed class FleetCommandTests : IDisposable
         await PollFleetAsync(cloud, f => f.BrokerConnected);
         await using var device = await ScriptedDevice.StartAsync(cloud.BrokerPort, "cam-7");
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-7", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-7", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.True(exit == ExitCodes.Ok, _cli.Error);
         Assert.Contains("cam-7 applied version 1.", _cli.Output);
@@ -67,7 +67,7 @@ public sealed class FleetCommandTests : IDisposable
         await PollFleetAsync(cloud, f => f.BrokerConnected);
         await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
 
-        var run = _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString());
+        var run = _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--wait", "--timeout", "60", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
         await PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-1" && d.DesiredVersion == 1));
         var rejection = new RejectedPayload(MqttTopics.Desired("cam-1"), "the desired state (version 1) is unsigned: this device applies only states signed by the cloud's control key", DateTimeOffset.UtcNow);
         await device.PublishAsync(MqttTopics.Reported("cam-1"), MqttPayloads.Serialize(TestDevices.Reported("cam-1") with { LastRejected = rejection }));
@@ -83,7 +83,7 @@ public sealed class FleetCommandTests : IDisposable
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await PollFleetAsync(cloud, f => f.BrokerConnected);
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-5", "--mode", "normal", "--wait", "--timeout", "0.5", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-5", "--mode", "normal", "--wait", "--timeout", "0.5", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Conflict, exit);
         Assert.Contains("Conflict: cam-5 did not apply version 1 within 0.5 s; it has not reported.", _cli.Error);
@@ -94,10 +94,10 @@ public sealed class FleetCommandTests : IDisposable
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path, ["--Cloud:Control:ConflictGraceSeconds=1"]);
         await PollFleetAsync(cloud, f => f.BrokerConnected);
-        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("set-mode", "--device", "cam-9", "--mode", "local-only", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("set-mode", "--device", "cam-9", "--mode", "local-only", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         await PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-9" && d.Conflict is not null));
 
-        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Conflict, exit);
         Assert.Matches(@"(?m)^cam-9\s+\?\s+local-only\s+-/1\s+CONFLICT\s", _cli.Output);
@@ -135,7 +135,7 @@ public sealed class FleetCommandTests : IDisposable
         await PollFleetAsync(cloud, f => f.Devices.Any(d => d.Reported is not null && d.Online is not null));
         await cloud.EscalateAsync(TestFrames.Request("cam-7", 1), TestFrames.Request("cam-7", 1));
 
-        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
@@ -163,7 +163,7 @@ public sealed class FleetCommandTests : IDisposable
             TestFrames.Part("cam-3", 60, TestFrames.PassGrey, TestFrames.DefectGrey, TestFrames.PassGrey),
             TestFrames.Request("cam-3", 70, TestFrames.PassGrey));
 
-        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
@@ -183,7 +183,7 @@ public sealed class FleetCommandTests : IDisposable
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await cloud.EscalateAsync(TestFrames.Request("cam-8", 1));
 
-        var exit = await _cli.RunAsync("fleet", "--json", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("fleet", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Ok, exit);
         using var document = JsonDocument.Parse(_cli.Output);
@@ -201,7 +201,7 @@ public sealed class FleetCommandTests : IDisposable
         var time = new FakeTimeProvider(TestDevices.At);
         using var cli = new TestCli(time);
 
-        var run = cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--watch", "--interval", "2", "--duration", "5");
+        var run = cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token, "--watch", "--interval", "2", "--duration", "5");
 
         // Refreshes at 0 s, 2 s and 4 s; a fourth at 6 s would pass the 5 s limit.
         while (!run.IsCompleted)

@@ -25,19 +25,19 @@ public sealed class ModelCommandTests : IDisposable
         await using var cloud = await _packages.StartCloudAsync(_directory);
         var package = WritePackage(release: 6);
 
-        var uploaded = await _cli.RunAsync("model", "upload", "--file", package, "--uploaded-by", "alice", "--api", cloud.ApiUri.ToString());
+        var uploaded = await _cli.RunAsync("model", "upload", "--file", package, "--uploaded-by", "alice", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.True(uploaded == ExitCodes.Ok, _cli.Error);
         Assert.StartsWith("Registered release 6.", _cli.Output);
         Assert.Contains("uploaded    ", _cli.Output);
 
-        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "list", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "list", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         var row = _cli.Row("6");
         Assert.Equal(["6", "inspection-edge", "2.6.0"], row[..3]);
         Assert.Equal("alice", row[7]);
 
         using var show = new TestCli();
-        Assert.Equal(ExitCodes.Ok, await show.RunAsync("model", "show", "--release", "6", "--json", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await show.RunAsync("model", "show", "--release", "6", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         var item = JsonSerializer.Deserialize<ModelListItem>(show.Output, JsonSerializerOptions.Web)!;
         Assert.Equal((6L, "inspection-edge", "2.6.0", "alice", "/api/models/6/manifest.json"), (item.Release, item.Name, item.Version, item.UploadedBy, item.ManifestUrl));
         Assert.Equal(64, item.Sha256.Length);
@@ -47,10 +47,10 @@ public sealed class ModelCommandTests : IDisposable
     public async Task List_Json_ParsesBackIntoTheModelList()
     {
         await using var cloud = await _packages.StartCloudAsync(_directory);
-        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "upload", "--file", WritePackage(release: 2), "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "upload", "--file", WritePackage(release: 2), "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
         using var list = new TestCli();
 
-        Assert.Equal(ExitCodes.Ok, await list.RunAsync("model", "list", "--json", "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await list.RunAsync("model", "list", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
 
         var items = JsonSerializer.Deserialize<List<ModelListItem>>(list.Output, JsonSerializerOptions.Web)!;
         Assert.Equal(2, Assert.Single(items).Release);
@@ -61,9 +61,9 @@ public sealed class ModelCommandTests : IDisposable
     {
         await using var cloud = await _packages.StartCloudAsync(_directory);
         var package = WritePackage(release: 3);
-        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString()));
+        Assert.Equal(ExitCodes.Ok, await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
 
-        var exit = await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.Refused, exit);
         Assert.Contains("release 3 is registered already", _cli.Error);
@@ -77,7 +77,7 @@ public sealed class ModelCommandTests : IDisposable
         var package = _directory.File("stranger.zip");
         File.WriteAllBytes(package, stranger.Build(release: 4));
 
-        var exit = await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.BadArguments, exit);
         Assert.Contains("The cloud refused: HTTP 422", _cli.Error);
@@ -89,7 +89,7 @@ public sealed class ModelCommandTests : IDisposable
     {
         await using var cloud = await _packages.StartCloudAsync(_directory);
 
-        var exit = await _cli.RunAsync("model", "show", "--release", "42", "--api", cloud.ApiUri.ToString());
+        var exit = await _cli.RunAsync("model", "show", "--release", "42", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
 
         Assert.Equal(ExitCodes.NotFound, exit);
         Assert.Contains("no release 42 is registered", _cli.Error);
