@@ -3,6 +3,7 @@ using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Escalations;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Review;
 
@@ -23,7 +24,7 @@ public static class ReviewApiExtensions
 
     private static void MapOperatorEndpoints(RouteGroupBuilder api)
     {
-        api.MapGet("/config", (ReviewStore store, Microsoft.Extensions.Options.IOptions<ReviewOptions> options, HttpContext http) =>
+        api.MapGet("/config", (ReviewStore store, IOptions<ReviewOptions> options, HttpContext http) =>
             Results.Ok(new { reasonTags = store.ReasonTags, classNames = store.ClassNames, leaseSeconds = options.Value.LeaseSeconds, user = http.User.Identity?.Name }));
 
         api.MapGet("/queue", (ReviewStore store, HttpContext http) =>
@@ -55,8 +56,7 @@ public static class ReviewApiExtensions
                 return Results.BadRequest(new ApiError(error));
             }
 
-            var next = store.Next(filter, actor);
-            return next.Value is { } item ? Results.Ok(item) : Results.NoContent();
+            return store.Next(filter, actor) is { } item ? Results.Ok(item) : Results.NoContent();
         });
 
         api.MapGet("/backlog", (ReviewStore store) => Results.Ok(store.Backlog()));

@@ -64,13 +64,17 @@ public sealed class ReviewDashboard
                 int reviewPassed = 0, reviewRejected = 0, waiting = 0;
                 foreach (var e in inHour.Where(e => e.Verdict == Verdicts.Uncertain))
                 {
-                    if (reviews.GetValueOrDefault(e.Key) is { Completed: true } r)
+                    if (reviews.GetValueOrDefault(e.Key) is not { Completed: true } r)
                     {
-                        _ = r.Action == ReviewActions.Reject ? reviewPassed++ : reviewRejected++;
+                        waiting++;
+                    }
+                    else if (r.Action == ReviewActions.Reject)
+                    {
+                        reviewPassed++;
                     }
                     else
                     {
-                        waiting++;
+                        reviewRejected++;
                     }
                 }
 

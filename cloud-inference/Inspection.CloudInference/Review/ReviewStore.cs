@@ -64,8 +64,8 @@ public sealed class ReviewStore
             [.. waiting.Take(limit).Select(w => ToQueueItem(w, now))]);
     }
 
-    /// <summary>Takes a lease on the first waiting item that matches and that no one else holds; Done(null) when there is none.</summary>
-    public ReviewOutcome<ReviewItem?> Next(ReviewFilter filter, string actor)
+    /// <summary>Takes a lease on the first waiting item that matches and that no one else holds; null when there is none.</summary>
+    public ReviewItem? Next(ReviewFilter filter, string actor)
     {
         lock (_gate)
         {
@@ -78,10 +78,10 @@ public sealed class ReviewStore
                 }
 
                 var leased = Lease(waiting.Escalation, waiting.Review, actor);
-                return ReviewOutcome<ReviewItem?>.Done(ToItem(waiting.Escalation, leased));
+                return ToItem(waiting.Escalation, leased);
             }
 
-            return ReviewOutcome<ReviewItem?>.Done(null);
+            return null;
         }
     }
 
