@@ -74,8 +74,10 @@ public static class RolloutBench
             await File.WriteAllTextAsync(Path.Combine(trusted, "publisher.pem"), key.ExportSubjectPublicKeyInfoPem(), cancellationToken).ConfigureAwait(false);
             var (httpPort, grpcPort, brokerPort) = (FreePort(), FreePort(), FreePort());
             var api = new Uri($"http://127.0.0.1:{httpPort}/");
+            var token = await AdminTokenAsync(cloudDll, folder, cancellationToken).ConfigureAwait(false);
             using var cloud = StartCloud(cloudDll, folder, trusted, httpPort, grpcPort, brokerPort);
             using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             await WaitAsync(async () => (await http.GetAsync("healthz", cancellationToken).ConfigureAwait(false)).IsSuccessStatusCode, TimeSpan.FromSeconds(90), "the cloud to start", cloud).ConfigureAwait(false);
             using (var package = new ByteArrayContent(Package(key)))
             {
@@ -184,6 +186,34 @@ public static class RolloutBench
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"  cloud during the rollout: CPU mean {sampler.MeanCores:0.00} cores, peak {sampler.PeakCores:0.00} (per 200 ms); memory {sampler.FirstRssMb:0} → peak {sampler.PeakRssMb:0} MB RSS"));
+    }
+
+    // The bench's admin account, written by the cloud's own command before it starts; its token signs the API calls.
+    private static async Task<string> AdminTokenAsync(string dll, string folder, CancellationToken cancellationToken)
+    {
+        var store = $"--Cloud:StoragePath={Path.Combine(folder, "cloud.db")}";
+        await RunCloudCommandAsync(dll, ["accounts", "add", "--name", "bench", "--role", "admin", "--password-stdin", store], "bench-password-1", cancellationToken).ConfigureAwait(false);
+        return (await RunCloudCommandAsync(dll, ["accounts", "token", "--name", "bench", store], null, cancellationToken).ConfigureAwait(false)).Trim();
+    }
+
+    private static async Task<string> RunCloudCommandAsync(string dll, string[] args, string? input, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        await process.StandardInput.WriteLineAsync((input ?? "").AsMemory(), cancellationToken).ConfigureAwait(false);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return process.ExitCode == 0
+            ? await output.ConfigureAwait(false)
+            : throw new InvalidOperationException($"'{string.Join(' ', args.Take(2))}' failed ({process.ExitCode}): {await error.ConfigureAwait(false)}");
     }
 
     private static Process StartCloud(string dll, string folder, string trusted, int httpPort, int grpcPort, int brokerPort)
