@@ -117,6 +117,37 @@ public sealed class ReviewPageTests : IDisposable
     }
 
     [Fact]
+    public async Task ReviewPage_FixDrawResizeAndDelete_StoresOnlyTheBoxesLeft()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 100, 100, 300, 250)]);
+        await using var browser = await OpenAsync(cloud, "alice");
+        await WaitShowsAsync(browser, "cam-1/1#11");
+        var canvas = (await browser.Page.Locator("#frame").BoundingBoxAsync())!;
+        var mouse = browser.Page.Mouse;
+        async Task DragAsync(float fromX, float fromY, float toX, float toY)
+        {
+            await mouse.MoveAsync(canvas.X + fromX, canvas.Y + fromY);
+            await mouse.DownAsync();
+            await mouse.MoveAsync(canvas.X + toX, canvas.Y + toY, new() { Steps = 5 });
+            await mouse.UpAsync();
+        }
+
+        await browser.Page.Keyboard.PressAsync("f");
+        await DragAsync(600, 450, 750, 600);    // a new box on empty space: (400, 300)-(500, 400) in the frame
+        await DragAsync(300, 262, 300, 262);    // selects the cloud's box
+        await browser.Page.Keyboard.PressAsync("Delete");
+        await DragAsync(675, 525, 675, 525);    // selects the new box
+        await DragAsync(750, 600, 780, 630);    // its lower right corner 20 px further
+        await browser.Page.Keyboard.PressAsync("1");
+        await browser.Page.Keyboard.PressAsync("Enter");
+        await browser.Page.WaitForFunctionAsync("() => document.getElementById('message').textContent.startsWith('Nothing waits')");
+
+        var box = Assert.Single(Assert.Single((await ItemAsync(cloud, "cam-1/1")).Review!.Frames).Boxes);
+        Assert.Equal((400.0, 300.0, 520.0, 420.0, 0), (Math.Round(box.X1), Math.Round(box.Y1), Math.Round(box.X2), Math.Round(box.Y2), box.ClassId));
+    }
+
+    [Fact]
     public async Task ReviewPage_RejectWithATag_PersistsAcrossAReload()
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
