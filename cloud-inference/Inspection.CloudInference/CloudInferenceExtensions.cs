@@ -42,6 +42,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<ReviewVerdictOptions>(services, ReviewVerdictOptions.SectionName);
+        AddValidatedOptions<ReviewOptions>(services, ReviewOptions.SectionName);
         AddValidatedOptions<AccountOptions>(services, AccountOptions.SectionName);
         AddValidatedOptions<DetectorOptions>(services, DetectorOptions.SectionName)
             .PostConfigure(static options =>
@@ -104,6 +105,10 @@ public static class CloudInferenceExtensions
         services.AddSingleton<ReviewVerdictStore>();
         services.AddSingleton<ReviewVerdictPublisher>();
         services.AddSingleton<IReviewedPartSink, ReviewVerdictSink>();
+        services.AddSingleton<ReviewStore>();
+        services.AddSingleton<ReviewNotifier>();
+        services.AddSingleton<ReviewDashboard>();
+        services.AddSingleton<ReviewDatasetExporter>();
         services.AddAccounts();
 
         // Start order matters: the broker listens before the fleet client connects; the model is
@@ -125,6 +130,7 @@ public static class CloudInferenceExtensions
         app.MapFleet();
         app.MapModels();
         app.MapRollouts();
+        app.MapReview();
         app.MapOperatorPage();
         return app;
     }

@@ -66,6 +66,22 @@ public sealed class CloudApiClient : IDisposable
         return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Downloads a file the API serves (a zip) into <paramref name="destination"/>; a refusal throws as every other call
+    /// does, with the API's <c>error</c> text.
+    /// </summary>
+    public async Task DownloadAsync(string path, Stream destination, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new CloudApiException((int)response.StatusCode, ErrorText(text) ?? response.ReasonPhrase ?? "no details");
+        }
+
+        await response.Content.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static async Task<ApiAnswer<T>> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inspection.OperatorCli.Accounts;
+using Inspection.OperatorCli.Dataset;
 using Inspection.OperatorCli.Fleet;
 using Inspection.OperatorCli.Identity;
 using Inspection.OperatorCli.Models;
@@ -10,7 +11,7 @@ namespace Inspection.OperatorCli;
 /// <summary>
 /// The operator's command line against the cloud's HTTP JSON API: <c>set-mode</c>, <c>fleet</c>,
 /// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>,
-/// <c>account add|list|disable|role|token</c>, <c>identity ca|device|server</c>.
+/// <c>account add|list|disable|role|token</c>, <c>dataset export</c>, <c>identity ca|device|server</c>.
 /// </summary>
 public static class OperatorCommand
 {
@@ -25,6 +26,7 @@ public static class OperatorCommand
             FleetCommand.Create(console),
             ModelCommand.Create(console),
             RolloutCommand.Create(console),
+            DatasetCommand.Create(console),
             Identity(console),
         };
 

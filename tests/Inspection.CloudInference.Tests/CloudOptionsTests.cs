@@ -16,6 +16,9 @@ public sealed class CloudOptionsTests : IDisposable
     [InlineData("--Cloud:GrpcUrl=http://127.0.0.1:5999", "--Cloud:HttpUrl=http://127.0.0.1:5999", "own HTTP/2-only port")]
     [InlineData("--Cloud:GrpcUrl=https://127.0.0.1:5100", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:GrpcUrl 'https://127.0.0.1:5100' is not usable")]
     [InlineData("--Cloud:HttpUrl=http://plant-server:5180", "--Cloud:Mqtt:ReconnectSeconds=1", "'plant-server' is not an IP address")]
+    [InlineData("--Cloud:Review:LeaseSeconds=5", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Review:LeaseSeconds must be between 10 and 86400")]
+    [InlineData("--Cloud:Review:ReasonTags:0=glare", "--Cloud:Review:ReasonTags:1=glare", "Cloud:Review:ReasonTags lists a tag twice")]
+    [InlineData("--Cloud:Review:ReasonTags:0=glare", "--Cloud:Review:ReasonTags:1= ", "Cloud:Review:ReasonTags: ' ' is not a usable tag")]
     public async Task Start_InvalidSetting_FailsNamingTheKey(string first, string second, string expected)
     {
         var args = TestCloud.Arguments(_directory.Path, 0, 0, LoopbackPort.Candidate(), TinyOnnxModel.Write(_directory.Path));

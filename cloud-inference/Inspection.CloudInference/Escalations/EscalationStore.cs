@@ -70,6 +70,19 @@ public sealed class EscalationStore
     public StoredEscalation? Find(string deviceId, ulong sequence) =>
         _escalations.FindById(StoredEscalation.KeyOf(deviceId, sequence));
 
+    /// <summary>The escalation stored under an idempotency key, <c>{deviceId}/{sequence}</c>.</summary>
+    public StoredEscalation? Find(string key) => _escalations.FindById(key);
+
+    /// <summary>Every escalation the cloud left uncertain (reviewed or not): what the review queue is drawn from.</summary>
+    public IReadOnlyList<StoredEscalation> FindUncertain() => _escalations.Find(x => x.Verdict == Verdicts.Uncertain).ToList();
+
+    /// <summary>Every escalation received in [<paramref name="from"/>, <paramref name="to"/>): the review dashboard's input.</summary>
+    public IReadOnlyList<StoredEscalation> FindReceived(DateTimeOffset from, DateTimeOffset to)
+    {
+        long start = from.UtcTicks, end = to.UtcTicks;
+        return _escalations.Find(x => x.ReceivedTicks >= start && x.ReceivedTicks < end).ToList();
+    }
+
     /// <summary>
     /// Stores an escalation and its frame in one transaction. False when the key is already stored
     /// (e.g. the same frame arrived on two streams at once); then nothing is written.

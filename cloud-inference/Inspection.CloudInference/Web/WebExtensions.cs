@@ -9,6 +9,7 @@ namespace Inspection.CloudInference.Web;
 public static class WebExtensions
 {
     private const string PageResource = "Inspection.CloudInference.Web.index.html";
+    private const string ReviewPageResource = "Inspection.CloudInference.Web.review.html";
 
     public static IEndpointRouteBuilder MapOperatorPage(this IEndpointRouteBuilder endpoints)
     {
@@ -17,6 +18,8 @@ public static class WebExtensions
 
         // Not signed in: the cookie scheme sends the browser to /signin and back.
         endpoints.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8")).RequireAuthorization(AccessPolicies.Operator);
+        var review = ReadResource(ReviewPageResource);
+        endpoints.MapGet("/review", () => Results.Content(review, "text/html; charset=utf-8")).RequireAuthorization(AccessPolicies.Operator);
         endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry, CloudDatabase database) =>
         {
             // What the service needs to do its work, each checked now: a model to judge frames with, a store it can

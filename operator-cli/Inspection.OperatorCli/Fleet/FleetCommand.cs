@@ -13,7 +13,7 @@ public static class FleetCommand
     {
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
-        json.Description = "Print {\"fleet\": …, \"summary\": …, \"parts\": …} as the API answered them (indented) instead of the table.";
+        json.Description = "Print {\"fleet\": …, \"summary\": …, \"parts\": …, \"backlog\": …} as the API answered them (indented) instead of the table.";
         var watch = new Option<bool>("--watch") { Description = "Refresh until stopped (Ctrl+C) or until --duration has passed." };
         var interval = IntervalOption();
         var duration = NumberOption.Optional<double>("--duration", "Stop watching after this many seconds.", seconds => seconds > 0, "more than 0 seconds");
@@ -51,9 +51,10 @@ public static class FleetCommand
                     var fleet = await client.GetAsync<FleetSnapshot>("api/fleet", cancellationToken).ConfigureAwait(false);
                     var summary = await client.GetAsync<EscalationSummary>("api/summary", cancellationToken).ConfigureAwait(false);
                     var parts = await PartTotalsAsync(client, cancellationToken).ConfigureAwait(false);
+                    var backlog = await BacklogAsync(client, cancellationToken).ConfigureAwait(false);
                     if (json)
                     {
-                        await ApiCommand.WriteJsonAsync(console, new { fleet = fleet.Json, summary = summary.Json, parts = parts?.Json }, cancellationToken).ConfigureAwait(false);
+                        await ApiCommand.WriteJsonAsync(console, new { fleet = fleet.Json, summary = summary.Json, parts = parts?.Json, backlog = backlog?.Json }, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -62,7 +63,7 @@ public static class FleetCommand
                             await console.Output.WriteLineAsync($"--- {time.GetUtcNow():u} ---".AsMemory(), cancellationToken).ConfigureAwait(false);
                         }
 
-                        FleetTable.Write(console.Output, fleet.Value, summary.Value, parts?.Value);
+                        FleetTable.Write(console.Output, fleet.Value, summary.Value, parts?.Value, backlog?.Value);
                     }
 
                     exitCode = fleet.Value.Devices.Any(d => d.Conflict is not null) ? ExitCodes.Conflict : ExitCodes.Ok;
@@ -98,6 +99,19 @@ public static class FleetCommand
                 }
             }
         }, cancellationToken);
+
+    // A cloud that predates the review workspace answers 404: the backlog columns show "-".
+    private static async Task<ApiAnswer<List<LineBacklog>>?> BacklogAsync(CloudApiClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetAsync<List<LineBacklog>>("api/review/backlog", cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudApiException ex) when (ex.StatusCode == 404)
+        {
+            return null;
+        }
+    }
 
     // A cloud that predates parts answers 404: the table goes without its parts line rather than failing.
     private static async Task<ApiAnswer<PartTotals>?> PartTotalsAsync(CloudApiClient client, CancellationToken cancellationToken)

@@ -9,13 +9,14 @@ public static class FleetTable
 {
     private static readonly string[] Headers =
         ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "CONFLICT", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED",
-         "PARTS-PASS", "PARTS-REJECTED", "PARTS-UNCERTAIN", "PARTS-ESCALATED"];
+         "PARTS-PASS", "PARTS-REJECTED", "PARTS-UNCERTAIN", "PARTS-ESCALATED", "LINE-BACKLOG", "OLDEST-WAITING"];
 
     /// <param name="output">Where the table goes.</param>
     /// <param name="fleet">The fleet view.</param>
     /// <param name="summary">The cloud's escalation totals.</param>
     /// <param name="parts">The cloud's part totals; null when the cloud does not serve them.</param>
-    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary, PartTotals? parts = null)
+    /// <param name="backlog">The review backlog per line; null when the cloud does not serve it (then "-").</param>
+    public static void Write(TextWriter output, FleetSnapshot fleet, EscalationSummary summary, PartTotals? parts = null, IReadOnlyList<LineBacklog>? backlog = null)
     {
         var rows = new List<string[]> { Headers };
         foreach (var device in fleet.Devices)
@@ -46,6 +47,10 @@ public static class FleetTable
                 Count(partStats?.Rejected),
                 Count(partStats?.Uncertain),
                 Count(partStats?.Escalated),
+
+                // The device's line's review backlog: items waiting for a person, and how long the oldest has waited.
+                backlog is null || reported is null ? "-" : Count(backlog.FirstOrDefault(b => b.LineId == reported.LineId)?.Waiting ?? 0),
+                backlog is null || reported is null ? "-" : Age(backlog.FirstOrDefault(b => b.LineId == reported.LineId)),
             ]);
         }
 
@@ -105,4 +110,19 @@ public static class FleetTable
     };
 
     private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    /// <summary>How long a line's oldest waiting item has waited: <c>45s</c>, <c>12m</c>, <c>3h05m</c>, <c>2d04h</c>; <c>-</c> when none waits.</summary>
+    public static string Age(LineBacklog? line)
+    {
+        if (line is not { Waiting: > 0 })
+        {
+            return "-";
+        }
+
+        var age = TimeSpan.FromSeconds(line.OldestAgeSeconds);
+        return age.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalDays}d{age.Hours:00}h")
+            : age.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours}h{age.Minutes:00}m")
+            : age.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes}m")
+            : string.Create(CultureInfo.InvariantCulture, $"{age.Seconds}s");
+    }
 }

@@ -43,7 +43,7 @@ public sealed partial class OperatorPagePartsTests : IDisposable
     }
 
     [Fact]
-    public async Task Page_DevicesWithAndWithoutParts_FleetShowsPartCountersOrBlank()
+    public async Task Page_DevicesWithAndWithoutParts_FleetShowsPartCountersOrBlankAndTheLineBacklog()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
@@ -62,12 +62,14 @@ public sealed partial class OperatorPagePartsTests : IDisposable
             Eventually.DefaultTimeout,
             cancellationToken);
 
+        // One item of line-1 has waited two hours for a review.
+        ReviewItems.AddPart(cloud, "cam-parts", 5, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: DateTimeOffset.UtcNow.AddHours(-2).AddMinutes(-1));
         await using var browser = await OperatorBrowser.LaunchAsync();
         await browser.SignInAsync(cloud.ApiUri, TestCloud.AdminName, TestCloud.Password);
         var dom = await browser.RefreshedPageAsync();
 
         Assert.Contains("<th>Parts pass / rejected / uncertain / escalated</th>", dom);
-        Assert.Matches(@"<td>cam-parts</td>(<td[^>]*>[^<]*</td>){11}<td>41 / 3 / 2 / 1 \(tracker\)</td>", dom);
+        Assert.Matches(@"<td>cam-parts</td>(<td[^>]*>[^<]*</td>){11}<td>41 / 3 / 2 / 1 \(tracker\)</td><td class=""lag"">1 \(2h \d+m\)</td>", dom);
         Assert.Matches(@"<td>cam-frames</td>(<td[^>]*>[^<]*</td>){11}<td></td>", dom);
     }
 

@@ -142,7 +142,11 @@ public sealed class FleetCommandTests : IDisposable
         Assert.StartsWith("DEVICE", lines[0]);
         Assert.Contains("APPLIED/DESIRED  CONFLICT", lines[0]);
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17", "-", "-", "-", "-"], row);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17", "-", "-", "-", "-"], row[..^2]);
+
+        // The uncertain frame waits for a review on line-1: one item, received a moment ago.
+        Assert.Equal("1", row[^2]);
+        Assert.Matches(@"^\d+s$", row[^1]);
         Assert.Contains("Escalations stored: 1  duplicates answered: 1", _cli.Output);
     }
 
@@ -167,8 +171,12 @@ public sealed class FleetCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
-        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED", lines[0]);
-        Assert.Equal(["41", "3", "2", "1"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^4..]);
+        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED  LINE-BACKLOG  OLDEST-WAITING", lines[0]);
+        var cells = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["41", "3", "2", "1", "1"], cells[^6..^1]);
+
+        // Part 50 waits for a review on the device's line since the cloud stored it a moment ago.
+        Assert.Matches(@"^\d+s$", cells[^1]);
         Assert.Contains("Frames: stored 1, pass 1, defect 0, left to review 0", lines);
         Assert.Contains("Parts: stored 2 (5 frames, 0 refused), passed 0, rejected 1, left to review 1", lines);
     }
