@@ -6,10 +6,10 @@
 # variants (shipped bands for both models), and a signed release package (key made in a temp folder).
 # Nothing is installed: models/edge stays as shipped. Generated files go to --out.
 # Usage: models/closed-loop.sh [--out DIR (models/generated/loop)] [--review DIR (use this export instead of making one)]
-#                              [--steps N (600)] [--release N (3)]
+#                              [--steps N (400)] [--release N (3)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=models/generated/loop; review=""; steps=600; release=3
+out=models/generated/loop; review=""; steps=400; release=3
 while (($#)); do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -41,7 +41,7 @@ fi
 stamp "edge: $steps quantization-aware steps from the shipped weights, base data + 30 % review set → $out/edge-qat"
 $trainer train --out "$out/edge-qat" --steps "$steps" --imgsz 480 --train-crop 320 --seed 1 --width-mult 1.0 --residual \
   --lr 0.0002 --init-onnx models/edge/inspection-edge-fp32.onnx --quant-aware --range-percentile 99.999 \
-  --extra-dataset "$review" --extra-share 0.3 --model-version "2.1.0"
+  --extra-dataset "$review" --extra-share 0.3 --model-version "2.1.0" --val-frames 100
 
 stamp "edge: int8 QDQ with the ranges it was tuned for → $out/edge-qat/detector-int8.onnx"
 $tools quantize --model "$out/edge-qat/detector.onnx" --out "$out/edge-qat/detector-int8.onnx" \
@@ -49,7 +49,7 @@ $tools quantize --model "$out/edge-qat/detector.onnx" --out "$out/edge-qat/detec
 
 stamp "before/after on reserved seeds 901–903 of variants a and b, shipped bands → $out/eval"
 $tools loop-eval --before models/edge/inspection-edge.onnx --after "$out/edge-qat/detector-int8.onnx" \
-  --cloud models/cloud/inspection-cloud.onnx --seeds 901 902 903 --variants a b --part-frames 1500 --map-frames 100 --out "$out/eval"
+  --cloud models/cloud/inspection-cloud.onnx --seeds 901 902 903 --variants a b --part-frames 1000 --map-frames 60 --out "$out/eval"
 
 keys=$(mktemp -d)
 trap 'rm -rf "$keys"' EXIT
