@@ -55,6 +55,6 @@ keys=$(mktemp -d)
 trap 'rm -rf "$keys"' EXIT
 stamp "signed release $release (key made in a temp folder) → $out/edge-r$release.zip"
 $tools keygen --out "$keys" --name loop
-$tools pack --model "$out/edge-qat/detector-int8.onnx" --key "$keys/loop.private.pem" --release "$release" --out "$out/edge-r$release.zip" \
+$tools pack --model "$out/edge-qat/detector-int8.onnx" --key "$keys/loop.private.pem" --release "$release" --name inspection-edge --out "$out/edge-r$release.zip" \
   --band-lower 0.15 --band-upper 0.70
 stamp "done"
