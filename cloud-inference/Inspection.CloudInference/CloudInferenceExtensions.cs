@@ -105,6 +105,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<ReviewVerdictStore>();
         services.AddSingleton<ReviewVerdictPublisher>();
         services.AddSingleton<IReviewedPartSink, ReviewVerdictSink>();
+        services.AddSingleton<ReviewSelection>();
         services.AddSingleton<ReviewStore>();
         services.AddSingleton<ReviewNotifier>();
         services.AddSingleton<ReviewDashboard>();

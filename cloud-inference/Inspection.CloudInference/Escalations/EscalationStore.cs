@@ -76,6 +76,9 @@ public sealed class EscalationStore
     /// <summary>Every escalation the cloud left uncertain (reviewed or not): what the review queue is drawn from.</summary>
     public IReadOnlyList<StoredEscalation> FindUncertain() => _escalations.Find(x => x.Verdict == Verdicts.Uncertain).ToList();
 
+    /// <summary>Every escalation stored (without frames): what a review of more than the uncertain ones is drawn from.</summary>
+    public IEnumerable<StoredEscalation> FindAll() => _escalations.FindAll();
+
     /// <summary>Every escalation received in [<paramref name="from"/>, <paramref name="to"/>): the review dashboard's input.</summary>
     public IReadOnlyList<StoredEscalation> FindReceived(DateTimeOffset from, DateTimeOffset to)
     {

@@ -18,12 +18,14 @@ public sealed class ReviewDashboard
         + "cannot be computed from what it keeps. Shown instead: escalated frames / inspected frames as the line's devices report them now (since each started).";
 
     private readonly EscalationStore _escalations;
+    private readonly ReviewSelection _selection;
     private readonly ReviewStore _reviews;
     private readonly FleetRegistry _fleet;
     private readonly TimeProvider _time;
 
-    public ReviewDashboard(EscalationStore escalations, ReviewStore reviews, FleetRegistry fleet, TimeProvider time)
+    public ReviewDashboard(EscalationStore escalations, ReviewStore reviews, ReviewSelection selection, FleetRegistry fleet, TimeProvider time)
     {
+        _selection = selection;
         _escalations = escalations;
         _reviews = reviews;
         _fleet = fleet;
@@ -47,7 +49,7 @@ public sealed class ReviewDashboard
 
         var reviews = _reviews.AllReviews();
         var received = _escalations.FindReceived(start, end).Where(e => line is null || e.LineId == line).ToList();
-        var uncertain = _escalations.FindUncertain().Where(e => line is null || e.LineId == line).ToList();
+        var uncertain = _selection.Candidates().Where(e => line is null || e.LineId == line).ToList();
         var hours = (int)(end - start).TotalHours;
         var lines = received.Select(e => e.LineId).Concat(uncertain.Select(e => e.LineId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var rates = Rates();
@@ -62,7 +64,7 @@ public sealed class ReviewDashboard
                 long from0 = bucketStart.UtcTicks, to0 = bucketStart.AddHours(1).UtcTicks;
                 var inHour = received.Where(e => e.LineId == lineId && e.ReceivedTicks >= from0 && e.ReceivedTicks < to0).ToList();
                 int reviewPassed = 0, reviewRejected = 0, waiting = 0;
-                foreach (var e in inHour.Where(e => e.Verdict == Verdicts.Uncertain))
+                foreach (var e in inHour.Where(_selection.Includes))
                 {
                     if (reviews.GetValueOrDefault(e.Key) is not { Completed: true } r)
                     {

@@ -9,7 +9,7 @@ namespace Inspection.CloudInference.Review;
 /// <param name="ReceivedAt">When the cloud stored it.</param>
 /// <param name="CapturedAt">When the edge captured its (first) frame.</param>
 /// <param name="Reason">Why the edge escalated it.</param>
-/// <param name="CloudVerdict">The cloud's verdict (<c>uncertain</c> for everything in review).</param>
+/// <param name="CloudVerdict">The cloud's verdict: <c>uncertain</c>, or <c>pass</c>/<c>defect</c> for an item of a line reviewed whole or sampled (Cloud:Review:AllOnLines, SampleShare).</param>
 /// <param name="DecidingScore">The cloud's best confidence on it.</param>
 /// <param name="Unsureness">1 in the middle of the cloud band, 0 at its edges.</param>
 /// <param name="EdgeModel">The model whose boxes are the edge's.</param>

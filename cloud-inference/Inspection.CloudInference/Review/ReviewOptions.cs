@@ -28,6 +28,21 @@ public sealed class ReviewOptions : IValidatableObject
     public static IReadOnlyList<string> DefaultReasonTags { get; } =
         ["glare", "blur", "edge-of-part", "dust", "faint-defect", "wrong-class", "box-misplaced", "other"];
 
+    /// <summary>
+    /// Lines whose every escalation enters the review queue, including those the cloud decided: a line that has just
+    /// started, or a part variant the models have not been trained on, where a confident model may still be wrong.
+    /// Key <c>Cloud:Review:AllOnLines</c> (line ids), default none.
+    /// </summary>
+    public List<string> AllOnLines { get; set; } = [];
+
+    /// <summary>
+    /// Share of the escalations the cloud decided (pass or defect) that also enter the review queue, as an audit of the
+    /// cloud's verdicts; chosen by the escalation key's hash, so the same escalations are chosen on every replica and
+    /// restart. Key <c>Cloud:Review:SampleShare</c>, 0–1, default 0 (only what the cloud left uncertain).
+    /// </summary>
+    [Range(0.0, 1.0, ErrorMessage = "Cloud:Review:SampleShare must be between 0 and 1 (the share of the cloud's decided escalations that are also reviewed).")]
+    public double SampleShare { get; set; }
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -21,6 +21,7 @@ public sealed class ReviewStore
     private readonly CloudDetector _detector;
     private readonly ReviewOptions _options;
     private readonly DecisionOptions _decision;
+    private readonly ReviewSelection _selection;
     private readonly TimeProvider _time;
 
     // A lease is check-then-write ("is it free? then it is mine"); LiteDB has no compare-and-set, so every change to a
@@ -33,8 +34,10 @@ public sealed class ReviewStore
         CloudDetector detector,
         IOptions<ReviewOptions> options,
         IOptions<DecisionOptions> decision,
+        ReviewSelection selection,
         TimeProvider time)
     {
+        _selection = selection;
         _database = database.Database;
         _reviews = _database.GetCollection<StoredReview>("reviews");
         _audit = _database.GetCollection<StoredAuditEntry>("review_audit");
@@ -281,7 +284,7 @@ public sealed class ReviewStore
     {
         var completed = _reviews.Find(x => x.Completed).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var open = _reviews.Find(x => !x.Completed).ToDictionary(r => r.Key, StringComparer.Ordinal);
-        return [.. _escalations.FindUncertain()
+        return [.. _selection.Candidates()
             .Where(e => !completed.Contains(e.Key) && filter.Matches(e))
             .Select(e =>
             {
@@ -294,10 +297,10 @@ public sealed class ReviewStore
     }
 
     private StoredEscalation? FindItem(string key) =>
-        _escalations.Find(key) is { Verdict: Verdicts.Uncertain } escalation ? escalation : null;
+        _escalations.Find(key) is { } escalation && _selection.Includes(escalation) ? escalation : null;
 
     private static string NotInReview(string key) =>
-        $"no review item {key}: only escalations the cloud left uncertain are reviewed, and {key} is not one of them";
+        $"no review item {key}: only escalations the cloud left uncertain (and those of lines in Cloud:Review:AllOnLines, or sampled by Cloud:Review:SampleShare) are reviewed, and {key} is not one of them";
 
     // Why the actor may not touch the item now, or null when it may.
     private string? Refusal(StoredReview? review, string actor)

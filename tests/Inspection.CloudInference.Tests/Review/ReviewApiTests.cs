@@ -209,6 +209,38 @@ public sealed class ReviewApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Queue_LineReviewedWhole_HoldsWhatTheCloudDecidedThereAndOnlyThere()
+    {
+        await using var cloud = await StartAsync(["--Cloud:Review:AllOnLines:0=line-new"]);
+        ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.9, 1, 1, 9, 9)], line: "line-new", receivedAt: T0, verdict: "defect");
+        ReviewItems.AddPart(cloud, "cam-1", 2, [], line: "line-new", receivedAt: T0.AddSeconds(1), verdict: "pass");
+        ReviewItems.AddPart(cloud, "cam-2", 3, [ReviewItems.Box(0.9, 1, 1, 9, 9)], line: "line-old", receivedAt: T0, verdict: "defect");
+        ReviewItems.AddPart(cloud, "cam-2", 4, [ReviewItems.Box(0.55, 1, 1, 9, 9)], line: "line-old", receivedAt: T0);
+        using var alice = As(cloud, "alice");
+
+        var queue = await alice.GetFromJsonAsync<ReviewQueue>("api/review/queue", Token);
+        using var decidedElsewhere = await alice.PostAsync("api/review/items/cam-2/3/accept", null, Token);
+        var rejected = await ActAsync(alice, "cam-1/2", "reject", null);
+
+        Assert.Equal(["cam-2/4", "cam-1/1", "cam-1/2"], queue!.Items.Select(i => i.Key));
+        Assert.Equal(HttpStatusCode.NotFound, decidedElsewhere.StatusCode);
+        Assert.Equal(("pass", "pass"), (rejected.CloudVerdict, rejected.Review!.Verdict));
+    }
+
+    [Fact]
+    public void Sampled_AShareOfKeys_ChoosesAboutThatShareAndAlwaysTheSameKeys()
+    {
+        var keys = Enumerable.Range(1, 4000).Select(i => $"cam-{i % 7}/{i}").ToArray();
+
+        var chosen = keys.Where(k => ReviewSelection.Sampled(k, 0.1)).ToArray();
+
+        Assert.InRange(chosen.Length, 320, 480);
+        Assert.Equal(chosen, keys.Where(k => ReviewSelection.Sampled(k, 0.1)));
+        Assert.DoesNotContain(keys, k => ReviewSelection.Sampled(k, 0));
+        Assert.Equal(keys.Length, keys.Count(k => ReviewSelection.Sampled(k, 1.0)));
+    }
+
+    [Fact]
     public async Task EngineerActions_AnOperator_IsRefused403()
     {
         await using var cloud = await StartAsync();
@@ -367,7 +399,10 @@ public sealed class ReviewApiTests : IDisposable
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private Task<TestCloud> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
-        TestCloud.StartAsync(_directory.Path, configure: builder =>
+        StartAsync([], configure);
+
+    private Task<TestCloud> StartAsync(string[] args, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
+        TestCloud.StartAsync(_directory.Path, args, configure: builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(_time);
             configure?.Invoke(builder);
