@@ -411,7 +411,8 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
         var events = new DeviceEvents(edge, TimeProvider.System);
-        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
+        var verdicts = new ReviewVerdictStore(_database);
+        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), verdicts, new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
         var verifier = new DesiredStateVerifier(_key.Trust(), state, DeviceId);
         _verifiers.Add(verifier);
         var worker = new MqttControlWorker(
@@ -421,7 +422,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             new OtaProgressFeed(),
             events,
             new DesiredStateHandler(state, verifier, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
-            new ReviewVerdictHandler(verifier, new ReviewVerdictStore(_database), state, events, stats, edge, TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>()),
+            new ReviewVerdictHandler(verifier, verdicts, state, events, stats, edge, TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>()),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,
