@@ -255,13 +255,13 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         await StartWorkerAsync(broker.Port);
         await WaitForStatusAsync(cloud, s => s.Online);
 
-        var payload = _key.SignVerdict(Verdict("v-5", 5));
+        var payload = _key.SignVerdict(Verdict("v-5", 5) with { Number = 1 });
         await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
         await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
-        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-6", 6)), retain: false);
-        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Unknown: 1 });
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-6", 6) with { Number = 2 }), retain: false);
+        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Unknown: 1, ConfirmedThrough: 2 });
 
-        Assert.Equal(new ReviewStats(Defect: 1, Pass: 0, Unknown: 1, Refused: 0, LastId: "v-5"), report.Stats.Reviews);
+        Assert.Equal(new ReviewStats(Defect: 1, Pass: 0, Unknown: 1, Refused: 0, LastId: "v-5", ConfirmedThrough: 2), report.Stats.Reviews);
         Assert.Equal(("defect", "review", "uncertain"), (_database.PartCollection.FindById(5).FinalVerdict, _database.PartCollection.FindById(5).FinalVerdictSource, _database.PartCollection.FindById(5).CloudVerdict));
     }
 
