@@ -30,6 +30,12 @@ public sealed partial class FleetRegistry
         _logger = logger;
     }
 
+    /// <summary>
+    /// Raised (outside the registry's locks) with the device's id after it reported its state or its status: what the
+    /// reviewed verdicts' publisher wakes on.
+    /// </summary>
+    public event Action<string>? DeviceUpdated;
+
     public bool BrokerConnected
     {
         get => _brokerConnected;
@@ -48,6 +54,7 @@ public sealed partial class FleetRegistry
 
         var entry = _devices.GetOrAdd(deviceId, static id => new DeviceEntry(id));
         string? error = null;
+        var updated = false;
         lock (entry)
         {
             entry.LastSeen = receivedAt;
@@ -65,6 +72,7 @@ public sealed partial class FleetRegistry
                     if (error is null)
                     {
                         entry.Reported = reported;
+                        updated = true;
                     }
 
                     break;
@@ -73,6 +81,8 @@ public sealed partial class FleetRegistry
                     if (error is null)
                     {
                         entry.Online = status.Online;
+                        entry.OnlineSince = status.Online ? receivedAt : entry.OnlineSince;
+                        updated = true;
                     }
 
                     break;
@@ -104,6 +114,26 @@ public sealed partial class FleetRegistry
         if (!string.IsNullOrEmpty(error))
         {
             Log.Malformed(_logger, topic, error);
+        }
+
+        if (updated)
+        {
+            DeviceUpdated?.Invoke(deviceId);
+        }
+    }
+
+    /// <summary>What decides whether <paramref name="deviceId"/>'s reviewed verdicts are published again.</summary>
+    public DeviceReviewDelivery ReviewDelivery(string deviceId)
+    {
+        if (!_devices.TryGetValue(deviceId, out var entry))
+        {
+            return new DeviceReviewDelivery(false, null, false, null);
+        }
+
+        lock (entry)
+        {
+            var reviews = entry.Reported?.Stats.Reviews;
+            return new DeviceReviewDelivery(entry.Online == true, entry.OnlineSince, reviews is not null, reviews?.ConfirmedThrough);
         }
     }
 
@@ -190,6 +220,8 @@ public sealed partial class FleetRegistry
         public string DeviceId { get; } = deviceId;
 
         public bool? Online { get; set; }
+
+        public DateTimeOffset? OnlineSince { get; set; }
 
         public DateTimeOffset? LastSeen { get; set; }
 

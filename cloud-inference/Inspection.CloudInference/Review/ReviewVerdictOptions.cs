@@ -8,14 +8,15 @@ public sealed class ReviewVerdictOptions
     public const string SectionName = "Cloud:Verdicts";
 
     /// <summary>
-    /// How often verdicts the broker has not acknowledged yet are published again (besides at once after every
-    /// reconnect). Key <c>Cloud:Verdicts:RetrySeconds</c>, default 5.
+    /// How often verdicts their device has not confirmed yet are published again while it is online (besides at once
+    /// when it comes back online, and pending ones after every reconnect of the cloud). Key
+    /// <c>Cloud:Verdicts:RetrySeconds</c>, default 5.
     /// </summary>
-    [Range(1, 3600, ErrorMessage = "Cloud:Verdicts:RetrySeconds must be between 1 and 3600 seconds (default 5): how often unsent reviewed verdicts are published again.")]
+    [Range(1, 3600, ErrorMessage = "Cloud:Verdicts:RetrySeconds must be between 1 and 3600 seconds (default 5): how often reviewed verdicts not confirmed by their device are published again.")]
     public int RetrySeconds { get; set; } = 5;
 
     /// <summary>
-    /// Most verdicts published in one pass; the rest follow in the next. Key <c>Cloud:Verdicts:BatchSize</c>, default 100.
+    /// Most pending verdicts, and most unconfirmed ones, published in one pass; the rest follow in the next. Key <c>Cloud:Verdicts:BatchSize</c>, default 100.
     /// </summary>
     [Range(1, 10_000, ErrorMessage = "Cloud:Verdicts:BatchSize must be between 1 and 10000 (default 100): how many unsent reviewed verdicts one pass publishes.")]
     public int BatchSize { get; set; } = 100;

@@ -3,8 +3,9 @@ using LiteDB;
 namespace Inspection.CloudInference.Review;
 
 /// <summary>
-/// A reviewed verdict on its way to the device (collection <c>review_verdicts</c>): stored pending when the review
-/// completes, marked sent when the broker acknowledged it (QoS 1).
+/// A reviewed verdict on its way to the device (collection <c>review_verdicts</c>): stored <c>pending</c> when the review
+/// completes, <c>sent</c> when the broker acknowledged it (QoS 1), <c>confirmed</c> when the device's reported watermark
+/// covers its number. Only a confirmed verdict is never published again.
 /// </summary>
 public sealed class ReviewVerdictRecord
 {
@@ -13,6 +14,9 @@ public sealed class ReviewVerdictRecord
     public string Id { get; set; } = string.Empty;
 
     public string DeviceId { get; set; } = string.Empty;
+
+    /// <summary>Its place in the device's series, 1, 2, 3… (<see cref="ReviewVerdictCounter"/>), assigned when it is stored.</summary>
+    public long Number { get; set; }
 
     public string LineId { get; set; } = string.Empty;
 
@@ -42,4 +46,16 @@ public sealed class ReviewVerdictRecord
 
     /// <summary>Publishes tried, acknowledged or not.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>When it was last published (acknowledged or not); null before the first publish.</summary>
+    public DateTimeOffset? LastPublishedAt { get; set; }
+
+    /// <summary>Whether the device reported holding it (its watermark covers <see cref="Number"/>).</summary>
+    public bool Confirmed { get; set; }
+
+    public DateTimeOffset? ConfirmedAt { get; set; }
+
+    /// <summary><c>pending</c>, <c>sent</c> or <c>confirmed</c>.</summary>
+    [BsonIgnore]
+    public string Status => Confirmed ? "confirmed" : Sent ? "sent" : "pending";
 }

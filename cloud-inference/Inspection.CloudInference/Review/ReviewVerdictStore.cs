@@ -8,23 +8,34 @@ using LiteDB;
 namespace Inspection.CloudInference.Review;
 
 /// <summary>
-/// Reviewed verdicts waiting for, or past, the broker (collection <c>review_verdicts</c> of the cloud database). A
-/// verdict is stored pending before anything is published, so neither a broker outage nor a restart loses it.
+/// Reviewed verdicts on their way to the devices (collection <c>review_verdicts</c> of the cloud database), each numbered
+/// in its device's series (<c>review_verdict_numbers</c>). A verdict is stored pending before anything is published and
+/// kept until the device confirms it, so neither a broker outage, a broker that drops it, nor a restart loses it.
 /// </summary>
 public sealed class ReviewVerdictStore
 {
     /// <summary>The collection's name in the cloud database.</summary>
     public const string CollectionName = "review_verdicts";
 
+    /// <summary>The per-device counters' collection.</summary>
+    public const string CounterCollectionName = "review_verdict_numbers";
+
     private readonly CloudDatabase _database;
     private readonly ILiteCollection<ReviewVerdictRecord> _verdicts;
+    private readonly ILiteCollection<ReviewVerdictCounter> _counters;
+
+    // Numbers are issued read-then-write; one writer at a time keeps them unique and gap-free.
+    private readonly Lock _issue = new();
 
     public ReviewVerdictStore(CloudDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
         _verdicts = database.Database.GetCollection<ReviewVerdictRecord>(CollectionName);
+        _counters = database.Database.GetCollection<ReviewVerdictCounter>(CounterCollectionName);
         _verdicts.EnsureIndex(v => v.Sent);
+        _verdicts.EnsureIndex(v => v.Confirmed);
+        NumberUnnumbered();
     }
 
     /// <summary>
@@ -57,21 +68,16 @@ public sealed class ReviewVerdictStore
             throw new ArgumentException($"The review of {reviewed.EscalationKey} cannot be sent to its device: {error}.", nameof(reviewed));
         }
 
-        if (_verdicts.FindById(record.Id) is { } existing)
+        lock (_issue)
         {
-            added = false;
-            return existing;
-        }
+            // Looked up under the lock: the same review handed over twice at once keeps its one number.
+            if (_verdicts.FindById(record.Id) is { } existing)
+            {
+                added = false;
+                return existing;
+            }
 
-        try
-        {
-            _verdicts.Insert(record);
-        }
-        catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-        {
-            // The same review handed over twice at once: the other call stored it.
-            added = false;
-            return _verdicts.FindById(record.Id);
+            InsertNumbered(record);
         }
 
         // LiteDB's log is written behind the call; the review is done only once its verdict survives a crash.
@@ -84,12 +90,46 @@ public sealed class ReviewVerdictStore
 
     /// <summary>Verdicts the broker has not acknowledged yet, oldest first.</summary>
     public List<ReviewVerdictRecord> Pending(int max) =>
-        _verdicts.Query().Where(v => !v.Sent).OrderBy(v => v.CreatedAt).Limit(max).ToList();
+        _verdicts.Query().Where(v => !v.Sent && !v.Confirmed).OrderBy(v => v.CreatedAt).Limit(max).ToList();
 
-    public int CountPending() => _verdicts.Count(v => !v.Sent);
+    public int CountPending() => _verdicts.Count(v => !v.Sent && !v.Confirmed);
 
-    /// <summary>Notes one publish of <paramref name="id"/>; <paramref name="acknowledgedAt"/> when the broker acknowledged it.</summary>
-    public void Published(string id, DateTimeOffset? acknowledgedAt)
+    /// <summary>Verdicts the broker took but the device has not confirmed yet, oldest first.</summary>
+    public List<ReviewVerdictRecord> Unconfirmed(int max) =>
+        _verdicts.Query().Where(v => v.Sent && !v.Confirmed).OrderBy(v => v.CreatedAt).Limit(max).ToList();
+
+    /// <summary>Verdicts not confirmed by their device yet, pending or sent.</summary>
+    public int CountUnconfirmed() => _verdicts.Count(v => !v.Confirmed);
+
+    /// <summary>The devices with a verdict they have not confirmed yet.</summary>
+    public IReadOnlyCollection<string> DevicesAwaitingConfirmation() =>
+        _verdicts.Query().Where(v => !v.Confirmed).Select(v => v.DeviceId).ToEnumerable().ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The last number issued to <paramref name="deviceId"/>; 0 when none was.</summary>
+    public long Issued(string deviceId) => _counters.FindById(deviceId)?.Last ?? 0;
+
+    /// <summary>
+    /// Marks every unconfirmed verdict of <paramref name="deviceId"/> numbered 1..<paramref name="through"/> confirmed
+    /// (also one whose broker acknowledgement was lost); returns how many.
+    /// </summary>
+    public int Confirm(string deviceId, long through, DateTimeOffset now)
+    {
+        var confirmed = 0;
+        foreach (var record in _verdicts.Find(v => v.DeviceId == deviceId && !v.Confirmed && v.Number <= through))
+        {
+            record.Confirmed = true;
+            record.ConfirmedAt = now;
+            record.Sent = true;
+            record.SentAt ??= now;
+            _verdicts.Update(record);
+            confirmed++;
+        }
+
+        return confirmed;
+    }
+
+    /// <summary>Notes one publish of <paramref name="id"/> at <paramref name="at"/>, acknowledged by the broker or not.</summary>
+    public void Published(string id, DateTimeOffset at, bool acknowledged)
     {
         if (_verdicts.FindById(id) is not { } record)
         {
@@ -97,7 +137,8 @@ public sealed class ReviewVerdictStore
         }
 
         record.Attempts++;
-        if (acknowledgedAt is { } at)
+        record.LastPublishedAt = at;
+        if (acknowledged && !record.Sent)
         {
             record.Sent = true;
             record.SentAt = at;
@@ -121,7 +162,50 @@ public sealed class ReviewVerdictStore
             record.Action,
             record.Reviewer,
             record.ReviewedAt,
-            record.Tags.Count == 0 ? null : record.Tags);
+            record.Tags.Count == 0 ? null : record.Tags,
+            record.Number);
+    }
+
+    // The verdict and its device's counter in one transaction: a number is issued exactly when its verdict is stored.
+    private void InsertNumbered(ReviewVerdictRecord record)
+    {
+        var database = _database.Database;
+        database.BeginTrans();
+        try
+        {
+            var counter = _counters.FindById(record.DeviceId) ?? new ReviewVerdictCounter { DeviceId = record.DeviceId };
+            counter.Last++;
+            record.Number = counter.Last;
+            _counters.Upsert(counter);
+            _verdicts.Upsert(record);
+            database.Commit();
+        }
+        catch
+        {
+            database.Rollback();
+            record.Number = 0;
+            throw;
+        }
+    }
+
+    // Verdicts stored before numbering existed get numbers in the order they were stored, so they are confirmed too.
+    private void NumberUnnumbered()
+    {
+        var unnumbered = _verdicts.Query().Where(v => v.Number == 0).OrderBy(v => v.CreatedAt).ToList();
+        if (unnumbered.Count == 0)
+        {
+            return;
+        }
+
+        lock (_issue)
+        {
+            foreach (var record in unnumbered)
+            {
+                InsertNumbered(record);
+            }
+        }
+
+        _database.Database.Checkpoint();
     }
 
     // Not random: a review handed over twice (a retry after a crash) must stay one verdict, here and on the device.

@@ -16,6 +16,7 @@ public sealed class ReportedStateBuilder
     private readonly DeviceEvents _events;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
+    private readonly ReviewVerdictStore _verdicts;
     private readonly ForwardingState _forwarding;
     private readonly EdgeOptions _edge;
     private readonly TimeSpan _rateWindow;
@@ -30,6 +31,7 @@ public sealed class ReportedStateBuilder
         IModelSwitch models,
         EdgeStats stats,
         OutboxStore outbox,
+        ReviewVerdictStore verdicts,
         ForwardingState forwarding,
         OtaProgressFeed ota,
         DeviceEvents events,
@@ -43,6 +45,7 @@ public sealed class ReportedStateBuilder
         _events = events;
         _stats = stats;
         _outbox = outbox;
+        _verdicts = verdicts;
         _forwarding = forwarding;
         _edge = edge.Value;
         _rateWindow = TimeSpan.FromSeconds(reporting.Value.IntervalSeconds);
@@ -80,7 +83,7 @@ public sealed class ReportedStateBuilder
                 Parts: _stats.PartSource is { } source
                     ? new PartStats(source, _stats.PartsPassed, _stats.PartsRejected, _stats.PartsUncertain, _stats.PartsEscalated, _stats.PartsInView)
                     : null,
-                Reviews: new ReviewStats(_stats.ReviewedDefect, _stats.ReviewedPass, _stats.ReviewsUnknown, _stats.ReviewsRefused, _stats.LastReviewId)),
+                Reviews: new ReviewStats(_stats.ReviewedDefect, _stats.ReviewedPass, _stats.ReviewsUnknown, _stats.ReviewsRefused, _stats.LastReviewId, _verdicts.ConfirmedThrough)),
             ReportedAt: _timeProvider.GetUtcNow(),
             AutomaticReason: _state.AutomaticReason,
             LastRejected: _state.LastRejected,

@@ -13,6 +13,9 @@ public sealed class ReviewVerdictEntry
 
     public bool IsPart { get; set; }
 
+    /// <summary>Its number in this device's series (<see cref="Contracts.Mqtt.ReviewVerdict.Number"/>); 0 when the cloud sent none.</summary>
+    public long Number { get; set; }
+
     public string Verdict { get; set; } = string.Empty;
 
     /// <summary>What the device did with it (<see cref="ReviewVerdictOutcome"/>, by name).</summary>

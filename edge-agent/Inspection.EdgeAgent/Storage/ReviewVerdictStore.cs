@@ -7,17 +7,42 @@ namespace Inspection.EdgeAgent.Storage;
 /// Records reviewed verdicts on the parts and frames they name: the final verdict (source <c>review</c>), the reviewer
 /// and the time, beside the cloud model's verdict, which stays as it was. Each verdict id is noted in <c>verdicts</c> in
 /// the same transaction, so a redelivered verdict changes nothing twice, and the write is made durable before the
-/// broker is acknowledged (the handler returns after it).
+/// broker is acknowledged (the handler returns after it). From the numbers of the verdicts it holds it keeps the
+/// watermark the device reports (<see cref="ConfirmedThrough"/>), rebuilt from the file at start.
 /// </summary>
 public sealed class ReviewVerdictStore
 {
     private readonly EdgeDatabase _database;
     private readonly ILiteCollection<ReviewVerdictEntry> _verdicts;
+    private readonly Lock _gate = new();
+
+    // Numbers held above the watermark, waiting for the gap below them to close.
+    private readonly SortedSet<long> _above = [];
+    private long _confirmedThrough;
 
     public ReviewVerdictStore(EdgeDatabase database)
     {
         _database = database;
         _verdicts = database.Database.GetCollection<ReviewVerdictEntry>(EdgeDatabase.Verdicts);
+        foreach (var number in _verdicts.Query().Where(v => v.Number > 0).Select(v => v.Number).ToEnumerable())
+        {
+            Hold(number);
+        }
+    }
+
+    /// <summary>
+    /// The highest verdict number N such that this device holds every verdict numbered 1..N (recorded, superseded or
+    /// naming a part it does not hold: each one arrived); 0 when it holds none or verdict 1 is missing.
+    /// </summary>
+    public long ConfirmedThrough
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _confirmedThrough;
+            }
+        }
     }
 
     /// <summary>The entry of verdict <paramref name="id"/>, or null when it never arrived.</summary>
@@ -31,8 +56,15 @@ public sealed class ReviewVerdictStore
         ArgumentNullException.ThrowIfNull(verdict);
         var outcome = _database.InTransaction(() =>
         {
-            if (_verdicts.FindById(verdict.Id) is not null)
+            if (_verdicts.FindById(verdict.Id) is { } known)
             {
+                // Recorded before the cloud numbered its verdicts: the number it sends now still counts towards the watermark.
+                if (known.Number == 0 && verdict.Number > 0)
+                {
+                    known.Number = verdict.Number;
+                    _verdicts.Update(known);
+                }
+
                 return ReviewVerdictOutcome.Redelivered;
             }
 
@@ -42,6 +74,7 @@ public sealed class ReviewVerdictStore
                 Id = verdict.Id,
                 Sequence = verdict.Sequence,
                 IsPart = verdict.IsPart,
+                Number = verdict.Number,
                 Verdict = verdict.Verdict,
                 Outcome = result.ToString(),
                 ReceivedAt = receivedAt.UtcDateTime,
@@ -53,7 +86,30 @@ public sealed class ReviewVerdictStore
             _database.MakeDurable();
         }
 
+        // Only once it is on disk: the watermark promises the cloud it may stop sending.
+        if (verdict.Number > 0)
+        {
+            Hold(verdict.Number);
+        }
+
         return outcome;
+    }
+
+    private void Hold(long number)
+    {
+        lock (_gate)
+        {
+            if (number <= _confirmedThrough)
+            {
+                return;
+            }
+
+            _above.Add(number);
+            while (_above.Remove(_confirmedThrough + 1))
+            {
+                _confirmedThrough++;
+            }
+        }
     }
 
     private ReviewVerdictOutcome ApplyToPart(ReviewVerdict verdict, DateTimeOffset receivedAt)

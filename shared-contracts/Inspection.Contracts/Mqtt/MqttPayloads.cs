@@ -135,6 +135,7 @@ public static class MqttPayloads
         error = !MqttTopics.IsValidDeviceId(verdict.Id) ? $"id '{verdict.Id}' is not valid: use 1-64 letters, digits, '-', '_' or '.'"
             : !MqttTopics.IsValidDeviceId(verdict.DeviceId) ? $"deviceId '{verdict.DeviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'"
             : verdict.Sequence < 0 ? $"sequence must not be negative, got {verdict.Sequence}"
+            : verdict.Number < 0 ? $"number must not be negative, got {verdict.Number}"
             : verdict.EscalationKey != $"{verdict.DeviceId}/{verdict.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
                 ? $"escalationKey '{verdict.EscalationKey}' does not name device {verdict.DeviceId} and sequence {verdict.Sequence}"
             : !ReviewVerdicts.Verdicts.Contains(verdict.Verdict) ? $"unknown verdict '{verdict.Verdict}' (expected one of: {string.Join(", ", ReviewVerdicts.Verdicts)})"

@@ -97,7 +97,12 @@ public sealed record PipelineStats(
 /// <param name="Unknown">Verdicts that named a part or frame this device does not hold (never seen, or removed by retention).</param>
 /// <param name="Refused">Payloads refused: malformed, unsigned, signed by a key the device does not pin, or for another device.</param>
 /// <param name="LastId">Id of the last verdict recorded, or null when none was.</param>
-public sealed record ReviewStats(long Defect, long Pass, long Unknown, long Refused, string? LastId = null);
+/// <param name="ConfirmedThrough">
+/// The highest verdict number N (<see cref="ReviewVerdict.Number"/>) such that the device holds every verdict 1..N,
+/// computed from what it stored (so it survives a restart); a gap holds it below the gap. The cloud keeps re-sending a
+/// verdict until this covers it. Null from devices that predate it.
+/// </param>
+public sealed record ReviewStats(long Defect, long Pass, long Unknown, long Refused, string? LastId = null, long? ConfirmedThrough = null);
 
 /// <summary>
 /// Parts a device decided since its agent started: each part once, when it has left the view (a defect in any frame

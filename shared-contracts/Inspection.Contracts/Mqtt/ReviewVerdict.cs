@@ -19,6 +19,13 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="Reviewer">The account that reviewed it.</param>
 /// <param name="ReviewedAt">When the review was completed.</param>
 /// <param name="Tags">Reason tags the reviewer chose; null or empty: none.</param>
+/// <param name="Number">
+/// This verdict's place in its device's series, 1, 2, 3… (the cloud numbers each device's verdicts when it stores them;
+/// a verdict sent again keeps its number). The device reports the highest N such that it holds every verdict 1..N
+/// (<see cref="ReviewStats.ConfirmedThrough"/>), which is how the cloud knows a verdict arrived. 0 from clouds that
+/// predate numbering. Added within schema version 1: a device that predates it ignores the field (unknown fields are
+/// ignored), records the verdict as before and reports no watermark.
+/// </param>
 public sealed record ReviewVerdict(
     int SchemaVersion,
     string Id,
@@ -30,4 +37,5 @@ public sealed record ReviewVerdict(
     string Action,
     string Reviewer,
     DateTimeOffset ReviewedAt,
-    IReadOnlyList<string>? Tags = null);
+    IReadOnlyList<string>? Tags = null,
+    long Number = 0);

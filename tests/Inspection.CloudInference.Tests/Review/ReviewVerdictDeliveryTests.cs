@@ -35,7 +35,7 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
 
         var part = await WaitForFinalVerdictAsync(device, 42);
         Assert.Equal(("defect", "review", "uncertain", "fix", "alice"), (part.FinalVerdict, part.FinalVerdictSource, part.CloudVerdict, part.Review!.Action, part.Review.Reviewer));
-        await Eventually.UntilAsync(() => StoreOf(cloud).CountPending() == 0, "the verdict marked sent");
+        await Eventually.UntilAsync(() => StoreOf(cloud).CountUnconfirmed() == 0, "the verdict confirmed by the device");
         var fleet = await FleetApiTests.PollFleetAsync(cloud, f => f.Devices.Any(d => d.Reported?.Stats.Reviews?.Defect == 1));
         Assert.Equal(part.Review.Id, fleet.Devices.Single(d => d.DeviceId == DeviceId).Reported!.Stats.Reviews!.LastId);
     }
@@ -131,6 +131,147 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
         Assert.Equal(1, device.Stats.ReviewedDefect);
     }
 
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("mosquitto")]
+    public async Task OnReviewed_BeforeTheDeviceEverSubscribed_ResentUntilTheDeviceConfirmsIt(string broker)
+    {
+        await using var mosquitto = broker == "mosquitto" ? await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken) : null;
+        string[] args = mosquitto is null ? [] : ["--Cloud:Broker:Enabled=false", $"--Cloud:Mqtt:Port={mosquitto.Port}"];
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, args);
+        await FleetApiTests.WaitForBrokerAsync(cloud);
+
+        // The broker acknowledges it and, with no session of the device to queue it in, drops it.
+        await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "fix"), TestContext.Current.CancellationToken);
+        var id = OnlyVerdict(cloud).Id;
+        await Eventually.UntilAsync(() => StoreOf(cloud).Find(id)!.Status == "sent", "the broker's acknowledgement");
+
+        await using var device = await StartDeviceAsync(mosquitto?.Port ?? cloud.BrokerPort);
+
+        var part = await WaitForFinalVerdictAsync(device, 42);
+        Assert.Equal(id, part.Review!.Id);
+        await Eventually.UntilAsync(() => StoreOf(cloud).Find(id)!.Confirmed, "the verdict confirmed by the device's reported state");
+        Assert.True(StoreOf(cloud).Find(id)!.Attempts >= 2);
+        Assert.Equal(1, device.Stats.ReviewedDefect);
+    }
+
+    [Theory]
+    [InlineData("embedded")]
+    [InlineData("mosquitto")]
+    public async Task OnReviewed_BrokerLosesItsSessionsWhileTheDeviceIsAway_DeliveredWhenTheDeviceIsBack(string broker)
+    {
+        var mosquitto = broker == "mosquitto" ? await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken) : null;
+        string[] args = mosquitto is null ? [] : ["--Cloud:Broker:Enabled=false", $"--Cloud:Mqtt:Port={mosquitto.Port}"];
+        var cloud = await TestCloud.StartAsync(_directory.Path, args);
+        try
+        {
+            await FleetApiTests.WaitForBrokerAsync(cloud);
+            var port = mosquitto?.Port ?? cloud.BrokerPort;
+            await using (var first = await StartDeviceAsync(port))
+            {
+                await Eventually.UntilAsync(() => first.Worker.IsConnected, "the device's first session");
+            }
+
+            // Queued in the device's session on the broker, which then loses every session.
+            await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "accept"), TestContext.Current.CancellationToken);
+            var id = OnlyVerdict(cloud).Id;
+            await Eventually.UntilAsync(() => StoreOf(cloud).Find(id)!.Sent, "the broker's acknowledgement");
+            if (mosquitto is null)
+            {
+                // The embedded broker lives in the cloud's process and keeps sessions in memory: the cloud restarts on its port.
+                await cloud.DisposeAsync();
+                cloud = await TestCloud.StartAsync(_directory.Path, [$"--Cloud:Broker:Port={port}", $"--Cloud:Mqtt:Port={port}"]);
+            }
+            else
+            {
+                await mosquitto.DisposeAsync();
+                mosquitto = await MosquittoBroker.RestartOnAsync(port, TestContext.Current.CancellationToken);
+            }
+
+            await FleetApiTests.WaitForBrokerAsync(cloud);
+            await using var back = await StartDeviceAsync(port, seed: false);
+
+            var part = await WaitForFinalVerdictAsync(back, 42);
+            Assert.Equal(id, part.Review!.Id);
+            await Eventually.UntilAsync(() => StoreOf(cloud).Find(id)!.Confirmed, "the verdict confirmed by the device's reported state");
+        }
+        finally
+        {
+            await cloud.DisposeAsync();
+            if (mosquitto is not null)
+            {
+                await mosquitto.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PublishPending_ConfirmedVerdict_NeverPublishedAgain()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await FleetApiTests.WaitForBrokerAsync(cloud);
+        var first = await StartDeviceAsync(cloud.BrokerPort);
+        await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "fix"), TestContext.Current.CancellationToken);
+        var id = OnlyVerdict(cloud).Id;
+        await Eventually.UntilAsync(() => StoreOf(cloud).Find(id)!.Confirmed, "the verdict confirmed by the device");
+        var publisher = cloud.App.Services.GetRequiredService<ReviewVerdictPublisher>();
+        var registry = cloud.App.Services.GetRequiredService<FleetRegistry>();
+        var (publishes, attempts, onlineSince) = (publisher.Publishes, StoreOf(cloud).Find(id)!.Attempts, registry.ReviewDelivery(DeviceId).OnlineSince);
+
+        // The device comes back (what makes an unconfirmed verdict go out at once) and passes run on request.
+        await first.DisposeAsync();
+        await using var back = await StartDeviceAsync(cloud.BrokerPort, seed: false);
+        await Eventually.UntilAsync(() => registry.ReviewDelivery(DeviceId) is { Online: true, ConfirmedThrough: 1 } d && d.OnlineSince > onlineSince, "the device back online, reporting its watermark");
+        await publisher.PublishPendingAsync(TestContext.Current.CancellationToken);
+        await publisher.PublishPendingAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((publishes, attempts, "confirmed"), (publisher.Publishes, StoreOf(cloud).Find(id)!.Attempts, StoreOf(cloud).Find(id)!.Status));
+        Assert.Equal(1, back.Database.Database.GetCollection(EdgeDatabase.Verdicts).Count());
+    }
+
+    [Fact]
+    public async Task OnReviewed_DeviceWatermarkAboveWhatTheCloudIssued_KeepsPublishingAndTheDeviceRecordsIt()
+    {
+        string[] retry = ["--Cloud:Verdicts:RetrySeconds=1"];
+        var cloud = await TestCloud.StartAsync(_directory.Path, retry);
+        var port = cloud.BrokerPort;
+        LineDevice? device = null;
+        try
+        {
+            await FleetApiTests.WaitForBrokerAsync(cloud);
+            device = await StartDeviceAsync(port);
+            await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "accept"), TestContext.Current.CancellationToken);
+            await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "reject", ReviewedAt.AddMinutes(1)), TestContext.Current.CancellationToken);
+            await Eventually.UntilAsync(() => StoreOf(cloud).CountUnconfirmed() == 0, "both verdicts confirmed");
+
+            // The cloud's database is replaced: its numbering starts again at 1, below the device's watermark of 2.
+            await cloud.DisposeAsync();
+            foreach (var file in Directory.GetFiles(_directory.Path, "cloud*.db*"))
+            {
+                File.Delete(file);
+            }
+
+            cloud = await TestCloud.StartAsync(_directory.Path, [.. retry, $"--Cloud:Broker:Port={port}", $"--Cloud:Mqtt:Port={port}"]);
+            await FleetApiTests.WaitForBrokerAsync(cloud);
+            await SinkOf(cloud).OnReviewedAsync(Reviewed(42, "fix", ReviewedAt.AddMinutes(2)), TestContext.Current.CancellationToken);
+            var record = OnlyVerdict(cloud);
+
+            await Eventually.UntilAsync(() => device.Database.PartCollection.FindById(42).Review?.Id == record.Id, "the new cloud's verdict recorded on the device");
+            await Eventually.UntilAsync(() => StoreOf(cloud).Find(record.Id)!.Attempts >= 3, "the verdict published again: the device's watermark is not trusted");
+            Assert.Equal((1L, "sent"), (record.Number, StoreOf(cloud).Find(record.Id)!.Status));
+            Assert.Equal(2, cloud.App.Services.GetRequiredService<FleetRegistry>().ReviewDelivery(DeviceId).ConfirmedThrough);
+        }
+        finally
+        {
+            if (device is not null)
+            {
+                await device.DisposeAsync();
+            }
+
+            await cloud.DisposeAsync();
+        }
+    }
+
     public static TheoryData<string, string> InvalidReviews() => new()
     {
         { "device", "cannot be sent to its device: deviceId 'cam/9' is not valid" },
@@ -157,8 +298,11 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
         Assert.Equal(0, StoreOf(cloud).CountPending());
     }
 
-    private static ReviewedPart Reviewed(long part, string action) =>
-        new(DeviceId, "line-1", $"{DeviceId}/{part}", part, IsPart: true, action == "reject" ? "pass" : "defect", action, "alice", ReviewedAt, ["scratch"]);
+    private static ReviewedPart Reviewed(long part, string action, DateTimeOffset? at = null) =>
+        new(DeviceId, "line-1", $"{DeviceId}/{part}", part, IsPart: true, action == "reject" ? "pass" : "defect", action, "alice", at ?? ReviewedAt, ["scratch"]);
+
+    private static ReviewVerdictRecord OnlyVerdict(TestCloud cloud) =>
+        cloud.App.Services.GetRequiredService<Storage.CloudDatabase>().Database.GetCollection<ReviewVerdictRecord>(ReviewVerdictStore.CollectionName).FindAll().Single();
 
     private static ReviewVerdictSink SinkOf(TestCloud cloud) =>
         cloud.App.Services.GetServices<IReviewedPartSink>().OfType<ReviewVerdictSink>().Single();

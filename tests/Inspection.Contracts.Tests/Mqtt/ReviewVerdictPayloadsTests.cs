@@ -36,6 +36,27 @@ public sealed class ReviewVerdictPayloadsTests
         Assert.Equal(("v9", 7L, ReviewVerdicts.Defect), (parsed.Id, parsed.Sequence, parsed.Verdict));
     }
 
+    [Fact]
+    public void TryParseVerdict_Numbered_RoundTripsTheNumberWithinSchemaVersion1()
+    {
+        var numbered = Verdict with { Number = 7 };
+        var json = MqttPayloads.Serialize(numbered);
+
+        Assert.True(MqttPayloads.TryParseVerdict(json, out var parsed, out var error), error);
+        Assert.Equal(numbered, parsed);
+        Assert.Contains("\"number\":7", Encoding.UTF8.GetString(json));
+        Assert.Contains("\"schemaVersion\":1", Encoding.UTF8.GetString(json));
+    }
+
+    [Fact]
+    public void TryParseVerdict_FromACloudThatPredatesNumbers_ReadsNumberZero()
+    {
+        var json = """{"schemaVersion":1,"id":"v9","deviceId":"cam-2","escalationKey":"cam-2/7","sequence":7,"isPart":true,"verdict":"defect","action":"accept","reviewer":"r","reviewedAt":"2026-12-01T09:30:00Z"}"""u8;
+
+        Assert.True(MqttPayloads.TryParseVerdict(json, out var parsed, out var error), error);
+        Assert.Equal(0, parsed.Number);
+    }
+
     [Theory]
     [InlineData("""{"schemaVersion":2,"id":"v1"}""", "schemaVersion 2 is not supported")]
     [InlineData("""{"schemaVersion":0,"id":"v1"}""", "schemaVersion 0 is not supported")]
@@ -58,6 +79,7 @@ public sealed class ReviewVerdictPayloadsTests
         { Verdict with { Action = "shrug" }, "unknown action 'shrug'" },
         { Verdict with { Action = "accept" }, "action 'accept' gives verdict 'defect', not 'pass'" },
         { Verdict with { Reviewer = " " }, "reviewer is missing" },
+        { Verdict with { Number = -1 }, "number must not be negative" },
     };
 
     [Theory]

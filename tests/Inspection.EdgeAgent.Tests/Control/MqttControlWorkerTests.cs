@@ -255,13 +255,13 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         await StartWorkerAsync(broker.Port);
         await WaitForStatusAsync(cloud, s => s.Online);
 
-        var payload = _key.SignVerdict(Verdict("v-5", 5));
+        var payload = _key.SignVerdict(Verdict("v-5", 5) with { Number = 1 });
         await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
         await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), payload, retain: false);
-        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-6", 6)), retain: false);
-        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Unknown: 1 });
+        await cloud.PublishAsync(MqttTopics.Verdicts(DeviceId), _key.SignVerdict(Verdict("v-6", 6) with { Number = 2 }), retain: false);
+        var report = await WaitForReportAsync(cloud, r => r.Stats.Reviews is { Unknown: 1, ConfirmedThrough: 2 });
 
-        Assert.Equal(new ReviewStats(Defect: 1, Pass: 0, Unknown: 1, Refused: 0, LastId: "v-5"), report.Stats.Reviews);
+        Assert.Equal(new ReviewStats(Defect: 1, Pass: 0, Unknown: 1, Refused: 0, LastId: "v-5", ConfirmedThrough: 2), report.Stats.Reviews);
         Assert.Equal(("defect", "review", "uncertain"), (_database.PartCollection.FindById(5).FinalVerdict, _database.PartCollection.FindById(5).FinalVerdictSource, _database.PartCollection.FindById(5).CloudVerdict));
     }
 
@@ -411,7 +411,8 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         var reporting = TestOptions.Of(new ReportingOptions { IntervalSeconds = 1 });
         stats ??= new EdgeStats();
         var events = new DeviceEvents(edge, TimeProvider.System);
-        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
+        var verdicts = new ReviewVerdictStore(_database);
+        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), verdicts, new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
         var verifier = new DesiredStateVerifier(_key.Trust(), state, DeviceId);
         _verifiers.Add(verifier);
         var worker = new MqttControlWorker(
@@ -421,7 +422,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
             new OtaProgressFeed(),
             events,
             new DesiredStateHandler(state, verifier, events, TimeProvider.System, _logs.CreateLogger<DesiredStateHandler>()),
-            new ReviewVerdictHandler(verifier, new ReviewVerdictStore(_database), state, events, stats, edge, TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>()),
+            new ReviewVerdictHandler(verifier, verdicts, state, events, stats, edge, TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>()),
             TestOptions.Of(new MqttOptions { Port = port, ReconnectDelaySeconds = 1 }),
             reporting,
             edge,

@@ -59,6 +59,7 @@ public sealed class ReportedStatePartsTests : IDisposable
             _model,
             stats,
             new OutboxStore(_database),
+            new ReviewVerdictStore(_database),
             new ForwardingState(),
             new OtaProgressFeed(),
             new DeviceEvents(edge, TimeProvider.System),

@@ -22,6 +22,7 @@ public sealed class ReviewVerdictHandlerTests : IDisposable
     private readonly EdgeStats _stats = new();
     private readonly DesiredStateVerifier _verifier;
     private readonly ListLoggerProvider _logs = new();
+    private readonly ReviewVerdictStore _store;
     private readonly ReviewVerdictHandler _handler;
 
     public ReviewVerdictHandlerTests()
@@ -31,7 +32,8 @@ public sealed class ReviewVerdictHandlerTests : IDisposable
         _state = new DeviceState(new ControlStateStore(_database));
         _events = new DeviceEvents(TestOptions.Edge(DeviceId), TimeProvider.System);
         _verifier = new DesiredStateVerifier(_cloud.Trust(), _state, DeviceId);
-        _handler = new ReviewVerdictHandler(_verifier, new ReviewVerdictStore(_database), _state, _events, _stats, TestOptions.Edge(DeviceId), TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>());
+        _store = new ReviewVerdictStore(_database);
+        _handler = new ReviewVerdictHandler(_verifier, _store, _state, _events, _stats, TestOptions.Edge(DeviceId), TimeProvider.System, _logs.CreateLogger<ReviewVerdictHandler>());
         _database.PartCollection.Insert(new PartRecord { Id = 42, Source = "tracker", EdgeDecision = Decision.Uncertain, CloudVerdict = "uncertain", CloudModel = "cloud-1" });
         _database.ResultCollection.Insert(new InspectionRecord { Id = 77, Decision = Decision.Uncertain, CloudVerdict = "uncertain", CloudModel = "cloud-1" });
     }
@@ -177,6 +179,49 @@ public sealed class ReviewVerdictHandlerTests : IDisposable
         Assert.True(_stats.ReviewsRefused > Count * 8 / 10, string.Join(", ", outcomes));
         Assert.Equal(1, _stats.ReviewedDefect);
         Assert.Equal(ReviewVerdictOutcome.Applied, _handler.Handle(Topic, Signed(Verdict("v-next", 42, isPart: true, "reject", ReviewVerdicts.Pass))));
+    }
+
+    [Fact]
+    public void Handle_NumbersWithAGap_WatermarkHeldBelowTheGapUntilItCloses()
+    {
+        _handler.Handle(Topic, Signed(Verdict("v-n1", 42, isPart: true, "accept", ReviewVerdicts.Defect) with { Number = 1 }));
+        _handler.Handle(Topic, Signed(Verdict("v-n3", 77, isPart: false, "reject", ReviewVerdicts.Pass) with { Number = 3 }));
+        var withGap = _store.ConfirmedThrough;
+        // A refused payload is not held: it does not close the gap.
+        _handler.Handle(Topic, Encoding.UTF8.GetBytes("{\"schemaVersion\":1,\"id\":\"v-n2\",\"escalationKey\":\"cam-1/4242\",\"number\":2}"));
+        var afterRefusal = _store.ConfirmedThrough;
+
+        // A verdict naming a part this device does not hold still arrived: it closes the gap.
+        var outcome = _handler.Handle(Topic, Signed(Verdict("v-n2", 4242, isPart: true, "accept", ReviewVerdicts.Defect) with { Number = 2 }));
+
+        Assert.Equal((1L, 1L, ReviewVerdictOutcome.Unknown, 3L), (withGap, afterRefusal, outcome, _store.ConfirmedThrough));
+    }
+
+    [Fact]
+    public void ConfirmedThrough_NewStoreOverTheSameFile_KeepsTheWatermarkAndItsGap()
+    {
+        foreach (var number in new long[] { 1, 2, 3, 5 })
+        {
+            _handler.Handle(Topic, Signed(Verdict($"v-r{number}", 42, isPart: true, "accept", ReviewVerdicts.Defect, ReviewedAt.AddMinutes(number)) with { Number = number }));
+        }
+
+        var restarted = new ReviewVerdictStore(_database);
+        var afterRestart = restarted.ConfirmedThrough;
+        restarted.Apply(Verdict("v-r4", 42, isPart: true, "accept", ReviewVerdicts.Defect, ReviewedAt.AddMinutes(4)) with { Number = 4 }, DateTimeOffset.UtcNow);
+
+        Assert.Equal((3L, 3L, 5L), (_store.ConfirmedThrough, afterRestart, restarted.ConfirmedThrough));
+    }
+
+    [Fact]
+    public void Handle_RecordedWithoutANumberThenRedeliveredWithOne_CountsTowardsTheWatermark()
+    {
+        var verdict = Verdict("v-old", 42, isPart: true, "accept", ReviewVerdicts.Defect);
+        _handler.Handle(Topic, Signed(verdict));
+        var before = _store.ConfirmedThrough;
+
+        var outcome = _handler.Handle(Topic, Signed(verdict with { Number = 1 }));
+
+        Assert.Equal((0L, ReviewVerdictOutcome.Redelivered, 1L, 1L), (before, outcome, _store.ConfirmedThrough, new ReviewVerdictStore(_database).ConfirmedThrough));
     }
 
     private static ReviewVerdict Verdict(string id, long sequence, bool isPart, string action, string verdict, DateTimeOffset? at = null, IReadOnlyList<string>? tags = null) =>

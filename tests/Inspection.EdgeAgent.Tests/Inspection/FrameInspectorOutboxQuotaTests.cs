@@ -156,6 +156,7 @@ public sealed class FrameInspectorOutboxQuotaTests : IDisposable
             _model,
             _stats,
             outbox,
+            new ReviewVerdictStore(_database),
             new ForwardingState(),
             new OtaProgressFeed(),
             _events,

@@ -36,6 +36,12 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         return LoopbackPort.BindAsync(port => StartOnAsync(port, cancellationToken), IsPortTaken);
     }
 
+    /// <summary>
+    /// Starts a fresh mosquitto on <paramref name="port"/>, where an earlier one (now stopped) listened: a broker
+    /// restarted without persistence, which has lost every session.
+    /// </summary>
+    public static Task<MosquittoBroker> RestartOnAsync(int port, CancellationToken cancellationToken) => StartOnAsync(port, cancellationToken);
+
     private static async Task<MosquittoBroker> StartOnAsync(int port, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("mosquitto-").FullName;
