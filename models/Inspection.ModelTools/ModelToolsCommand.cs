@@ -23,5 +23,7 @@ public static class ModelToolsCommand
             Timing.BuildTimingCommand.Create(),
             Packaging.KeygenCommand.Create(),
             Packaging.PackCommand.Create(),
+            Evaluation.Loop.ReviewSetCommand.Create(),
+            Evaluation.Loop.LoopEvalCommand.Create(),
         };
 }

@@ -21,6 +21,7 @@ public static class DatasetCommand
         var test = new Option<int>("--test") { Description = "Images in the test split (0 for none).", DefaultValueFactory = _ => 300 };
         var width = new Option<int>("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => 640 };
         var height = new Option<int>("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => 480 };
+        var variant = LineVariantOption.Create();
         AddRange(train, 1, DatasetExporter.MaxFramesPerSplit, "images");
         AddRange(val, 1, DatasetExporter.MaxFramesPerSplit, "images");
         AddRange(test, 0, DatasetExporter.MaxFramesPerSplit, "images");
@@ -29,7 +30,7 @@ public static class DatasetCommand
 
         var command = new Command("dataset", "Write the synthetic line as an Ultralytics detection dataset: images/, labels/, data.yaml, manifest.json.")
         {
-            output, seed, train, val, test, width, height,
+            output, seed, train, val, test, width, height, variant,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -41,7 +42,7 @@ public static class DatasetCommand
             {
                 result = DatasetExporter.Export(
                     parse.GetValue(output)!.FullName, parse.GetValue(seed), parse.GetValue(train), parse.GetValue(val), parse.GetValue(test),
-                    parse.GetValue(width), parse.GetValue(height), cancellationToken);
+                    parse.GetValue(width), parse.GetValue(height), cancellationToken, parse.GetValue(variant));
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
             {

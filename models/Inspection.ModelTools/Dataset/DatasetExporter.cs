@@ -67,7 +67,8 @@ public static class DatasetExporter
     /// <exception cref="ArgumentException">A count or size is out of range, or the folder cannot hold a dataset.</exception>
     /// <exception cref="IOException">The folder holds other files, or the disk refused a write.</exception>
     public static DatasetExportResult Export(
-        string outputDirectory, int seed, int trainCount, int valCount, int testCount, int width, int height, CancellationToken cancellationToken)
+        string outputDirectory, int seed, int trainCount, int valCount, int testCount, int width, int height, CancellationToken cancellationToken,
+        LineVariant variant = LineVariant.A)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         CheckCount(trainCount, nameof(trainCount), DatasetSplit.Train, 1);
@@ -85,7 +86,7 @@ public static class DatasetExporter
             var summaries = new List<DatasetSplitSummary>();
             foreach (var split in Splits)
             {
-                summaries.Add(ExportSplit(staging, seed, split, counts[(int)split], width, height, cancellationToken));
+                summaries.Add(ExportSplit(staging, seed, split, counts[(int)split], width, height, variant, cancellationToken));
             }
 
             File.WriteAllText(Path.Combine(staging, DataYamlFileName), DataYaml(), Utf8NoBom);
@@ -177,7 +178,7 @@ public static class DatasetExporter
     private static UTF8Encoding Utf8NoBom { get; } = new(encoderShouldEmitUTF8Identifier: false);
 
     private static DatasetSplitSummary ExportSplit(
-        string root, int seed, DatasetSplit split, int count, int width, int height, CancellationToken cancellationToken)
+        string root, int seed, DatasetSplit split, int count, int width, int height, LineVariant variant, CancellationToken cancellationToken)
     {
         var images = Directory.CreateDirectory(Path.Combine(root, ImagesFolderName, FolderName(split))).FullName;
         var labels = Directory.CreateDirectory(Path.Combine(root, LabelsFolderName, FolderName(split))).FullName;
@@ -185,7 +186,7 @@ public static class DatasetExporter
         var boxesPerFrame = new int[count];
         var faintPerFrame = new int[count];
         var classPerFrame = new int[count, DefectClasses.Names.Count];
-        using var line = new SyntheticLine(lineSeed, width, height);
+        using var line = new SyntheticLine(lineSeed, width, height, variant);
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
         try
         {

@@ -15,6 +15,7 @@ public static class LineCommand
         var height = new Option<int>("--height") { Description = "Frame height in pixels.", DefaultValueFactory = _ => 480 };
         var fps = new Option<double>("--fps") { Description = "Frame rate written into the video.", DefaultValueFactory = _ => 15 };
         var images = new Option<bool>("--images") { Description = "Also write every frame as frames/NNNNNN.jpg." };
+        var variant = LineVariantOption.Create();
         frames.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() <= 0)
@@ -47,13 +48,13 @@ public static class LineCommand
 
         var command = new Command("line", "Render the synthetic production line: line.avi, labels.jsonl and optionally frames/*.jpg.")
         {
-            output, seed, frames, width, height, fps, images,
+            output, seed, frames, width, height, fps, images, variant,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var directory = parse.GetValue(output)!.FullName;
             var stopwatch = Stopwatch.StartNew();
-            using var line = new SyntheticLine(parse.GetValue(seed), parse.GetValue(width), parse.GetValue(height));
+            using var line = new SyntheticLine(parse.GetValue(seed), parse.GetValue(width), parse.GetValue(height), parse.GetValue(variant));
             var result = LineExporter.Export(line, directory, parse.GetValue(frames), parse.GetValue(fps), parse.GetValue(images), cancellationToken);
             if (!result.VideoWritten)
             {

@@ -26,7 +26,40 @@ internal sealed record PartSpec(
     /// <summary>Half the plate's diagonal at its scale: how far off-frame its centre starts.</summary>
     public double HalfExtent => Scale * Math.Sqrt((Length * Length) + (Width * Width)) / 2;
 
-    public static PartSpec Create(int seed, int id)
+    /// <summary>
+    /// Plate grey level of variant B: darker than A's 165–205, yet under the dimmest lighting (×0.8) and its tint still
+    /// above the part tracker's default threshold (100).
+    /// </summary>
+    public const double VariantBBrightnessMin = 140;
+
+    public const double VariantBBrightnessMax = 165;
+
+    /// <summary>Brushed streaks on a variant B plate, and how far each may depart from the plate's grey.</summary>
+    public const int VariantBStreaks = 40;
+
+    public const double VariantBStreakContrast = 12;
+
+    public static PartSpec Create(int seed, int id, LineVariant variant = LineVariant.A)
+    {
+        var spec = Original(seed, id);
+        if (variant == LineVariant.A)
+        {
+            return spec;
+        }
+
+        // Drawn from a random stream of its own, so the part's geometry and defects are variant A's draw for draw.
+        var r = new Random(SyntheticLine.SeedFor(seed, id, 7));
+        var streaks = Enumerable.Range(0, VariantBStreaks)
+            .Select(_ => (Uniform(r, (-spec.Width / 2) + 3, (spec.Width / 2) - 3), Uniform(r, -VariantBStreakContrast, VariantBStreakContrast)))
+            .ToArray();
+        return spec with
+        {
+            Brightness = VariantBBrightnessMin + ((spec.Brightness - 165) / 40 * (VariantBBrightnessMax - VariantBBrightnessMin)),
+            Streaks = streaks,
+        };
+    }
+
+    private static PartSpec Original(int seed, int id)
     {
         var r = new Random(SyntheticLine.SeedFor(seed, id, 2));
         var length = Uniform(r, 200, 250);

@@ -31,6 +31,9 @@ public sealed class SyntheticLine : IDisposable
     private const double MinVisibleShare = 0.4;
     private const double MinVisiblePixels = 4;    // at the 640×480 design size
 
+    // Blue, green, red gains of variant B's anodised plates: the grey the tracker sees drops by under 4 %.
+    private static readonly Scalar VariantBTint = new(1.12, 1.0, 0.88);
+
     private readonly Mat _belt;                // 8UC1, two belt periods side by side so any window is one crop
     private readonly int _beltPeriod;
     private readonly double _lightPhase;
@@ -40,14 +43,21 @@ public sealed class SyntheticLine : IDisposable
     /// <param name="seed">Everything on the line follows from it.</param>
     /// <param name="width">Frame width in pixels (at least 64).</param>
     /// <param name="height">Frame height in pixels (at least 48).</param>
-    public SyntheticLine(int seed, int width = 640, int height = 480)
+    /// <param name="variant">The part the line carries (<see cref="LineVariant.A"/>: the original part).</param>
+    public SyntheticLine(int seed, int width = 640, int height = 480, LineVariant variant = LineVariant.A)
     {
+        if (!Enum.IsDefined(variant))
+        {
+            throw new ArgumentOutOfRangeException(nameof(variant), $"Unknown part variant {variant}.");
+        }
+
         if (width < 64 || height < 48)
         {
             throw new ArgumentOutOfRangeException(nameof(width), $"A synthetic frame must be at least 64×48 pixels, got {width}×{height}.");
         }
 
         Seed = seed;
+        Variant = variant;
         Width = width;
         Height = height;
         Scale = Math.Min(width / 640.0, height / 480.0);
@@ -60,6 +70,9 @@ public sealed class SyntheticLine : IDisposable
     }
 
     public int Seed { get; }
+
+    /// <summary>The part this line carries.</summary>
+    public LineVariant Variant { get; }
 
     public int Width { get; }
 
@@ -82,9 +95,14 @@ public sealed class SyntheticLine : IDisposable
             window.CopyTo(gray);
         }
 
+        using var plates = Variant == LineVariant.A ? null : new Mat(Height, Width, MatType.CV_8UC1, Scalar.All(0));
         foreach (var part in VisibleParts(frameIndex))
         {
             DrawPart(gray, part, parts, truth);
+            if (plates is not null)
+            {
+                Cv2.FillConvexPoly(plates, parts[^1].Corners.Select(c => Sub((c.X, c.Y))), Scalar.All(255), LineTypes.Link8, SubPixelShift);
+            }
         }
 
         Cv2.GaussianBlur(gray, gray, new Size(0, 0), 0.7 * Scale);
@@ -103,6 +121,14 @@ public sealed class SyntheticLine : IDisposable
         Cv2.CvtColor(gray, frame, ColorConversionCodes.GRAY2BGR);
         // A faint warm cast: real lighting is never perfectly grey, and models must not rely on it being so.
         Cv2.Multiply(frame, new Scalar(0.97, 1.0, 1.03), frame);
+        if (plates is not null)
+        {
+            // Anodised blue: the dye tints the plate, not the belt under the same lamp.
+            using var tinted = new Mat();
+            Cv2.Multiply(frame, VariantBTint, tinted);
+            tinted.CopyTo(frame, plates);
+        }
+
         return new RenderedFrame(frameIndex, frame, truth, parts);
     }
 
@@ -128,7 +154,7 @@ public sealed class SyntheticLine : IDisposable
         var first = Math.Max(0, (frameIndex - crossing) / PartPeriodFrames);
         for (var id = first; id <= frameIndex / PartPeriodFrames; id++)
         {
-            var part = PartSpec.Create(Seed, (int)id);
+            var part = PartSpec.Create(Seed, (int)id, Variant);
             var entry = (id * PartPeriodFrames) + part.EntryJitter;
             if (frameIndex < entry)
             {

@@ -49,6 +49,30 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         {
             priorSteps = LoadStart(model, init);
         }
+        else if (settings.InitOnnx is { } onnx)
+        {
+            priorSteps = OnnxStartWeights.Load(model, onnx);
+            Log.StartedFromOnnx(logger, onnx, priorSteps);
+            if (!settings.QuantAware)
+            {
+                Log.OnnxStartNotFrozen(logger);
+            }
+        }
+
+        ExtraDataset? extra = null;
+        if (settings.ExtraDataset is { } extraFolder)
+        {
+            try
+            {
+                extra = ExtraDataset.Open(extraFolder);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new StartWeightsException($"--extra-dataset: {e.Message}", e);
+            }
+
+            Log.Extra(logger, extra.Root, extra.Images, extra.BackgroundImages, extra.Boxes, settings.ExtraShare);
+        }
 
         IReadOnlyDictionary<string, (float Min, float Max)>? ranges = null;
         if (settings.QuantAware)
@@ -62,7 +86,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         Log.Starting(logger, settings.Steps, settings.ImageSize, settings.TrainSize, settings.BatchSize, settings.WidthMultiplier, parameters, model.ReceptiveField, settings.Seed);
 
         var started = time.GetTimestamp();
-        var (curve, msPerStep) = await TrainAsync(model, classCount, cancellationToken).ConfigureAwait(false);
+        var (curve, msPerStep) = await TrainAsync(model, classCount, extra, cancellationToken).ConfigureAwait(false);
         var trainingTime = time.GetElapsedTime(started);
 
         model.SimulateInt8(null);
@@ -200,14 +224,14 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         return [.. Enumerable.Range(0, count).Select(i => (seeds[i % seeds.Count], (long)random.Next(SyntheticSampler.FramesPerLine)))];
     }
 
-    private async Task<(List<(int Step, float Loss)> Curve, double MsPerStep)> TrainAsync(DetectorNet model, int classCount, CancellationToken cancellationToken)
+    private async Task<(List<(int Step, float Loss)> Curve, double MsPerStep)> TrainAsync(DetectorNet model, int classCount, ExtraDataset? extra, CancellationToken cancellationToken)
     {
         model.train();
         using var optimizer = torch.optim.AdamW(model.parameters(), settings.LearningRate, weight_decay: 5e-4);
         var batches = Channel.CreateBounded<(float[] Pixels, CellTargets Targets)>(PrefetchBatches);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Rendering runs beside the optimizer so a step does not wait for 16 frames to be drawn.
-        var producer = Task.Run(() => ProduceAsync(batches.Writer, classCount, stop.Token), stop.Token);
+        var producer = Task.Run(() => ProduceAsync(batches.Writer, classCount, extra, stop.Token), stop.Token);
         var curve = new List<(int Step, float Loss)>();
         var log = new StringBuilder("step,lr,loss,class,box,ms_per_step\n");
         var warmup = Math.Max(1, Math.Min(100, settings.Steps / 10));
@@ -302,9 +326,13 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         return (terms.Class, terms.Box);
     }
 
-    private async Task ProduceAsync(ChannelWriter<(float[] Pixels, CellTargets Targets)> writer, int classCount, CancellationToken cancellationToken)
+    private async Task ProduceAsync(
+        ChannelWriter<(float[] Pixels, CellTargets Targets)> writer, int classCount, ExtraDataset? extra, CancellationToken cancellationToken)
     {
         using var sampler = new SyntheticSampler(SyntheticSampler.TrainSeeds(settings.Seed), settings.Seed, settings.ImageSize);
+        // A stream of its own: without --extra-dataset the synthetic draw is the same frame for frame as before.
+        var extraRandom = new Random(settings.Seed ^ 0x3e7a);
+        using var extraBuffer = new OpenCvSharp.Mat();
         var plane = 3 * settings.TrainSize * settings.TrainSize;
         try
         {
@@ -314,7 +342,17 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
                 var pixels = new float[settings.BatchSize * plane];
                 for (var i = 0; i < settings.BatchSize; i++)
                 {
-                    var image = settings.TrainCrop > 0 ? sampler.NextCrop(settings.TrainCrop) : sampler.Next();
+                    LabeledImage image;
+                    if (extra is not null && extraRandom.NextDouble() < settings.ExtraShare)
+                    {
+                        var (full, geometry) = extra.Next(extraRandom, settings.ImageSize, extraBuffer);
+                        image = SyntheticSampler.Crop(full, settings.TrainSize, settings.ImageSize, geometry, extraRandom);
+                    }
+                    else
+                    {
+                        image = settings.TrainCrop > 0 ? sampler.NextCrop(settings.TrainCrop) : sampler.Next();
+                    }
+
                     image.Pixels.CopyTo(pixels, i * plane);
                     batch.Add(image);
                 }
@@ -350,6 +388,17 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
 
         [LoggerMessage(6, LogLevel.Information, "Starting from {Path} ({PriorSteps} steps trained)")]
         public static partial void Started(ILogger logger, string path, int priorSteps);
+
+        [LoggerMessage(9, LogLevel.Information, "Starting from {Path}: float weights, BatchNorm set to the identity ({PriorSteps} steps trained, as its description says)")]
+        public static partial void StartedFromOnnx(ILogger logger, string path, int priorSteps);
+
+        [LoggerMessage(10, LogLevel.Warning,
+            "Started from an ONNX file without --quant-aware: the BatchNorm layers train on batch statistics and leave the identity from the first step; --quant-aware keeps them frozen")]
+        public static partial void OnnxStartNotFrozen(ILogger logger);
+
+        [LoggerMessage(11, LogLevel.Information,
+            "Mixing in {Root}: {Images} images ({Background} background, {Boxes} boxes), {Share:P0} of each batch")]
+        public static partial void Extra(ILogger logger, string root, int images, int background, int boxes, double share);
 
         [LoggerMessage(7, LogLevel.Information,
             "Quantization-aware: int8 simulated at {Count} conv inputs with ranges measured on the start weights (p{Percentile}), held fixed")]

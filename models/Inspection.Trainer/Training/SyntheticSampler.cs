@@ -68,28 +68,38 @@ public sealed class SyntheticSampler : IDisposable
     public LabeledImage NextCrop(int crop)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(crop, ImageSize);
-        var full = Next();
-        if (crop == ImageSize)
+        return Crop(Next(), crop, ImageSize, _letterbox, _random);
+    }
+
+    /// <summary>
+    /// A random <paramref name="crop"/>-pixel square of <paramref name="full"/> (letterboxed to <paramref name="imageSize"/>
+    /// by <paramref name="letterbox"/>), placed as <see cref="NextCrop"/> places it, drawing from <paramref name="random"/>.
+    /// </summary>
+    public static LabeledImage Crop(LabeledImage full, int crop, int imageSize, Letterbox letterbox, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(full);
+        ArgumentNullException.ThrowIfNull(random);
+        if (crop == imageSize)
         {
             return full;
         }
 
         // Keep the crop inside the letterboxed image, not the grey padding, where possible.
-        var (top, bottom) = (_letterbox.PadTop, _letterbox.PadTop + _letterbox.ResizedHeight);
+        var (top, bottom) = (letterbox.PadTop, letterbox.PadTop + letterbox.ResizedHeight);
         var yMin = bottom - top >= crop ? top : Math.Max(0, ((top + bottom) / 2) - (crop / 2));
         var yMax = bottom - top >= crop ? bottom - crop : yMin;
         int x0, y0;
-        if (full.Boxes.Count > 0 && _random.Next(3) != 0)
+        if (full.Boxes.Count > 0 && random.Next(3) != 0)
         {
-            var box = full.Boxes[_random.Next(full.Boxes.Count)];
+            var box = full.Boxes[random.Next(full.Boxes.Count)];
             var (cx, cy) = ((box.X1 + box.X2) / 2, (box.Y1 + box.Y2) / 2);
-            x0 = Math.Clamp((int)(cx - (crop * (0.15 + (0.7 * _random.NextDouble())))), 0, ImageSize - crop);
-            y0 = Math.Clamp((int)(cy - (crop * (0.15 + (0.7 * _random.NextDouble())))), yMin, yMax);
+            x0 = Math.Clamp((int)(cx - (crop * (0.15 + (0.7 * random.NextDouble())))), 0, imageSize - crop);
+            y0 = Math.Clamp((int)(cy - (crop * (0.15 + (0.7 * random.NextDouble())))), yMin, yMax);
         }
         else
         {
-            x0 = _random.Next(ImageSize - crop + 1);
-            y0 = yMin + _random.Next(yMax - yMin + 1);
+            x0 = random.Next(imageSize - crop + 1);
+            y0 = yMin + random.Next(yMax - yMin + 1);
         }
 
         var pixels = new float[3 * crop * crop];
@@ -97,7 +107,7 @@ public sealed class SyntheticSampler : IDisposable
         {
             for (var y = 0; y < crop; y++)
             {
-                Array.Copy(full.Pixels, (c * ImageSize * ImageSize) + ((y0 + y) * ImageSize) + x0, pixels, (c * crop * crop) + (y * crop), crop);
+                Array.Copy(full.Pixels, (c * imageSize * imageSize) + ((y0 + y) * imageSize) + x0, pixels, (c * crop * crop) + (y * crop), crop);
             }
         }
 

@@ -38,10 +38,31 @@ public static class TrainCommand
         {
             Description = "Start from these weights (detector.dat of an earlier run with the same --width-mult and --dilations).",
         };
+        var initOnnx = new Option<FileInfo?>("--init-onnx")
+        {
+            Description = "Start from the float weights of an ONNX file this trainer exported (e.g. models/edge/inspection-edge-fp32.onnx), BatchNorm set to the identity; the same --width-mult, --dilations and --residual.",
+        };
         var quantAware = new Option<bool>("--quant-aware")
         {
             Description = "Fine-tune with int8 simulated, ranges measured once on the start weights; writes activation-ranges.json for 'quantize --ranges'.",
         };
+        var extraDataset = new Option<DirectoryInfo?>("--extra-dataset")
+        {
+            Description = "An Ultralytics dataset folder (data.yaml with the model's class names, images/, labels/), e.g. reviewed parts; its images are mixed into the batches.",
+        };
+        var extraShare = new Option<double>("--extra-share")
+        {
+            Description = "Share of each batch drawn from --extra-dataset (0–1).",
+            DefaultValueFactory = _ => TrainSettings.DefaultExtraShare,
+        };
+        extraShare.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value is > 0 and <= 1))
+            {
+                result.AddError($"--extra-share must be above 0 and at most 1 (0.25: a quarter of each batch), got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
         var rangePercentile = new Option<double>("--range-percentile")
         {
             Description = "Percentile of |activation| the --quant-aware ranges are clipped to (as quantize --percentile).",
@@ -90,7 +111,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a detector on the synthetic line, export it to ONNX and check it on held-out lines.")
         {
-            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion, dilations, initWeights, quantAware, rangePercentile, residual,
+            output, steps, imageSize, seed, width, batch, learningRate, validationFrames, trainCrop, modelVersion, dilations, initWeights, quantAware, rangePercentile, residual, initOnnx, extraDataset, extraShare,
         };
         command.Validators.Add(result =>
         {
@@ -106,9 +127,24 @@ public static class TrainCommand
                 result.AddError($"--init-weights: no file at '{missing.FullName}'.");
             }
 
-            if (result.GetValue(quantAware) && result.GetValue(initWeights) is null)
+            if (result.GetValue(initOnnx) is { Exists: false } missingOnnx)
             {
-                result.AddError("--quant-aware fine-tunes trained weights: give them with --init-weights.");
+                result.AddError($"--init-onnx: no file at '{missingOnnx.FullName}'.");
+            }
+
+            if (result.GetValue(initWeights) is not null && result.GetValue(initOnnx) is not null)
+            {
+                result.AddError("Give one start: --init-weights (a detector.dat) or --init-onnx (an exported float model), not both.");
+            }
+
+            if (result.GetValue(quantAware) && result.GetValue(initWeights) is null && result.GetValue(initOnnx) is null)
+            {
+                result.AddError("--quant-aware fine-tunes trained weights: give them with --init-weights or --init-onnx.");
+            }
+
+            if (result.GetValue(extraDataset) is { } extra && ExtraDataset.Problem(extra.FullName) is { } problem)
+            {
+                result.AddError($"--extra-dataset: {problem}");
             }
 
         });
@@ -131,7 +167,10 @@ public static class TrainCommand
                 parse.GetValue(initWeights)?.FullName,
                 parse.GetValue(quantAware),
                 parse.GetValue(rangePercentile),
-                parse.GetValue(residual));
+                parse.GetValue(residual),
+                parse.GetValue(initOnnx)?.FullName,
+                parse.GetValue(extraDataset)?.FullName,
+                parse.GetValue(extraShare));
             try
             {
                 await TrainAsync(settings, logger, cancellationToken).ConfigureAwait(false);

@@ -21,6 +21,9 @@ namespace Inspection.Trainer.Training;
 /// </param>
 /// <param name="RangePercentile">Percentile of |activation| the quantization-aware ranges are clipped to.</param>
 /// <param name="Residual">Residual stride-1 stages (see <see cref="DetectorNet"/>).</param>
+/// <param name="InitOnnx">Start from the float weights of an ONNX file this trainer exported (see <see cref="OnnxStartWeights"/>).</param>
+/// <param name="ExtraDataset">An Ultralytics dataset folder whose images are mixed into the batches (see <see cref="ExtraDataset"/>).</param>
+/// <param name="ExtraShare">Share of each batch drawn from <paramref name="ExtraDataset"/>, 0–1.</param>
 public sealed record TrainSettings(
     string OutputDirectory,
     int Steps,
@@ -36,8 +39,14 @@ public sealed record TrainSettings(
     string? InitWeights = null,
     bool QuantAware = false,
     double RangePercentile = 99.999,
-    bool Residual = false)
+    bool Residual = false,
+    string? InitOnnx = null,
+    string? ExtraDataset = null,
+    double ExtraShare = TrainSettings.DefaultExtraShare)
 {
+    /// <summary>Default share of a batch drawn from <c>--extra-dataset</c>.</summary>
+    public const double DefaultExtraShare = 0.25;
+
     /// <summary>Version of the trained models (the hand-designed filter banks they replaced were 1.0.0).</summary>
     public const string DefaultModelVersion = "2.0.0";
 

@@ -57,7 +57,7 @@ public sealed class ExportCommandTests : IDisposable
         var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--quant-aware");
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("--quant-aware fine-tunes trained weights: give them with --init-weights.", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--quant-aware fine-tunes trained weights: give them with --init-weights or --init-onnx.", _error.ToString(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(_directory.File("out")));
     }
 
@@ -71,6 +71,56 @@ public sealed class ExportCommandTests : IDisposable
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith($"train: '{weights}' does not hold weights of a width-1 detector with dilations 1 1 1 1 1 1 1 and 4 classes", _error.ToString().Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_InitOnnxOfAQuantizedModel_ExitCode2PointingAtTheFloatTwin()
+    {
+        var exitCode = await RunAsync(
+            "train", "--out", _directory.File("out"), "--imgsz", "128", "--residual", "--quant-aware",
+            "--init-onnx", RepositoryRoot.Combine("models", "edge", "inspection-edge.onnx"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a quantized model; start from its float twin", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_BothStarts_IsRefused()
+    {
+        var weights = _directory.File("w.dat");
+        await File.WriteAllTextAsync(weights, "x", TestContext.Current.CancellationToken);
+
+        var exitCode = await RunAsync(
+            "train", "--out", _directory.File("out"), "--init-weights", weights, "--init-onnx", RepositoryRoot.Combine("models", "edge", "inspection-edge-fp32.onnx"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Give one start", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.File("out")));
+    }
+
+    [Fact]
+    public async Task Train_ExtraDatasetWithoutDataYaml_RefusedBeforeAnyWork()
+    {
+        var folder = _directory.Folder("export");
+        Directory.CreateDirectory(Path.Combine(folder, "images"));
+        Directory.CreateDirectory(Path.Combine(folder, "labels"));
+
+        var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--extra-dataset", folder);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"--extra-dataset: '{folder}' has no data.yaml", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.File("out")));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1.5")]
+    public async Task Train_ExtraShareOutOfRange_IsRefused(string share)
+    {
+        var exitCode = await RunAsync("train", "--out", _directory.File("out"), "--extra-share", share);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--extra-share must be above 0 and at most 1", _error.ToString(), StringComparison.Ordinal);
     }
 
     private Task<int> InvokeAsync(params string[] arguments) => RunAsync(["export", .. arguments]);

@@ -58,6 +58,23 @@ public sealed class QuantAwareTrainingTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_QuantAwareFromShippedOnnxWithExtraDataset_TrainsAndExports()
+    {
+        TorchNatives.Prepare(NullLogger.Instance);
+        var (extra, _, _) = ReviewSetFolder.Write(_directory.Folder("review"), frames: 3);
+        var tuned = _directory.Folder("from-onnx");
+
+        var summary = await TrainAsync(new TrainSettings(
+            tuned, 2, ImageSize, 5, 1.0, 2, 0.0002, 2, TrainCrop: 64, Residual: true, QuantAware: true,
+            InitOnnx: RepositoryRoot.Combine("models", "edge", "inspection-edge-fp32.onnx"), ExtraDataset: extra, ExtraShare: 0.5));
+
+        Assert.True(float.IsFinite(summary.FirstLoss) && float.IsFinite(summary.LastLoss));
+        Assert.True(File.Exists(Path.Combine(tuned, DetectorTrainer.RangesFileName)));
+        Assert.InRange(summary.OnnxMaxAbsDifference, 0f, 1e-3f);
+        Assert.Contains("4000 + 2 quantization-aware steps", Describe(tuned), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SimulateInt8_WrongNumberOfScales_Throws()
     {
         TorchNatives.Prepare(NullLogger.Instance);

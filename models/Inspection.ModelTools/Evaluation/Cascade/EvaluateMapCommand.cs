@@ -87,6 +87,7 @@ public static class EvaluateMapCommand
         {
             Description = "A bands.json of 'choose-bands': its edge and cloud bands, K, whole-view rule and margin replace --lower/--upper/--cloud-lower/--cloud-upper/--max-escalated-frames/--whole-views-only.",
         };
+        var variant = LineVariantOption.Create("The part on the test line: a (the original part) or b (the new variant); the seed rules are the same for both.");
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out")
         {
@@ -139,7 +140,7 @@ public static class EvaluateMapCommand
             "mAP50/mAP50-95 and per-class P/R of edge, cloud and the cascade on the test split; band sweep; metrics.json and PNG charts.")
         {
             edge, cloud, edgeFp32, seed, frames, lower, upper, threshold, target, maxEscalated, maxLower, nmsIou, agnostic, threads, output, allowSeen,
-            partFrames, cloudLower, cloudUpper, maxFrames, wholeViews, bands,
+            partFrames, cloudLower, cloudUpper, maxFrames, wholeViews, bands, variant,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -173,7 +174,8 @@ public static class EvaluateMapCommand
                 parse.GetValue(allowSeen),
                 Math.Max(0, parse.GetValue(partFrames)),
                 parts,
-                margin);
+                margin,
+                parse.GetValue(variant));
             return Task.FromResult(Run(settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         });
         return command;
@@ -210,6 +212,11 @@ public static class EvaluateMapCommand
             stdout.WriteLine($"Note: {note}.");
         }
 
+        if (settings.Variant != LineVariant.A)
+        {
+            stdout.WriteLine($"Part variant {LineVariantOption.Name(settings.Variant)}: the test line carries the new part.");
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var models = new List<KeyValuePair<string, IDetector>>();
         try
@@ -244,7 +251,7 @@ public static class EvaluateMapCommand
                 {
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {done}/{settings.Frames} frames, {stopwatch.Elapsed.TotalSeconds:F0} s"));
                 }
-            }, cancellationToken);
+            }, cancellationToken, settings.Variant);
 
             PartEvaluation? parts = null;
             if (settings.PartFrames > 0)
@@ -303,7 +310,7 @@ public static class EvaluateMapCommand
     {
         var cloud = models.First(m => m.Key == CascadeEvaluation.Cloud).Value;
         using var edge = Parts.ChooseBandsCommand.Load(settings.Edge, settings.NmsIou, settings.Threads, Math.Min(settings.Parts.EdgeBand.Lower, 0.05f));
-        using var line = new SyntheticLine(lineSeed, TestSplitRunner.FrameWidth, TestSplitRunner.FrameHeight);
+        using var line = new SyntheticLine(lineSeed, TestSplitRunner.FrameWidth, TestSplitRunner.FrameHeight, settings.Variant);
         var recording = PartRecorder.Record(line, settings.PartFrames, edge, cloud, new Inspection.Detection.Parts.PartTrackerOptions(), settings.DetectionMargin, done =>
         {
             if (done % 500 == 0 || done == settings.PartFrames)
@@ -356,5 +363,5 @@ public static class EvaluateMapCommand
 
     private sealed record Settings(
         string Edge, string Cloud, string? EdgeFp32, int Seed, int Frames, DecisionBand Band, float Threshold, double Target, double MaxEscalated, double MaxLower, float NmsIou, bool AgnosticNms, int Threads, string Output, bool AllowSeenSeed,
-        int PartFrames, PartSettings Parts, float DetectionMargin);
+        int PartFrames, PartSettings Parts, float DetectionMargin, LineVariant Variant);
 }

@@ -23,14 +23,16 @@ public static class TestSplitRunner
     /// <param name="models">The models by name, run in this order on every frame.</param>
     /// <param name="progress">Called with the number of frames done after each frame; may be null.</param>
     /// <param name="cancellationToken">Stops between frames.</param>
+    /// <param name="variant">The part the line carries.</param>
     public static TestSplitPredictions Run(
         int seed,
         int frameCount,
         IReadOnlyList<KeyValuePair<string, IDetector>> models,
         Action<int>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        LineVariant variant = LineVariant.A)
     {
-        return RunLine(DatasetExporter.LineSeedFor(seed, DatasetSplit.Test), frameCount, models, progress, cancellationToken);
+        return RunLine(DatasetExporter.LineSeedFor(seed, DatasetSplit.Test), frameCount, models, progress, cancellationToken, variant);
     }
 
     /// <summary>
@@ -42,7 +44,8 @@ public static class TestSplitRunner
         int frameCount,
         IReadOnlyList<KeyValuePair<string, IDetector>> models,
         Action<int>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        LineVariant variant = LineVariant.A)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameCount);
@@ -50,7 +53,7 @@ public static class TestSplitRunner
         var truth = new IReadOnlyList<LabeledBox>[frameCount];
         var sources = new string[frameCount];
         var predictions = models.ToDictionary(m => m.Key, _ => new IReadOnlyList<Inspection.Detection.Detection>[frameCount], StringComparer.Ordinal);
-        using var line = new SyntheticLine(lineSeed, FrameWidth, FrameHeight);
+        using var line = new SyntheticLine(lineSeed, FrameWidth, FrameHeight, variant);
         for (var i = 0; i < frameCount; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();

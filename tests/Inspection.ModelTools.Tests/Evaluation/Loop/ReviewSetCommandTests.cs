@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Inspection.ModelTools.Evaluation.Loop;
+
+namespace Inspection.ModelTools.Tests.Evaluation.Loop;
+
+public sealed class ReviewSetCommandTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Theory]
+    [InlineData(2705, "line 2705 is a test line")]
+    [InlineData(1500, "line 1500 is a validation line")]
+    public async Task Invoke_HeldOutLine_RefusedBeforeAnyWork(int line, string expected)
+    {
+        var output = _directory.File("set");
+
+        var (exitCode, error) = await InvokeAsync(["review-set", "--out", output, "--lines", "1000", line.ToString(System.Globalization.CultureInfo.InvariantCulture), .. Models]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public async Task Invoke_FolderWithFiles_RefusedAndLeftAsItWas()
+    {
+        var output = _directory.Folder("used");
+        await File.WriteAllTextAsync(Path.Combine(output, "keep.txt"), "mine", TestContext.Current.CancellationToken);
+
+        var (exitCode, error) = await InvokeAsync(["review-set", "--out", output, .. Models]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("is not a new or empty folder", error, StringComparison.Ordinal);
+        Assert.Equal(["keep.txt"], Directory.GetFiles(output).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void DataYaml_NamesTheModelsClassesInOrder()
+    {
+        var yaml = ReviewSetCommand.DataYaml();
+
+        Assert.Contains("names:\n  0: scratch\n  1: spot\n  2: crack\n  3: dent\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("train: images\n", yaml, StringComparison.Ordinal);
+    }
+
+    private static string[] Models =>
+    [
+        "--edge", Path.Combine(RepositoryPaths.Models, Inspection.ModelTools.Models.ShippedModels.Edge),
+        "--cloud", Path.Combine(RepositoryPaths.Models, Inspection.ModelTools.Models.ShippedModels.Cloud),
+    ];
+
+    private static async Task<(int ExitCode, string Error)> InvokeAsync(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await new RootCommand { ReviewSetCommand.Create() }.Parse(args).InvokeAsync(
+            new InvocationConfiguration { Output = output, Error = error }, TestContext.Current.CancellationToken);
+        return (exitCode, error.ToString());
+    }
+}
