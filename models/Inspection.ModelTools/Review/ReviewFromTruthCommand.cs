@@ -19,7 +19,7 @@ public static class ReviewFromTruthCommand
 
     public static Command Create(Func<HttpMessageHandler>? handler = null)
     {
-        var cloud = new Option<Uri>("--cloud") { Description = "The cloud's HTTP address, e.g. http://127.0.0.1:5080.", Required = true };
+        var cloud = new Option<string>("--cloud") { Description = "The cloud's HTTP address, e.g. http://127.0.0.1:5080.", Required = true };
         var tokenFile = new Option<FileInfo>("--token-file") { Description = "File holding a bearer token of an account allowed to review (accounts token).", Required = true };
         var lines = new Option<string[]>("--line")
         {
@@ -62,9 +62,9 @@ public static class ReviewFromTruthCommand
         });
         cloud.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<Uri>() is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("http" or "https")))
+            if (r.GetValueOrDefault<string>() is { } text && CloudUri(text) is null)
             {
-                r.AddError($"--cloud must be an http(s) address such as http://127.0.0.1:5080, got '{uri}'.");
+                r.AddError($"--cloud must be an http(s) address such as http://127.0.0.1:5080, got '{text}'.");
             }
         });
 
@@ -90,7 +90,7 @@ public static class ReviewFromTruthCommand
 
             var token = (await File.ReadAllTextAsync(parse.GetValue(tokenFile)!.FullName, cancellationToken)).Trim();
             using var http = handler is null ? new HttpClient() : new HttpClient(handler(), disposeHandler: true);
-            http.BaseAddress = parse.GetValue(cloud);
+            http.BaseAddress = CloudUri(parse.GetValue(cloud)!);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var tally = new ReviewTally();
             int code;
@@ -114,6 +114,10 @@ public static class ReviewFromTruthCommand
         });
         return command;
     }
+
+    /// <summary>The cloud's address with a trailing slash (the API's paths are relative to it), or null when it is not http(s).</summary>
+    public static Uri? CloudUri(string text) =>
+        Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;
 
     /// <summary>The lines by device (<c>DEVICE=DIR</c>) and the one for every device (a bare <c>DIR</c>).</summary>
     public static (Dictionary<string, FrameMapping> ByDevice, FrameMapping? Any) Mappings(IEnumerable<string> lines, long firstSequence, bool loop)
