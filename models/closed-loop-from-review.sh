@@ -83,8 +83,9 @@ grpc_port=$(port); http_port=$(port); mqtt_port=$(port)
 api="http://127.0.0.1:$http_port"; export INSPECTION_API="$api"
 
 stage "start the cloud and ${devices} edge agent(s), every frame inspected"
-# Every part the edge escalates goes to a person (the cloud's band opened to 0–0.99): the review export then holds what
-# review-set --pick escalated labels, and the shipped band, chosen on variant a, does not hide the variant's mistakes.
+# Every part the edge escalates on which the cloud sees anything at all goes to a person (the cloud's band opened to
+# 0.05–0.99, its score threshold lowered to match): the review export then holds about what review-set --pick escalated
+# labels, and the shipped band, chosen on variant a, does not settle the new variant's parts unseen.
 dotnet "$cloud" \
   --Cloud:GrpcUrl="http://127.0.0.1:$grpc_port" --Cloud:HttpUrl="$api" \
   --Cloud:Broker:Port="$mqtt_port" --Cloud:Mqtt:Port="$mqtt_port" \
@@ -92,10 +93,10 @@ dotnet "$cloud" \
   --Cloud:Mqtt:Username=cloud --Cloud:Mqtt:PasswordFile="$work/identity/cloud/mqtt-password" \
   --Cloud:StoragePath="$work/cloud.db" --Detector:ModelPath="$root/models/cloud/inspection-cloud.onnx" \
   --Cloud:Models:StoragePath="$work/registry" --Cloud:Models:TrustedKeysPath="$work/trusted-keys" \
-  --Cloud:Decision:Lower=0 --Cloud:Decision:Upper=0.99 \
+  --Cloud:Decision:Lower=0.05 --Cloud:Decision:Upper=0.99 --Detector:ScoreThreshold=0.05 \
   >"$work/cloud.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 240); do curl -fs "$api/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+cloud_pid=$!; pids+=($cloud_pid)
+for _ in $(seq 1 240); do curl -fs "$api/healthz" >/dev/null 2>&1 && break; kill -0 "$cloud_pid" 2>/dev/null || break; sleep 0.5; done
 curl -fs "$api/healthz" >/dev/null || { echo "closed-loop: the cloud did not start; see $work/cloud.log" >&2; tail -20 "$work/cloud.log" >&2; exit 1; }
 
 # $1 device index, $2 loop (true|false), $3 max fps (0: as fast as the model goes)
@@ -119,20 +120,27 @@ for i in $(seq 1 "$devices"); do start_agent "$i" false 0; done
 
 stage "wait until every agent inspected its whole video and its outbox is empty"
 # Through the fleet view (the agents' reported state): all frames inspected, none skipped, nothing waiting.
-fleet_done() {
-  curl -fs --max-time 10 -H "Authorization: Bearer $INSPECTION_TOKEN" "$api/api/fleet" | FRAMES="$frames" DEVICES="$devices" python3 -c '
+read -r -d '' fleet_py <<'PY' || true
 import json, os, sys
 fleet = json.load(sys.stdin); frames = int(os.environ["FRAMES"]); want = int(os.environ["DEVICES"])
 done = 0
 for d in fleet["devices"]:
     s = (d.get("reported") or {}).get("stats")
-    if not s: continue
+    if not s:
+        continue
+    name = d["deviceId"]
     if s.get("skipped", 0) > 0:
-        print(f"{d[\"deviceId\"]} skipped {s[\"skipped\"]} frames: the review cannot map its sequences to the video", file=sys.stderr); sys.exit(2)
+        print(f"{name} skipped {s['skipped']} frames: the review cannot map its sequences to the video", file=sys.stderr)
+        sys.exit(2)
     parts = s.get("parts") or {}
-    if s["frames"] >= frames and s["outboxDepth"] == 0 and parts.get("inView", 0) == 0: done += 1
-    print(f"  {d[\"deviceId\"]}: {s[\"frames\"]}/{frames} frames, outbox {s[\"outboxDepth\"]}, escalated parts {parts.get(\"escalated\", 0)}", file=sys.stderr)
-sys.exit(0 if done >= want else 1)'
+    if s["frames"] >= frames and s["outboxDepth"] == 0 and parts.get("inView", 0) == 0:
+        done += 1
+    print(f"  {name}: {s['frames']}/{frames} frames, outbox {s['outboxDepth']}, parts escalated {parts.get('escalated', 0)} of "
+          f"{parts.get('passed', 0) + parts.get('rejected', 0) + parts.get('uncertain', 0)} decided", file=sys.stderr)
+sys.exit(0 if done >= want else 1)
+PY
+fleet_done() {
+  curl -fs --max-time 10 -H "Authorization: Bearer $INSPECTION_TOKEN" "$api/api/fleet" | FRAMES="$frames" DEVICES="$devices" python3 -c "$fleet_py"
 }
 deadline=$(( $(date +%s) + 3600 ))
 until fleet_done 2>"$work/fleet-wait.txt"; do
