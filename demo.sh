@@ -11,7 +11,7 @@
 # Usage: ./demo.sh [--devices N (2)] [--duration SECONDS (0 = until Ctrl-C)] [--frames N (600)] [--fps N (15)]
 #        ./demo.sh --closed-loop [options of models/closed-loop.sh --from-review]: one turn of the closed loop on a new
 #        part variant through the real system (agents, review, export, fine-tune, before/after, signed release, canary
-#        rollout); about 13 minutes here (README, "Review workspace").
+#        rollout); 13–24 minutes here, by load (README, "Review workspace").
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$PWD"
