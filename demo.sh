@@ -9,17 +9,21 @@
 # each shadows, swaps and commits it without stopping its line, and the accuracy gate watches it after).
 # Stops cleanly on Ctrl-C or after --duration seconds.
 # Usage: ./demo.sh [--devices N (2)] [--duration SECONDS (0 = until Ctrl-C)] [--frames N (600)] [--fps N (15)]
+#        ./demo.sh --closed-loop [options of models/closed-loop.sh --from-review]: one turn of the closed loop on a new
+#        part variant through the real system (agents, review, export, fine-tune, before/after, signed release, canary
+#        rollout); 13–24 minutes here, by load (README, "Review workspace").
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$PWD"
 devices=2; duration=0; frames=600; fps=15
+[[ "${1:-}" == --closed-loop ]] && { shift; exec models/closed-loop.sh --from-review "$@"; }
 while (($#)); do
   case "$1" in
     --devices) devices="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --frames) frames="$2"; shift 2 ;;
     --fps) fps="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

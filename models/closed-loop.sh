@@ -7,7 +7,12 @@
 # Nothing is installed: models/edge stays as shipped. Generated files go to --out.
 # Usage: models/closed-loop.sh [--out DIR (models/generated/loop)] [--review DIR (use this export instead of making one)]
 #                              [--steps N (400)] [--release N (3)]
+#        models/closed-loop.sh --from-review [...]: the same turn through the real system (cloud, agents, review API,
+#                              rollout); its options: models/closed-loop-from-review.sh --help
 set -euo pipefail
+for arg in "$@"; do
+  [[ "$arg" == --from-review ]] && exec "$(dirname "$0")/closed-loop-from-review.sh" "$@"
+done
 cd "$(dirname "$0")/.."
 out=models/generated/loop; review=""; steps=400; release=3
 while (($#)); do
@@ -16,7 +21,7 @@ while (($#)); do
     --review) review="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --release) release="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "closed-loop.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -6,7 +6,7 @@ using Inspection.ModelTools.Line;
 
 namespace Inspection.ModelTools;
 
-/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>, <c>build-timing</c>, <c>quantize</c>, <c>keygen</c>, <c>pack</c>.</summary>
+/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>, <c>build-timing</c>, <c>quantize</c>, <c>keygen</c>, <c>pack</c>, <c>review-set</c>, <c>loop-eval</c>, <c>review-from-truth</c>.</summary>
 public static class ModelToolsCommand
 {
     public static RootCommand Create() =>
@@ -25,5 +25,6 @@ public static class ModelToolsCommand
             Packaging.PackCommand.Create(),
             Evaluation.Loop.ReviewSetCommand.Create(),
             Evaluation.Loop.LoopEvalCommand.Create(),
+            Review.ReviewFromTruthCommand.Create(),
         };
 }

@@ -16,7 +16,10 @@ public static class ReviewItems
     public static StoredDetection Box(double score, double x1, double y1, double x2, double y2, string className = "scratch", int classId = 0) =>
         new() { ClassId = classId, ClassName = className, Confidence = score, X1 = x1, Y1 = y1, X2 = x2, Y2 = y2 };
 
-    /// <summary>Stores an uncertain part of <paramref name="frames"/> frames (sequences part+10, +11, …), each with the given cloud boxes.</summary>
+    /// <summary>
+    /// Stores an uncertain part of <paramref name="frames"/> frames (sequences part+10, +11, …, or <paramref name="sequences"/>),
+    /// each with the given cloud boxes and, when given, the part's box.
+    /// </summary>
     public static StoredEscalation AddPart(
         TestCloud cloud,
         string deviceId,
@@ -29,16 +32,19 @@ public static class ReviewItems
         string edgeModel = "edge",
         string edgeVersion = "1.0.0",
         long edgeRelease = 0,
-        string verdict = Verdicts.Uncertain)
+        string verdict = Verdicts.Uncertain,
+        IReadOnlyList<long>? sequences = null,
+        StoredPartBox? partBox = null)
     {
         var at = receivedAt ?? new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
         var jpeg = TestFrames.Jpeg(90, Width, Height);
         var part = new StoredPart { PartId = partId, Source = "tracker", FramesSeen = 5, FramesUncertain = frames, FirstSeen = at, LastSeen = at };
-        for (var i = 0; i < frames; i++)
+        for (var i = 0; i < (sequences?.Count ?? frames); i++)
         {
             part.Frames.Add(new StoredPartFrame
             {
-                Sequence = partId + 10 + i,
+                Sequence = sequences?[i] ?? partId + 10 + i,
+                PartBox = partBox,
                 CapturedAt = at,
                 Width = Width,
                 Height = Height,
