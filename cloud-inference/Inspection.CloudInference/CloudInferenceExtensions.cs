@@ -98,6 +98,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<FleetCommands>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<RolloutStore>();
+        services.AddSingleton<ReviewedPartsCheck>();
         services.AddSingleton<RolloutController>();
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<DesiredStateSigner>();

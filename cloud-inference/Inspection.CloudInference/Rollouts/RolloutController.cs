@@ -28,6 +28,7 @@ public sealed partial class RolloutController : BackgroundService
     private readonly FleetCommands _commands;
     private readonly ModelRegistry _registry;
     private readonly EscalationStore _escalations;
+    private readonly ReviewedPartsCheck _reviewCheck;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
     private readonly ILogger<RolloutController> _logger;
@@ -41,6 +42,7 @@ public sealed partial class RolloutController : BackgroundService
         FleetCommands commands,
         ModelRegistry registry,
         EscalationStore escalations,
+        ReviewedPartsCheck reviewCheck,
         IOptions<RolloutOptions> options,
         TimeProvider time,
         ILogger<RolloutController> logger)
@@ -51,6 +53,7 @@ public sealed partial class RolloutController : BackgroundService
         _commands = commands;
         _registry = registry;
         _escalations = escalations;
+        _reviewCheck = reviewCheck;
         _tick = TimeSpan.FromMilliseconds(options.Value.TickMilliseconds);
         _time = time;
         _logger = logger;
@@ -62,6 +65,7 @@ public sealed partial class RolloutController : BackgroundService
     /// <param name="cancellationToken">Cancels the wait for the lock and the first publishes.</param>
     /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
     /// <exception cref="ArgumentException">The request is not valid, or no device matches.</exception>
+    /// <exception cref="InvalidOperationException">The review check the strategy asks for failed.</exception>
     public async Task<RolloutView> StartAsync(RolloutRequest request, Uri baseUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -69,6 +73,17 @@ public sealed partial class RolloutController : BackgroundService
         var model = _registry.Find(request.Release) ?? throw new KeyNotFoundException($"release {request.Release} is not registered (GET /api/models)");
         var snapshot = _fleet.Snapshot();
         var plan = RolloutPlan.Create(request, snapshot.Devices.ToDictionary(d => d.DeviceId, d => d.Reported, StringComparer.Ordinal));
+        ReviewCheckResult? review = null;
+        if (plan.Strategy.ReviewCheck is { } check)
+        {
+            // Before the lock: the model runs over every reviewed frame, and the API's other calls need not wait.
+            review = await _reviewCheck.RunAsync(model.Id, [.. plan.Waves.SelectMany(w => w)], check, cancellationToken).ConfigureAwait(false);
+            if (!review.Passed)
+            {
+                Log.ReviewCheckRefused(_logger, model.Id, review.Summary);
+                throw new InvalidOperationException($"release {model.Id} not rolled out: the review check {review.Summary}");
+            }
+        }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -94,6 +109,7 @@ public sealed partial class RolloutController : BackgroundService
                 State = RolloutStates.Running,
                 Reason = "started",
                 IssuedBy = string.IsNullOrWhiteSpace(request.IssuedBy) ? "api" : request.IssuedBy,
+                ReviewCheckJson = review is null ? null : JsonSerializer.Serialize(review, Json),
                 CreatedAt = now,
                 UpdatedAt = now,
                 Waves = [.. plan.Waves.Select((_, i) => new StoredWave { Index = i, State = WaveStates.Pending })],
@@ -578,7 +594,8 @@ public sealed partial class RolloutController : BackgroundService
                 continue;
             }
 
-            target ??= _registry.TargetFor(rollout.Release, new Uri(rollout.BaseUrl), null, null, null)
+            // A release judged on reviewed parts is shadowed with the check's bar: it is meant to decide differently.
+            target ??= _registry.TargetFor(rollout.Release, new Uri(rollout.BaseUrl), null, strategy.ReviewCheck?.ShadowMinAgreement, null)
                 ?? throw new InvalidOperationException($"release {rollout.Release} is no longer registered");
             var reported = entry.Reported;
             device.FromRelease = reported.Model.Release;
@@ -744,10 +761,14 @@ public sealed partial class RolloutController : BackgroundService
             return new WaveView(w.Index, w.Index == 0 ? "canary" : $"wave {w.Index}", devices.Count, w.State, Count(devices), w.StartedAt, w.EndedAt);
         })],
         [.. rollout.Devices.Select(d => new RolloutDeviceView(d.DeviceId, d.Wave, d.State, d.Reason, d.Since, d.FromRelease, d.OtaState))],
-        Count(rollout.Devices));
+        Count(rollout.Devices),
+        rollout.ReviewCheckJson is { } review ? JsonSerializer.Deserialize<ReviewCheckResult>(review, Json) : null);
 
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout of release {Release} refused by its review check: {Summary}")]
+        public static partial void ReviewCheckRefused(ILogger logger, long release, string summary);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} of release {Release} started by {IssuedBy}: {Devices} devices in {Waves} waves")]
         public static partial void Started(ILogger logger, string id, long release, int devices, int waves, string issuedBy);
 

@@ -16,6 +16,9 @@ public sealed record RolloutPlan(RolloutStrategy Strategy, IReadOnlyList<IReadOn
     public const int DefaultMaxConcurrentUpdates = 10;
     public const int DefaultGateEscalations = 20;
     public const double DefaultGateMinutes = 5;
+    public const int DefaultReviewMinParts = 20;
+    public const int DefaultReviewMaxParts = 300;
+    public const double DefaultReviewFalseRejectAllowance = 0.05;
 
     /// <summary>
     /// Builds the plan for <paramref name="request"/> over the devices the cloud knows (id → reported state, null
@@ -147,6 +150,7 @@ public sealed record RolloutPlan(RolloutStrategy Strategy, IReadOnlyList<IReadOn
             throw new ArgumentException("accuracyGate: escalations and minutes must not be negative, ratios at least 1, slacks in [0, 1]");
         }
 
+        var review = strategy.ReviewCheck is { } asked ? ResolveReviewCheck(asked) : null;
         return new RolloutStrategy(
             canary.Devices is { Count: > 0 } ? new CanarySpec(null, canary.Devices) : new CanarySpec(canary.Count ?? DefaultCanaryCount),
             strategy.Ramp is null ? strategy.Waves is { Count: > 0 } ? strategy.Waves : [100] : null,
@@ -156,7 +160,24 @@ public sealed record RolloutPlan(RolloutStrategy Strategy, IReadOnlyList<IReadOn
             timeout,
             concurrent,
             strategy.MaintenanceWindow,
-            gate);
+            gate,
+            review);
+    }
+
+    private static ReviewCheck ResolveReviewCheck(ReviewCheck check)
+    {
+        var resolved = new ReviewCheck(
+            check.MinParts ?? DefaultReviewMinParts,
+            check.MaxParts ?? Math.Max(DefaultReviewMaxParts, check.MinParts ?? 0),
+            check.EscapeAllowance ?? 0,
+            check.FalseRejectAllowance ?? DefaultReviewFalseRejectAllowance,
+            check.ShadowMinAgreement ?? 0);
+        return resolved.MinParts is < 1 or > 100000 ? throw new ArgumentException($"reviewCheck.minParts must be between 1 and 100000, got {resolved.MinParts}")
+            : resolved.MaxParts < resolved.MinParts || resolved.MaxParts > 100000 ? throw new ArgumentException($"reviewCheck.maxParts must be between minParts ({resolved.MinParts}) and 100000, got {resolved.MaxParts}")
+            : resolved.EscapeAllowance < 0 ? throw new ArgumentException($"reviewCheck.escapeAllowance must not be negative, got {resolved.EscapeAllowance}")
+            : resolved.FalseRejectAllowance is < 0 or > 1 ? throw new ArgumentException($"reviewCheck.falseRejectAllowance is a share of the clean parts, in [0, 1]; got {resolved.FalseRejectAllowance?.ToString(CultureInfo.InvariantCulture)}")
+            : resolved.ShadowMinAgreement is < 0 or > 1 ? throw new ArgumentException($"reviewCheck.shadowMinAgreement must be in [0, 1], got {resolved.ShadowMinAgreement?.ToString(CultureInfo.InvariantCulture)}")
+            : resolved;
     }
 
     private static List<string> Select(RolloutTarget target, IReadOnlyDictionary<string, ReportedState?> fleet)

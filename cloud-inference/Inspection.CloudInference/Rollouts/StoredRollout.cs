@@ -29,6 +29,9 @@ public sealed class StoredRollout
 
     public string IssuedBy { get; set; } = string.Empty;
 
+    /// <summary>What the review check found before the canary started (JSON of a ReviewCheckResult), or null without one.</summary>
+    public string? ReviewCheckJson { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -64,7 +64,13 @@ public static class RolloutOutput
                 device.Reason);
         }
 
-        return new Rows(new Text(heading), new Text(details), waves, devices);
+        List<IRenderable> rows = [new Text(heading), new Text(details)];
+        if (view.ReviewCheck is { } check)
+        {
+            rows.Add(new Text(string.Create(CultureInfo.InvariantCulture, $"Review check ({TextTable.Time(check.CheckedAt)}, {check.Frames} frames): {check.Summary}")));
+        }
+
+        return new Rows([.. rows, waves, devices]);
     }
 
     /// <summary>One row per rollout, newest first as the API lists them.</summary>

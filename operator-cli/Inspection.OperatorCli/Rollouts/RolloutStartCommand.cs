@@ -73,6 +73,16 @@ public static class RolloutStartCommand
         private readonly Option<int?> _gateEscalations = AtLeast("--gate-escalations", "Accuracy gate: watch a committed device over its next N escalations.", 1);
         private readonly Option<double?> _gateMinutes = NumberOption.Optional<double>(
             "--gate-minutes", "Accuracy gate: … or over M minutes, whichever ends first.", minutes => minutes > 0, "more than 0");
+        private readonly Option<bool> _reviewCheck = new("--review-check")
+        {
+            Description = "Judge the release on the parts people reviewed before the canary starts, and let the devices shadow it with a low agreement bar: for a release retrained to decide differently (a new part variant).",
+        };
+        private readonly Option<int?> _reviewMinParts = AtLeast("--review-min-parts", "Review check: reviewed parts of the target's devices needed (cloud default 20).", 1);
+        private readonly Option<int?> _reviewEscapes = AtLeast("--review-escape-allowance", "Review check: reviewed defective parts the release may pass beyond those the running model passed (cloud default 0).", 0);
+        private readonly Option<double?> _reviewFalseRejects = NumberOption.Optional<double>(
+            "--review-false-reject-allowance", "Review check: share of reviewed clean parts the release may reject beyond the running model's (cloud default 0.05).", share => share is >= 0 and <= 1, "between 0 and 1");
+        private readonly Option<double?> _reviewShadow = NumberOption.Optional<double>(
+            "--review-shadow-min-agreement", "Review check: the devices' shadow agreement bar for the release (cloud default 0).", share => share is >= 0 and <= 1, "between 0 and 1");
 
         public StartOptions()
         {
@@ -91,6 +101,7 @@ public static class RolloutStartCommand
             [
                 _release, _devices, _line, _tag, _all, _canaryCount, _canaryDevices, _waves, _ramp, _successThreshold, _maxFailures,
                 _maxFailureShare, _deviceTimeout, _maxConcurrent, _window, _timeZone, _gateEscalations, _gateMinutes,
+                _reviewCheck, _reviewMinParts, _reviewEscapes, _reviewFalseRejects, _reviewShadow,
             ];
             foreach (var option in options)
             {
@@ -122,6 +133,14 @@ public static class RolloutStartCommand
             var gateMinutes = parse.GetValue(_gateMinutes);
             var gate = gateEscalations is null && gateMinutes is null ? null : new AccuracyGate(gateEscalations, gateMinutes);
 
+            var reviewMinParts = parse.GetValue(_reviewMinParts);
+            var reviewEscapes = parse.GetValue(_reviewEscapes);
+            var reviewFalseRejects = parse.GetValue(_reviewFalseRejects);
+            var reviewShadow = parse.GetValue(_reviewShadow);
+            var review = parse.GetValue(_reviewCheck) || reviewMinParts is not null || reviewEscapes is not null || reviewFalseRejects is not null || reviewShadow is not null
+                ? new ReviewCheck(reviewMinParts, null, reviewEscapes, reviewFalseRejects, reviewShadow)
+                : null;
+
             var strategy = new RolloutStrategy(
                 canary,
                 Given(parse, _waves),
@@ -131,7 +150,8 @@ public static class RolloutStartCommand
                 parse.GetValue(_deviceTimeout),
                 parse.GetValue(_maxConcurrent),
                 window,
-                gate);
+                gate,
+                review);
 
             // No strategy option given: no strategy sent, so every default is the cloud's.
             return new RolloutRequest(parse.GetValue(_release), target, strategy == new RolloutStrategy() ? null : strategy, issuedBy);

@@ -33,6 +33,7 @@ public sealed record RolloutTarget(IReadOnlyList<string>? Devices = null, string
 /// <param name="MaxConcurrentUpdates">Devices updating (downloading to committing) at once (default 10).</param>
 /// <param name="MaintenanceWindow">When set, devices start updating only inside it.</param>
 /// <param name="AccuracyGate">What a device must show after it commits before it counts as succeeded.</param>
+/// <param name="ReviewCheck">When set, the release is judged on reviewed parts before the canary starts (a retrained release).</param>
 public sealed record RolloutStrategy(
     CanarySpec? Canary = null,
     IReadOnlyList<double>? Waves = null,
@@ -42,7 +43,8 @@ public sealed record RolloutStrategy(
     int? DeviceTimeoutSeconds = null,
     int? MaxConcurrentUpdates = null,
     MaintenanceWindow? MaintenanceWindow = null,
-    AccuracyGate? AccuracyGate = null);
+    AccuracyGate? AccuracyGate = null,
+    ReviewCheck? ReviewCheck = null);
 
 /// <summary>The canary: <paramref name="Count"/> devices of the target chosen by the cloud, or the devices named.</summary>
 public sealed record CanarySpec(int? Count = null, IReadOnlyList<string>? Devices = null);

@@ -16,6 +16,7 @@ namespace Inspection.Contracts.Rollouts;
 /// <param name="Waves">Its waves, canary first.</param>
 /// <param name="Devices">Every device in it.</param>
 /// <param name="Counts">Devices per state over the whole rollout.</param>
+/// <param name="ReviewCheck">What the review check found, when the strategy asked for one.</param>
 public sealed record RolloutView(
     string Id,
     long Release,
@@ -31,7 +32,8 @@ public sealed record RolloutView(
     int CurrentWave,
     IReadOnlyList<WaveView> Waves,
     IReadOnlyList<RolloutDeviceView> Devices,
-    RolloutCounts Counts);
+    RolloutCounts Counts,
+    ReviewCheckResult? ReviewCheck = null);
 
 /// <summary>One wave: its devices and how far it got.</summary>
 /// <param name="Index">0 for the canary, then 1, 2, ….</param>

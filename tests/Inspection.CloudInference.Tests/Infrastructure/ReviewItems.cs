@@ -18,7 +18,7 @@ public static class ReviewItems
 
     /// <summary>
     /// Stores an uncertain part of <paramref name="frames"/> frames (sequences part+10, +11, …, or <paramref name="sequences"/>),
-    /// each with the given cloud boxes and, when given, the part's box.
+    /// each with the given cloud boxes and, when given, the part's box and the frames' image (default a plain grey JPEG).
     /// </summary>
     public static StoredEscalation AddPart(
         TestCloud cloud,
@@ -34,10 +34,11 @@ public static class ReviewItems
         long edgeRelease = 0,
         string verdict = Verdicts.Uncertain,
         IReadOnlyList<long>? sequences = null,
-        StoredPartBox? partBox = null)
+        StoredPartBox? partBox = null,
+        byte[]? jpeg = null)
     {
         var at = receivedAt ?? new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
-        var jpeg = TestFrames.Jpeg(90, Width, Height);
+        jpeg ??= TestFrames.Jpeg(90, Width, Height);
         var part = new StoredPart { PartId = partId, Source = "tracker", FramesSeen = 5, FramesUncertain = frames, FirstSeen = at, LastSeen = at };
         for (var i = 0; i < (sequences?.Count ?? frames); i++)
         {

@@ -41,6 +41,29 @@ public sealed class RolloutPlanTests
     }
 
     [Fact]
+    public void Resolve_ReviewCheck_DefaultsFilledInAndNoneWithoutOne()
+    {
+        var resolved = RolloutPlan.Resolve(new RolloutStrategy(ReviewCheck: new ReviewCheck()));
+        var without = RolloutPlan.Resolve(new RolloutStrategy());
+
+        Assert.Equal(new ReviewCheck(20, 300, 0, 0.05, 0), resolved.ReviewCheck);
+        Assert.Null(without.ReviewCheck);
+    }
+
+    [Theory]
+    [InlineData(0, null, null, null, null, "reviewCheck.minParts must be between 1 and 100000")]
+    [InlineData(50, 10, null, null, null, "reviewCheck.maxParts must be between minParts (50) and 100000")]
+    [InlineData(null, null, -1, null, null, "reviewCheck.escapeAllowance must not be negative")]
+    [InlineData(null, null, null, 1.5, null, "reviewCheck.falseRejectAllowance is a share of the clean parts")]
+    [InlineData(null, null, null, null, -0.1, "reviewCheck.shadowMinAgreement must be in [0, 1]")]
+    public void Resolve_ReviewCheckOutOfRange_RefusedNamingTheMember(int? minParts, int? maxParts, int? escapes, double? falseRejects, double? shadow, string expected)
+    {
+        var error = Assert.Throws<ArgumentException>(() => RolloutPlan.Resolve(new RolloutStrategy(ReviewCheck: new ReviewCheck(minParts, maxParts, escapes, falseRejects, shadow))));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Create_NamedCanaryOutsideTheTarget_Refused()
     {
         var request = new RolloutRequest(1, new RolloutTarget(Devices: ["cam-001", "cam-002"]), new RolloutStrategy(new CanarySpec(Devices: ["cam-050"])));

@@ -84,7 +84,14 @@ public sealed class RecordingRolloutApi : IAsyncDisposable
             new RolloutDeviceView("cam-2", 1, RolloutDeviceStates.Updating, null, At.AddMinutes(8), 3, "shadowing"),
             new RolloutDeviceView("cam-3", 1, RolloutDeviceStates.Failed, "rolled back: uncertain rate [2.5x] above the limit", At.AddMinutes(11), 3, "rolled-back"),
         ],
-        new RolloutCounts(0, 0, 1, 0, 1, 1, 0));
+        new RolloutCounts(0, 0, 1, 0, 1, 1, 0),
+        strategy?.ReviewCheck is null ? null : ReviewCheckPassed);
+
+    /// <summary>What a created view carries when its strategy asked for a review check.</summary>
+    public static readonly ReviewCheckResult ReviewCheckPassed = new(
+        true,
+        "passed: on 24 reviewed parts (6 defective, 18 clean) the release passes 0 defective, rejects 0 clean",
+        24, 6, 18, new ReviewCheckCounts(22, 0, 0, 2), new ReviewCheckCounts(0, 0, 0, 24), 61, 0, At);
 
     public static RolloutSummary Summary(string id, string state, long release) =>
         new(id, release, state, null, 1, 2, new RolloutCounts(0, 0, 1, 0, 1, 1, 0), "alice", At, At.AddMinutes(12));
