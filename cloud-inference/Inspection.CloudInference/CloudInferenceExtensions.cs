@@ -95,6 +95,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<CloudDetector>();
         services.AddSingleton<DesiredStateStore>();
         services.AddSingleton<FleetRegistry>();
+        services.AddSingleton<FleetView>();
         services.AddSingleton<FleetCommands>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<RolloutStore>();

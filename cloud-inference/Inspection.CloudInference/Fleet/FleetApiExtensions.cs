@@ -11,7 +11,7 @@ public static class FleetApiExtensions
     public static IEndpointRouteBuilder MapFleet(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").RequireAuthorization(AccessPolicies.Operator);
-        api.MapGet("/fleet", (FleetRegistry registry) => Results.Ok(registry.Snapshot()));
+        api.MapGet("/fleet", (FleetView fleet) => Results.Ok(fleet.Snapshot()));
 
         // 200: published to the broker; 202: stored, and published once the broker is reachable again.
         api.MapPut("/devices/{deviceId}/desired-mode", async (FleetCommands commands, string deviceId, SetModeRequest? request, CancellationToken cancellationToken) =>

@@ -105,6 +105,48 @@ public sealed class ReviewVerdictStore
     public IReadOnlyCollection<string> DevicesAwaitingConfirmation() =>
         _verdicts.Query().Where(v => !v.Confirmed).Select(v => v.DeviceId).ToEnumerable().ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Each device's verdicts by state, for the fleet view. Reads one counter per device and only the unconfirmed
+    /// verdicts (through the <c>Confirmed</c> index), never the confirmed ones, which pile up for good: the confirmed
+    /// count and the last confirmed number follow from the counter, since every number issued is one stored verdict.
+    /// </summary>
+    public IReadOnlyDictionary<string, DeviceVerdictTotals> DeliveryTotals()
+    {
+        var unconfirmed = new Dictionary<string, List<ReviewVerdictRecord>>(StringComparer.Ordinal);
+        foreach (var record in _verdicts.Find(v => !v.Confirmed))
+        {
+            if (!unconfirmed.TryGetValue(record.DeviceId, out var list))
+            {
+                unconfirmed[record.DeviceId] = list = [];
+            }
+
+            list.Add(record);
+        }
+
+        var totals = new Dictionary<string, DeviceVerdictTotals>(StringComparer.Ordinal);
+        foreach (var counter in _counters.FindAll())
+        {
+            if (!unconfirmed.TryGetValue(counter.DeviceId, out var open))
+            {
+                totals[counter.DeviceId] = new DeviceVerdictTotals(counter.Last, 0, 0, counter.Last, null);
+                continue;
+            }
+
+            // Every number 1..Last is a stored verdict: the highest one not among the unconfirmed is the last confirmed.
+            var numbers = open.Select(v => v.Number).ToHashSet();
+            var lastConfirmed = counter.Last;
+            while (lastConfirmed > 0 && numbers.Contains(lastConfirmed))
+            {
+                lastConfirmed--;
+            }
+
+            var sent = open.Count(v => v.Sent);
+            totals[counter.DeviceId] = new DeviceVerdictTotals(counter.Last, open.Count - sent, sent, lastConfirmed, open.Min(v => v.CreatedAt));
+        }
+
+        return totals;
+    }
+
     /// <summary>The last number issued to <paramref name="deviceId"/>; 0 when none was.</summary>
     public long Issued(string deviceId) => _counters.FindById(deviceId)?.Last ?? 0;
 

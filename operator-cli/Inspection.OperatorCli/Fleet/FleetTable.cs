@@ -9,7 +9,8 @@ public static class FleetTable
 {
     private static readonly string[] Headers =
         ["DEVICE", "ONLINE", "MODE", "APPLIED/DESIRED", "CONFLICT", "MODEL", "UPDATE", "EP", "FPS", "FRAMES", "PASS", "DEFECT", "UNCERTAIN", "OUTBOX", "ESCALATED",
-         "PARTS-PASS", "PARTS-REJECTED", "PARTS-UNCERTAIN", "PARTS-ESCALATED", "LINE-BACKLOG", "OLDEST-WAITING"];
+         "PARTS-PASS", "PARTS-REJECTED", "PARTS-UNCERTAIN", "PARTS-ESCALATED", "LINE-BACKLOG", "OLDEST-WAITING",
+         "VERDICTS", "PENDING/SENT/CONFIRMED", "CONFIRMED-THROUGH", "OLDEST-UNCONFIRMED"];
 
     /// <param name="output">Where the table goes.</param>
     /// <param name="fleet">The fleet view.</param>
@@ -51,6 +52,12 @@ public static class FleetTable
                 // The device's line's review backlog: items waiting for a person, and how long the oldest has waited.
                 backlog is null || reported is null ? "-" : Count(backlog.FirstOrDefault(b => b.LineId == reported.LineId)?.Waiting ?? 0),
                 backlog is null || reported is null ? "-" : Age(backlog.FirstOrDefault(b => b.LineId == reported.LineId)),
+
+                // Reviewed verdicts on their way to the device; "-" when it never got one (or the cloud predates this).
+                device.Verdicts?.State ?? "-",
+                device.Verdicts is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.Pending}/{v.Sent}/{v.Confirmed}") : "-",
+                Count(device.Verdicts?.LastConfirmedNumber),
+                device.Verdicts is { Pending: 0, Sent: 0 } or null ? "-" : Age(device.Verdicts.OldestUnconfirmedAgeSeconds),
             ]);
         }
 
@@ -77,6 +84,17 @@ public static class FleetTable
         foreach (var device in fleet.Devices.Where(d => d.Conflict is not null))
         {
             output.WriteLine($"Conflict on {device.DeviceId}: {device.Conflict}");
+        }
+
+        // What to do about verdicts that are stuck, one line per device.
+        foreach (var device in fleet.Devices)
+        {
+            if (device.Verdicts is { } verdicts && VerdictAdvice(verdicts.State) is { } advice)
+            {
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Verdicts for {device.DeviceId}: {verdicts.State} ({verdicts.Pending} pending, {verdicts.Sent} sent, oldest {Age(verdicts.OldestUnconfirmedAgeSeconds)}): {advice}"));
+            }
         }
 
         output.WriteLine();
@@ -109,6 +127,13 @@ public static class FleetTable
         _ => string.Create(CultureInfo.InvariantCulture, $"r{ota.Release} {ota.State}"),
     };
 
+    private static string? VerdictAdvice(string state) => state switch
+    {
+        VerdictDeliveryStates.WaitingForDevice => "the device is offline; they are delivered when it is back online",
+        VerdictDeliveryStates.DeviceDoesNotConfirm => "its agent predates the confirmation watermark, so they end at the broker; update the agent",
+        _ => null,
+    };
+
     private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
     /// <summary>How long a line's oldest waiting item has waited: <c>45s</c>, <c>12m</c>, <c>3h05m</c>, <c>2d04h</c>; <c>-</c> when none waits.</summary>
@@ -119,7 +144,13 @@ public static class FleetTable
             return "-";
         }
 
-        var age = TimeSpan.FromSeconds(line.OldestAgeSeconds);
+        return Age(line.OldestAgeSeconds);
+    }
+
+    /// <summary>A wait in whole seconds as <c>45s</c>, <c>12m</c>, <c>3h05m</c>, <c>2d04h</c>.</summary>
+    public static string Age(long seconds)
+    {
+        var age = TimeSpan.FromSeconds(seconds);
         return age.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalDays}d{age.Hours:00}h")
             : age.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours}h{age.Minutes:00}m")
             : age.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes}m")

@@ -21,6 +21,10 @@ namespace Inspection.Contracts.Api;
 /// or it has not applied the issued version within <c>Cloud:Control:ConflictGraceSeconds</c>. Issuing a new state the
 /// device applies clears it.
 /// </param>
+/// <param name="Verdicts">
+/// How the device's reviewed verdicts are getting to it (counts, oldest unconfirmed, a plain state); null when the cloud
+/// never issued it one.
+/// </param>
 public sealed record FleetDevice(
     string DeviceId,
     bool? Online,
@@ -34,4 +38,5 @@ public sealed record FleetDevice(
     RejectedPayload? LastMalformed,
     long? DesiredModelRelease = null,
     IReadOnlyList<OtaProgress>? LastOtaProgress = null,
-    string? Conflict = null);
+    string? Conflict = null,
+    VerdictDelivery? Verdicts = null);

@@ -18,7 +18,7 @@ namespace Inspection.CloudInference.Tests.Review;
 /// </summary>
 public sealed class ReviewVerdictDeliveryTests : IDisposable
 {
-    private const string DeviceId = "cam-9";
+    internal const string DeviceId = "cam-9";
     private static readonly DateTimeOffset ReviewedAt = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
     private readonly TempDirectory _directory = new();
 
@@ -298,22 +298,25 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
         Assert.Equal(0, StoreOf(cloud).CountPending());
     }
 
-    private static ReviewedPart Reviewed(long part, string action, DateTimeOffset? at = null) =>
+    internal static ReviewedPart Reviewed(long part, string action, DateTimeOffset? at = null) =>
         new(DeviceId, "line-1", $"{DeviceId}/{part}", part, IsPart: true, action == "reject" ? "pass" : "defect", action, "alice", at ?? ReviewedAt, ["scratch"]);
 
     private static ReviewVerdictRecord OnlyVerdict(TestCloud cloud) =>
         cloud.App.Services.GetRequiredService<Storage.CloudDatabase>().Database.GetCollection<ReviewVerdictRecord>(ReviewVerdictStore.CollectionName).FindAll().Single();
 
-    private static ReviewVerdictSink SinkOf(TestCloud cloud) =>
+    internal static ReviewVerdictSink SinkOf(TestCloud cloud) =>
         cloud.App.Services.GetServices<IReviewedPartSink>().OfType<ReviewVerdictSink>().Single();
 
-    private static ReviewVerdictStore StoreOf(TestCloud cloud) => cloud.App.Services.GetRequiredService<ReviewVerdictStore>();
+    internal static ReviewVerdictStore StoreOf(TestCloud cloud) => cloud.App.Services.GetRequiredService<ReviewVerdictStore>();
 
-    private Task<LineDevice> StartDeviceAsync(int port, bool seed = true) =>
+    private Task<LineDevice> StartDeviceAsync(int port, bool seed = true) => StartDeviceAsync(_directory.Path, port, seed);
+
+    /// <summary>Device <see cref="DeviceId"/> on the cloud's control keys in <paramref name="folder"/>, holding part 42 (when <paramref name="seed"/>).</summary>
+    internal static Task<LineDevice> StartDeviceAsync(string folder, int port, bool seed = true) =>
         LineDevice.StartAsync(
             DeviceId,
-            Directory.CreateDirectory(Path.Combine(_directory.Path, "device")).FullName,
-            Path.Combine(_directory.Path, DesiredStateSigner.PublicFolderName),
+            Directory.CreateDirectory(Path.Combine(folder, "device")).FullName,
+            Path.Combine(folder, DesiredStateSigner.PublicFolderName),
             port,
             seed ? database => database.PartCollection.Insert(new PartRecord { Id = 42, Source = "tracker", CloudVerdict = "uncertain" }) : null);
 

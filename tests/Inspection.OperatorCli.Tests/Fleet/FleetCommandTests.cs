@@ -1,9 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.CloudInference.Review;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.OperatorCli.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Inspection.OperatorCli.Tests.Fleet;
@@ -142,11 +144,14 @@ public sealed class FleetCommandTests : IDisposable
         Assert.StartsWith("DEVICE", lines[0]);
         Assert.Contains("APPLIED/DESIRED  CONFLICT", lines[0]);
         var row = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17", "-", "-", "-", "-"], row[..^2]);
+        Assert.Equal(["cam-7", "yes", "normal", "0/0", "-", "inspection-edge", "1.2.0", "r3", "r4", "shadowing", "12f", "CPU", "29.5", "1000", "950", "30", "20", "3", "17", "-", "-", "-", "-"], row[..^6]);
 
         // The uncertain frame waits for a review on line-1: one item, received a moment ago.
-        Assert.Equal("1", row[^2]);
-        Assert.Matches(@"^\d+s$", row[^1]);
+        Assert.Equal("1", row[^6]);
+        Assert.Matches(@"^\d+s$", row[^5]);
+
+        // No reviewed verdict was ever issued to it.
+        Assert.Equal(["-", "-", "-", "-"], row[^4..]);
         Assert.Contains("Escalations stored: 1  duplicates answered: 1", _cli.Output);
     }
 
@@ -171,12 +176,12 @@ public sealed class FleetCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, exit);
         var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
-        Assert.EndsWith("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED  LINE-BACKLOG  OLDEST-WAITING", lines[0]);
+        Assert.Contains("ESCALATED  PARTS-PASS  PARTS-REJECTED  PARTS-UNCERTAIN  PARTS-ESCALATED  LINE-BACKLOG  OLDEST-WAITING  VERDICTS", lines[0]);
         var cells = lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["41", "3", "2", "1", "1"], cells[^6..^1]);
+        Assert.Equal(["41", "3", "2", "1", "1"], cells[^10..^5]);
 
         // Part 50 waits for a review on the device's line since the cloud stored it a moment ago.
-        Assert.Matches(@"^\d+s$", cells[^1]);
+        Assert.Matches(@"^\d+s$", cells[^5]);
         Assert.Contains("Frames: stored 1, pass 1, defect 0, left to review 0", lines);
         Assert.Contains("Parts: stored 2 (5 frames, 0 refused), passed 0, rejected 1, left to review 1", lines);
     }
@@ -196,6 +201,46 @@ public sealed class FleetCommandTests : IDisposable
         Assert.NotNull(fleet.Devices);
         Assert.Equal(1, summary.EscalationsStored);
         Assert.Equal(0, document.RootElement.GetProperty("parts").GetProperty("stored").GetInt64());
+    }
+
+    [Fact]
+    public async Task Fleet_VerdictsStuck_VerdictColumnsWhatToDoAndTheJsonFields()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await PollFleetAsync(cloud, f => f.BrokerConnected);
+
+        // cam-old runs an agent that reports no review counters; cam-gone was never seen by this cloud.
+        await using var older = await ScriptedDevice.StartAsync(cloud.BrokerPort, "cam-old");
+        await PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-old" && d.Reported is not null && d.Online == true));
+        var sink = cloud.App.Services.GetServices<IReviewedPartSink>().OfType<ReviewVerdictSink>().Single();
+        foreach (var deviceId in new[] { "cam-old", "cam-gone" })
+        {
+            await sink.OnReviewedAsync(
+                new ReviewedPart(deviceId, "line-1", $"{deviceId}/42", 42, IsPart: true, "defect", "accept", "alice", TestDevices.At, []),
+                TestContext.Current.CancellationToken);
+        }
+
+        await PollFleetAsync(cloud, f => f.Devices.Count(d => d.Verdicts is { Sent: 1 }) == 2);
+
+        var exit = await _cli.RunAsync("fleet", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var lines = _cli.Output.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Matches("OLDEST-WAITING  VERDICTS +PENDING/SENT/CONFIRMED  CONFIRMED-THROUGH  OLDEST-UNCONFIRMED$", lines[0]);
+        Assert.Matches(@"^cam-gone .* waiting for the device +0/1/0 +0 +\d+s$", lines[1]);
+        Assert.Matches(@"^cam-old .* device does not confirm +0/1/0 +0 +\d+s$", lines[2]);
+        Assert.Contains(lines, l => l.StartsWith("Verdicts for cam-gone: waiting for the device (0 pending, 1 sent, oldest ", StringComparison.Ordinal)
+            && l.EndsWith("): the device is offline; they are delivered when it is back online", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Verdicts for cam-old: device does not confirm (0 pending, 1 sent, oldest ", StringComparison.Ordinal)
+            && l.EndsWith("update the agent", StringComparison.Ordinal));
+
+        using var json = new TestCli();
+        Assert.Equal(ExitCodes.Ok, await json.RunAsync("fleet", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token));
+        using var document = JsonDocument.Parse(json.Output);
+        var fleet = document.RootElement.GetProperty("fleet").Deserialize<FleetSnapshot>(JsonSerializerOptions.Web)!;
+        var verdicts = fleet.Devices.Single(d => d.DeviceId == "cam-old").Verdicts!;
+        Assert.Equal((VerdictDeliveryStates.DeviceDoesNotConfirm, 0, 1, 0L, 1L, 0L), (verdicts.State, verdicts.Pending, verdicts.Sent, verdicts.Confirmed, verdicts.Issued, verdicts.LastConfirmedNumber));
+        Assert.NotNull(verdicts.OldestUnconfirmedAt);
     }
 
     [Fact]
