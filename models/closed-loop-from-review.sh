@@ -184,7 +184,7 @@ cat "$work/eval/loop-eval.md"
 stage "pack and sign release $release, upload it"
 $tools pack --model "$work/edge-qat/detector-int8.onnx" --key "$work/keys/loop-publisher.private.pem" --release "$release" \
   --name inspection-edge --out "$work/edge-r$release.zip" --band-lower 0.15 --band-upper 0.70 >"$work/pack.log"
-$cli model upload --file "$work/edge-r$release.zip" --uploaded-by closed-loop >"$work/upload.log"
+$cli model upload --file "$work/edge-r$release.zip" >"$work/upload.log"
 
 stage "restart the agents on the shipped model over looping videos; roll release $release out, line1-cam1 first"
 for i in $(seq 1 "$devices"); do
@@ -197,7 +197,7 @@ for _ in $(seq 1 120); do
   ((online >= devices)) && break; sleep 2
 done
 $cli rollout start --release "$release" --devices "$targets" --canary-devices line1-cam1 --gate-escalations 10 --gate-minutes 0.5 \
-  --issued-by closed-loop --json >"$work/rollout-start.json"
+  --json >"$work/rollout-start.json"
 rollout_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/rollout-start.json")
 set +e
 timeout "$rollout_timeout" $cli rollout status "$rollout_id" --watch --interval 5 >"$work/rollout-watch.log" 2>&1
