@@ -172,9 +172,9 @@ echo
   echo ">>> demo: packing the edge model as release 1, registering it, rolling it out: canary line1-cam1, then the rest (watch MODEL and UPDATE)"
   if dotnet "$tools" pack --model "$root/models/edge/inspection-edge.onnx" --key "$work/keys/demo-publisher.private.pem" \
        --release 1 --out "$work/edge-r1.zip" >"$work/pack.log" 2>&1 \
-     && dotnet "$cli" model upload --file "$work/edge-r1.zip" --uploaded-by demo --api "$api" >"$work/upload.log" 2>&1 \
+     && dotnet "$cli" model upload --file "$work/edge-r1.zip" --api "$api" >"$work/upload.log" 2>&1 \
      && dotnet "$cli" rollout start --release 1 --all --canary-devices line1-cam1 --gate-escalations 10 --gate-minutes 0.5 \
-          --issued-by demo --api "$api" >"$work/rollout.log" 2>&1; then
+          --api "$api" >"$work/rollout.log" 2>&1; then
     echo ">>> demo: $(head -1 "$work/rollout.log"); follow it: dotnet $cli rollout status ro-1 --watch --api $api"
   else
     echo ">>> demo: the rollout could not be started; see $work/pack.log, $work/upload.log and $work/rollout.log"

@@ -184,7 +184,7 @@ cat "$work/eval/loop-eval.md"
 stage "pack and sign release $release, upload it"
 $tools pack --model "$work/edge-qat/detector-int8.onnx" --key "$work/keys/loop-publisher.private.pem" --release "$release" \
   --name inspection-edge --out "$work/edge-r$release.zip" --band-lower 0.15 --band-upper 0.70 >"$work/pack.log"
-$cli model upload --file "$work/edge-r$release.zip" --uploaded-by closed-loop >"$work/upload.log"
+$cli model upload --file "$work/edge-r$release.zip" >"$work/upload.log"
 
 stage "restart the agents on the shipped model over looping videos; roll release $release out, line1-cam1 first"
 for i in $(seq 1 "$devices"); do
@@ -201,7 +201,7 @@ done
 set +e
 $cli rollout start --release "$release" --devices "$targets" --canary-devices line1-cam1 --gate-escalations 10 --gate-minutes 0.5 \
   --review-check --review-min-parts "$review_min_parts" \
-  --issued-by closed-loop --json >"$work/rollout-start.json" 2>"$work/rollout-start.err"
+  --json >"$work/rollout-start.json" 2>"$work/rollout-start.err"
 start_rc=$?
 set -e
 if ((start_rc != 0)); then

@@ -82,7 +82,7 @@ public static class RolloutBench
             using (var package = new ByteArrayContent(Package(key)))
             {
                 package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-                (await http.PostAsync("api/models?uploadedBy=bench", package, cancellationToken).ConfigureAwait(false)).EnsureSuccessStatusCode();
+                (await http.PostAsync("api/models", package, cancellationToken).ConfigureAwait(false)).EnsureSuccessStatusCode();
             }
 
             using var sampler = new ProcessSampler(cloud);
@@ -148,7 +148,7 @@ public static class RolloutBench
             AccuracyGate: new AccuracyGate(Escalations: 5, Minutes: 0.1));
         sampler.Reset();
         var clock = Stopwatch.StartNew();
-        var response = await http.PostAsJsonAsync("api/rollouts", new RolloutRequest(1, new RolloutTarget(Tag: tag), strategy, "bench"), Json, cancellationToken).ConfigureAwait(false);
+        var response = await http.PostAsJsonAsync("api/rollouts", new RolloutRequest(1, new RolloutTarget(Tag: tag), strategy), Json, cancellationToken).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         var id = (await response.Content.ReadFromJsonAsync<RolloutView>(Json, cancellationToken).ConfigureAwait(false))!.Id;
         double? allCommitted = null;

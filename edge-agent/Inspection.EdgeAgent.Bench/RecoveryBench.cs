@@ -594,7 +594,7 @@ public static class RecoveryBench
         /// <summary>Commands the device's mode through the cloud's API; returns the desired version issued.</summary>
         public async Task<long> SetModeAsync(string mode, CancellationToken cancellationToken)
         {
-            using var response = await _http.PutAsJsonAsync($"api/devices/{DeviceId}/desired-mode", new SetModeRequest(mode, "bench-recovery"), cancellationToken).ConfigureAwait(false);
+            using var response = await _http.PutAsJsonAsync($"api/devices/{DeviceId}/desired-mode", new SetModeRequest(mode), cancellationToken).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             var state = await response.Content.ReadFromJsonAsync<DesiredStateVersion>(cancellationToken).ConfigureAwait(false);
             return state?.Version ?? 0;

@@ -52,6 +52,13 @@ public sealed class CloudApiClient : IDisposable
         return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A DELETE (revoking a token), answered with what was deleted.</summary>
+    public async Task<ApiAnswer<T>> DeleteAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.DeleteAsync(path, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Posts <paramref name="content"/> as the body, streamed, with the given media type.</summary>
     public async Task<ApiAnswer<T>> PostStreamAsync<T>(string path, Stream content, string mediaType, CancellationToken cancellationToken)
     {

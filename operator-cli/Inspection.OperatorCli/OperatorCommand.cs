@@ -11,7 +11,7 @@ namespace Inspection.OperatorCli;
 /// <summary>
 /// The operator's command line against the cloud's HTTP JSON API: <c>set-mode</c>, <c>fleet</c>,
 /// <c>model upload|list|show</c>, <c>rollout start|list|status|pause|resume|cancel</c>,
-/// <c>account add|list|disable|role|token</c>, <c>dataset export</c>, <c>identity ca|device|server</c>.
+/// <c>account add|list|disable|enable|role|password|token [list|revoke]</c>, <c>dataset export</c>, <c>identity ca|device|server</c>.
 /// </summary>
 public static class OperatorCommand
 {

@@ -17,6 +17,8 @@ public sealed class CloudOptionsTests : IDisposable
     [InlineData("--Cloud:GrpcUrl=https://127.0.0.1:5100", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:GrpcUrl 'https://127.0.0.1:5100' is not usable")]
     [InlineData("--Cloud:HttpUrl=http://plant-server:5180", "--Cloud:Mqtt:ReconnectSeconds=1", "'plant-server' is not an IP address")]
     [InlineData("--Cloud:Review:LeaseSeconds=5", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Review:LeaseSeconds must be between 10 and 86400")]
+    [InlineData("--Cloud:Accounts:SignInFailuresPerWindow=0", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Accounts:SignInFailuresPerWindow must be between 1 and 1000")]
+    [InlineData("--Cloud:Accounts:SignInWindowSeconds=0", "--Cloud:Mqtt:ReconnectSeconds=1", "Cloud:Accounts:SignInWindowSeconds must be between 1 and 86400")]
     [InlineData("--Cloud:Review:ReasonTags:0=glare", "--Cloud:Review:ReasonTags:1=glare", "Cloud:Review:ReasonTags lists a tag twice")]
     [InlineData("--Cloud:Review:ReasonTags:0=glare", "--Cloud:Review:ReasonTags:1= ", "Cloud:Review:ReasonTags: ' ' is not a usable tag")]
     public async Task Start_InvalidSetting_FailsNamingTheKey(string first, string second, string expected)

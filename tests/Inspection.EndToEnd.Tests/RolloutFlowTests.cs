@@ -62,7 +62,6 @@ public sealed class RolloutFlowTests
                 release = 1,
                 target = new { tag = "e2e" },
                 strategy = new { canary = new { devices = new[] { "e2e-roll-a" } }, accuracyGate = new { escalations = 5, minutes = 0.25 } },
-                issuedBy = "end-to-end test",
             },
             ct);
 

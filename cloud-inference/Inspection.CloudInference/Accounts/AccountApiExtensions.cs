@@ -11,7 +11,7 @@ namespace Inspection.CloudInference.Accounts;
 /// The sign-in page, the session (<c>/api/session</c>: sign in, who am I, sign out) and account management
 /// (<c>/api/accounts</c>, admin; tokens also by their own account). Errors answer <see cref="ApiError"/>: 400 bad input,
 /// 401 not signed in or wrong credentials, 403 a role that may not, 404 an unknown account or token, 409 a change the
-/// state does not allow (a name taken, the last admin).
+/// state does not allow (a name taken, the last admin), 429 too many failed sign-ins (<see cref="SignInThrottle"/>).
 /// </summary>
 public static class AccountApiExtensions
 {
@@ -29,12 +29,23 @@ public static class AccountApiExtensions
         var page = Web.WebExtensions.ReadResource(PageResource);
         endpoints.MapGet(SignInPath, () => Results.Content(page, "text/html; charset=utf-8")).AllowAnonymous();
 
-        endpoints.MapPost(SessionPath, async (HttpContext http, AccountStore store, SignInRequest? request) =>
+        endpoints.MapPost(SessionPath, async (HttpContext http, AccountStore store, SignInThrottle throttle, SignInRequest? request) =>
         {
+            // Checked before the password, so a limited name or address learns nothing from its next guesses.
+            var address = SignInThrottle.AddressOf(http);
+            if (throttle.Check(request?.Name, address) is { } limit)
+            {
+                http.Response.Headers.RetryAfter = limit.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Json(new ApiError(limit.Message), statusCode: StatusCodes.Status429TooManyRequests);
+            }
+
             if (store.SignIn(request?.Name, request?.Password) is not { } account)
             {
+                throttle.Failed(request?.Name, address);
                 return Results.Json(new ApiError(SignInRefused), statusCode: StatusCodes.Status401Unauthorized);
             }
+
+            throttle.Succeeded(request?.Name, address);
 
             await http.SignInAsync(
                 CookieAuthenticationDefaults.AuthenticationScheme,

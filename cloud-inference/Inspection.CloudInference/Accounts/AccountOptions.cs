@@ -23,4 +23,19 @@ public sealed class AccountOptions
     /// <summary>Shortest password accepted for a new account or a reset. Key <c>Cloud:Accounts:MinPasswordLength</c>, default 10.</summary>
     [Range(6, 128, ErrorMessage = "Cloud:Accounts:MinPasswordLength must be between 6 and 128.")]
     public int MinPasswordLength { get; set; } = 10;
+
+    /// <summary>
+    /// Failed sign-ins for one account name, or from one client address, within <see cref="SignInWindowSeconds"/>
+    /// after which further sign-ins for that name or from that address are refused with 429 (the right password too)
+    /// until the oldest failure leaves the window. Key <c>Cloud:Accounts:SignInFailuresPerWindow</c>, default 5.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Cloud:Accounts:SignInFailuresPerWindow must be between 1 and 1000.")]
+    public int SignInFailuresPerWindow { get; set; } = 5;
+
+    /// <summary>
+    /// The sliding window failed sign-ins are counted over, in seconds. Key <c>Cloud:Accounts:SignInWindowSeconds</c>,
+    /// default 300 (five minutes: a person who mistyped waits a little, a guesser gets five tries per five minutes).
+    /// </summary>
+    [Range(1, 86400, ErrorMessage = "Cloud:Accounts:SignInWindowSeconds must be between 1 and 86400 (a day).")]
+    public int SignInWindowSeconds { get; set; } = 300;
 }

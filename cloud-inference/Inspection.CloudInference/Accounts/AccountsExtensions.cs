@@ -22,6 +22,7 @@ public static class AccountsExtensions
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<SignInThrottle>();
         services.AddAntiforgery(options =>
         {
             options.HeaderName = AntiforgeryHeader;

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Models;
 using Inspection.Contracts.Api;
@@ -5,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Fleet;
 
-/// <summary>The fleet part of the JSON API.</summary>
+/// <summary>
+/// The fleet part of the JSON API. A desired state records the signed-in account that asked for it as its issuer; a
+/// name in the body (older clients send <c>issuedBy</c>) is ignored.
+/// </summary>
 public static class FleetApiExtensions
 {
     public static IEndpointRouteBuilder MapFleet(this IEndpointRouteBuilder endpoints)
@@ -14,11 +18,11 @@ public static class FleetApiExtensions
         api.MapGet("/fleet", (FleetView fleet) => Results.Ok(fleet.Snapshot()));
 
         // 200: published to the broker; 202: stored, and published once the broker is reachable again.
-        api.MapPut("/devices/{deviceId}/desired-mode", async (FleetCommands commands, string deviceId, SetModeRequest? request, CancellationToken cancellationToken) =>
+        api.MapPut("/devices/{deviceId}/desired-mode", async (FleetCommands commands, ClaimsPrincipal user, string deviceId, SetModeRequest? request, CancellationToken cancellationToken) =>
         {
             if (request is null)
             {
-                return Results.BadRequest(new ApiError("the body must be JSON like {\"mode\":\"local-only\",\"issuedBy\":\"name\"}"));
+                return Results.BadRequest(new ApiError("the body must be JSON like {\"mode\":\"local-only\"}"));
             }
 
             if (FleetCommands.Validate(deviceId, request.Mode) is { } error)
@@ -26,23 +30,23 @@ public static class FleetApiExtensions
                 return Results.BadRequest(new ApiError(error));
             }
 
-            var result = await commands.SetModeAsync(deviceId, request.Mode!, request.IssuedBy ?? "api", cancellationToken).ConfigureAwait(false);
+            var result = await commands.SetModeAsync(deviceId, request.Mode!, user.Actor(), cancellationToken).ConfigureAwait(false);
             return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
         }).RequireAuthorization(AccessPolicies.Engineer);
 
         // The device converges to the release through its model-update transaction; progress arrives on ota/progress.
         api.MapPut("/devices/{deviceId}/desired-model", async (
-            FleetCommands commands, IOptions<ModelRegistryOptions> registry, HttpRequest http, string deviceId, SetModelRequest? request, CancellationToken cancellationToken) =>
+            FleetCommands commands, IOptions<ModelRegistryOptions> registry, HttpRequest http, ClaimsPrincipal user, string deviceId, SetModelRequest? request, CancellationToken cancellationToken) =>
         {
             if (request is null)
             {
-                return Results.BadRequest(new ApiError("the body must be JSON like {\"release\":5,\"issuedBy\":\"name\"}"));
+                return Results.BadRequest(new ApiError("the body must be JSON like {\"release\":5}"));
             }
 
             var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
             try
             {
-                var result = await commands.SetModelAsync(deviceId, request, baseUrl, cancellationToken).ConfigureAwait(false);
+                var result = await commands.SetModelAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken).ConfigureAwait(false);
                 return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
             }
             catch (ArgumentException ex)

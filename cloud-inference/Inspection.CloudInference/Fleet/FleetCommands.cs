@@ -52,11 +52,12 @@ public sealed partial class FleetCommands
 
     /// <summary>
     /// Points a device at a registered release: the desired state gains a model target the device converges to (and
-    /// keeps its mode). <paramref name="baseUrl"/> is where devices reach this service's registry.
+    /// keeps its mode). <paramref name="issuedBy"/> is the signed-in account that asks; <paramref name="baseUrl"/> is where
+    /// devices reach this service's registry.
     /// </summary>
     /// <exception cref="ArgumentException">The device id or the overrides are not valid.</exception>
     /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
-    public async Task<SetModeResult> SetModelAsync(string deviceId, SetModelRequest request, Uri baseUrl, CancellationToken cancellationToken)
+    public async Task<SetModeResult> SetModelAsync(string deviceId, SetModelRequest request, string issuedBy, Uri baseUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!MqttTopics.IsValidDeviceId(deviceId))
@@ -71,7 +72,7 @@ public sealed partial class FleetCommands
 
         var target = _registry.TargetFor(release, baseUrl, request.ShadowFrames, request.MinAgreement, request.HealthFrames)
             ?? throw new KeyNotFoundException($"release {release} is not registered");
-        var issuedBy = string.IsNullOrWhiteSpace(request.IssuedBy) ? "unknown" : request.IssuedBy;
+        issuedBy = string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy;
         var payload = MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, 1, DegradationModes.Normal, Model: target));
         if (!MqttPayloads.TryParseDesired(payload, out _, out var invalid))
         {

@@ -1,5 +1,6 @@
 using Inspection.CloudInference.Accounts;
 using System.Globalization;
+using System.Security.Claims;
 using Inspection.Contracts.Api;
 using Inspection.Detection.Packaging;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,8 +23,9 @@ public static class ModelsApiExtensions
     {
         var api = endpoints.MapGroup("/api/models").RequireAuthorization(AccessPolicies.Operator);
 
-        // The body is the package archive (application/zip); ?uploadedBy=name for the audit trail.
-        api.MapPost("/", async (HttpRequest request, ModelRegistry registry, string? uploadedBy, CancellationToken cancellationToken) =>
+        // The body is the package archive (application/zip). The uploader recorded is the signed-in account: a
+        // ?uploadedBy= that older clients send is ignored.
+        api.MapPost("/", async (HttpRequest request, ModelRegistry registry, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         {
             // The registry's own limit, with its own message: Kestrel's (30 MB by default) is lifted for this body, which
             // the registry reads with a bound of its own.
@@ -37,7 +39,7 @@ public static class ModelsApiExtensions
                 bodyLimit.MaxRequestBodySize = null;
             }
 
-            var result = await registry.RegisterAsync(request.Body, string.IsNullOrWhiteSpace(uploadedBy) ? "api" : uploadedBy, cancellationToken).ConfigureAwait(false);
+            var result = await registry.RegisterAsync(request.Body, user.Actor(), cancellationToken).ConfigureAwait(false);
             return result.Model is { } model
                 ? Results.Created(FileUrl(model.Id, string.Empty).TrimEnd('/'), ListItem(model))
                 : Results.Json(new ApiError(result.Error!), statusCode: result.Status);

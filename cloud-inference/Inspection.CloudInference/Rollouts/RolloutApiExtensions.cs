@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Models;
 using Inspection.Contracts.Api;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Inspection.CloudInference.Rollouts;
 
 /// <summary>
-/// <c>/api/rollouts</c>: start a rollout, list them, follow one (per wave and per device), pause, resume, cancel.
+/// <c>/api/rollouts</c>: start a rollout, list them, follow one (per wave and per device), pause, resume, cancel. Who
+/// started, paused, resumed or cancelled it is the signed-in account, never a name in the body.
 /// Errors answer <see cref="ApiError"/>: 400 an invalid request, 404 an unknown rollout or release, 409 an action the
 /// rollout's state does not allow.
 /// </summary>
@@ -16,7 +18,7 @@ public static class RolloutApiExtensions
     public static IEndpointRouteBuilder MapRollouts(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/rollouts").RequireAuthorization(AccessPolicies.Operator);
-        api.MapPost("/", async (RolloutController controller, IOptions<ModelRegistryOptions> registry, HttpRequest http, RolloutRequest? request, CancellationToken cancellationToken) =>
+        api.MapPost("/", async (RolloutController controller, IOptions<ModelRegistryOptions> registry, HttpRequest http, ClaimsPrincipal user, RolloutRequest? request, CancellationToken cancellationToken) =>
         {
             if (request is null)
             {
@@ -26,21 +28,21 @@ public static class RolloutApiExtensions
             var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
             return await Answer(async () =>
             {
-                var view = await controller.StartAsync(request, baseUrl, cancellationToken).ConfigureAwait(false);
+                var view = await controller.StartAsync(request, user.Actor(), baseUrl, cancellationToken).ConfigureAwait(false);
                 return Results.Created($"/api/rollouts/{view.Id}", view);
             }).ConfigureAwait(false);
         }).RequireAuthorization(AccessPolicies.Engineer);
         api.MapGet("/", (RolloutController controller) => Results.Ok(controller.List()));
         api.MapGet("/{id}", (RolloutController controller, string id) =>
             controller.Find(id) is { } view ? Results.Ok(view) : Results.NotFound(new ApiError($"no rollout '{id}'")));
-        api.MapPost("/{id}/pause", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.PauseAsync(id, action, cancellationToken).ConfigureAwait(false))))
+        api.MapPost("/{id}/pause", (RolloutController controller, ClaimsPrincipal user, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.PauseAsync(id, action, user.Actor(), cancellationToken).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Engineer);
-        api.MapPost("/{id}/resume", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.ResumeAsync(id, action, cancellationToken).ConfigureAwait(false))))
+        api.MapPost("/{id}/resume", (RolloutController controller, ClaimsPrincipal user, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.ResumeAsync(id, action, user.Actor(), cancellationToken).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Engineer);
-        api.MapPost("/{id}/cancel", (RolloutController controller, string id, RolloutAction? action, CancellationToken cancellationToken) =>
-            Answer(async () => Results.Ok(await controller.CancelAsync(id, action, cancellationToken).ConfigureAwait(false))))
+        api.MapPost("/{id}/cancel", (RolloutController controller, ClaimsPrincipal user, string id, RolloutAction? action, CancellationToken cancellationToken) =>
+            Answer(async () => Results.Ok(await controller.CancelAsync(id, action, user.Actor(), cancellationToken).ConfigureAwait(false))))
             .RequireAuthorization(AccessPolicies.Engineer);
         return endpoints;
     }

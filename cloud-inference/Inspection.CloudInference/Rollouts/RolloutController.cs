@@ -61,12 +61,13 @@ public sealed partial class RolloutController : BackgroundService
 
     /// <summary>Starts a rollout; its canary is sent at once.</summary>
     /// <param name="request">What to roll out where, and how.</param>
+    /// <param name="issuedBy">The signed-in account that starts it.</param>
     /// <param name="baseUrl">Where devices reach the registry.</param>
     /// <param name="cancellationToken">Cancels the wait for the lock and the first publishes.</param>
     /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
     /// <exception cref="ArgumentException">The request is not valid, or no device matches.</exception>
     /// <exception cref="InvalidOperationException">The review check the strategy asks for failed.</exception>
-    public async Task<RolloutView> StartAsync(RolloutRequest request, Uri baseUrl, CancellationToken cancellationToken)
+    public async Task<RolloutView> StartAsync(RolloutRequest request, string issuedBy, Uri baseUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(baseUrl);
@@ -108,7 +109,7 @@ public sealed partial class RolloutController : BackgroundService
                 BaseUrl = baseUrl.AbsoluteUri,
                 State = RolloutStates.Running,
                 Reason = "started",
-                IssuedBy = string.IsNullOrWhiteSpace(request.IssuedBy) ? "api" : request.IssuedBy,
+                IssuedBy = string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy,
                 ReviewCheckJson = review is null ? null : JsonSerializer.Serialize(review, Json),
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -137,7 +138,7 @@ public sealed partial class RolloutController : BackgroundService
     /// <summary>Pauses a running rollout: no device starts; devices already updating finish.</summary>
     /// <exception cref="KeyNotFoundException">No such rollout.</exception>
     /// <exception cref="InvalidOperationException">It is not running.</exception>
-    public Task<RolloutView> PauseAsync(string id, RolloutAction? action, CancellationToken cancellationToken) =>
+    public Task<RolloutView> PauseAsync(string id, RolloutAction? action, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, cancellationToken, (rollout, now) =>
         {
             if (rollout.State != RolloutStates.Running)
@@ -146,14 +147,14 @@ public sealed partial class RolloutController : BackgroundService
             }
 
             rollout.State = RolloutStates.Paused;
-            rollout.Reason = Describe("paused", action);
+            rollout.Reason = Describe("paused", actor, action);
             return Task.CompletedTask;
         });
 
     /// <summary>Resumes a paused or halted rollout; failures before the resume no longer count against the threshold.</summary>
     /// <exception cref="KeyNotFoundException">No such rollout.</exception>
     /// <exception cref="InvalidOperationException">It is neither paused nor halted.</exception>
-    public Task<RolloutView> ResumeAsync(string id, RolloutAction? action, CancellationToken cancellationToken) =>
+    public Task<RolloutView> ResumeAsync(string id, RolloutAction? action, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, cancellationToken, async (rollout, now) =>
         {
             if (rollout.State is not (RolloutStates.Paused or RolloutStates.Halted))
@@ -162,7 +163,7 @@ public sealed partial class RolloutController : BackgroundService
             }
 
             rollout.State = RolloutStates.Running;
-            rollout.Reason = Describe("resumed", action);
+            rollout.Reason = Describe("resumed", actor, action);
             rollout.FailuresAtResume = rollout.Devices.Count(d => d.State == RolloutDeviceStates.Failed);
             rollout.StartedAtResume = rollout.Devices.Count(d => d.StartedAt is not null);
             var wave = rollout.Waves[rollout.CurrentWave];
@@ -183,7 +184,7 @@ public sealed partial class RolloutController : BackgroundService
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such rollout.</exception>
     /// <exception cref="InvalidOperationException">It has already ended.</exception>
-    public Task<RolloutView> CancelAsync(string id, RolloutAction? action, CancellationToken cancellationToken) =>
+    public Task<RolloutView> CancelAsync(string id, RolloutAction? action, string actor, CancellationToken cancellationToken) =>
         ChangeAsync(id, cancellationToken, async (rollout, now) =>
         {
             if (RolloutStates.IsFinal(rollout.State))
@@ -215,7 +216,7 @@ public sealed partial class RolloutController : BackgroundService
             }
 
             rollout.State = RolloutStates.Cancelled;
-            rollout.Reason = Describe("cancelled", action);
+            rollout.Reason = Describe("cancelled", actor, action);
         });
 
     public RolloutView? Find(string id) => _store.Find(id) is { } rollout ? View(rollout) : null;
@@ -715,8 +716,8 @@ public sealed partial class RolloutController : BackgroundService
     private static RolloutStrategy Strategy(StoredRollout rollout) =>
         JsonSerializer.Deserialize<RolloutStrategy>(rollout.StrategyJson, Json) ?? throw new InvalidDataException($"rollout {rollout.Id} has no strategy");
 
-    private static string Describe(string what, RolloutAction? action) =>
-        $"{what} by {(string.IsNullOrWhiteSpace(action?.IssuedBy) ? "api" : action.IssuedBy)}{(string.IsNullOrWhiteSpace(action?.Reason) ? string.Empty : ": " + action.Reason)}";
+    private static string Describe(string what, string actor, RolloutAction? action) =>
+        $"{what} by {(string.IsNullOrWhiteSpace(actor) ? "unknown" : actor)}{(string.IsNullOrWhiteSpace(action?.Reason) ? string.Empty : ": " + action.Reason)}";
 
     private static string DescribeRelease(long? release) => release is { } r ? $"release {r}" : "its configured model";
 

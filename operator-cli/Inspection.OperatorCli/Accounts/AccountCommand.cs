@@ -4,18 +4,21 @@ using Inspection.Contracts.Api.Accounts;
 namespace Inspection.OperatorCli.Accounts;
 
 /// <summary>
-/// <c>account add|list|disable|role|token</c> over <c>/api/accounts</c>: an admin's token manages every account; any
-/// account issues tokens for itself (<c>account token</c> without <c>--name</c>).
+/// <c>account add|list|disable|enable|role|password|token [list|revoke]</c> over <c>/api/accounts</c>: an admin's token
+/// manages every account; any account issues, lists and revokes its own tokens (<c>account token</c> without
+/// <c>--name</c>, <c>account token list</c> without a name).
 /// </summary>
 public static class AccountCommand
 {
     public static Command Create(CliConsole console) =>
-        new("account", "Accounts of the page and the API: add, list, disable, change a role, issue a token (admin, except a token for yourself).")
+        new("account", "Accounts of the page and the API: add, list, disable, enable, change a role, reset a password, issue, list and revoke tokens (admin, except your own tokens).")
         {
             Add(console),
             List(console),
             Disable(console),
+            Enable(console),
             Role(console),
+            Password(console),
             Token(console),
         };
 
@@ -86,6 +89,49 @@ public static class AccountCommand
         return command;
     }
 
+    private static Command Enable(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The account to enable again: it signs in with its password; its tokens issued before work again unless revoked." };
+        var api = ApiCommand.ApiOption(console);
+        var json = ApiCommand.JsonOption();
+        var command = new Command("enable", "Enable a disabled account (admin).") { name, api, json };
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
+        {
+            var answer = await client.PostAsync<AccountView>($"api/accounts/{Uri.EscapeDataString(parse.GetRequiredValue(name))}/enable", cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(console, answer, parse.GetValue(json), $"Account '{answer.Value.Name}' enabled.", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Password(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The account whose password is reset." };
+        var passwordFile = new Option<FileInfo>("--password-file") { Description = "A file whose first line is the new password." };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the new password from the first line of standard input." };
+        var api = ApiCommand.ApiOption(console);
+        var json = ApiCommand.JsonOption();
+        var command = new Command("password", "Reset an account's password (admin); its sign-ins on the page end, its tokens keep working.")
+        {
+            name, passwordFile, passwordStdin, api, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var password = await PasswordAsync(console, parse.GetValue(passwordFile), parse.GetValue(passwordStdin), cancellationToken).ConfigureAwait(false);
+            if (password is null)
+            {
+                return ExitCodes.BadArguments;
+            }
+
+            return await ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
+            {
+                var answer = await client.PutAsync<SetPasswordRequest, AccountView>(
+                    $"api/accounts/{Uri.EscapeDataString(parse.GetRequiredValue(name))}/password", new SetPasswordRequest(password), cancellationToken).ConfigureAwait(false);
+                return await WriteAsync(console, answer, parse.GetValue(json), $"Password of account '{answer.Value.Name}' reset.", cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
     private static Command Role(CliConsole console)
     {
         var name = new Argument<string>("name") { Description = "The account." };
@@ -109,10 +155,13 @@ public static class AccountCommand
         var tokenName = new Option<string>("--token-name") { Description = "What the token is for, e.g. nightly-export (default: token)." };
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
-        var command = new Command("token", "Issue an API token and print it; it is shown this once.") { name, tokenName, api, json };
+        var command = new Command("token", "Issue an API token and print it; it is shown this once. 'token list' and 'token revoke' manage the tokens issued.")
+        {
+            name, tokenName, api, json, TokenList(console), TokenRevoke(console),
+        };
         command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
-            var account = parse.GetValue(name) ?? (await client.GetAsync<SessionView>("api/session", cancellationToken).ConfigureAwait(false)).Value.Name;
+            var account = parse.GetValue(name) ?? await OwnNameAsync(client, cancellationToken).ConfigureAwait(false);
             var answer = await client.PostAsync<IssueTokenRequest, TokenView>(
                 $"api/accounts/{Uri.EscapeDataString(account)}/tokens", new IssueTokenRequest(parse.GetValue(tokenName)), cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
@@ -128,6 +177,74 @@ public static class AccountCommand
         }, cancellationToken));
         return command;
     }
+
+    private static Command TokenList(CliConsole console)
+    {
+        var name = new Argument<string?>("name") { Description = "The account (default: your own; another account's needs admin).", Arity = ArgumentArity.ZeroOrOne };
+        var api = ApiCommand.ApiOption(console);
+        var json = ApiCommand.JsonOption();
+        var command = new Command("list", "List an account's tokens: id, name, when issued and by whom, last use, revoked.") { name, api, json };
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
+        {
+            var account = parse.GetValue(name) ?? await OwnNameAsync(client, cancellationToken).ConfigureAwait(false);
+            var answer = await client.GetAsync<List<TokenView>>(TokensPath(account), cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                await ApiCommand.WriteJsonAsync(console, answer.Json, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            var table = TextTable.Create("Id", "Name", "Created", "By", "Last used", "Revoked");
+            foreach (var token in answer.Value)
+            {
+                table.Row(token.Id, token.Name, TextTable.Time(token.CreatedAt), token.CreatedBy, TextTable.Time(token.LastUsedAt), TextTable.Time(token.RevokedAt));
+            }
+
+            console.Ansi.Write(table);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command TokenRevoke(CliConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "The account the token belongs to (another account's needs admin)." };
+        var token = new Argument<string>("token") { Description = "The token's id (from 'account token list'), or its name when only one working token has it." };
+        var api = ApiCommand.ApiOption(console);
+        var json = ApiCommand.JsonOption();
+        var command = new Command("revoke", "Revoke a token: requests signed with it are refused from now on.") { name, token, api, json };
+        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
+        {
+            var account = parse.GetRequiredValue(name);
+            var wanted = parse.GetRequiredValue(token);
+            var tokens = (await client.GetAsync<List<TokenView>>(TokensPath(account), cancellationToken).ConfigureAwait(false)).Value;
+
+            // An id names one token; a name may have been given to several, of which only working ones are meant.
+            var matches = tokens.Where(t => t.Id == wanted).ToList() is { Count: > 0 } byId
+                ? byId
+                : [.. tokens.Where(t => t.Name == wanted && t.RevokedAt is null)];
+            if (matches.Count != 1)
+            {
+                var problem = matches.Count == 0
+                    ? $"Account '{account}' has no token with the id or working token named '{wanted}'; its tokens: {Describe(tokens)}."
+                    : $"Account '{account}' has {matches.Count} working tokens named '{wanted}': give the id of the one to revoke ({string.Join(", ", matches.Select(t => t.Id))}).";
+                await console.Error.WriteLineAsync(problem.AsMemory(), cancellationToken).ConfigureAwait(false);
+                return matches.Count == 0 ? ExitCodes.NotFound : ExitCodes.BadArguments;
+            }
+
+            var answer = await client.DeleteAsync<TokenView>($"{TokensPath(account)}/{Uri.EscapeDataString(matches[0].Id)}", cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(console, answer, parse.GetValue(json), $"Token {answer.Value.Id} ({answer.Value.Name}) of '{account}' revoked.", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static string TokensPath(string account) => $"api/accounts/{Uri.EscapeDataString(account)}/tokens";
+
+    private static string Describe(List<TokenView> tokens) =>
+        tokens.Count == 0 ? "none" : string.Join(", ", tokens.Select(t => $"{t.Id} ({t.Name}{(t.RevokedAt is null ? string.Empty : ", revoked")})"));
+
+    private static async Task<string> OwnNameAsync(CloudApiClient client, CancellationToken cancellationToken) =>
+        (await client.GetAsync<SessionView>("api/session", cancellationToken).ConfigureAwait(false)).Value.Name;
 
     private static Option<string> RoleOption()
     {

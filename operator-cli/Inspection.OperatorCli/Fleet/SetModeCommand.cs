@@ -22,20 +22,18 @@ public static class SetModeCommand
             Required = true,
         };
         mode.AcceptOnlyFromAmong([.. DegradationModes.All]);
-        var issuedBy = IssuedByOption();
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var wait = new Option<bool>("--wait") { Description = "Wait until the device reports the state applied; exit 6 when it rejects it or --timeout passes." };
         var timeout = NumberOption.WithDefault("--timeout", "Seconds --wait waits for the device.", 60.0, seconds => seconds is > 0 and <= 86_400, "between 0 and 86400 seconds");
         var command = new Command("set-mode", "Command a device into a degradation mode (published as its desired state).")
         {
-            device, mode, issuedBy, api, json, wait, timeout,
+            device, mode, api, json, wait, timeout,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             console,
             parse.GetRequiredValue(device),
             parse.GetRequiredValue(mode),
-            parse.GetValue(issuedBy) ?? "cli",
             ApiCommand.Target(console, parse, api),
             parse.GetValue(json),
             parse.GetValue(wait) ? TimeSpan.FromSeconds(parse.GetValue(timeout)) : null,
@@ -43,15 +41,8 @@ public static class SetModeCommand
         return command;
     }
 
-    /// <summary><c>--issued-by</c>, the operator's name for the audit trail (default: the user running the command).</summary>
-    public static Option<string> IssuedByOption() => new("--issued-by")
-    {
-        Description = "Your name, for the audit trail (default: your user name).",
-        DefaultValueFactory = _ => Environment.UserName,
-    };
-
     private static async Task<int> RunAsync(
-        CliConsole console, string deviceId, string mode, string issuedBy, ApiTarget api, bool json, TimeSpan? wait, CancellationToken cancellationToken)
+        CliConsole console, string deviceId, string mode, ApiTarget api, bool json, TimeSpan? wait, CancellationToken cancellationToken)
     {
         if (!MqttTopics.IsValidDeviceId(deviceId))
         {
@@ -62,7 +53,7 @@ public static class SetModeCommand
         return await ApiCommand.RunAsync(console, api, async client =>
         {
             var answer = await client.PutAsync<SetModeRequest, DesiredState>(
-                $"api/devices/{Uri.EscapeDataString(deviceId)}/desired-mode", new SetModeRequest(mode, issuedBy), cancellationToken).ConfigureAwait(false);
+                $"api/devices/{Uri.EscapeDataString(deviceId)}/desired-mode", new SetModeRequest(mode), cancellationToken).ConfigureAwait(false);
             if (json)
             {
                 await ApiCommand.WriteJsonAsync(console, answer.Json, cancellationToken).ConfigureAwait(false);

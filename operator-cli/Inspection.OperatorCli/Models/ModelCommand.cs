@@ -18,16 +18,11 @@ public static class ModelCommand
     private static Command Upload(CliConsole console)
     {
         var file = new Option<FileInfo>("--file") { Description = "The signed package archive (.zip, from 'Inspection.ModelTools pack').", Required = true };
-        var uploadedBy = new Option<string>("--uploaded-by")
-        {
-            Description = "Your name, for the registry's record (default: your user name).",
-            DefaultValueFactory = _ => Environment.UserName,
-        };
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("upload", "Register a package: the registry checks its signature, hashes and golden set before it accepts it.")
         {
-            file, uploadedBy, api, json,
+            file, api, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,7 +33,6 @@ public static class ModelCommand
                 return ExitCodes.BadArguments;
             }
 
-            var by = parse.GetValue(uploadedBy) is { Length: > 0 } name ? name : "cli";
             return await ApiCommand.RunAsync(
                 console,
                 ApiCommand.Target(console, parse, api),
@@ -48,7 +42,7 @@ public static class ModelCommand
                     await using (stream.ConfigureAwait(false))
                     {
                         var answer = await client.PostStreamAsync<ModelListItem>(
-                            $"api/models?uploadedBy={Uri.EscapeDataString(by)}", stream, "application/zip", cancellationToken).ConfigureAwait(false);
+                            "api/models", stream, "application/zip", cancellationToken).ConfigureAwait(false);
                         return await WriteAsync(console, answer, parse.GetValue(json), $"Registered release {answer.Value.Release}.", cancellationToken).ConfigureAwait(false);
                     }
                 },

@@ -74,15 +74,14 @@ public static class RolloutCommand
     {
         var id = new Argument<string>("id") { Description = "The rollout's id." };
         var reason = new Option<string?>("--reason") { Description = "Why, for the record." };
-        var issuedBy = SetModeCommand.IssuedByOption();
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
-        var command = new Command(action, description) { id, reason, issuedBy, api, json };
+        var command = new Command(action, description) { id, reason, api, json };
         command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.PostAsync<RolloutAction, RolloutView>(
                 Path(parse.GetRequiredValue(id), action),
-                new RolloutAction(parse.GetValue(issuedBy), parse.GetValue(reason)),
+                new RolloutAction(parse.GetValue(reason)),
                 cancellationToken).ConfigureAwait(false);
             return await RolloutOutput.WriteAsync(console, answer, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
         }, cancellationToken));

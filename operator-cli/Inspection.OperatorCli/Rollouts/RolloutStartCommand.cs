@@ -16,18 +16,16 @@ public static class RolloutStartCommand
     public static Command Create(CliConsole console)
     {
         var options = new StartOptions();
-        var issuedBy = SetModeCommand.IssuedByOption();
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
         var command = new Command("start", "Roll a release out to devices: canary first, then in waves; it halts by itself when devices fail.");
         options.AddTo(command);
-        command.Options.Add(issuedBy);
         command.Options.Add(api);
         command.Options.Add(json);
         command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
         {
             var answer = await client.PostAsync<RolloutRequest, RolloutView>(
-                "api/rollouts", options.Request(parse, parse.GetValue(issuedBy)), cancellationToken).ConfigureAwait(false);
+                "api/rollouts", options.Request(parse), cancellationToken).ConfigureAwait(false);
             return await RolloutOutput.WriteAsync(console, answer, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
         }, cancellationToken));
         return command;
@@ -112,7 +110,7 @@ public static class RolloutStartCommand
         }
 
         /// <summary>The request the parsed options make.</summary>
-        public RolloutRequest Request(ParseResult parse, string? issuedBy)
+        public RolloutRequest Request(ParseResult parse)
         {
             var target = new RolloutTarget(Given(parse, _devices), parse.GetValue(_line), parse.GetValue(_tag), parse.GetValue(_all));
 
@@ -154,7 +152,7 @@ public static class RolloutStartCommand
                 review);
 
             // No strategy option given: no strategy sent, so every default is the cloud's.
-            return new RolloutRequest(parse.GetValue(_release), target, strategy == new RolloutStrategy() ? null : strategy, issuedBy);
+            return new RolloutRequest(parse.GetValue(_release), target, strategy == new RolloutStrategy() ? null : strategy);
         }
 
         private void Validate(CommandResult command)

@@ -10,7 +10,7 @@ namespace Inspection.Contracts.Api;
 /// <param name="ManifestSha256">SHA-256 of the signed manifest.</param>
 /// <param name="ManifestUrl">Where the manifest is served (relative to the API's base address).</param>
 /// <param name="UploadedAt">When it was registered.</param>
-/// <param name="UploadedBy">Who uploaded it.</param>
+/// <param name="UploadedBy">The account that uploaded it.</param>
 /// <param name="Validation">The registry's own check of it.</param>
 public sealed record ModelListItem(
     long Release,

@@ -8,7 +8,10 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="Version">Grows with every change the cloud makes for this device (≥ 1).</param>
 /// <param name="Mode">Commanded degradation mode: <c>normal</c> or <c>local-only</c>.</param>
 /// <param name="IssuedAt">When the cloud issued this state.</param>
-/// <param name="IssuedBy">Who asked for it (operator name or "rollout"), for the audit trail.</param>
+/// <param name="IssuedBy">
+/// Who asked for it, for the audit trail: the name of the signed-in account that made the change, or
+/// <c>rollout …</c> for a rollout's own steps.
+/// </param>
 /// <param name="Model">The model the device should run; null: keep the one it runs (or, with a rollback to the configured model, that one).</param>
 /// <param name="Rollback">
 /// A step back after a release proved bad in the fleet (a rollout's accuracy gate): the device leaves release

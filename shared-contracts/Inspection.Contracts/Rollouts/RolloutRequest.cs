@@ -7,8 +7,11 @@ namespace Inspection.Contracts.Rollouts;
 /// <param name="Release">A registered release (<c>GET /api/models</c>).</param>
 /// <param name="Target">Which devices.</param>
 /// <param name="Strategy">How; null takes every default of <see cref="RolloutStrategy"/>.</param>
-/// <param name="IssuedBy">Who started it, for the record.</param>
-public sealed record RolloutRequest(long Release, RolloutTarget Target, RolloutStrategy? Strategy = null, string? IssuedBy = null);
+/// <remarks>
+/// Who started it is the signed-in account, which the cloud records; an <c>issuedBy</c> field that older clients send
+/// is ignored.
+/// </remarks>
+public sealed record RolloutRequest(long Release, RolloutTarget Target, RolloutStrategy? Strategy = null);
 
 /// <summary>
 /// The devices of a rollout: exactly one of named devices, a line, a tag, or the whole fleet. Devices report their

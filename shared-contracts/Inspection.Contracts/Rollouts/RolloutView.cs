@@ -9,7 +9,7 @@ namespace Inspection.Contracts.Rollouts;
 /// <param name="Strategy">The strategy with every default filled in.</param>
 /// <param name="State">One of <see cref="RolloutStates"/>.</param>
 /// <param name="Reason">Why it is in that state, in plain words (why it halted, who paused it, …).</param>
-/// <param name="IssuedBy">Who started it.</param>
+/// <param name="IssuedBy">The account that started it.</param>
 /// <param name="CreatedAt">When it was started.</param>
 /// <param name="UpdatedAt">When its state or a device's last changed.</param>
 /// <param name="CurrentWave">Index of the wave in progress (0 is the canary).</param>
@@ -65,6 +65,9 @@ public sealed record RolloutCounts(int Pending, int Waiting, int Updating, int W
 public sealed record RolloutSummary(string Id, long Release, string State, string? Reason, int CurrentWave, int WaveCount, RolloutCounts Counts, string IssuedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>Body of <c>POST /api/rollouts/{id}/pause|resume|cancel</c> (optional).</summary>
-/// <param name="IssuedBy">Who, for the record.</param>
 /// <param name="Reason">Why, for the record.</param>
-public sealed record RolloutAction(string? IssuedBy = null, string? Reason = null);
+/// <remarks>
+/// Who is the signed-in account, which the cloud records with the reason; an <c>issuedBy</c> field that older clients
+/// send is ignored.
+/// </remarks>
+public sealed record RolloutAction(string? Reason = null);

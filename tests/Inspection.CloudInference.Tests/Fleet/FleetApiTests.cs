@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
@@ -77,7 +78,7 @@ public sealed class FleetApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal(1, first.State!.Version);
         Assert.Equal(2, second.State!.Version);
-        Assert.Equal("alice", second.State.IssuedBy);
+        Assert.Equal(TestCloud.AdminName, second.State.IssuedBy);
 
         // A device connecting later gets the latest desired state from the broker's retained store.
         await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
@@ -129,6 +130,25 @@ public sealed class FleetApiTests : IDisposable
         Assert.Equal(2, next.State!.Version);
     }
 
+    [Fact]
+    public async Task SetMode_ClaimedIssuerInTheBody_RecordsTheSignedInAccount()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path);
+        await WaitForBrokerAsync(cloud);
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        // What an older client sends: a name of its choosing beside the mode.
+        using var content = new StringContent("""{"mode":"local-only","issuedBy":"mallory"}""", Encoding.UTF8, "application/json");
+        using var response = await cloud.ClientAs(AccountRoles.Engineer).PutAsync("api/devices/cam-1/desired-mode", content, cancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("test-engineer", (await response.Content.ReadFromJsonAsync<DesiredState>(cancellationToken))!.IssuedBy);
+        await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort);
+        await device.SubscribeAsync(MqttTopics.Desired("cam-1"));
+        var published = await ReadRetainedDesiredAsync(device, "cam-1", 1);
+        Assert.Equal((DegradationModes.LocalOnly, "test-engineer"), (published.Mode, published.IssuedBy));
+    }
+
     [Theory]
     [InlineData("cam-1", """{"mode":"offline","issuedBy":"alice"}""", "unknown mode 'offline'")]
     [InlineData("cam-1", """{"issuedBy":"alice"}""", "mode is required")]
@@ -178,7 +198,7 @@ public sealed class FleetApiTests : IDisposable
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var response = await cloud.Http.PutAsJsonAsync(
-            $"api/devices/{deviceId}/desired-mode", new SetModeRequest(mode, "alice"), cancellationToken);
+            $"api/devices/{deviceId}/desired-mode", new SetModeRequest(mode), cancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"PUT desired-mode answered {(int)response.StatusCode}");
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<DesiredState>(cancellationToken));
     }

@@ -99,7 +99,7 @@ public sealed class MutualTlsTests : IDisposable
         using var http = new HttpClient(_fleet.Handler(device)) { BaseAddress = TlsUri(cloud) };
         var cancellationToken = TestContext.Current.CancellationToken;
 
-        using var command = await http.PutAsJsonAsync("api/devices/cam-2/desired-mode", new SetModeRequest("local-only", "cam-1"), cancellationToken);
+        using var command = await http.PutAsJsonAsync("api/devices/cam-2/desired-mode", new SetModeRequest("local-only"), cancellationToken);
         using var fleet = await http.GetAsync("api/fleet", cancellationToken);
         using var models = await http.GetAsync("api/models", cancellationToken);
 

@@ -35,7 +35,7 @@ public sealed class TestModelPackages : IDisposable
     {
         using var content = new ByteArrayContent(package);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/zip");
-        return await cloud.Http.PostAsync("api/models?uploadedBy=tester", content, TestContext.Current.CancellationToken);
+        return await cloud.Http.PostAsync("api/models", content, TestContext.Current.CancellationToken);
     }
 
     public byte[] Build(long release, string? modelPath = null, string? version = null)

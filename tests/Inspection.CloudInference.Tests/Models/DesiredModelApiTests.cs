@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Tests.Fleet;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
@@ -34,7 +35,7 @@ public sealed class DesiredModelApiTests : IDisposable
         await FleetApiTests.PutModeAsync(cloud, "cam-9", DegradationModes.LocalOnly);
 
         var response = await cloud.Http.PutAsJsonAsync(
-            "api/devices/cam-9/desired-model", new SetModelRequest(6, "alice", ShadowFrames: 40), TestContext.Current.CancellationToken);
+            "api/devices/cam-9/desired-model", new SetModelRequest(6, ShadowFrames: 40), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var device = await TestMqttClient.ConnectAsync(cloud.BrokerPort, "cam-9");
@@ -47,7 +48,7 @@ public sealed class DesiredModelApiTests : IDisposable
             TestContext.Current.CancellationToken);
         Assert.True(desired.Retained);
         Assert.True(DesiredStateSignature.TryReadUnverified(desired.Payload, out var state, out var error), error);
-        Assert.Equal((2L, DegradationModes.LocalOnly, "alice"), (state.Version, state.Mode, state.IssuedBy));
+        Assert.Equal((2L, DegradationModes.LocalOnly, TestCloud.AdminName), (state.Version, state.Mode, state.IssuedBy));
         var target = state.Model!;
         Assert.Equal((6L, 40), (target.Release, target.ShadowFrames));
         Assert.Equal($"http://127.0.0.1:{cloud.HttpPort}/api/models/6/manifest.json", target.ManifestUrl);
@@ -64,11 +65,33 @@ public sealed class DesiredModelApiTests : IDisposable
     }
 
     [Fact]
+    public async Task UploadAndSetModel_ClaimedNames_RecordTheSignedInAccount()
+    {
+        await using var cloud = await StartAsync();
+        await FleetApiTests.WaitForBrokerAsync(cloud);
+        var engineer = cloud.ClientAs(AccountRoles.Engineer);
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        // What older clients send: a name of their choosing in the query and in the body.
+        using var package = new ByteArrayContent(_packages.Build(release: 6));
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var uploaded = await engineer.PostAsync("api/models?uploadedBy=mallory", package, cancellationToken);
+        using var body = new StringContent("""{"release":6,"issuedBy":"mallory"}""", System.Text.Encoding.UTF8, "application/json");
+        using var set = await engineer.PutAsync("api/devices/cam-9/desired-model", body, cancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        Assert.Equal("test-engineer", (await uploaded.Content.ReadFromJsonAsync<ModelListItem>(cancellationToken))!.UploadedBy);
+        Assert.Equal("test-engineer", (await cloud.Http.GetFromJsonAsync<ModelListItem>("api/models/6", cancellationToken))!.UploadedBy);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal("test-engineer", (await set.Content.ReadFromJsonAsync<DesiredState>(cancellationToken))!.IssuedBy);
+    }
+
+    [Fact]
     public async Task SetModel_UnknownRelease_NotFound()
     {
         await using var cloud = await StartAsync();
 
-        var response = await cloud.Http.PutAsJsonAsync("api/devices/cam-9/desired-model", new SetModelRequest(42, "alice"), TestContext.Current.CancellationToken);
+        var response = await cloud.Http.PutAsJsonAsync("api/devices/cam-9/desired-model", new SetModelRequest(42), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("release 42 is not registered", (await response.Content.ReadFromJsonAsync<ApiError>(TestContext.Current.CancellationToken))!.Error);

@@ -146,7 +146,7 @@ public sealed class RolloutAtFleetScaleTests : IAsyncDisposable
 
     private async Task<RolloutView> StartRolloutAsync(RolloutStrategy strategy)
     {
-        var response = await _cloud!.Http.PostAsJsonAsync("api/rollouts", new RolloutRequest(Release, new RolloutTarget(All: true), strategy, "fleet test"), TestContext.Current.CancellationToken);
+        var response = await _cloud!.Http.PostAsJsonAsync("api/rollouts", new RolloutRequest(Release, new RolloutTarget(All: true), strategy), TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         return (await response.Content.ReadFromJsonAsync<RolloutView>(TestContext.Current.CancellationToken))!;
     }

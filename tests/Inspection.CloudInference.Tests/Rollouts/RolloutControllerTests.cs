@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
@@ -44,8 +45,9 @@ public sealed class RolloutControllerTests : IAsyncDisposable
         await StartCloudAsync();
         await AddDevicesAsync("cam-a", "cam-b", "cam-c", "cam-d", "cam-e");
 
-        var started = await StartRolloutAsync(new RolloutRequest(Release, new RolloutTarget(All: true), Strategy(waves: [40, 100]), "alice"));
+        var started = await StartRolloutAsync(new RolloutRequest(Release, new RolloutTarget(All: true), Strategy(waves: [40, 100])));
 
+        Assert.Equal(TestCloud.AdminName, started.IssuedBy);
         Assert.Equal(["canary", "wave 1", "wave 2"], started.Waves.Select(w => w.Name));
         Assert.Equal([1, 1, 3], started.Waves.Select(w => w.Devices));
         var done = await WaitForAsync(started.Id, r => r.State == RolloutStates.Completed);
@@ -77,7 +79,7 @@ public sealed class RolloutControllerTests : IAsyncDisposable
         Assert.Null(restored!.Rollback);
 
         // Resumed, the canary is taken as it ended and the next wave goes on.
-        await ActAsync(started.Id, "resume", new RolloutAction("dana", "golden frame 2 is a known artefact of that camera"));
+        await ActAsync(started.Id, "resume", new RolloutAction("golden frame 2 is a known artefact of that camera"));
         var resumed = await WaitForAsync(started.Id, r => r.State != RolloutStates.Running || r.Counts.Succeeded == 2);
         Assert.Equal(2, resumed.Counts.Succeeded);
         Assert.Equal("succeeded", resumed.Waves[0].State);
@@ -141,17 +143,43 @@ public sealed class RolloutControllerTests : IAsyncDisposable
         await AddDevicesAsync("cam-a", "cam-b", "cam-c");
         var started = await StartRolloutAsync(new RolloutRequest(Release, new RolloutTarget(All: true), Strategy()));
 
-        var paused = await ActAsync(started.Id, "pause", new RolloutAction("bob", "line stop"));
-        Assert.Equal((RolloutStates.Paused, "paused by bob: line stop"), (paused.State, paused.Reason));
+        var paused = await ActAsync(started.Id, "pause", new RolloutAction("line stop"));
+        Assert.Equal((RolloutStates.Paused, $"paused by {TestCloud.AdminName}: line stop"), (paused.State, paused.Reason));
         var afterCanary = await WaitForAsync(started.Id, r => r.Devices.Single(d => d.Wave == 0).State == RolloutDeviceStates.Succeeded);
         Assert.All(afterCanary.Devices.Where(d => d.Wave > 0), d => Assert.Equal(RolloutDeviceStates.Pending, d.State));
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(started.Id, "pause", null)).StatusCode);
 
-        await ActAsync(started.Id, "resume", new RolloutAction("bob"));
+        await ActAsync(started.Id, "resume", new RolloutAction());
 
         var done = await WaitForAsync(started.Id, r => r.State == RolloutStates.Completed);
         Assert.Equal(3, done.Counts.Succeeded);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(started.Id, "resume", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Rollout_ClaimedIssuerInTheBody_RecordsTheSignedInAccount()
+    {
+        await StartCloudAsync();
+        await AddDevicesAsync("cam-a", "cam-b");
+        var engineer = Cloud.ClientAs(AccountRoles.Engineer);
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        // What an older client sends: a name of its choosing beside the request.
+        using var start = new StringContent(
+            $$"""{"release":{{Release}},"target":{"all":true},"issuedBy":"mallory"}""", System.Text.Encoding.UTF8, "application/json");
+        using var startAnswer = await engineer.PostAsync("api/rollouts", start, cancellationToken);
+        Assert.Equal(HttpStatusCode.Created, startAnswer.StatusCode);
+        var started = (await startAnswer.Content.ReadFromJsonAsync<RolloutView>(cancellationToken))!;
+        using var pause = new StringContent("""{"issuedBy":"mallory","reason":"line stop"}""", System.Text.Encoding.UTF8, "application/json");
+        using var pauseAnswer = await engineer.PostAsync($"api/rollouts/{started.Id}/pause", pause, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, pauseAnswer.StatusCode);
+
+        var stored = await GetAsync(started.Id);
+        Assert.Equal(("test-engineer", "paused by test-engineer: line stop"), (stored.IssuedBy, stored.Reason));
+        Assert.Equal("test-engineer", Assert.Single(await Cloud.Http.GetFromJsonAsync<List<RolloutSummary>>("api/rollouts", cancellationToken) ?? []).IssuedBy);
+        var desired = await Eventually.WaitAsync(
+            "the canary's desired state", _ => Task.FromResult(_devices.SelectMany(d => d.Desired).FirstOrDefault()), d => d is not null, Eventually.DefaultTimeout, cancellationToken);
+        Assert.Equal($"rollout {started.Id}", desired!.IssuedBy);
     }
 
     [Fact]
@@ -163,9 +191,9 @@ public sealed class RolloutControllerTests : IAsyncDisposable
         var started = await StartRolloutAsync(new RolloutRequest(Release, new RolloutTarget(All: true), Strategy()));
         await WaitForAsync(started.Id, r => r.Devices.Single(d => d.DeviceId == "cam-a").OtaState == OtaStates.Downloading);
 
-        var cancelled = await ActAsync(started.Id, "cancel", new RolloutAction("carol", "wrong release"));
+        var cancelled = await ActAsync(started.Id, "cancel", new RolloutAction("wrong release"));
 
-        Assert.Equal((RolloutStates.Cancelled, "cancelled by carol: wrong release"), (cancelled.State, cancelled.Reason));
+        Assert.Equal((RolloutStates.Cancelled, $"cancelled by {TestCloud.AdminName}: wrong release"), (cancelled.State, cancelled.Reason));
         var a = cancelled.Devices.Single(d => d.DeviceId == "cam-a");
         Assert.Equal(RolloutDeviceStates.Cancelled, a.State);
         Assert.StartsWith("was updating (downloading): its desired model is its previous one again", a.Reason, StringComparison.Ordinal);

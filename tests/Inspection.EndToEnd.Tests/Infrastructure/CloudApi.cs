@@ -43,7 +43,7 @@ internal sealed class CloudApi(string baseUrl, string token) : IDisposable
 
     public async Task<long> SetModeAsync(string deviceId, string mode, CancellationToken cancellationToken)
     {
-        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-mode", new { mode, issuedBy = "end-to-end test" }, cancellationToken);
+        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-mode", new { mode }, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"PUT desired-mode answered {(int)response.StatusCode}: {body}");
         using var document = JsonDocument.Parse(body);
@@ -55,7 +55,7 @@ internal sealed class CloudApi(string baseUrl, string token) : IDisposable
     {
         using var content = new ByteArrayContent(package);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/zip");
-        using var response = await _http.PostAsync("/api/models?uploadedBy=end-to-end%20test", content, cancellationToken);
+        using var response = await _http.PostAsync("/api/models", content, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"POST /api/models answered {(int)response.StatusCode}: {body}");
     }
@@ -63,7 +63,7 @@ internal sealed class CloudApi(string baseUrl, string token) : IDisposable
     /// <summary>Points a device at a registered release; returns the desired-state version.</summary>
     public async Task<long> SetModelAsync(string deviceId, long release, CancellationToken cancellationToken)
     {
-        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-model", new { release, issuedBy = "end-to-end test" }, cancellationToken);
+        using var response = await _http.PutAsJsonAsync($"/api/devices/{deviceId}/desired-model", new { release }, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"PUT desired-model answered {(int)response.StatusCode}: {body}");
         using var document = JsonDocument.Parse(body);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Review;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
@@ -28,7 +29,9 @@ public sealed class FleetCommandTests : IDisposable
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
         await PollFleetAsync(cloud, f => f.BrokerConnected);
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--issued-by", "bob", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
+        var bob = cloud.TokenFor("bob", AccountRoles.Engineer);
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-1", "--mode", "local-only", "--api", cloud.ApiUri.ToString(), "--token", bob);
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Contains("cam-1: desired mode local-only, version 1, issued by bob", _cli.Output);
@@ -42,7 +45,9 @@ public sealed class FleetCommandTests : IDisposable
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);
 
-        var exit = await _cli.RunAsync("set-mode", "--device", "cam-4", "--mode", "local-only", "--issued-by", "bob", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
+        var bob = cloud.TokenFor("bob", AccountRoles.Engineer);
+
+        var exit = await _cli.RunAsync("set-mode", "--device", "cam-4", "--mode", "local-only", "--json", "--api", cloud.ApiUri.ToString(), "--token", bob);
 
         Assert.Equal(ExitCodes.Ok, exit);
         var state = JsonSerializer.Deserialize<DesiredState>(_cli.Output, JsonSerializerOptions.Web)!;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
 using Inspection.OperatorCli.Tests.Infrastructure;
@@ -25,7 +26,10 @@ public sealed class ModelCommandTests : IDisposable
         await using var cloud = await _packages.StartCloudAsync(_directory);
         var package = WritePackage(release: 6);
 
-        var uploaded = await _cli.RunAsync("model", "upload", "--file", package, "--uploaded-by", "alice", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
+        var alice = cloud.TokenFor("alice", AccountRoles.Engineer);
+
+        // The registry records the account of the token as the uploader.
+        var uploaded = await _cli.RunAsync("model", "upload", "--file", package, "--api", cloud.ApiUri.ToString(), "--token", alice);
 
         Assert.True(uploaded == ExitCodes.Ok, _cli.Error);
         Assert.StartsWith("Registered release 6.", _cli.Output);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Rollouts;
@@ -37,7 +38,7 @@ public sealed class RolloutAgainstTheCloudTests : IAsyncDisposable
         using var start = new TestCli();
 
         var started = await start.RunAsync(
-            "rollout", "start", "--release", "4", "--all", "--canary-count", "1", "--waves", "50,100", "--gate-escalations", "3", "--issued-by", "alice", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.Token);
+            "rollout", "start", "--release", "4", "--all", "--canary-count", "1", "--waves", "50,100", "--gate-escalations", "3", "--json", "--api", cloud.ApiUri.ToString(), "--token", cloud.TokenFor("alice", AccountRoles.Engineer));
 
         Assert.True(started == ExitCodes.Ok, start.Error);
         var view = JsonSerializer.Deserialize<RolloutView>(start.Output, JsonSerializerOptions.Web)!;

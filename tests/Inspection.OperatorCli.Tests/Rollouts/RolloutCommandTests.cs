@@ -26,14 +26,14 @@ public sealed class RolloutCommandTests : IAsyncLifetime, IDisposable
             "rollout", "start", "--release", "7", "--devices", "cam-1,cam-2, cam-3", "--canary-devices", "cam-2",
             "--waves", "50,100", "--success-threshold", "0.95", "--max-failures", "1", "--max-failure-share", "0.1",
             "--device-timeout", "600", "--max-concurrent", "2", "--window", "22:00-4:00", "--time-zone", "Europe/Berlin",
-            "--gate-escalations", "20", "--gate-minutes", "30", "--issued-by", "alice");
+            "--gate-escalations", "20", "--gate-minutes", "30");
 
         Assert.True(exit == ExitCodes.Ok, _cli.Error);
         var request = Assert.Single(_api.Requests);
         Assert.Equal(("POST", "/api/rollouts"), (request.Method, request.Path));
         var json = request.Json;
         Assert.Equal(7, json["release"]!.GetValue<long>());
-        Assert.Equal("alice", json["issuedBy"]!.GetValue<string>());
+        Assert.Null(json["issuedBy"]);
         Assert.Equal(["cam-1", "cam-2", "cam-3"], json["target"]!["devices"]!.AsArray().Select(d => d!.GetValue<string>()));
         Assert.False(json["target"]!["all"]!.GetValue<bool>());
         var strategy = json["strategy"]!;
@@ -235,15 +235,28 @@ public sealed class RolloutCommandTests : IAsyncLifetime, IDisposable
     [InlineData("pause", RolloutStates.Paused)]
     [InlineData("resume", RolloutStates.Running)]
     [InlineData("cancel", RolloutStates.Cancelled)]
-    public async Task Action_WithReasonAndName_PostsThemAndPrintsTheResultingView(string action, string state)
+    public async Task Action_WithReason_PostsItAndPrintsTheResultingView(string action, string state)
     {
-        var exit = await RunAsync("rollout", action, "ro-5", "--reason", "line 2 stops at 22:00", "--issued-by", "bob");
+        var exit = await RunAsync("rollout", action, "ro-5", "--reason", "line 2 stops at 22:00");
 
         Assert.Equal(ExitCodes.Ok, exit);
         var request = Assert.Single(_api.Requests);
         Assert.Equal(("POST", $"/api/rollouts/ro-5/{action}"), (request.Method, request.Path));
-        Assert.Equal(new RolloutAction("bob", "line 2 stops at 22:00"), request.BodyAs<RolloutAction>());
+        Assert.Equal(new RolloutAction("line 2 stops at 22:00"), request.BodyAs<RolloutAction>());
         Assert.StartsWith($"ro-5: release 7 (inspection-edge 2.7.0), {state}", _cli.Output);
+    }
+
+    [Theory]
+    [InlineData("rollout", "start", "--release", "7", "--all", "--issued-by", "alice")]
+    [InlineData("rollout", "pause", "ro-5", "--issued-by", "alice")]
+    public async Task Command_IssuedByOption_RefusedAsUnknownAndNothingSent(params string[] args)
+    {
+        var exit = await RunAsync(args);
+
+        // Who did it is the account of the token: the cloud records that, so the option is gone rather than ignored.
+        Assert.Equal(ExitCodes.BadArguments, exit);
+        Assert.Contains("--issued-by", _cli.Error);
+        Assert.Empty(_api.Requests);
     }
 
     [Fact]
