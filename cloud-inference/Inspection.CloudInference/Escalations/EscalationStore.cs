@@ -39,7 +39,7 @@ public sealed class EscalationStore
         _rejectedOptions = rejectedOptions.Value;
         _escalations = _database.GetCollection<StoredEscalation>("escalations");
         _frames = _database.GetCollection<FrameDocument>("frames");
-        _rejected = _database.GetCollection<RejectedFrame>("refused-frames");
+        _rejected = _database.GetCollection<RejectedFrame>("refused_frames");
         _counters = _database.GetCollection<CounterDocument>("counters");
         _escalations.EnsureIndex(x => x.ReceivedTicks);
         _escalations.EnsureIndex(x => x.Verdict);

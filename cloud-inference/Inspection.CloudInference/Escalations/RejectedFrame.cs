@@ -4,7 +4,7 @@ namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
 /// A refusal the cloud recorded (no key, bad device id or sequence, a JPEG too large or unreadable), in the
-/// <c>refused-frames</c> collection, so nothing the edge sent is refused without a trace. One record per key and
+/// <c>refused_frames</c> collection, so nothing the edge sent is refused without a trace. One record per key and
 /// <see cref="RefusalKind"/>: the same refusal again counts up <see cref="Count"/> and moves <see cref="LastSeen"/>. It
 /// keeps metadata and at most <c>Cloud:Rejected:MaxStoredBytes</c> leading bytes of the JPEG, never the whole frame.
 /// </summary>
