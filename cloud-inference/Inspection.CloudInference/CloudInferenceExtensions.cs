@@ -9,6 +9,7 @@ using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Web;
 using Inspection.Detection;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -18,11 +19,8 @@ namespace Inspection.CloudInference;
 /// <summary>The wiring of the cloud service.</summary>
 public static class CloudInferenceExtensions
 {
-    /// <summary>
-    /// Largest escalation message accepted: a 4K JPEG with room to spare, and safely below LiteDB's
-    /// 16 MB document limit, so every frame that is accepted can also be stored.
-    /// </summary>
-    public const int MaxEscalationMessageBytes = 8 * 1024 * 1024;
+    /// <summary>The gRPC library's log category for calls: see <see cref="QuietGrpcCallLog"/>.</summary>
+    public const string GrpcCallLogCategory = "Grpc.AspNetCore.Server.ServerCallHandler";
 
     /// <summary>The cloud model when <c>Detector:ModelPath</c> is not set, relative to the content root.</summary>
     public const string DefaultModelPath = "models/cloud/inspection-cloud.onnx";
@@ -32,6 +30,8 @@ public static class CloudInferenceExtensions
         var services = builder.Services;
         AddValidatedOptions<CloudOptions>(services, CloudOptions.SectionName);
         AddValidatedOptions<CloudTlsOptions>(services, CloudTlsOptions.SectionName);
+        AddValidatedOptions<EscalationOptions>(services, EscalationOptions.SectionName);
+        AddValidatedOptions<RejectedFrameOptions>(services, RejectedFrameOptions.SectionName);
         AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName)
             .Validate<IOptions<DetectorOptions>>(
                 static (decision, detector) => detector.Value.ScoreThreshold <= decision.Lower,
@@ -78,7 +78,10 @@ public static class CloudInferenceExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DetectorFactory>(static (options, logger) => OnnxDetector.Load(options, logger));
-        services.AddGrpc(options => options.MaxReceiveMessageSize = MaxEscalationMessageBytes);
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<EscalationOptions>>(
+            static (grpc, escalations) => grpc.MaxReceiveMessageSize = escalations.Value.MaxMessageBytes);
+        QuietGrpcCallLog(builder);
 
         // The standard gRPC health service, checked on every request (no cache): edge devices probe it to decide
         // whether the cloud can take escalations.
@@ -136,6 +139,17 @@ public static class CloudInferenceExtensions
         app.MapReview();
         app.MapOperatorPage();
         return app;
+    }
+
+    // The library logs, at information level and with a full stack trace, every call an edge cancels mid-stream (each
+    // stop of an agent) and an oversized message twice; the escalation service logs both itself, with the peer and the
+    // key. Warnings and errors of the category still show, and a level configured for it wins.
+    private static void QuietGrpcCallLog(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration[$"Logging:LogLevel:{GrpcCallLogCategory}"] is null)
+        {
+            builder.Logging.AddFilter(GrpcCallLogCategory, LogLevel.Warning);
+        }
     }
 
     // Kestrel reads its endpoints before options validation runs, so it must fail with the same message.

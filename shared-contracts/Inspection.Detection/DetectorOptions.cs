@@ -76,6 +76,12 @@ public sealed class DetectorOptions : IValidatableObject
     [Range(0, 100, ErrorMessage = "Detector:WarmupRuns must be between 0 and 100.")]
     public int WarmupRuns { get; set; } = 2;
 
+    /// <summary>
+    /// A copy of every setting, to change one (a resolved <see cref="ModelPath"/>) without missing the others: a copy
+    /// written field by field silently drops every setting added after it.
+    /// </summary>
+    public DetectorOptions Clone() => (DetectorOptions)MemberwiseClone();
+
     /// <summary>Checks what the range attributes cannot: the provider names.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

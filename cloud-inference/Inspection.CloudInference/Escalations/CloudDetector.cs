@@ -28,6 +28,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
 
     private IDetector? _detector;
     private Task? _loop;
+    private volatile bool _disposed;
 
     public CloudDetector(DetectorFactory factory, IOptions<DetectorOptions> options, IHostEnvironment environment, ILogger<CloudDetector> logger)
     {
@@ -57,19 +58,8 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
                 path);
         }
 
-        var resolved = new DetectorOptions
-        {
-            ModelPath = path,
-            ExecutionProviders = _options.ExecutionProviders,
-            GpuDeviceId = _options.GpuDeviceId,
-            TensorRtCachePath = _options.TensorRtCachePath,
-            TensorRtFp16 = _options.TensorRtFp16,
-            ScoreThreshold = _options.ScoreThreshold,
-            IouThreshold = _options.IouThreshold,
-            MaxDetections = _options.MaxDetections,
-            IntraOpThreads = _options.IntraOpThreads,
-            WarmupRuns = _options.WarmupRuns,
-        };
+        var resolved = _options.Clone();
+        resolved.ModelPath = path;
         _detector = _factory(resolved, _logger);
         ModelRef = new ModelRef { Name = _detector.Model.Name, Version = _detector.Model.Version };
         Log.ModelReady(_logger, _detector.Model.Name, _detector.Model.Version, _detector.ExecutionProvider, path);
@@ -103,15 +93,26 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         return await job.Completion.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops taking frames and frees the model without waiting: frames still queued are cancelled, and an inference
+    /// that is running keeps the model until it ends, after which the inference loop frees it. (Waiting here held the
+    /// host's shutdown for as long as the inference took.)
+    /// </summary>
     public void Dispose()
     {
+        _disposed = true;
         _queue.Writer.TryComplete();
+        if (_loop is not { IsCompleted: false } loop)
+        {
+            FreeModel();
+            return;
+        }
 
-        // The loop drains what is queued and ends; the model must not be freed under a running inference.
-        _loop?.Wait(TimeSpan.FromSeconds(10));
-        _detector?.Dispose();
-        _detector = null;
+        _ = loop.ContinueWith(
+            static (_, state) => ((CloudDetector)state!).FreeModel(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    private void FreeModel() => Interlocked.Exchange(ref _detector, null)?.Dispose();
 
     private async Task RunAsync()
     {
@@ -137,6 +138,12 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         if (job.CancellationToken.IsCancellationRequested)
         {
             job.Completion.TrySetCanceled(job.CancellationToken);
+            return;
+        }
+
+        if (_disposed)
+        {
+            job.Completion.TrySetException(new ObjectDisposedException(nameof(CloudDetector), "The cloud is stopping: the frame was not run."));
             return;
         }
 

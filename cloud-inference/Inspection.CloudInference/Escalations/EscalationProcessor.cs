@@ -9,7 +9,8 @@ namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
 /// Judges one escalated frame or part: validate, answer a known key from the store, otherwise run the cloud
-/// model, decide, store — and only then return the reply. Store-before-reply is the contract the edge
+/// model, decide, store — and only then return the reply. A frame is decoded only after its JPEG header showed a size
+/// within <see cref="EscalationOptions.MaxPixels"/>. Store-before-reply is the contract the edge
 /// relies on: it deletes a frame (or part) from its outbox when it gets this reply.
 /// A part is judged frame by frame, each frame on the detections that lie on the part, and the part by
 /// <see cref="PartVerdict.Of"/>: the same rule the edge decides by.
@@ -25,6 +26,7 @@ public sealed partial class EscalationProcessor
     private readonly CloudDetector _detector;
     private readonly EscalationStore _store;
     private readonly DecisionOptions _decision;
+    private readonly EscalationOptions _limits;
     private readonly TimeProvider _time;
     private readonly ILogger<EscalationProcessor> _logger;
 
@@ -32,33 +34,42 @@ public sealed partial class EscalationProcessor
         CloudDetector detector,
         EscalationStore store,
         IOptions<DecisionOptions> decision,
+        IOptions<EscalationOptions> limits,
         TimeProvider time,
         ILogger<EscalationProcessor> logger)
     {
         _detector = detector;
         _store = store;
         _decision = decision.Value;
+        _limits = limits.Value;
         _time = time;
         _logger = logger;
     }
 
-    public async Task<EscalationReply> ProcessAsync(EscalationRequest request, CancellationToken cancellationToken)
+    /// <summary>Judges one request that came from <paramref name="peer"/> (kept with a refusal).</summary>
+    public async Task<EscalationReply> ProcessAsync(EscalationRequest request, string peer, CancellationToken cancellationToken)
     {
         var receivedAt = _time.GetUtcNow();
+        var refusal = new Refusal(request, peer, receivedAt);
         var key = request.Key;
         if (key is null)
         {
-            return Reject(request, "the frame has no key (device id + sequence)", receivedAt);
+            return Reject(refusal, RefusalKind.NoKey, "the frame has no key (device id + sequence)");
         }
 
         if (!MqttTopics.IsValidDeviceId(key.DeviceId))
         {
-            return Reject(request, $"device id '{key.DeviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'", receivedAt);
+            return Reject(refusal, RefusalKind.InvalidDeviceId, $"device id {Printable.Quote(key.DeviceId)} is not valid: use 1-64 letters, digits, '-', '_' or '.'");
+        }
+
+        if (key.Sequence == 0)
+        {
+            return Reject(refusal, RefusalKind.InvalidSequence, "invalid argument: sequence starts at 1 (the key's sequence is 0)");
         }
 
         if (key.Sequence > long.MaxValue)
         {
-            return Reject(request, $"sequence {key.Sequence} is out of range (at most {long.MaxValue})", receivedAt);
+            return Reject(refusal, RefusalKind.InvalidSequence, $"invalid argument: sequence {key.Sequence} is out of range (at most {long.MaxValue})");
         }
 
         if (_store.Find(key.DeviceId, key.Sequence) is { } known)
@@ -68,21 +79,21 @@ public sealed partial class EscalationProcessor
 
         if (request.Part is not null)
         {
-            return await ProcessPartAsync(request, request.Part, receivedAt, cancellationToken).ConfigureAwait(false);
+            return await ProcessPartAsync(refusal, request.Part, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.Jpeg.IsEmpty)
         {
-            return Reject(request, "the frame has no JPEG bytes", receivedAt);
+            return Reject(refusal, RefusalKind.NoJpeg, "the frame has no JPEG bytes");
         }
 
         var jpeg = request.Jpeg.ToByteArray();
         IReadOnlyList<Detection.Detection> detections;
-        using (var frame = Decode(jpeg))
+        using (var frame = Decode(jpeg, out var kind, out var error))
         {
             if (frame is null)
             {
-                return Reject(request, $"the JPEG ({jpeg.Length} bytes) could not be decoded", receivedAt);
+                return Reject(refusal, kind, error);
             }
 
             detections = await _detector.DetectAsync(frame, cancellationToken).ConfigureAwait(false);
@@ -123,13 +134,14 @@ public sealed partial class EscalationProcessor
         return ToReply(escalation, duplicate: false);
     }
 
-    private async Task<EscalationReply> ProcessPartAsync(
-        EscalationRequest request, PartInfo part, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    private async Task<EscalationReply> ProcessPartAsync(Refusal refusal, PartInfo part, CancellationToken cancellationToken)
     {
+        var request = refusal.Request;
+        var receivedAt = refusal.At;
         var key = request.Key;
         if (part.PartId != key.Sequence)
         {
-            return Reject(request, $"part id {part.PartId} differs from the key's sequence {key.Sequence}; a part is escalated under its own id", receivedAt);
+            return Reject(refusal, RefusalKind.InvalidPart, $"part id {part.PartId} differs from the key's sequence {key.Sequence}; a part is escalated under its own id");
         }
 
         // The request's own frame first (the most informative), then the others in the edge's order; a frame sent
@@ -155,7 +167,7 @@ public sealed partial class EscalationProcessor
         {
             if (input.Sequence > long.MaxValue)
             {
-                return Reject(request, $"frame sequence {input.Sequence} of part {part.PartId} is out of range (at most {long.MaxValue})", receivedAt);
+                return Reject(refusal, RefusalKind.InvalidPart, $"frame sequence {input.Sequence} of part {part.PartId} is out of range (at most {long.MaxValue})");
             }
 
             var jpeg = input.Jpeg.ToByteArray();
@@ -172,9 +184,9 @@ public sealed partial class EscalationProcessor
         if (judged.Count == 0)
         {
             return Reject(
-                request,
-                $"none of the part's {frames.Count} frames could be judged: {string.Join("; ", frames.Select(f => $"frame {f.Sequence}: {f.Error}"))}",
-                receivedAt);
+                refusal,
+                RefusalKind.NoFrameJudged,
+                $"none of the part's {frames.Count} frames could be judged: {string.Join("; ", frames.Select(f => $"frame {f.Sequence}: {f.Error}"))}");
         }
 
         var verdict = Verdicts.ToName(PartVerdict.Of(judged.Select(f => Verdicts.ToDecision(f.Verdict))));
@@ -243,11 +255,11 @@ public sealed partial class EscalationProcessor
         }
 
         IReadOnlyList<Detection.Detection> detections;
-        using (var image = Decode(jpeg))
+        using (var image = Decode(jpeg, out _, out var error))
         {
             if (image is null)
             {
-                frame.Error = $"the JPEG ({jpeg.Length} bytes) could not be decoded";
+                frame.Error = error;
                 return frame;
             }
 
@@ -264,8 +276,24 @@ public sealed partial class EscalationProcessor
         return frame;
     }
 
-    private static Mat? Decode(byte[] jpeg)
+    // The size is read from the header first: decoding is what takes the memory (12000 x 12000 pixels: 432 MB).
+    private Mat? Decode(byte[] jpeg, out RefusalKind kind, out string error)
     {
+        kind = RefusalKind.Undecodable;
+        error = $"the JPEG ({jpeg.Length} bytes) could not be decoded";
+        if (!JpegHeader.TryReadSize(jpeg, out var width, out var height))
+        {
+            error += ": no JPEG frame header (SOF) stating its size was found";
+            return null;
+        }
+
+        if ((long)width * height > _limits.MaxPixels)
+        {
+            kind = RefusalKind.TooManyPixels;
+            error = $"the JPEG is {width}x{height} pixels ({(long)width * height}), above the cloud's limit of {_limits.MaxPixels} pixels (Cloud:Escalations:MaxPixels); send a smaller frame";
+            return null;
+        }
+
         Mat frame;
         try
         {
@@ -292,18 +320,20 @@ public sealed partial class EscalationProcessor
         return ToReply(known, duplicate: true);
     }
 
-    private EscalationReply Reject(EscalationRequest request, string error, DateTimeOffset receivedAt)
+    private EscalationReply Reject(Refusal refusal, RefusalKind kind, string error)
     {
-        _store.AddRejected(new RejectedFrame
+        var request = refusal.Request;
+        var record = _store.AddRejected(
+            request.Key?.DeviceId, request.Key?.Sequence, request.LineId, kind, error, request.Jpeg.Span, refusal.Peer, refusal.At);
+        if (request.Key is null)
         {
-            DeviceId = request.Key?.DeviceId ?? string.Empty,
-            Sequence = request.Key is { } key ? (long)Math.Min(key.Sequence, long.MaxValue) : 0,
-            LineId = request.LineId,
-            ReceivedAt = receivedAt,
-            Error = error,
-            Jpeg = request.Jpeg.ToByteArray(),
-        });
-        Log.Rejected(_logger, request.Key?.DeviceId ?? "?", request.Key?.Sequence ?? 0, error);
+            Log.RejectedWithoutKey(_logger, refusal.Peer, error, record.Count);
+        }
+        else
+        {
+            Log.Rejected(_logger, Printable.Quote(request.Key.DeviceId), request.Key.Sequence, refusal.Peer, error, record.Count);
+        }
+
         return new EscalationReply
         {
             Key = request.Key ?? new FrameKey(),
@@ -344,13 +374,20 @@ public sealed partial class EscalationProcessor
         [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Stored part {Key}: {Verdict} from {Judged} frames ({Refused} refused)")]
         public static partial void StoredPart(ILogger logger, string key, string verdict, int judged, int refused);
 
-        [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Part {DeviceId}/{PartId}: frame {FrameSequence} refused, the part is decided on its other frames: {Error}")]
+        [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Part of device '{DeviceId}' id {PartId}: frame {FrameSequence} refused, the part is decided on its other frames: {Error}")]
         public static partial void PartFrameRefused(ILogger logger, string deviceId, ulong partId, long frameSequence, string error);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Escalation {Key} was already stored; answered from the store")]
         public static partial void Duplicate(ILogger logger, string key);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected frame {DeviceId}/{Sequence}: {Error}")]
-        public static partial void Rejected(ILogger logger, string deviceId, ulong sequence, string error);
+        // The device id comes quoted and escaped: a refused one may contain '/', quotes or line breaks.
+        [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Refused the frame of device {DeviceId} sequence {Sequence} from {Peer} ({Count} times): {Error}")]
+        public static partial void Rejected(ILogger logger, string deviceId, ulong sequence, string peer, string error, long count);
+
+        [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Refused a frame without a key from {Peer} ({Count} times): {Error}")]
+        public static partial void RejectedWithoutKey(ILogger logger, string peer, string error, long count);
     }
+
+    /// <summary>What a refusal records besides its reason: the request, who sent it and when.</summary>
+    private readonly record struct Refusal(EscalationRequest Request, string Peer, DateTimeOffset At);
 }

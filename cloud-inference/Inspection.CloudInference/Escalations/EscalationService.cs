@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Inspection.Contracts.Identity;
 using Inspection.Contracts.V1;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Escalations;
 
@@ -8,16 +9,20 @@ namespace Inspection.CloudInference.Escalations;
 /// The gRPC end of escalation. Each stream is answered frame by frame, each reply written only after
 /// its frame is stored; a failure that prevents storing ends the call, and the edge re-sends whatever
 /// was not answered. On the mTLS endpoint a stream speaks for the one device its client certificate names: a frame
-/// naming another device is refused in its reply and never stored.
+/// naming another device is refused in its reply and never stored. A message above
+/// <see cref="EscalationOptions.MaxMessageBytes"/> ends the call with <c>RESOURCE_EXHAUSTED</c> stating the limit; a call
+/// the client cancels (or whose deadline passes) ends quietly, logged at debug level only.
 /// </summary>
 public sealed partial class EscalationService : Escalation.EscalationBase
 {
     private readonly EscalationProcessor _processor;
+    private readonly EscalationOptions _limits;
     private readonly ILogger<EscalationService> _logger;
 
-    public EscalationService(EscalationProcessor processor, ILogger<EscalationService> logger)
+    public EscalationService(EscalationProcessor processor, IOptions<EscalationOptions> limits, ILogger<EscalationService> logger)
     {
         _processor = processor;
+        _limits = limits.Value;
         _logger = logger;
     }
 
@@ -28,6 +33,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     {
         var cancellationToken = context.CancellationToken;
         var answered = 0;
+        var peer = context.Peer;
+        FrameKey? lastKey = null;
 
         // No certificate: the cleartext endpoint (loopback demo, simulator), where the key's device id is taken as sent.
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
@@ -36,16 +43,33 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         {
             await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                lastKey = request.Key;
                 var reply = certificate is not null && request.Key?.DeviceId != certified
-                    ? Impersonation(request, certified, context.Peer)
-                    : await _processor.ProcessAsync(request, cancellationToken).ConfigureAwait(false);
+                    ? Impersonation(request, certified, peer)
+                    : await _processor.ProcessAsync(request, peer, cancellationToken).ConfigureAwait(false);
                 await responseStream.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
                 answered++;
             }
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or RpcException)
+        {
+            // An edge that stops, or whose deadline passes, mid-call: routine, and it re-sends what was not answered.
+            Log.CallEndedByClient(_logger, peer, answered);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            // The message was refused unread, so its own key is unknown; the last one read tells which device sent it.
+            var after = lastKey is null ? "no frame read before it" : $"after device {Printable.Quote(lastKey.DeviceId)} sequence {lastKey.Sequence}";
+            Log.MessageTooLarge(_logger, peer, _limits.MaxMessageBytes, answered, after);
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted,
+                $"An escalation message exceeds the cloud's limit of {_limits.MaxMessageBytes} bytes ({_limits.MaxMessageBytes / (1024.0 * 1024):0.##} MiB, " +
+                $"Cloud:Escalations:MaxMessageBytes); it was not read ({after}), and the call ended after {answered} answered frames. " +
+                "Send smaller JPEGs or fewer frames per part."));
+        }
         catch (Exception ex) when (ex is not OperationCanceledException and not RpcException)
         {
-            Log.StreamFailed(_logger, context.Peer, answered, ex);
+            Log.StreamFailed(_logger, peer, answered, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "The cloud could not store a frame; re-send the unanswered frames."));
         }
     }
@@ -56,21 +80,27 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     {
         var named = request.Key?.DeviceId ?? string.Empty;
         var sequence = request.Key?.Sequence ?? 0;
-        Log.Impersonation(_logger, peer, certified ?? "?", named, sequence);
+        Log.Impersonation(_logger, peer, certified ?? "?", Printable.Quote(named), sequence);
         return new EscalationReply
         {
             Key = request.Key ?? new FrameKey(),
             Verdict = Verdict.Unspecified,
-            Error = $"permission denied: this connection's certificate is for device '{certified}', the frame names device '{named}'",
+            Error = $"permission denied: this connection's certificate is for device '{certified}', the frame names device {Printable.Quote(named)}",
         };
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Refused frame {DeviceId}/{Sequence} from {Peer}: its certificate is for device {CertifiedDevice}")]
+        [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Refused the frame of device {DeviceId} sequence {Sequence} from {Peer}: its certificate is for device '{CertifiedDevice}'")]
         public static partial void Impersonation(ILogger logger, string peer, string certifiedDevice, string deviceId, ulong sequence);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Escalation stream from {Peer} failed after {Answered} replies")]
         public static partial void StreamFailed(ILogger logger, string peer, int answered, Exception exception);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Refused an escalation message from {Peer} above the limit of {LimitBytes} bytes (Cloud:Escalations:MaxMessageBytes), {After}; the call ended after {Answered} replies")]
+        public static partial void MessageTooLarge(ILogger logger, string peer, int limitBytes, int answered, string after);
+
+        [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Escalation call from {Peer} ended by the client (cancelled, or its deadline passed) after {Answered} replies")]
+        public static partial void CallEndedByClient(ILogger logger, string peer, int answered);
     }
 }

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
 using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Api;
 using LiteDB;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Escalations;
 
@@ -10,10 +13,16 @@ namespace Inspection.CloudInference.Escalations;
 /// far below the 16 MB document limit, and one document per frame can be written in the same
 /// transaction as its escalation, so a crash never leaves a verdict without its image or an orphan
 /// image behind (FileStorage writes a file header and chunks as separate documents).
+/// Refused frames are kept apart, bounded (<see cref="RejectedFrameOptions"/>): a client that can reach the port must
+/// not be able to fill the disk by sending frames the cloud refuses.
 /// </summary>
 public sealed class EscalationStore
 {
     private const string DuplicatesCounter = "duplicates-answered";
+    private const string RefusedCounter = "frames-refused";
+
+    // Where refused frames were kept, whole, before refusals were bounded; carried over once and dropped.
+    private const string LegacyRejectedCollection = "rejected";
 
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<StoredEscalation> _escalations;
@@ -21,17 +30,22 @@ public sealed class EscalationStore
     private readonly ILiteCollection<RejectedFrame> _rejected;
     private readonly ILiteCollection<CounterDocument> _counters;
     private readonly Lock _counterLock = new();
+    private readonly Lock _rejectedLock = new();
+    private readonly RejectedFrameOptions _rejectedOptions;
 
-    public EscalationStore(CloudDatabase database)
+    public EscalationStore(CloudDatabase database, IOptions<RejectedFrameOptions> rejectedOptions)
     {
         _database = database.Database;
+        _rejectedOptions = rejectedOptions.Value;
         _escalations = _database.GetCollection<StoredEscalation>("escalations");
         _frames = _database.GetCollection<FrameDocument>("frames");
-        _rejected = _database.GetCollection<RejectedFrame>("rejected");
+        _rejected = _database.GetCollection<RejectedFrame>("refused_frames");
         _counters = _database.GetCollection<CounterDocument>("counters");
         _escalations.EnsureIndex(x => x.ReceivedTicks);
         _escalations.EnsureIndex(x => x.Verdict);
         _escalations.EnsureIndex(x => x.DeviceId);
+        _rejected.EnsureIndex(x => x.LastSeenTicks);
+        CarryOverLegacyRejected();
     }
 
     /// <summary>
@@ -125,14 +139,105 @@ public sealed class EscalationStore
         }
     }
 
-    public void AddRejected(RejectedFrame frame) => _rejected.Insert(frame);
+    /// <summary>
+    /// Records a refusal: a new record for a key and kind not seen before (the least recently seen records pruned to
+    /// <see cref="RejectedFrameOptions.MaxRecords"/>), otherwise the existing one counted up. Keeps the JPEG's size and
+    /// at most <see cref="RejectedFrameOptions.MaxStoredBytes"/> of its leading bytes. Returns the record as stored.
+    /// </summary>
+    /// <param name="deviceId">The key's device id as sent; null without a key.</param>
+    /// <param name="sequence">The key's sequence as sent; null without a key.</param>
+    /// <param name="lineId">The line id as sent.</param>
+    /// <param name="kind">Why, as a kind: what a repeat is recognised by.</param>
+    /// <param name="error">The refusal as the reply states it.</param>
+    /// <param name="jpeg">The (first) JPEG as sent.</param>
+    /// <param name="peer">The connection that sent it.</param>
+    /// <param name="at">When it was refused.</param>
+    public RejectedFrame AddRejected(
+        string? deviceId, ulong? sequence, string lineId, RefusalKind kind, string error, ReadOnlySpan<byte> jpeg, string peer, DateTimeOffset at)
+    {
+        var id = RejectedId(kind, deviceId, sequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+        var sample = jpeg[..Math.Min(jpeg.Length, _rejectedOptions.MaxStoredBytes)].ToArray();
+        lock (_rejectedLock)
+        {
+            var record = _rejected.FindById(id) ?? new RejectedFrame
+            {
+                Id = id,
+                DeviceId = Printable.Cut(deviceId, RejectedFrame.MaxIdLength),
+                Sequence = sequence,
+                Kind = kind,
+                FirstSeen = at,
+            };
+            var isNew = record.Count == 0;
+            record.LineId = Printable.Cut(lineId, RejectedFrame.MaxIdLength);
+            record.Error = Printable.Cut(error, RejectedFrame.MaxErrorLength);
+            record.JpegBytes = jpeg.Length;
+            record.Sample = sample;
+            record.Peer = Printable.Cut(peer, RejectedFrame.MaxIdLength);
+            record.LastSeen = at;
+            record.LastSeenTicks = at.UtcTicks;
+            record.Count++;
+            _rejected.Upsert(record);
+            AddToCounter(RefusedCounter, 1);
+            if (isNew)
+            {
+                PruneRejected();
+            }
 
-    public void CountDuplicate()
+            return record;
+        }
+    }
+
+    private void PruneRejected()
+    {
+        var excess = _rejected.Count() - _rejectedOptions.MaxRecords;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        var oldest = _rejected.Query().OrderBy(x => x.LastSeenTicks).Limit(excess).ToEnumerable().Select(x => x.Id).ToList();
+        foreach (var id in oldest)
+        {
+            _rejected.Delete(id);
+        }
+    }
+
+    // The key is hashed: a refused device id may be of any length, and an index key may not.
+    private static string RejectedId(RefusalKind kind, string? deviceId, string sequence) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\n{sequence}\n{deviceId}")), 0, 16);
+
+    // A database written before refusals were bounded kept every refused frame whole: its records become bounded ones
+    // (deduplicated, with a sample of their bytes), its frames are counted, and the collection is dropped.
+    private void CarryOverLegacyRejected()
+    {
+        if (!_database.CollectionExists(LegacyRejectedCollection))
+        {
+            return;
+        }
+
+        var legacy = _database.GetCollection(LegacyRejectedCollection);
+        foreach (var document in legacy.FindAll())
+        {
+            var deviceId = document["DeviceId"].IsString ? document["DeviceId"].AsString : string.Empty;
+            var sequence = document["Sequence"].IsNumber ? document["Sequence"].AsInt64 : 0;
+            var error = document["Error"].IsString ? document["Error"].AsString : string.Empty;
+            var jpeg = document["Jpeg"].IsBinary ? document["Jpeg"].AsBinary : [];
+            var at = document["ReceivedAt"].IsDateTime ? new DateTimeOffset(document["ReceivedAt"].AsDateTime.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
+            AddRejected(deviceId, (ulong)Math.Max(sequence, 0), document["LineId"].IsString ? document["LineId"].AsString : string.Empty,
+                RefusalKind.Unclassified, error, jpeg, string.Empty, at);
+        }
+
+        _database.DropCollection(LegacyRejectedCollection);
+    }
+
+    public void CountDuplicate() => AddToCounter(DuplicatesCounter, 1);
+
+    private void AddToCounter(string name, long value)
     {
         lock (_counterLock)
         {
-            var counter = _counters.FindById(DuplicatesCounter) ?? new CounterDocument { Name = DuplicatesCounter };
-            counter.Value++;
+            var counter = _counters.FindById(name) ?? new CounterDocument { Name = name };
+            counter.Value += value;
             _counters.Upsert(counter);
         }
     }
@@ -180,13 +285,14 @@ public sealed class EscalationStore
         return new PartSummary(pass + defect + uncertain, pass, defect, uncertain, frames, refused);
     }
 
+    /// <summary>The most recently seen refusal records first.</summary>
     public IReadOnlyList<RejectedFrame> LatestRejected(int limit) =>
-        _rejected.Query().OrderByDescending(x => x.ReceivedAt).Limit(limit).ToList();
+        _rejected.Query().OrderByDescending(x => x.LastSeenTicks).Limit(limit).ToList();
 
     public EscalationSummary Summary() => new(
         EscalationsStored: _escalations.LongCount(),
         DuplicatesAnswered: _counters.FindById(DuplicatesCounter)?.Value ?? 0,
-        Rejected: _rejected.LongCount(),
+        Rejected: _counters.FindById(RefusedCounter)?.Value ?? 0,
         Pass: _escalations.LongCount(x => x.Verdict == Verdicts.Pass),
         Defect: _escalations.LongCount(x => x.Verdict == Verdicts.Defect),
         Uncertain: _escalations.LongCount(x => x.Verdict == Verdicts.Uncertain));

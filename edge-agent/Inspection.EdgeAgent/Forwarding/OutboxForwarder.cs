@@ -19,8 +19,9 @@ namespace Inspection.EdgeAgent.Forwarding;
 /// <summary>
 /// Sends due outbox entries to the cloud, one bidirectional <c>Escalate</c> call per batch with a deadline.
 /// An entry leaves the outbox only when the cloud answered it: with a verdict (stored, recorded on the
-/// result) or with an error (moved to <c>rejected</c>, never retried). Unanswered entries back off
-/// exponentially with jitter. Whether the cloud is reachable is judged by consecutive failed calls and by the
+/// result) or with an error (moved to <c>rejected</c>, never retried), each as soon as its reply arrives, so a call cut
+/// short (a stop of the agent, a failure, a deadline) keeps what the cloud already answered. Unanswered entries back off
+/// exponentially with jitter; a stop leaves them as they were. Whether the cloud is reachable is judged by consecutive failed calls and by the
 /// standard gRPC health probe (<c>grpc.health.v1.Health/Check</c>) on the same channel, sent whenever there is
 /// nothing to send and at a short fixed interval while the cloud is unreachable: after
 /// <see cref="DegradationOptions.CloudFailuresToEnter"/> failures in a row the device goes local-only (cause
@@ -176,11 +177,11 @@ public sealed partial class OutboxForwarder : BackgroundService
             return new ForwardingResult(ForwardingStatus.Idle);
         }
 
-        var replies = new List<EscalationReply>(batch.Count);
+        var answers = new Answers(batch);
         string? failure = null;
         try
         {
-            await SendAsync(batch, replies, cancellationToken).ConfigureAwait(false);
+            await SendAsync(batch, answers, cancellationToken).ConfigureAwait(false);
             Contacted();
             _cloud.Good("an escalation call completed");
         }
@@ -191,8 +192,15 @@ public sealed partial class OutboxForwarder : BackgroundService
             Contacted();
             _cloud.Bad($"escalation call failed: {failure}");
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
+        {
+            // Stopping mid-call: the answered entries have left the outbox already; the others stay as they are, not
+            // counted as a failed attempt, for the next start.
+            Log.StoppedMidCall(_logger, batch.Count, answers.Stored, answers.Rejected, answers.Pending.Count);
+            throw;
+        }
 
-        return Apply(batch, replies, failure);
+        return Finish(batch.Count, answers, failure);
     }
 
     private void Contacted()
@@ -274,13 +282,13 @@ public sealed partial class OutboxForwarder : BackgroundService
     /// </summary>
     private static DateTime WallClockDeadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
 
-    private async Task SendAsync(List<OutboxEntry> batch, List<EscalationReply> replies, CancellationToken cancellationToken)
+    private async Task SendAsync(List<OutboxEntry> batch, Answers answers, CancellationToken cancellationToken)
     {
         var deadline = WallClockDeadline(TimeSpan.FromSeconds(_options.DeadlineSeconds));
         using var call = _client.Escalate(deadline: deadline, cancellationToken: cancellationToken);
 
         // Read while writing: the cloud may answer the first frames before the last ones are sent.
-        var reading = ReadRepliesAsync(call.ResponseStream, replies, cancellationToken);
+        var reading = ReadRepliesAsync(call.ResponseStream, answers, cancellationToken);
         try
         {
             foreach (var entry in batch)
@@ -290,90 +298,86 @@ public sealed partial class OutboxForwarder : BackgroundService
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException)
         {
-            // The call ended early (the cloud failed it or the deadline passed); the reader reports why,
-            // with whatever answers arrived first.
+            // The call ended early (the cloud failed it, the deadline passed or the agent is stopping); the reader
+            // reports why, once it has applied whatever answers arrived first.
         }
 
         await reading.ConfigureAwait(false);
     }
 
-    private static async Task ReadRepliesAsync(IAsyncStreamReader<EscalationReply> stream, List<EscalationReply> replies, CancellationToken cancellationToken)
+    // Each reply is applied as it arrives, on this one reader: whatever ends the call later, an answered entry has left
+    // the outbox (and the cloud, which stored it before answering, is not asked again after a restart).
+    private async Task ReadRepliesAsync(IAsyncStreamReader<EscalationReply> stream, Answers answers, CancellationToken cancellationToken)
     {
         while (await stream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            lock (replies)
-            {
-                replies.Add(stream.Current);
-            }
+            Apply(stream.Current, answers);
         }
     }
 
-    private ForwardingResult Apply(List<OutboxEntry> batch, List<EscalationReply> replies, string? failure)
+    private void Apply(EscalationReply reply, Answers answers)
     {
         var now = _timeProvider.GetUtcNow();
-        var bySequence = batch.ToDictionary(e => e.Id);
-        int stored = 0, rejected = 0;
-        lock (replies)
+        if (reply.Key is null || reply.Key.DeviceId != _deviceId || !answers.Pending.Remove((long)reply.Key.Sequence, out var entry))
         {
-            foreach (var reply in replies)
-            {
-                if (reply.Key is null || reply.Key.DeviceId != _deviceId || !bySequence.Remove((long)reply.Key.Sequence, out var entry))
-                {
-                    Log.UnexpectedReply(_logger, reply.Key?.DeviceId ?? "(none)", reply.Key?.Sequence ?? 0);
-                    continue;
-                }
-
-                if (!string.IsNullOrEmpty(reply.Error))
-                {
-                    _outbox.Reject(entry, reply.Error, now);
-                    _stats.FrameRejected();
-                    rejected++;
-                    Log.FrameRejected(_logger, entry.Id, reply.Error);
-                    continue;
-                }
-
-                var cloudDetections = reply.CloudDetections.Select(d => new DetectionRecord
-                {
-                    ClassId = d.ClassId,
-                    ClassName = d.ClassName,
-                    Confidence = d.Confidence,
-                    X1 = d.X1,
-                    Y1 = d.Y1,
-                    X2 = d.X2,
-                    Y2 = d.Y2,
-                }).ToList();
-                var cloudModel = reply.CloudModel is null ? string.Empty : $"{reply.CloudModel.Name} {reply.CloudModel.Version}".Trim();
-                if (entry.PartSource is not null)
-                {
-                    // The reply's verdict is the part's: it goes on the part's record, not on one frame's result.
-                    _outbox.CompletePart(entry.Id, VerdictName(reply.Verdict), cloudModel, now);
-                    _stats.PartEscalated();
-                }
-                else
-                {
-                    _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
-                }
-
-                _stats.FrameEscalated();
-                stored++;
-            }
+            Log.UnexpectedReply(_logger, reply.Key?.DeviceId ?? "(none)", reply.Key?.Sequence ?? 0);
+            return;
         }
 
+        if (!string.IsNullOrEmpty(reply.Error))
+        {
+            _outbox.Reject(entry, reply.Error, now);
+            _stats.FrameRejected();
+            answers.Rejected++;
+            Log.FrameRejected(_logger, entry.Id, reply.Error);
+            return;
+        }
+
+        var cloudDetections = reply.CloudDetections.Select(d => new DetectionRecord
+        {
+            ClassId = d.ClassId,
+            ClassName = d.ClassName,
+            Confidence = d.Confidence,
+            X1 = d.X1,
+            Y1 = d.Y1,
+            X2 = d.X2,
+            Y2 = d.Y2,
+        }).ToList();
+        var cloudModel = reply.CloudModel is null ? string.Empty : $"{reply.CloudModel.Name} {reply.CloudModel.Version}".Trim();
+        if (entry.PartSource is not null)
+        {
+            // The reply's verdict is the part's: it goes on the part's record, not on one frame's result.
+            _outbox.CompletePart(entry.Id, VerdictName(reply.Verdict), cloudModel, now);
+            _stats.PartEscalated();
+        }
+        else
+        {
+            _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
+        }
+
+        _stats.FrameEscalated();
+        answers.Stored++;
+    }
+
+    // The call is over (and its reader done): what it left unanswered backs off.
+    private ForwardingResult Finish(int sent, Answers answers, string? failure)
+    {
+        var now = _timeProvider.GetUtcNow();
         var error = failure ?? "no answer from the cloud for this frame";
-        foreach (var entry in bySequence.Values)
+        foreach (var entry in answers.Pending.Values)
         {
             var attempts = entry.Attempts + 1;
             _outbox.Postpone(entry.Id, attempts, now + Backoff(attempts, TimeSpan.FromSeconds(_options.InitialBackoffSeconds), TimeSpan.FromSeconds(_options.MaxBackoffSeconds), jitter: true), error);
         }
 
-        if (stored + rejected > 0 || bySequence.Count > 0)
+        if (answers.Stored + answers.Rejected > 0 || answers.Pending.Count > 0)
         {
-            Log.BatchDone(_logger, batch.Count, stored, rejected, bySequence.Count);
+            Log.BatchDone(_logger, sent, answers.Stored, answers.Rejected, answers.Pending.Count);
         }
 
-        return new ForwardingResult(failure is null ? ForwardingStatus.Sent : ForwardingStatus.Failed, batch.Count, stored, rejected, bySequence.Count);
+        return new ForwardingResult(failure is null ? ForwardingStatus.Sent : ForwardingStatus.Failed, sent, answers.Stored, answers.Rejected, answers.Pending.Count);
     }
 
     private EscalationRequest ToRequest(OutboxEntry entry)
@@ -461,7 +465,21 @@ public sealed partial class OutboxForwarder : BackgroundService
         [LoggerMessage(EventId = 1603, Level = LogLevel.Debug, Message = "Escalated {Count} frames: {Stored} stored, {Rejected} refused, {Unanswered} unanswered")]
         public static partial void BatchDone(ILogger logger, int count, int stored, int rejected, int unanswered);
 
+        [LoggerMessage(EventId = 1604, Level = LogLevel.Information, Message = "Stopped mid-call: of {Count} frames sent, {Stored} stored and {Rejected} refused by the cloud have left the outbox; {Unanswered} stay for the next start")]
+        public static partial void StoppedMidCall(ILogger logger, int count, int stored, int rejected, int unanswered);
+
         [LoggerMessage(EventId = 1606, Level = LogLevel.Error, Message = "The outbox cannot be read")]
         public static partial void OutboxUnavailable(ILogger logger, Exception exception);
+    }
+
+    /// <summary>One call's batch: the entries not answered yet and what the answered ones came to. Only the call's reader
+    /// changes it while the call runs.</summary>
+    private sealed class Answers(List<OutboxEntry> batch)
+    {
+        public Dictionary<long, OutboxEntry> Pending { get; } = batch.ToDictionary(e => e.Id);
+
+        public int Stored { get; set; }
+
+        public int Rejected { get; set; }
     }
 }

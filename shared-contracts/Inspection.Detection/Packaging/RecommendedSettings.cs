@@ -29,19 +29,11 @@ public sealed record RecommendedSettings(float Lower, float Upper, float ScoreTh
     public DetectorOptions Apply(DetectorOptions baseOptions, string modelPath)
     {
         ArgumentNullException.ThrowIfNull(baseOptions);
-        return new DetectorOptions
-        {
-            ModelPath = modelPath,
-            ExecutionProviders = baseOptions.ExecutionProviders,
-            GpuDeviceId = baseOptions.GpuDeviceId,
-            TensorRtCachePath = baseOptions.TensorRtCachePath,
-            TensorRtFp16 = baseOptions.TensorRtFp16,
-            IntraOpThreads = baseOptions.IntraOpThreads,
-            WarmupRuns = baseOptions.WarmupRuns,
-            MaxDetections = baseOptions.MaxDetections,
-            ScoreThreshold = ScoreThreshold,
-            IouThreshold = IouThreshold,
-            ClassAgnosticNms = ClassAgnosticNms,
-        };
+        var options = baseOptions.Clone();
+        options.ModelPath = modelPath;
+        options.ScoreThreshold = ScoreThreshold;
+        options.IouThreshold = IouThreshold;
+        options.ClassAgnosticNms = ClassAgnosticNms;
+        return options;
     }
 }

@@ -1,5 +1,11 @@
+using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.V1;
+using Inspection.Detection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
 
 namespace Inspection.CloudInference.Tests.Escalations;
 
@@ -37,5 +43,70 @@ public sealed class CloudDetectorTests : IDisposable
         Assert.NotEqual(Verdict.Unspecified, reply.Verdict);
         Assert.False(string.IsNullOrEmpty(reply.CloudModel.Name));
         Assert.All(reply.CloudDetections, d => Assert.InRange(d.Confidence, 0f, 1f));
+    }
+
+    [Fact]
+    public async Task StartAsync_EveryDetectorSetting_ReachesTheModelWithTheModelPathResolved()
+    {
+        var configured = new DetectorOptions
+        {
+            ModelPath = Path.GetFileName(TinyOnnxModel.Write(_directory.Path)),
+            ExecutionProviders = ["CUDA", "CPU"],
+            GpuDeviceId = 3,
+            TensorRtCachePath = "/var/cache/trt",
+            TensorRtFp16 = false,
+            ScoreThreshold = 0.11f,
+            IouThreshold = 0.33f,
+            ClassAgnosticNms = true,
+            MaxDetections = 7,
+            IntraOpThreads = 5,
+            WarmupRuns = 9,
+        };
+        DetectorOptions? received = null;
+        using var cloud = new CloudDetector(
+            (options, _) =>
+            {
+                received = options;
+                return new HeldDetector();
+            },
+            Options.Create(configured),
+            new HostingEnvironment { ContentRootPath = _directory.Path },
+            NullLogger<CloudDetector>.Instance);
+
+        await cloud.StartAsync(TestContext.Current.CancellationToken);
+
+        Assert.NotNull(received);
+        Assert.Equal(Path.Combine(_directory.Path, configured.ModelPath), received.ModelPath);
+        foreach (var property in typeof(DetectorOptions).GetProperties().Where(p => p.Name != nameof(DetectorOptions.ModelPath)))
+        {
+            Assert.Equal(property.GetValue(configured), property.GetValue(received));
+        }
+
+        Assert.True(received.ClassAgnosticNms);
+        await cloud.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Dispose_InferenceRunning_ReturnsAtOnceAndTheModelIsFreedOnlyAfterTheInference()
+    {
+        var detector = new HeldDetector();
+        var cloud = new CloudDetector(
+            (_, _) => detector,
+            Options.Create(new DetectorOptions { ModelPath = TinyOnnxModel.Write(_directory.Path) }),
+            new HostingEnvironment { ContentRootPath = _directory.Path },
+            NullLogger<CloudDetector>.Instance);
+        await cloud.StartAsync(TestContext.Current.CancellationToken);
+        using var frame = new Mat(8, 8, MatType.CV_8UC3, Scalar.All(128));
+        var running = cloud.DetectAsync(frame, TestContext.Current.CancellationToken);
+        await Eventually.UntilAsync(() => detector.Running, "the inference runs");
+
+        // Returns while the inference is held: a Dispose that waited for it (up to 10 s) freed the model under it.
+        cloud.Dispose();
+
+        Assert.False(detector.Disposed);
+        detector.Release();
+        Assert.Single(await running);
+        await Eventually.UntilAsync(() => detector.Disposed, "the model is freed once its inference ended");
+        Assert.False(detector.FreedWhileRunning);
     }
 }

@@ -158,8 +158,11 @@ public sealed class EscalationServiceTests : IDisposable
 
         var store = cloud.App.Services.GetRequiredService<EscalationStore>();
         var rejected = Assert.Single(store.LatestRejected(10));
-        Assert.Equal(garbage, rejected.Jpeg);
+        Assert.Equal(garbage, rejected.Sample);
+        Assert.Equal(garbage.Length, rejected.JpegBytes);
+        Assert.Equal(RefusalKind.Undecodable, rejected.Kind);
         Assert.Equal("cam-3", rejected.DeviceId);
+        Assert.Equal(2m, rejected.Sequence);
     }
 
     [Theory]

@@ -122,8 +122,9 @@ public sealed class PartEscalationTests : IDisposable
         var summary = await cloud.Http.GetFromJsonAsync<EscalationSummary>("api/summary", TestContext.Current.CancellationToken);
         Assert.Equal((0L, 1L), (summary!.EscalationsStored, summary.Rejected));
         var rejected = Assert.Single(cloud.App.Services.GetRequiredService<EscalationStore>().LatestRejected(10));
-        Assert.Equal(40L, rejected.Sequence);
-        Assert.Equal(Garbage, rejected.Jpeg);
+        Assert.Equal(40m, rejected.Sequence);
+        Assert.Equal(RefusalKind.NoFrameJudged, rejected.Kind);
+        Assert.Equal(Garbage, rejected.Sample);
     }
 
     [Fact]

@@ -269,6 +269,32 @@ public sealed class OutboxForwarderTests : IDisposable
     }
 
     [Fact]
+    public async Task ExecuteAsync_StoppedMidCall_AnsweredEntriesHaveLeftTheOutboxAndTheOthersStayAsTheyWere()
+    {
+        // The cloud stores and answers five frames, then holds the call open: the agent stops before it ends.
+        await using var cloud = await TestCloud.StartAsync(r => r.Key.Sequence <= 5 ? TestCloud.Stored(r) : null);
+        cloud.Behaviour.Hang = true;
+        Seed(1, 2, 3, 4, 5, 6);
+        var due = _outbox.Find(6)!.NextAttemptAt;
+        var forwarder = CreateForwarder(cloud.Address, deadlineSeconds: 600, time: TimeProvider.System);
+        await forwarder.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await Eventually.UntilAsync(() => _outbox.Count() == 1, "the answered entries leave the outbox while the call is still open");
+        }
+        finally
+        {
+            await forwarder.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(1, cloud.Behaviour.Calls);
+        Assert.All(new long[] { 1, 2, 3, 4, 5 }, sequence => Assert.Equal("defect", _results.Find(sequence)!.CloudVerdict));
+        Assert.Equal(5, _stats.Escalated);
+        var waiting = _outbox.Find(6)!;
+        Assert.Equal((0, due), (waiting.Attempts, waiting.NextAttemptAt));
+    }
+
+    [Fact]
     public async Task ForwardDueAsync_AnotherCauseAsksForLocalOnly_SendsNothing()
     {
         await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
