@@ -49,6 +49,9 @@ stamp "cloud: training fp32 at 640 (on 320-px crops), dilated last stages, resid
 $trainer train --out "$out/cloud" --steps "$cloud_steps" --imgsz 640 --train-crop 320 --seed "$seed" --width-mult 1.0 --val-frames 100 \
   --dilations 1 1 1 1 1 2 4 --residual
 
+stamp "cloud: dynamic batch dimension (the cloud batches escalated frames), checked against single runs"
+$tools dynamic-batch --model "$out/cloud/detector.onnx"
+
 stamp "timing graph (YOLOv8n cost, random weights) → models/generated/timing/yolov8n-timing.onnx"
 $tools build-timing --out models/generated/timing/yolov8n-timing.onnx --seed "$seed"
 
