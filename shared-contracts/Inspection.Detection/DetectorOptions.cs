@@ -70,6 +70,15 @@ public sealed class DetectorOptions : IValidatableObject
     public int IntraOpThreads { get; set; }
 
     /// <summary>
+    /// Most frames one inference takes (<see cref="IDetector.DetectBatch"/>). Default 1. Above 1, a model whose batch
+    /// dimension is dynamic gets input and output buffers for this many frames, and TensorRT builds its engine for an
+    /// optimisation profile of batch 1 to this size (optimised for this size); a model whose batch is fixed at 1 runs
+    /// batches frame by frame, said once in the log. The cloud sets it from <c>Cloud:Batching:MaxBatchSize</c>.
+    /// </summary>
+    [Range(1, 256, ErrorMessage = "Detector:MaxBatchSize must be between 1 and 256 frames per inference.")]
+    public int MaxBatchSize { get; set; } = 1;
+
+    /// <summary>
     /// Warm-up runs after loading, before the model is reported ready. Default 2. A model whose output
     /// shape is dynamic gets one more run at load, to read the real shape.
     /// </summary>

@@ -19,4 +19,26 @@ public interface IDetector : IDisposable
     /// threshold after non-maximum suppression, in the frame's pixel coordinates.
     /// </summary>
     IReadOnlyList<Detection> Detect(Mat frame);
+
+    /// <summary>
+    /// How many frames <see cref="DetectBatch"/> runs in one inference: 1 when the model's batch dimension is fixed (or
+    /// the backend has no batch path), otherwise <see cref="DetectorOptions.MaxBatchSize"/>.
+    /// </summary>
+    int MaxBatchSize => 1;
+
+    /// <summary>
+    /// Detects objects in several frames; result <c>i</c> belongs to frame <c>i</c> and equals what
+    /// <see cref="Detect"/> returns for it. Frames beyond <see cref="MaxBatchSize"/> run in further inferences.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<Detection>> DetectBatch(IReadOnlyList<Mat> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        var results = new IReadOnlyList<Detection>[frames.Count];
+        for (var i = 0; i < frames.Count; i++)
+        {
+            results[i] = Detect(frames[i]);
+        }
+
+        return results;
+    }
 }

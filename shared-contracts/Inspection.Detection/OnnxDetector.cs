@@ -24,14 +24,20 @@ public sealed partial class OnnxDetector : IDetector
     private readonly string[] _outputNames;
     private readonly float[] _inputBuffer;
     private readonly float[] _outputBuffer;
-    private readonly OrtValue[] _inputs;
-    private readonly OrtValue[] _outputs;
+
+    // One single-element input and output array per batch size (index = frames - 1), each over the start of the pinned
+    // buffers, so a run of any size up to MaxBatchSize allocates nothing.
+    private readonly OrtValue[][] _inputs;
+    private readonly OrtValue[][] _outputs;
     private readonly YoloOutputDecoder _decoder;
     private readonly NonMaxSuppression _nms;
     private readonly float _scoreThreshold;
     private readonly List<DetectionCandidate> _candidates = new(256);
     private readonly List<DetectionCandidate> _kept = new(128);
-    private Letterbox _letterbox;
+
+    // Each batch slot keeps its own geometry: frames of one batch may differ in size.
+    private readonly Letterbox[] _letterboxes;
+    private readonly int _inputLength;
     private bool _disposed;
 
     private OnnxDetector(
@@ -40,7 +46,8 @@ public sealed partial class OnnxDetector : IDetector
         SessionOptions sessionOptions,
         IDisposable? providerOptions,
         string executionProvider,
-        DetectorOptions options)
+        DetectorOptions options,
+        ILogger logger)
     {
         _session = session;
         _sessionOptions = sessionOptions;
@@ -52,22 +59,45 @@ public sealed partial class OnnxDetector : IDetector
         _outputNames = new string[1];
         _inputBuffer = [];
         _outputBuffer = [];
-        _inputs = new OrtValue[1];
-        _outputs = new OrtValue[1];
+        _inputs = [];
+        _outputs = [];
+        _letterboxes = [];
         try
         {
             var probe = new ModelContractProbe(session, modelPath);
             var metadata = probe.ReadMetadata();
             var (inputName, width, height) = probe.ReadInput(metadata);
             _inputNames[0] = inputName;
-            _inputBuffer = GC.AllocateArray<float>(3 * width * height, pinned: true);
-            _inputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(), [1, 3, height, width]);
 
-            var (outputName, shape) = probe.ReadOutput(width, height, _runOptions, _inputNames, _inputs);
+            // ReadInput accepted a first dimension of 1 or symbolic; only a symbolic one takes more than one frame.
+            var batchDynamic = session.InputMetadata[inputName].Dimensions[0] < 0;
+            MaxBatchSize = batchDynamic ? options.MaxBatchSize : 1;
+            if (!batchDynamic && options.MaxBatchSize > 1)
+            {
+                Log.FixedBatch(logger, modelPath, options.MaxBatchSize);
+            }
+
+            _inputLength = 3 * width * height;
+            _letterboxes = new Letterbox[MaxBatchSize];
+            _inputs = new OrtValue[MaxBatchSize][];
+            _outputs = new OrtValue[MaxBatchSize][];
+            _inputBuffer = GC.AllocateArray<float>(_inputLength * MaxBatchSize, pinned: true);
+            for (var n = 1; n <= MaxBatchSize; n++)
+            {
+                _inputs[n - 1] = [OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, _inputLength * n), [n, 3, height, width])];
+            }
+
+            var (outputName, shape) = probe.ReadOutput(width, height, _runOptions, _inputNames, _inputs[0]);
             _outputNames[0] = outputName;
             _decoder = YoloOutputDecoder.Create(modelPath, shape, metadata.Names?.Count, metadata.EndToEnd);
-            _outputBuffer = GC.AllocateArray<float>(_decoder.OutputLength, pinned: true);
-            _outputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _outputBuffer.AsMemory(), shape);
+            _outputBuffer = GC.AllocateArray<float>(_decoder.OutputLength * MaxBatchSize, pinned: true);
+            for (var n = 1; n <= MaxBatchSize; n++)
+            {
+                long[] batchShape = [n, .. shape[1..]];
+                _outputs[n - 1] = [OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, _outputBuffer.AsMemory(0, _decoder.OutputLength * n), batchShape)];
+            }
 
             var classNames = metadata.Names ?? GeneratedNames(_decoder.ClassCount);
             Model = new ModelMetadata(
@@ -89,6 +119,8 @@ public sealed partial class OnnxDetector : IDetector
     public ModelMetadata Model { get; }
 
     public string ExecutionProvider { get; }
+
+    public int MaxBatchSize { get; }
 
     /// <summary>Which Ultralytics output layout the model has.</summary>
     public YoloOutputLayout OutputLayout => _decoder.Layout;
@@ -114,7 +146,7 @@ public sealed partial class OnnxDetector : IDetector
         var chain = ExecutionProviderChain.Resolve(options.ExecutionProviders);
         var skipped = new List<string>();
         var (session, sessionOptions, providerOptions, provider) = OrtSessionFactory.Create(modelPath, options, chain, skipped);
-        var detector = new OnnxDetector(modelPath, session, sessionOptions, providerOptions, provider, options);
+        var detector = new OnnxDetector(modelPath, session, sessionOptions, providerOptions, provider, options, logger);
         try
         {
             detector.WarmUp(options.WarmupRuns);
@@ -148,29 +180,68 @@ public sealed partial class OnnxDetector : IDetector
     public IReadOnlyList<Detection> Detect(Mat frame)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentNullException.ThrowIfNull(frame);
+        Prepare(frame, 0, nameof(frame));
+        _session.Run(_runOptions, _inputNames, _inputs[0], _outputNames, _outputs[0]);
+        return Collect(0);
+    }
+
+    /// <summary>
+    /// Runs up to <see cref="MaxBatchSize"/> frames per inference: each frame letterboxed into its own row of one
+    /// [N, 3, H, W] tensor, one <c>Run</c>, each output row decoded and suppressed on its own, so result <c>i</c> is
+    /// what <see cref="Detect"/> gives for frame <c>i</c>. A bad frame fails the whole call before anything runs.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectBatch(IReadOnlyList<Mat> frames)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(frames);
+        var results = new IReadOnlyList<Detection>[frames.Count];
+        for (var start = 0; start < frames.Count; start += MaxBatchSize)
+        {
+            var count = Math.Min(MaxBatchSize, frames.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                Prepare(frames[start + i], i, $"{nameof(frames)}[{start + i}]");
+            }
+
+            _session.Run(_runOptions, _inputNames, _inputs[count - 1], _outputNames, _outputs[count - 1]);
+            for (var i = 0; i < count; i++)
+            {
+                results[start + i] = Collect(i);
+            }
+        }
+
+        return results;
+    }
+
+    private void Prepare(Mat frame, int slot, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(frame, parameter);
         ObjectDisposedException.ThrowIf(frame.IsDisposed, frame);
         if (frame.Empty())
         {
-            throw new ArgumentException("The frame is empty (no pixels): the camera or decoder returned nothing.", nameof(frame));
+            throw new ArgumentException("The frame is empty (no pixels): the camera or decoder returned nothing.", parameter);
         }
 
         if (frame.Type() != MatType.CV_8UC3)
         {
-            throw new ArgumentException($"Expected an 8-bit, 3-channel BGR frame (CV_8UC3), got {frame.Type()}.", nameof(frame));
+            throw new ArgumentException($"Expected an 8-bit, 3-channel BGR frame (CV_8UC3), got {frame.Type()}.", parameter);
         }
 
-        if (frame.Width != _letterbox.SourceWidth || frame.Height != _letterbox.SourceHeight)
+        var tensor = _inputBuffer.AsSpan(slot * _inputLength, _inputLength);
+        ref var letterbox = ref _letterboxes[slot];
+        if (frame.Width != letterbox.SourceWidth || frame.Height != letterbox.SourceHeight)
         {
-            _letterbox = Letterbox.Compute(frame.Width, frame.Height, Model.InputWidth, Model.InputHeight);
-            _letterbox.FillPadding(_inputBuffer);
+            letterbox = Letterbox.Compute(frame.Width, frame.Height, Model.InputWidth, Model.InputHeight);
+            letterbox.FillPadding(tensor);
         }
 
-        _letterbox.FillImage(frame, _resizeBuffer, _inputBuffer);
-        _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+        letterbox.FillImage(frame, _resizeBuffer, tensor);
+    }
 
+    private IReadOnlyList<Detection> Collect(int slot)
+    {
         _candidates.Clear();
-        _decoder.Decode(_outputBuffer, _scoreThreshold, _candidates);
+        _decoder.Decode(_outputBuffer.AsSpan(slot * _decoder.OutputLength, _decoder.OutputLength), _scoreThreshold, _candidates);
         if (_decoder.Layout == YoloOutputLayout.EndToEnd)
         {
             _nms.KeepStrongest(_candidates, _kept);
@@ -185,11 +256,12 @@ public sealed partial class OnnxDetector : IDetector
             return [];
         }
 
+        var letterbox = _letterboxes[slot];
         var names = Model.ClassNames;
         var detections = new List<Detection>(_kept.Count);
         foreach (var c in _kept)
         {
-            var box = _letterbox.ToSource(c.X1, c.Y1, c.X2, c.Y2);
+            var box = letterbox.ToSource(c.X1, c.Y1, c.X2, c.Y2);
 
             // A box that lies wholly in the gray padding clips to nothing: there is no object in the frame.
             if (box.Width <= 0 || box.Height <= 0)
@@ -212,8 +284,15 @@ public sealed partial class OnnxDetector : IDetector
         }
 
         _disposed = true;
-        OrtErrors.DisposeQuietly(_inputs[0]);
-        OrtErrors.DisposeQuietly(_outputs[0]);
+        foreach (var values in _inputs.Concat(_outputs))
+        {
+            // A constructor that failed part-way leaves later entries unset.
+            if (values is not null)
+            {
+                OrtErrors.DisposeQuietly(values[0]);
+            }
+        }
+
         OrtErrors.DisposeQuietly(_resizeBuffer);
         OrtErrors.DisposeQuietly(_runOptions);
         OrtErrors.DisposeQuietly(_session);
@@ -277,5 +356,11 @@ public sealed partial class OnnxDetector : IDetector
             int classCount,
             YoloOutputLayout outputLayout,
             string skippedProviders);
+
+        [LoggerMessage(
+            EventId = 2,
+            Level = LogLevel.Information,
+            Message = "The model {ModelPath} has a fixed batch of 1, so batches of up to {MaxBatchSize} frames run one frame at a time")]
+        public static partial void FixedBatch(ILogger logger, string modelPath, int maxBatchSize);
     }
 }

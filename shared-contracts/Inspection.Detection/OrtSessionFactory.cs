@@ -81,7 +81,7 @@ internal static class OrtSessionFactory
                 try
                 {
                     var cachePath = options.TensorRtCachePath ?? Path.Combine(Path.GetDirectoryName(modelPath)!, "trt-cache");
-                    tensorRt.UpdateOptions(new Dictionary<string, string>
+                    var settings = new Dictionary<string, string>(TensorRtProfile.Options(modelPath, options.MaxBatchSize))
                     {
                         ["device_id"] = options.GpuDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
@@ -90,7 +90,8 @@ internal static class OrtSessionFactory
                         ["trt_engine_cache_path"] = cachePath,
                         ["trt_timing_cache_enable"] = "1",
                         ["trt_timing_cache_path"] = cachePath,
-                    });
+                    };
+                    tensorRt.UpdateOptions(settings);
                     Directory.CreateDirectory(cachePath);
                     sessionOptions.AppendExecutionProvider_Tensorrt(tensorRt);
                 }
