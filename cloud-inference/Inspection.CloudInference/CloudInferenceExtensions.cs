@@ -31,6 +31,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<CloudOptions>(services, CloudOptions.SectionName);
         AddValidatedOptions<CloudTlsOptions>(services, CloudTlsOptions.SectionName);
         AddValidatedOptions<EscalationOptions>(services, EscalationOptions.SectionName);
+        AddValidatedOptions<BatchingOptions>(services, BatchingOptions.SectionName);
         AddValidatedOptions<RejectedFrameOptions>(services, RejectedFrameOptions.SectionName);
         AddValidatedOptions<DecisionOptions>(services, DecisionOptions.SectionName)
             .Validate<IOptions<DetectorOptions>>(

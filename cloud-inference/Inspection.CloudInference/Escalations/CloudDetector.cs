@@ -8,35 +8,57 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
-/// Owns the cloud model. <see cref="IDetector"/> is not thread-safe, so every gRPC stream queues its
-/// frames here and one inference loop, off the gRPC threads, runs them back to back: frames from
-/// concurrent streams are drained in bursts without ever touching the model from two threads.
-/// Loaded and warmed at start-up; a missing model file stops the service with a clear message.
+/// Owns the cloud model and batches its work. <see cref="IDetector"/> is not thread-safe, so every gRPC stream queues
+/// its frames here and one inference loop, off the gRPC threads, takes up to <see cref="BatchingOptions.MaxBatchSize"/>
+/// of them — waiting at most <see cref="BatchingOptions.MaxWaitMilliseconds"/> after the first for more — and runs
+/// them as one batch (<see cref="IDetector.DetectBatch"/>): frames from concurrent streams share an inference without
+/// the model ever being touched from two threads. The queue is bounded (<see cref="BatchingOptions.QueueCapacity"/>):
+/// a frame that finds it full is refused with <see cref="CloudBusyException"/> at once instead of waiting, so the
+/// device keeps it and comes back later rather than holding a call open. Loaded and warmed at start-up; a missing model
+/// file stops the service with a clear message.
 /// </summary>
 public sealed partial class CloudDetector : IHostedService, IDisposable
 {
-    // Enough to absorb a burst from a few devices; beyond it callers wait, which is the back-pressure
-    // the edge expects (its outbox holds the frames meanwhile).
-    private const int QueueCapacity = 64;
-
     private readonly DetectorFactory _factory;
     private readonly DetectorOptions _options;
+    private readonly BatchingOptions _batching;
     private readonly IHostEnvironment _environment;
+    private readonly TimeProvider _time;
     private readonly ILogger<CloudDetector> _logger;
-    private readonly Channel<Job> _queue = Channel.CreateBounded<Job>(
-        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Job> _queue;
 
     private IDetector? _detector;
     private Task? _loop;
     private volatile bool _disposed;
+    private long _batches;
+    private long _batchedFrames;
 
-    public CloudDetector(DetectorFactory factory, IOptions<DetectorOptions> options, IHostEnvironment environment, ILogger<CloudDetector> logger)
+    public CloudDetector(
+        DetectorFactory factory,
+        IOptions<DetectorOptions> options,
+        IOptions<BatchingOptions> batching,
+        IHostEnvironment environment,
+        TimeProvider time,
+        ILogger<CloudDetector> logger)
     {
         _factory = factory;
         _options = options.Value;
+        _batching = batching.Value;
         _environment = environment;
+        _time = time;
         _logger = logger;
+        _queue = Channel.CreateBounded<Job>(
+            new BoundedChannelOptions(_batching.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
+
+    /// <summary>Frames waiting for the model now (not counting the batch that runs).</summary>
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>Batches run since start-up.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Frames run in those batches (frames cancelled while queued are not counted).</summary>
+    public long BatchedFrames => Interlocked.Read(ref _batchedFrames);
 
     /// <summary>The loaded model as the escalation reply names it.</summary>
     public ModelRef ModelRef { get; private set; } = new();
@@ -60,6 +82,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
 
         var resolved = _options.Clone();
         resolved.ModelPath = path;
+        resolved.MaxBatchSize = _batching.MaxBatchSize;
         _detector = _factory(resolved, _logger);
         ModelRef = new ModelRef { Name = _detector.Model.Name, Version = _detector.Model.Version };
         Log.ModelReady(_logger, _detector.Model.Name, _detector.Model.Version, _detector.ExecutionProvider, path);
@@ -77,16 +100,22 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Runs the model on a BGR frame. The caller keeps ownership of <paramref name="frame"/>; this
-    /// returns only once the inference loop is done with it (run, or skipped because
-    /// <paramref name="cancellationToken"/> fired while it waited), so disposing it afterwards is safe.
+    /// Runs the model on a BGR frame, in a batch with whatever other frames are queued. The caller keeps ownership of
+    /// <paramref name="frame"/>; this returns only once the inference loop is done with it (run, or skipped because
+    /// <paramref name="cancellationToken"/> fired while it waited), so disposing it afterwards is safe. Throws
+    /// <see cref="CloudBusyException"/> at once when the queue is full: the frame was not taken.
     /// </summary>
     public async Task<IReadOnlyList<Detection.Detection>> DetectAsync(Mat frame, CancellationToken cancellationToken)
     {
         var job = new Job(frame, cancellationToken);
         if (!_queue.Writer.TryWrite(job))
         {
-            await _queue.Writer.WriteAsync(job, cancellationToken).ConfigureAwait(false);
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(CloudDetector), "The cloud is stopping: the frame was not run.");
+            }
+
+            throw new CloudBusyException(_batching.QueueCapacity, TimeSpan.FromMilliseconds(_batching.RetryAfterMilliseconds));
         }
 
         // Deliberately not WaitAsync(cancellationToken): the frame must outlive the job.
@@ -117,46 +146,111 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        var batch = new List<Job>(_batching.MaxBatchSize);
+        var maxWait = TimeSpan.FromMilliseconds(_batching.MaxWaitMilliseconds);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            var burst = 0;
-            while (reader.TryRead(out var job))
+            batch.Clear();
+            Take(reader, batch);
+            if (batch.Count < _batching.MaxBatchSize && maxWait > TimeSpan.Zero && !_disposed)
             {
-                burst++;
-                Run(job);
+                await TopUpAsync(reader, batch, maxWait).ConfigureAwait(false);
             }
 
-            if (burst > 1)
-            {
-                Log.Burst(_logger, burst);
-            }
+            Run(batch);
         }
     }
 
-    private void Run(Job job)
+    private void Take(ChannelReader<Job> reader, List<Job> batch)
     {
-        if (job.CancellationToken.IsCancellationRequested)
+        while (batch.Count < _batching.MaxBatchSize && reader.TryRead(out var job))
         {
-            job.Completion.TrySetCanceled(job.CancellationToken);
-            return;
+            batch.Add(job);
+        }
+    }
+
+    // The first frame waits at most maxWait for others; a full batch, or a queue that closes, ends the wait early.
+    private async Task TopUpAsync(ChannelReader<Job> reader, List<Job> batch, TimeSpan maxWait)
+    {
+        using var timeout = new CancellationTokenSource(maxWait, _time);
+        try
+        {
+            while (batch.Count < _batching.MaxBatchSize && await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+            {
+                Take(reader, batch);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Run(List<Job> batch)
+    {
+        var ready = new List<Job>(batch.Count);
+        foreach (var job in batch)
+        {
+            if (job.CancellationToken.IsCancellationRequested)
+            {
+                job.Completion.TrySetCanceled(job.CancellationToken);
+            }
+            else if (_disposed)
+            {
+                job.Completion.TrySetException(new ObjectDisposedException(nameof(CloudDetector), "The cloud is stopping: the frame was not run."));
+            }
+            else
+            {
+                ready.Add(job);
+            }
         }
 
-        if (_disposed)
+        if (ready.Count == 0)
         {
-            job.Completion.TrySetException(new ObjectDisposedException(nameof(CloudDetector), "The cloud is stopping: the frame was not run."));
             return;
         }
 
         var detector = _detector;
         if (detector is null)
         {
-            job.Completion.TrySetException(new InvalidOperationException("The cloud model is not loaded."));
+            ready.ForEach(j => j.Completion.TrySetException(new InvalidOperationException("The cloud model is not loaded.")));
             return;
         }
 
         try
         {
+            var results = detector.DetectBatch([.. ready.Select(j => j.Frame)]);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _batchedFrames, ready.Count);
+            for (var i = 0; i < ready.Count; i++)
+            {
+                ready[i].Completion.TrySetResult(results[i]);
+            }
+
+            if (ready.Count > 1)
+            {
+                Log.Batch(_logger, ready.Count);
+            }
+        }
+        catch (Exception ex) when (ready.Count > 1)
+        {
+            // One frame the model cannot take must not fail the frames it was batched with: each runs on its own.
+            Log.BatchFailed(_logger, ready.Count, ex);
+            ready.ForEach(j => RunOne(detector, j));
+        }
+        catch (Exception ex)
+        {
+            Log.InferenceFailed(_logger, ex);
+            ready[0].Completion.TrySetException(ex);
+        }
+    }
+
+    private void RunOne(IDetector detector, Job job)
+    {
+        try
+        {
             job.Completion.TrySetResult(detector.Detect(job.Frame));
+            Interlocked.Increment(ref _batches);
+            Interlocked.Increment(ref _batchedFrames);
         }
         catch (Exception ex)
         {
@@ -176,8 +270,11 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         [LoggerMessage(Level = LogLevel.Information, Message = "Cloud model {Name} {Version} ready on {ExecutionProvider} ({Path})")]
         public static partial void ModelReady(ILogger logger, string name, string version, string executionProvider, string path);
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "Ran {Count} queued frames back to back")]
-        public static partial void Burst(ILogger logger, int count);
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Ran {Count} queued frames in one batch")]
+        public static partial void Batch(ILogger logger, int count);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} frames failed; running them one by one")]
+        public static partial void BatchFailed(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Cloud inference failed")]
         public static partial void InferenceFailed(ILogger logger, Exception exception);

@@ -15,6 +15,12 @@ namespace Inspection.CloudInference.Escalations;
 /// </summary>
 public sealed partial class EscalationService : Escalation.EscalationBase
 {
+    /// <summary>
+    /// The trailer that tells a refused device how long to wait, in milliseconds: gRPC's own retry pushback (gRFC A6),
+    /// which grpc-dotnet and the other gRPC clients read in their built-in retry, rather than an invented one.
+    /// </summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
+
     private readonly EscalationProcessor _processor;
     private readonly EscalationOptions _limits;
     private readonly ILogger<EscalationService> _logger;
@@ -55,6 +61,17 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         {
             // An edge that stops, or whose deadline passes, mid-call: routine, and it re-sends what was not answered.
             Log.CallEndedByClient(_logger, peer, answered);
+        }
+        catch (CloudBusyException ex)
+        {
+            // Ends the call: a stream's replies keep its frames' order, so the frames after this one wait with it. The
+            // device keeps every unanswered frame and honours the pushback trailer (gRPC's standard retry hint, which
+            // gRPC clients' own retry policies also read) before sending them again.
+            var pushback = (long)ex.RetryAfter.TotalMilliseconds;
+            Log.Busy(_logger, peer, Printable.Quote(lastKey?.DeviceId ?? string.Empty), lastKey?.Sequence ?? 0, ex.QueueCapacity, pushback, answered);
+            throw new RpcException(
+                new Status(StatusCode.ResourceExhausted, ex.Message),
+                new Metadata { { RetryPushbackTrailer, pushback.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
         {
@@ -99,6 +116,9 @@ public sealed partial class EscalationService : Escalation.EscalationBase
 
         [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Refused an escalation message from {Peer} above the limit of {LimitBytes} bytes (Cloud:Escalations:MaxMessageBytes), {After}; the call ended after {Answered} replies")]
         public static partial void MessageTooLarge(ILogger logger, string peer, int limitBytes, int answered, string after);
+
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "The inference queue is full ({QueueCapacity} frames): refused the frame of device {DeviceId} sequence {Sequence} from {Peer}, not stored, retry in {RetryAfterMilliseconds} ms; the call ended after {Answered} replies")]
+        public static partial void Busy(ILogger logger, string peer, string deviceId, ulong sequence, int queueCapacity, long retryAfterMilliseconds, int answered);
 
         [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Escalation call from {Peer} ended by the client (cancelled, or its deadline passed) after {Answered} replies")]
         public static partial void CallEndedByClient(ILogger logger, string peer, int answered);

@@ -20,6 +20,7 @@ public sealed class ForwardingState
         ForwardingStatus.Sent => "sending",
         ForwardingStatus.Failed => "failing",
         ForwardingStatus.CircuitOpen => "circuit-open",
+        ForwardingStatus.Throttled => "throttled",
         _ => throw new InvalidOperationException($"Unknown forwarding status {Status}."),
     };
 }

@@ -20,7 +20,9 @@ namespace Inspection.EdgeAgent.Forwarding;
 /// Sends due outbox entries to the cloud, one bidirectional <c>Escalate</c> call per batch with a deadline.
 /// An entry leaves the outbox only when the cloud answered it: with a verdict (stored, recorded on the
 /// result) or with an error (moved to <c>rejected</c>, never retried), each as soon as its reply arrives, so a call cut
-/// short (a stop of the agent, a failure, a deadline) keeps what the cloud already answered. Unanswered entries back off
+/// short (a stop of the agent, a failure, a deadline) keeps what the cloud already answered. A cloud that is busy ends the
+/// call with <c>RESOURCE_EXHAUSTED</c> and a retry hint (<c>grpc-retry-pushback-ms</c>): the unanswered entries wait
+/// exactly that long, not counted as failed attempts nor towards <c>cloud-unreachable</c>. Other unanswered entries back off
 /// exponentially with jitter; a stop leaves them as they were. Whether the cloud is reachable is judged by consecutive failed calls and by the
 /// standard gRPC health probe (<c>grpc.health.v1.Health/Check</c>) on the same channel, sent whenever there is
 /// nothing to send and at a short fixed interval while the cloud is unreachable: after
@@ -31,6 +33,9 @@ namespace Inspection.EdgeAgent.Forwarding;
 /// </summary>
 public sealed partial class OutboxForwarder : BackgroundService
 {
+    /// <summary>The trailer in which the cloud says how long to wait before sending again (gRFC A6 retry pushback).</summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
+
     private readonly Escalation.EscalationClient _client;
     private readonly Health.HealthClient _health;
     private readonly OutboxStore _outbox;
@@ -185,6 +190,14 @@ public sealed partial class OutboxForwarder : BackgroundService
             Contacted();
             _cloud.Good("an escalation call completed");
         }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested && Pushback(ex) is { } pushback)
+        {
+            // Busy, not broken: the cloud answered and said when to come back. Not a failed attempt, and no step
+            // towards cloud-unreachable; the frames wait exactly as long as asked.
+            Contacted();
+            _cloud.Good("the cloud answered that it is busy");
+            return Throttle(batch.Count, answers, pushback, ex.Status.Detail);
+        }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             failure = $"{ex.StatusCode}: {ex.Status.Detail}";
@@ -233,6 +246,7 @@ public sealed partial class OutboxForwarder : BackgroundService
                     // A full, fully answered batch: more may be due right now.
                     ForwardingStatus.Sent when result.Unanswered == 0 && result.Sent == _options.BatchSize => TimeSpan.Zero,
                     ForwardingStatus.Idle or ForwardingStatus.CircuitOpen => probeInterval < poll ? probeInterval : poll,
+                    ForwardingStatus.Throttled => result.RetryAfter ?? poll,
                     _ => poll,
                 };
             }
@@ -361,6 +375,38 @@ public sealed partial class OutboxForwarder : BackgroundService
         answers.Stored++;
     }
 
+    /// <summary>
+    /// The cloud's retry hint on a refused call: <c>RESOURCE_EXHAUSTED</c> with the <c>grpc-retry-pushback-ms</c> trailer
+    /// holding a non-negative whole number of milliseconds, capped at <see cref="CloudOptions.MaxBackoffSeconds"/>. Null
+    /// otherwise: a negative or malformed hint means "do not retry on this hint" (gRFC A6), and the call counts as failed.
+    /// </summary>
+    private TimeSpan? Pushback(RpcException ex)
+    {
+        if (ex.StatusCode != StatusCode.ResourceExhausted
+            || ex.Trailers.GetValue(RetryPushbackTrailer) is not { } value
+            || !long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds))
+        {
+            return null;
+        }
+
+        var max = TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
+        return milliseconds >= max.TotalMilliseconds ? max : TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    // A busy cloud: the unanswered entries keep their attempt count and are due again once the hint has passed.
+    private ForwardingResult Throttle(int sent, Answers answers, TimeSpan pushback, string detail)
+    {
+        var due = _timeProvider.GetUtcNow() + pushback;
+        var note = $"the cloud was busy ({detail})";
+        foreach (var entry in answers.Pending.Values)
+        {
+            _outbox.Postpone(entry.Id, entry.Attempts, due, note);
+        }
+
+        Log.Throttled(_logger, sent, answers.Stored, answers.Rejected, answers.Pending.Count, (long)pushback.TotalMilliseconds);
+        return new ForwardingResult(ForwardingStatus.Throttled, sent, answers.Stored, answers.Rejected, answers.Pending.Count, pushback);
+    }
+
     // The call is over (and its reader done): what it left unanswered backs off.
     private ForwardingResult Finish(int sent, Answers answers, string? failure)
     {
@@ -467,6 +513,9 @@ public sealed partial class OutboxForwarder : BackgroundService
 
         [LoggerMessage(EventId = 1604, Level = LogLevel.Information, Message = "Stopped mid-call: of {Count} frames sent, {Stored} stored and {Rejected} refused by the cloud have left the outbox; {Unanswered} stay for the next start")]
         public static partial void StoppedMidCall(ILogger logger, int count, int stored, int rejected, int unanswered);
+
+        [LoggerMessage(EventId = 1607, Level = LogLevel.Information, Message = "The cloud is busy: of {Count} frames sent, {Stored} stored and {Rejected} refused; {Unanswered} stay in the outbox and are sent again in {RetryAfterMilliseconds} ms, as the cloud asked")]
+        public static partial void Throttled(ILogger logger, int count, int stored, int rejected, int unanswered, long retryAfterMilliseconds);
 
         [LoggerMessage(EventId = 1606, Level = LogLevel.Error, Message = "The outbox cannot be read")]
         public static partial void OutboxUnavailable(ILogger logger, Exception exception);

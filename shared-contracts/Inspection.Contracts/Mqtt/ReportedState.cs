@@ -19,7 +19,8 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="Forwarding">
 /// How the device's last attempt to forward its outbox ended: <c>idle</c> (nothing due), <c>sending</c> (a batch was
 /// answered), <c>failing</c> (the cloud did not answer; frames back off), <c>circuit-open</c> (the cloud is not called
-/// until its next probe), <c>paused</c> (local-only: nothing is sent, and no call is in flight). Null from devices
+/// until its next probe), <c>throttled</c> (the cloud was busy and said when to send again; frames wait that long),
+/// <c>paused</c> (local-only: nothing is sent, and no call is in flight). Null from devices
 /// that predate it.
 /// </param>
 /// <param name="Ota">The last step of the device's latest model update, or null when it has had none.</param>

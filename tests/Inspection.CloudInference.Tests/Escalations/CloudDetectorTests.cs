@@ -70,17 +70,22 @@ public sealed class CloudDetectorTests : IDisposable
                 return new HeldDetector();
             },
             Options.Create(configured),
+            Options.Create(new BatchingOptions { MaxBatchSize = 6 }),
             new HostingEnvironment { ContentRootPath = _directory.Path },
+            TimeProvider.System,
             NullLogger<CloudDetector>.Instance);
 
         await cloud.StartAsync(TestContext.Current.CancellationToken);
 
         Assert.NotNull(received);
         Assert.Equal(Path.Combine(_directory.Path, configured.ModelPath), received.ModelPath);
-        foreach (var property in typeof(DetectorOptions).GetProperties().Where(p => p.Name != nameof(DetectorOptions.ModelPath)))
+        foreach (var property in typeof(DetectorOptions).GetProperties().Where(p => p.Name is not (nameof(DetectorOptions.ModelPath) or nameof(DetectorOptions.MaxBatchSize))))
         {
             Assert.Equal(property.GetValue(configured), property.GetValue(received));
         }
+
+        // The batch the model is built for is the batcher's, from Cloud:Batching:MaxBatchSize.
+        Assert.Equal(6, received.MaxBatchSize);
 
         Assert.True(received.ClassAgnosticNms);
         await cloud.StopAsync(TestContext.Current.CancellationToken);
@@ -93,7 +98,9 @@ public sealed class CloudDetectorTests : IDisposable
         var cloud = new CloudDetector(
             (_, _) => detector,
             Options.Create(new DetectorOptions { ModelPath = TinyOnnxModel.Write(_directory.Path) }),
+            Options.Create(new BatchingOptions()),
             new HostingEnvironment { ContentRootPath = _directory.Path },
+            TimeProvider.System,
             NullLogger<CloudDetector>.Instance);
         await cloud.StartAsync(TestContext.Current.CancellationToken);
         using var frame = new Mat(8, 8, MatType.CV_8UC3, Scalar.All(128));
