@@ -107,6 +107,10 @@ public sealed class TestCloud : IAsyncDisposable
         "--Detector:WarmupRuns=1",
         "--Logging:LogLevel:Default=Warning",
 
+        // The batch window runs on the app's clock: a test that injects a fake clock would hold a lone frame until it
+        // moved. Frames queued together still share a batch; the window itself is tested on its own.
+        "--Cloud:Batching:MaxWaitMilliseconds=0",
+
         // The grey levels of BrightnessDetector are set around this band; the shipped band is chosen for the real models.
         "--Cloud:Decision:Lower=0.35",
         "--Cloud:Decision:Upper=0.75",
