@@ -34,7 +34,8 @@ public static class ReviewItems
         long edgeRelease = 0,
         string verdict = Verdicts.Uncertain,
         IReadOnlyList<long>? sequences = null,
-        StoredPartBox? partBox = null)
+        StoredPartBox? partBox = null,
+        string? edgeAudit = null)
     {
         var at = receivedAt ?? new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
         var jpeg = TestFrames.Jpeg(90, Width, Height);
@@ -71,7 +72,8 @@ public static class ReviewItems
             EdgeModelVersion = edgeVersion,
             EdgeModelRelease = edgeRelease,
             EdgeDetections = [.. part.Frames[0].EdgeDetections],
-            Reason = "uncertain part",
+            Reason = edgeAudit is null ? "uncertain part" : $"audit: the edge decided {edgeAudit}",
+            EdgeAudit = edgeAudit,
             CloudModelName = "brightness-test",
             CloudModelVersion = "1.0.0",
             CloudDetections = [.. cloudBoxes],
