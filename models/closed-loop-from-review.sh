@@ -10,6 +10,7 @@
 # Usage: models/closed-loop.sh --from-review [--out DIR (models/generated/closed-loop/run-TIME)] [--devices N (2)]
 #          [--lines SEED... (1000 1001)] [--frames N (1500)] [--fps N (15)] [--steps N (400)] [--release N (3)]
 #          [--part-frames N (1000)] [--map-frames N (60)] [--rollout-timeout SECONDS (1200)] [--min-agreement X (0.5)]
+#          [--audit-share X (1)] [--extra-share X (0.3)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -31,7 +32,7 @@ while (($#)); do
     --min-agreement) min_agreement="$2"; shift 2 ;;
     --audit-share) audit_share="$2"; shift 2 ;;
     --extra-share) extra_share="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "closed-loop.sh --from-review: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

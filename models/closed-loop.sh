@@ -30,7 +30,7 @@ while (($#)); do
     --extra-share) extra_share="$2"; shift 2 ;;
     --seeds) seeds=(); shift; while (($#)) && [[ "$1" != --* ]]; do seeds+=("$1"); shift; done ;;
     --release) release="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "closed-loop.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
