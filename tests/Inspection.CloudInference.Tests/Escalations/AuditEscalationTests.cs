@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Review;
@@ -44,6 +46,17 @@ public sealed class AuditEscalationTests : IDisposable
             queue!.Items.Select(i => (i.Key, i.EdgeAudit)).OrderBy(i => i.Key, StringComparer.Ordinal));
         var item = await operatorClient.GetFromJsonAsync<ReviewItem>("api/review/items/cam-1/100", cancellationToken);
         Assert.Equal(("defect", "defect", "audit: the edge decided defect (scratch 0.91)"), (item!.EdgeAudit, item.CloudVerdict, item.Reason));
+
+        // Reviewed, the audit's mark goes with its image into the dataset export.
+        using (var accepted = await operatorClient.PostAsync("api/review/items/cam-1/100/accept", null, cancellationToken))
+        {
+            accepted.EnsureSuccessStatusCode();
+        }
+
+        using var engineer = cloud.ClientAs(AccountRoles.Engineer);
+        using var zip = new ZipArchive(new MemoryStream(await engineer.GetByteArrayAsync("api/review/export", cancellationToken)));
+        var provenance = JsonDocument.Parse(new StreamReader(zip.GetEntry("provenance.jsonl")!.Open()).ReadToEnd().Trim()).RootElement;
+        Assert.Equal(("cam-1/100", "defect"), (provenance.GetProperty("escalationKey").GetString(), provenance.GetProperty("edgeAudit").GetString()));
     }
 
     [Fact]
