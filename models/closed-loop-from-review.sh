@@ -8,13 +8,15 @@
 # packed, signed, uploaded and rolled out (the first agent as canary) to the agents, restarted on the shipped model over
 # looping videos. Prints each stage's time and one table at the end. Every process it starts is stopped on any exit.
 # Usage: models/closed-loop.sh --from-review [--out DIR (models/generated/closed-loop/run-TIME)] [--devices N (2)]
-#          [--lines SEED... (1000 1001)] [--frames N (1500)] [--fps N (15)] [--steps N (400)] [--release N (3)]
+#          [--lines SEED... (1000 1001)] [--frames N (7500)] [--fps N (15)] [--steps N (400)] [--release N (3)]
 #          [--part-frames N (1000)] [--map-frames N (60)] [--rollout-timeout SECONDS (1200)] [--min-agreement X (0.5)]
 #          [--audit-share X (1)] [--extra-share X (0.3)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-out="models/generated/closed-loop/run-$(date +%Y%m%d-%H%M%S)"; devices=2; seeds=(1000 1001); frames=1500; fps=15; steps=400
+# 2 lines of 7 500 frames: the amount of variant-b line (10 × 1 500 frames, every part reviewed) chosen with the stand-in
+# on the loop's validation seeds 801–803, with its 400 steps and review share 0.3 (models/README.md).
+out="models/generated/closed-loop/run-$(date +%Y%m%d-%H%M%S)"; devices=2; seeds=(1000 1001); frames=7500; fps=15; steps=400
 release=3; part_frames=1000; map_frames=60; rollout_timeout=1200; min_agreement=0.5; audit_share=1; extra_share=0.3
 while (($#)); do
   case "$1" in

@@ -7,7 +7,7 @@
 # variants (shipped bands for both models), and a signed release package (key made in a temp folder).
 # Nothing is installed: models/edge stays as shipped. Generated files go to --out.
 # Usage: models/closed-loop.sh [--out DIR (models/generated/loop)] [--review DIR (use this export instead of making one)]
-#                              [--lines SEED... (1000 1001 1002 1003 1004 1005)] [--frames N (1500)] [--audit-share X (1)]
+#                              [--lines SEED... (1000 1001 1002 1003 1004 1006 1007 1008 1009 1010)] [--frames N (1500)] [--audit-share X (1)]
 #                              [--steps N (400)] [--extra-share X (0.3)] [--release N (3)]
 #                              [--seeds SEED... (901 902 903; 801 802 803 to choose settings on)]
 #        models/closed-loop.sh --from-review [...]: the same turn through the real system (cloud, agents, review API,
@@ -17,7 +17,7 @@ for arg in "$@"; do
   [[ "$arg" == --from-review ]] && exec "$(dirname "$0")/closed-loop-from-review.sh" "$@"
 done
 cd "$(dirname "$0")/.."
-out=models/generated/loop; review=""; steps=400; release=3; lines=(1000 1001 1002 1003 1004 1005); frames=1500; audit_share=1
+out=models/generated/loop; review=""; steps=400; release=3; lines=(1000 1001 1002 1003 1004 1006 1007 1008 1009 1010); frames=1500; audit_share=1
 extra_share=0.3; seeds=(901 902 903)
 while (($#)); do
   case "$1" in
