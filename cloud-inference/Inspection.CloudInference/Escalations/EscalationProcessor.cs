@@ -117,6 +117,7 @@ public sealed partial class EscalationProcessor
             EdgeModelRelease = (long)Math.Min(request.EdgeModel?.Release ?? 0, long.MaxValue),
             EdgeDetections = [.. request.EdgeDetections.Select(StoredDetection.From)],
             Reason = request.Reason,
+            EdgeAudit = AuditOf(request),
             CloudModelName = _detector.ModelRef.Name,
             CloudModelVersion = _detector.ModelRef.Version,
             CloudDetections = [.. detections.Select(StoredDetection.From)],
@@ -208,6 +209,7 @@ public sealed partial class EscalationProcessor
             EdgeModelRelease = (long)Math.Min(request.EdgeModel?.Release ?? 0, long.MaxValue),
             EdgeDetections = first.EdgeDetections,
             Reason = request.Reason,
+            EdgeAudit = AuditOf(request),
             CloudModelName = _detector.ModelRef.Name,
             CloudModelVersion = _detector.ModelRef.Version,
             CloudDetections = first.CloudDetections,
@@ -312,6 +314,14 @@ public sealed partial class EscalationProcessor
 
         return frame;
     }
+
+    /// <summary>The edge's own decision when the request is an audit, else null; an unknown value is not an audit.</summary>
+    private static string? AuditOf(EscalationRequest request) => request.EdgeAudit switch
+    {
+        Verdict.Pass => Verdicts.Pass,
+        Verdict.Defect => Verdicts.Defect,
+        _ => null,
+    };
 
     private EscalationReply Duplicate(StoredEscalation known)
     {

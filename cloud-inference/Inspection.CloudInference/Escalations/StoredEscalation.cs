@@ -49,6 +49,12 @@ public sealed class StoredEscalation
     /// <summary>Why the edge escalated.</summary>
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>
+    /// For an audit (the edge decided it itself and sent it only to be checked, its <c>Parts:AuditShare</c>): what the
+    /// edge decided, <c>pass</c> or <c>defect</c>. Null for an escalation of something the edge was unsure of.
+    /// </summary>
+    public string? EdgeAudit { get; set; }
+
     public string CloudModelName { get; set; } = string.Empty;
 
     public string CloudModelVersion { get; set; } = string.Empty;

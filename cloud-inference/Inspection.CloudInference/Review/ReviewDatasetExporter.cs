@@ -131,6 +131,7 @@ public sealed class ReviewDatasetExporter
                     action = review.Action,
                     tags = review.Tags,
                     boxes = boxes.Count,
+                    edgeAudit = escalation.EdgeAudit,
                 }, Json)).Append('\n');
                 images++;
             }

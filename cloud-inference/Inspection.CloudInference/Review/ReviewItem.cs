@@ -19,6 +19,7 @@ namespace Inspection.CloudInference.Review;
 /// <param name="Lease">Its lease, when someone holds one now.</param>
 /// <param name="Review">The completed review; null while it waits.</param>
 /// <param name="Reopened">How often an engineer re-opened it.</param>
+/// <param name="EdgeAudit">For an audit (the edge decided it and sent it only to be checked): the edge's decision, <c>pass</c> or <c>defect</c>; null otherwise.</param>
 public sealed record ReviewItem(
     string Key,
     string DeviceId,
@@ -37,4 +38,5 @@ public sealed record ReviewItem(
     IReadOnlyList<ReviewFrame> Frames,
     ReviewLease? Lease,
     ReviewResult? Review,
-    int Reopened);
+    int Reopened,
+    string? EdgeAudit);

@@ -14,6 +14,7 @@ namespace Inspection.CloudInference.Review;
 /// <param name="EdgeModel">The edge model.</param>
 /// <param name="CloudModel">The cloud model.</param>
 /// <param name="Lease">Its lease, when someone holds one now.</param>
+/// <param name="EdgeAudit">For an audit: the edge's own decision, <c>pass</c> or <c>defect</c>; null otherwise.</param>
 public sealed record ReviewQueueItem(
     string Key,
     string DeviceId,
@@ -27,4 +28,5 @@ public sealed record ReviewQueueItem(
     IReadOnlyList<string> Classes,
     ReviewModel EdgeModel,
     ReviewModel CloudModel,
-    ReviewLease? Lease);
+    ReviewLease? Lease,
+    string? EdgeAudit);

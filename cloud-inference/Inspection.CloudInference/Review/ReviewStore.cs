@@ -471,7 +471,7 @@ public sealed class ReviewStore
         return new ReviewQueueItem(
             e.Key, e.DeviceId, e.Sequence, e.LineId, e.Part is not null, ReviewFrame.Of(e).Count, e.ReceivedAt, w.Score, w.Unsureness,
             [.. ReviewFrame.Of(e).SelectMany(f => f.CloudDetections).Select(d => d.ClassName).Distinct(StringComparer.Ordinal)],
-            EdgeModel(e), CloudModel(e), LeaseOf(w.Review, now));
+            EdgeModel(e), CloudModel(e), LeaseOf(w.Review, now), e.EdgeAudit);
     }
 
     private ReviewItem ToItem(StoredEscalation e, StoredReview? review)
@@ -480,7 +480,7 @@ public sealed class ReviewStore
         return new ReviewItem(
             e.Key, e.DeviceId, e.Sequence, e.LineId, e.Part is not null, e.ReceivedAt, e.CapturedAt, e.Reason, e.Verdict, score,
             Unsureness.Of(score, _decision.Band), EdgeModel(e), CloudModel(e), ClassNames, ReviewFrame.Of(e),
-            LeaseOf(review, _time.GetUtcNow().UtcTicks), ReviewResult.From(review), review?.Reopened ?? 0);
+            LeaseOf(review, _time.GetUtcNow().UtcTicks), ReviewResult.From(review), review?.Reopened ?? 0, e.EdgeAudit);
     }
 
     private static ReviewModel EdgeModel(StoredEscalation e) => new(e.EdgeModelName, e.EdgeModelVersion, e.EdgeModelRelease);

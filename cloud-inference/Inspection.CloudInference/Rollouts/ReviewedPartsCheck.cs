@@ -76,12 +76,13 @@ public sealed partial class ReviewedPartsCheck
     }
 
     /// <summary>
-    /// What the model on the line decided for an escalated part: uncertain — that is why the device sent it.
+    /// What the model on the line decided for a part: for an audit, the edge's own decision (pass or defect); for an
+    /// escalation, uncertain — that is why the device sent it.
     /// </summary>
     public static Decision RunningDecision(StoredEscalation escalation)
     {
         ArgumentNullException.ThrowIfNull(escalation);
-        return Decision.Uncertain;
+        return escalation.EdgeAudit is Verdicts.Pass or Verdicts.Defect ? Verdicts.ToDecision(escalation.EdgeAudit) : Decision.Uncertain;
     }
 
     private ReviewCheckResult Run(long release, ModelManifest manifest, string modelPath, List<(StoredEscalation Escalation, StoredReview Review)> reviewed, ReviewCheck check, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public sealed class EdgeStats
     private long _partsUncertain;
     private long _partsSafeRejected;
     private long _partsEscalated;
+    private long _audits;
     private long _partsInView;
     private string? _partSource;
     private long _reviewedDefect;
@@ -112,6 +113,12 @@ public sealed class EdgeStats
     /// <summary>Escalated parts the cloud has stored and answered.</summary>
     public long PartsEscalated => Interlocked.Read(ref _partsEscalated);
 
+    /// <summary>
+    /// Confidently decided parts (or frames) sent as audits (<c>Parts:AuditShare</c>) that the cloud has stored and
+    /// answered; not counted in the escalations.
+    /// </summary>
+    public long Audits => Interlocked.Read(ref _audits);
+
     /// <summary>Parts being followed now.</summary>
     public long PartsInView => Interlocked.Read(ref _partsInView);
 
@@ -167,6 +174,8 @@ public sealed class EdgeStats
     }
 
     public void PartEscalated() => Interlocked.Increment(ref _partsEscalated);
+
+    public void AuditAnswered() => Interlocked.Increment(ref _audits);
 
     public void SetPartsInView(long count) => Interlocked.Exchange(ref _partsInView, count);
 

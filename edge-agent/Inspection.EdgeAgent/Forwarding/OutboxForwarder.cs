@@ -364,14 +364,27 @@ public sealed partial class OutboxForwarder : BackgroundService
         {
             // The reply's verdict is the part's: it goes on the part's record, not on one frame's result.
             _outbox.CompletePart(entry.Id, VerdictName(reply.Verdict), cloudModel, now);
-            _stats.PartEscalated();
         }
         else
         {
             _outbox.Complete(entry.Id, VerdictName(reply.Verdict), cloudDetections, cloudModel, now);
         }
 
-        _stats.FrameEscalated();
+        // An audit's verdict is only recorded (the line acted on the edge's decision) and is not an escalation.
+        if (entry.EdgeAudit is not null)
+        {
+            _stats.AuditAnswered();
+        }
+        else
+        {
+            if (entry.PartSource is not null)
+            {
+                _stats.PartEscalated();
+            }
+
+            _stats.FrameEscalated();
+        }
+
         answers.Stored++;
     }
 
@@ -438,6 +451,12 @@ public sealed partial class OutboxForwarder : BackgroundService
             Height = entry.Height,
             EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion, Release = (ulong)(entry.ModelRelease ?? 0) },
             Reason = entry.Reason,
+            EdgeAudit = entry.EdgeAudit switch
+            {
+                "pass" => Verdict.Pass,
+                "defect" => Verdict.Defect,
+                _ => Verdict.Unspecified,
+            },
         };
         request.EdgeDetections.Add(entry.Detections.Select(ToProto));
         if (entry.PartSource is null)

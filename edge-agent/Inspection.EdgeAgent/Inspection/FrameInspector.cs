@@ -150,8 +150,9 @@ public sealed partial class FrameInspector
         }
         else
         {
-            inOutbox = decision == Decision.Uncertain
-                ? Escalate(frame, record, capturedAt, detections, metadata, model.Band)
+            // A confident frame picked by Parts:AuditShare goes the same durable way, marked as an audit; its decision stands.
+            inOutbox = decision == Decision.Uncertain ? Escalate(frame, record, capturedAt, detections, metadata, model.Band, null)
+                : _parts is not null && _parts.AuditsFrame(sequence) ? Escalate(frame, record, capturedAt, detections, metadata, model.Band, decision)
                 : StoreResult(record);
         }
 
@@ -208,7 +209,8 @@ public sealed partial class FrameInspector
     /// <summary>
     /// Stores an uncertain frame's result together with its outbox entry (one transaction, durable on
     /// return; the outbox makes room by its quota policy first). When that fails, the result is stored on its own if
-    /// it can be, and the entry waits in memory.
+    /// it can be, and the entry waits in memory. <paramref name="audit"/> is the edge's decision of a confident frame
+    /// sent as an audit, null for an uncertain frame.
     /// </summary>
     private bool Escalate(
         Mat frame,
@@ -216,8 +218,10 @@ public sealed partial class FrameInspector
         DateTimeOffset capturedAt,
         IReadOnlyList<Detection.Detection> detections,
         ModelMetadata metadata,
-        DecisionBand band)
+        DecisionBand band,
+        Decision? audit)
     {
+        var auditName = audit?.ToString().ToLowerInvariant();
         Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _outboxOptions.JpegQuality));
         var entry = new OutboxEntry
         {
@@ -231,9 +235,12 @@ public sealed partial class FrameInspector
             ModelVersion = metadata.Version,
             ModelRelease = record.ModelRelease,
             Detections = record.Detections,
-            Reason = DescribeReason(detections),
+            Reason = auditName is null ? DescribeReason(detections) : $"audit: the edge decided {auditName}",
+            EdgeAudit = auditName,
             NextAttemptAt = capturedAt.UtcDateTime,
-            Uncertainty = EscalationUncertainty.Of(band, detections),
+
+            // An audit is the first to go when the outbox is full: what the edge was unsure of matters more.
+            Uncertainty = auditName is null ? EscalationUncertainty.Of(band, detections) : 0,
         };
 
         if (_pending.Count == 0)

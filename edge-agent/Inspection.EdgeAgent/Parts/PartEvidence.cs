@@ -20,6 +20,12 @@ internal sealed class PartEvidence
     /// <summary>The most informative uncertain frames, most informative first.</summary>
     public List<PartFrameEntry> Top { get; } = [];
 
+    /// <summary>
+    /// For a part picked for an audit: its most telling frames whatever their decision (highest deciding score first,
+    /// the earlier among equals), what the audit sends when the part is decided confidently.
+    /// </summary>
+    public List<PartFrameEntry> Telling { get; } = [];
+
     /// <summary>Counts a frame's decision for the part.</summary>
     public void Count(Decision frame)
     {
@@ -36,18 +42,26 @@ internal sealed class PartEvidence
     public bool WouldKeep(float score, int k) => Top.Count < k || score > Top[^1].Score;
 
     /// <summary>Keeps <paramref name="frame"/> among the top <paramref name="k"/>; call only when <see cref="WouldKeep"/> said so.</summary>
-    public void Keep(PartFrameEntry frame, int k)
+    public void Keep(PartFrameEntry frame, int k) => Insert(Top, frame, k);
+
+    /// <summary>Whether a frame with <paramref name="score"/> would be among the <paramref name="k"/> most telling of any decision.</summary>
+    public bool WouldKeepTelling(float score, int k) => Telling.Count < k || score > Telling[^1].Score;
+
+    /// <summary>Keeps <paramref name="frame"/> among the <paramref name="k"/> most telling; call only when <see cref="WouldKeepTelling"/> said so.</summary>
+    public void KeepTelling(PartFrameEntry frame, int k) => Insert(Telling, frame, k);
+
+    private static void Insert(List<PartFrameEntry> frames, PartFrameEntry frame, int k)
     {
-        var index = Top.Count;
-        while (index > 0 && frame.Score > Top[index - 1].Score)
+        var index = frames.Count;
+        while (index > 0 && frame.Score > frames[index - 1].Score)
         {
             index--;
         }
 
-        Top.Insert(index, frame);
-        if (Top.Count > k)
+        frames.Insert(index, frame);
+        if (frames.Count > k)
         {
-            Top.RemoveAt(Top.Count - 1);
+            frames.RemoveAt(frames.Count - 1);
         }
     }
 }

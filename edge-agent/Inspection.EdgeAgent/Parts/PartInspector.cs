@@ -16,7 +16,8 @@ namespace Inspection.EdgeAgent.Parts;
 /// Groups inspected frames into parts (<c>Parts:Source</c> tracker or trigger) and decides each part once, when it
 /// leaves the view, by the part rule (<see cref="PartVerdict"/>): a frame's decision for a part is the edge band over
 /// the detections on that part; pass and defect parts are counted, an uncertain part is escalated once with its most
-/// informative frames.
+/// informative frames. A confidently decided part picked by <c>Parts:AuditShare</c> is sent once as well, as an audit
+/// with its most telling frames, after the line has its decision.
 /// </summary>
 /// <remarks>
 /// Durability: a part's first uncertain frame writes an open entry for it to the outbox in the same transaction as the
@@ -24,7 +25,9 @@ namespace Inspection.EdgeAgent.Parts;
 /// turns defect (or, once seen whole, no longer uncertain) has its entry deleted; a part that leaves the view uncertain
 /// has its entry made ready for the forwarder. So no uncertain frame of a part lives only in memory once
 /// <see cref="Inspect"/> returns. A write that fails is repeated with the next frame (the entry is always rebuilt whole
-/// from memory, so repeating it is harmless). Open entries of a previous run are made ready at the first frame.
+/// from memory, so repeating it is harmless). Open entries of a previous run are made ready at the first frame. An
+/// audit's frames live in memory until its part is decided (an audit is a check, not an acknowledged uncertain frame):
+/// a part in view when the process stops is not audited.
 /// Not thread-safe: the inspection loop is its one caller.
 /// </remarks>
 public sealed partial class PartInspector : IDisposable
@@ -37,6 +40,7 @@ public sealed partial class PartInspector : IDisposable
     private readonly InspectionDegradation _degradation;
     private readonly OutboxOptions _outboxOptions;
     private readonly string _lineId;
+    private readonly string _deviceId;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<PartInspector> _logger;
     private readonly Dictionary<long, TrackedPart> _inView = [];
@@ -69,6 +73,7 @@ public sealed partial class PartInspector : IDisposable
         _degradation = degradation;
         _outboxOptions = outboxOptions.Value;
         _lineId = edge.Value.LineId;
+        _deviceId = edge.Value.DeviceId;
         _timeProvider = timeProvider;
         _logger = logger;
         if (string.Equals(_options.Source, PartsOptions.Tracker, StringComparison.Ordinal))
@@ -84,6 +89,12 @@ public sealed partial class PartInspector : IDisposable
 
     /// <summary>Whether frames are grouped into parts (<c>Parts:Source</c> is not none).</summary>
     public bool Enabled => _options.Enabled;
+
+    /// <summary>
+    /// Whether the frame <paramref name="sequence"/>, decided confidently while parts are off, is sent as an audit
+    /// (<c>Parts:AuditShare</c>): the same hash rule as for parts, keyed by the device and the frame's sequence.
+    /// </summary>
+    public bool AuditsFrame(long sequence) => Audits(sequence);
 
     /// <summary>Parts being followed now.</summary>
     public int InView => _inView.Count;
@@ -137,7 +148,7 @@ public sealed partial class PartInspector : IDisposable
         if (_tracker is null)
         {
             // Trigger: the frame is the part, whole in view, and it closes with the frame.
-            var part = new TrackedPart(record.Id, record.Id, record.CapturedAt);
+            var part = new TrackedPart(record.Id, record.Id, record.CapturedAt) { AuditPicked = Audits(record.Id) };
             AddView(part, record, frame, detections, null, wholeInView: true, band, frameJpeg, maxFrames: 1);
             _partIds.Add(part.Id);
             Close(part, closed);
@@ -157,7 +168,7 @@ public sealed partial class PartInspector : IDisposable
             {
                 if (!_inView.TryGetValue(sighting.PartId, out var part))
                 {
-                    part = new TrackedPart(record.Id, sighting.PartId, record.CapturedAt);
+                    part = new TrackedPart(record.Id, sighting.PartId, record.CapturedAt) { AuditPicked = Audits(record.Id) };
                     _inView.Add(sighting.PartId, part);
                 }
 
@@ -231,28 +242,33 @@ public sealed partial class PartInspector : IDisposable
         var score = PartVerdict.DecidingScore(onPart);
         var counted = part.Counted(_options.WholeViewsOnly);
         var before = (counted.Decision, Top: counted.Top.Count == 0 ? -1 : counted.Top[0].Sequence, Last: counted.Top.Count == 0 ? -1 : counted.Top[^1].Sequence, counted.Top.Count);
+        PartFrameEntry? entry = null;
+        PartFrameEntry Entry() => entry ??= new PartFrameEntry
+        {
+            Sequence = record.Id,
+            CapturedAt = record.CapturedAt,
+            Jpeg = jpeg.Value,
+            Width = frame.Width,
+            Height = frame.Height,
+            Detections = DetectionRecord.From(onPart),
+            Box = box is { } b ? PartBoxRecord.From(b) : null,
+            Score = score,
+        };
         foreach (var evidence in wholeInView ? new[] { part.Whole, part.All } : new[] { part.All })
         {
             evidence.Count(decision);
             if (decision == Decision.Uncertain && evidence.WouldKeep(score, maxFrames))
             {
-                evidence.Keep(
-                    new PartFrameEntry
-                    {
-                        Sequence = record.Id,
-                        CapturedAt = record.CapturedAt,
-                        Jpeg = jpeg.Value,
-                        Width = frame.Width,
-                        Height = frame.Height,
-                        Detections = DetectionRecord.From(onPart),
-                        Box = box is { } b ? PartBoxRecord.From(b) : null,
-                        Score = score,
-                    },
-                    maxFrames);
+                evidence.Keep(Entry(), maxFrames);
+            }
+
+            if (part.AuditPicked && evidence.WouldKeepTelling(score, maxFrames))
+            {
+                evidence.KeepTelling(Entry(), maxFrames);
             }
         }
 
-        if (decision == Decision.Uncertain)
+        if (decision == Decision.Uncertain || (part.AuditPicked && part.ModelName.Length == 0))
         {
             part.ModelName = record.ModelName;
             part.ModelVersion = record.ModelVersion;
@@ -309,7 +325,11 @@ public sealed partial class PartInspector : IDisposable
 
             if (counted.Decision == Decision.Uncertain && !part.Evicted)
             {
-                upserts.Add(ToEntry(part, counted, band, now));
+                upserts.Add(ToEntry(part, counted, counted.Top, null, band, now));
+            }
+            else if (part.IsAudit(_options.WholeViewsOnly))
+            {
+                upserts.Add(ToEntry(part, counted, counted.Telling, counted.Decision, band, now));
             }
             else if (part.InOutbox)
             {
@@ -384,11 +404,14 @@ public sealed partial class PartInspector : IDisposable
         return true;
     }
 
-    private OutboxEntry ToEntry(TrackedPart part, PartEvidence counted, DecisionBand band, DateTimeOffset now)
+    // frames: the uncertain ones, or for an audit the most telling ones, most informative first; audit: the edge's
+    // decision of an audited part, null for an uncertain one.
+    private OutboxEntry ToEntry(TrackedPart part, PartEvidence counted, List<PartFrameEntry> frames, Decision? audit, DecisionBand band, DateTimeOffset now)
     {
-        var main = counted.Top[0];
+        var main = frames[0];
         var best = main.Detections.MaxBy(d => d.Confidence);
         var half = (band.Upper - band.Lower) / 2.0;
+        var auditName = audit is { } decided ? decided.ToString().ToLowerInvariant() : null;
         return new OutboxEntry
         {
             Id = part.Id,
@@ -401,22 +424,32 @@ public sealed partial class PartInspector : IDisposable
             ModelVersion = part.ModelVersion,
             ModelRelease = part.ModelRelease,
             Detections = main.Detections,
-            Reason = best is null
-                ? "uncertain part"
-                : string.Create(CultureInfo.InvariantCulture, $"uncertain part: {best.ClassName} {best.Confidence:0.00}"),
+            Reason = (auditName, best) switch
+            {
+                (null, null) => "uncertain part",
+                (null, { } b) => string.Create(CultureInfo.InvariantCulture, $"uncertain part: {b.ClassName} {b.Confidence:0.00}"),
+                (_, null) => $"audit: the edge decided {auditName}",
+                (_, { } b) => string.Create(CultureInfo.InvariantCulture, $"audit: the edge decided {auditName} ({b.ClassName} {b.Confidence:0.00})"),
+            },
+            EdgeAudit = auditName,
             NextAttemptAt = part.Closed ? now.UtcDateTime : DateTime.MaxValue,
-            Uncertainty = half <= 0 ? 0 : Math.Clamp(1 - (Math.Abs(main.Score - (band.Lower + half)) / half), 0, 1),
+
+            // An audit is the first to go when the outbox is full: what the edge was unsure of matters more.
+            Uncertainty = auditName is not null || half <= 0 ? 0 : Math.Clamp(1 - (Math.Abs(main.Score - (band.Lower + half)) / half), 0, 1),
             PartSource = _options.Source,
             Open = !part.Closed,
             FrameSequence = main.Sequence,
             PartBox = main.Box,
-            PartFrames = counted.Top.GetRange(1, counted.Top.Count - 1),
+            PartFrames = frames.GetRange(1, frames.Count - 1),
             FramesSeen = part.FramesSeen,
             FramesUncertain = counted.Uncertain,
             FirstSeen = part.FirstSeen,
             LastSeen = part.LastSeen,
         };
     }
+
+    private bool Audits(long id) =>
+        _options.AuditShare > 0 && AuditSample.Picks(string.Create(CultureInfo.InvariantCulture, $"{_deviceId}/{id}"), _options.AuditShare);
 
     private byte[] Encode(Mat frame)
     {

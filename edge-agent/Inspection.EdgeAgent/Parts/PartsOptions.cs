@@ -49,6 +49,18 @@ public sealed class PartsOptions : IValidatableObject
     [Range(0, 200, ErrorMessage = "Parts:DetectionMargin must be between 0 and 200 pixels; keep it below half the gap between two parts on the belt.")]
     public float DetectionMargin { get; set; } = 8;
 
+    /// <summary>
+    /// <c>Parts:AuditShare</c>: the share (0–1) of confidently decided parts (pass or defect; frames when
+    /// <see cref="Source"/> is none) also sent to the cloud, marked as audits, so that a reviewer sees what the edge
+    /// decides on its own: on a new line or part variant its confident mistakes are otherwise never corrected. Which
+    /// ones is a hash of the device and the part's id (or the frame's sequence), so the choice is the same after a
+    /// restart. The line's decision is not changed by an audit; audits are evicted first when the outbox is full, and
+    /// one whose part is still in view when the agent stops is not sent. Default 0 (none); 1 while a line is
+    /// commissioned sends every part.
+    /// </summary>
+    [Range(0.0, 1.0, ErrorMessage = "Parts:AuditShare must be between 0 (no audits) and 1 (every confidently decided part is also sent for review).")]
+    public double AuditShare { get; set; }
+
     /// <summary>Whether frames are grouped into parts (<see cref="Source"/> is not <c>none</c>).</summary>
     public bool Enabled => !string.Equals(Source, None, StringComparison.Ordinal);
 

@@ -34,6 +34,16 @@ internal sealed class TrackedPart(long id, long trackerId, DateTime firstSeen)
 
     public bool SafeRejected { get; set; }
 
+    /// <summary>Picked by <c>Parts:AuditShare</c>: if it is decided confidently, it is still sent to the cloud as an audit.</summary>
+    public bool AuditPicked { get; set; }
+
+    /// <summary>Decided confidently and picked for an audit: its entry carries its most telling frames, marked as an audit.</summary>
+    public bool IsAudit(bool wholeViewsOnly)
+    {
+        var counted = Counted(wholeViewsOnly);
+        return AuditPicked && Closed && !Evicted && counted.Decision != Detection.Decision.Uncertain && counted.Telling.Count > 0;
+    }
+
     /// <summary>The model that decided the part's latest uncertain frame.</summary>
     public string ModelName { get; set; } = string.Empty;
 
@@ -57,7 +67,9 @@ internal sealed class TrackedPart(long id, long trackerId, DateTime firstSeen)
             FramesUncertain = counted.Uncertain,
             EdgeDecision = counted.Decision,
             RejectedBySafePolicy = SafeRejected,
-            EscalatedFrames = counted.Decision == Detection.Decision.Uncertain && !Evicted ? counted.Top.ConvertAll(f => f.Sequence) : [],
+            EscalatedFrames = counted.Decision == Detection.Decision.Uncertain && !Evicted ? counted.Top.ConvertAll(f => f.Sequence)
+                : IsAudit(wholeViewsOnly) ? counted.Telling.ConvertAll(f => f.Sequence) : [],
+            Audit = IsAudit(wholeViewsOnly),
             OutboxEvicted = Evicted ? OutboxEvictionReason.Quota.ToWire() : null,
         };
     }

@@ -34,6 +34,12 @@ public sealed class OutboxEntry
     /// <summary>Why the edge escalated, e.g. <c>uncertain: scratch 0.41</c>.</summary>
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>
+    /// For an audit (<c>Parts:AuditShare</c>: the edge decided the part or frame itself and sends it only to be
+    /// checked): the edge's decision, <c>pass</c> or <c>defect</c>. Null for an uncertain part or frame.
+    /// </summary>
+    public string? EdgeAudit { get; set; }
+
     /// <summary>Forwarding attempts that did not get an answer.</summary>
     public int Attempts { get; set; }
 

@@ -34,6 +34,12 @@ public sealed class PartRecord
     /// <summary>Sequences of the frames escalated for the part, most informative first; empty when not escalated.</summary>
     public List<long> EscalatedFrames { get; set; } = [];
 
+    /// <summary>
+    /// The edge decided the part confidently and sent it to the cloud as an audit (<c>Parts:AuditShare</c>) in
+    /// <see cref="EscalatedFrames"/>: the cloud's verdict is recorded, the line's decision stays <see cref="EdgeDecision"/>.
+    /// </summary>
+    public bool Audit { get; set; }
+
     /// <summary>The part's tracking ended with the agent process (the entry was sent as it stood at the restart).</summary>
     public bool ClosedByRestart { get; set; }
 

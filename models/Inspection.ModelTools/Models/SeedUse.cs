@@ -43,6 +43,13 @@ public static class SeedUse
     /// </summary>
     public static IReadOnlyList<int> UnseenDatasetSeeds { get; } = [901, 902, 903, 904, 905];
 
+    /// <summary>
+    /// Dataset seeds whose test lines (2405, 2408, 2411) the closed loop's settings (the amount of reviewed data, the
+    /// fine-tune's steps and review share) are chosen on, in both part variants: nothing is trained on them, and no
+    /// figure is reported on them. <c>loop-eval</c> takes them besides <see cref="UnseenDatasetSeeds"/>.
+    /// </summary>
+    public static IReadOnlyList<int> LoopValidationDatasetSeeds { get; } = [801, 802, 803];
+
     /// <summary>Test lines of <see cref="UnseenDatasetSeeds"/>, for commands that take line seeds (<c>evaluate --seeds</c>).</summary>
     public static IReadOnlyList<int> UnseenLineSeeds { get; } = [.. UnseenDatasetSeeds.Select(s => DatasetExporter.LineSeedFor(s, DatasetSplit.Test))];
 

@@ -35,7 +35,8 @@ public static class ReviewItems
         string verdict = Verdicts.Uncertain,
         IReadOnlyList<long>? sequences = null,
         StoredPartBox? partBox = null,
-        byte[]? jpeg = null)
+        byte[]? jpeg = null,
+        string? edgeAudit = null)
     {
         var at = receivedAt ?? new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
         jpeg ??= TestFrames.Jpeg(90, Width, Height);
@@ -72,7 +73,8 @@ public static class ReviewItems
             EdgeModelVersion = edgeVersion,
             EdgeModelRelease = edgeRelease,
             EdgeDetections = [.. part.Frames[0].EdgeDetections],
-            Reason = "uncertain part",
+            Reason = edgeAudit is null ? "uncertain part" : $"audit: the edge decided {edgeAudit}",
+            EdgeAudit = edgeAudit,
             CloudModelName = "brightness-test",
             CloudModelVersion = "1.0.0",
             CloudDetections = [.. cloudBoxes],

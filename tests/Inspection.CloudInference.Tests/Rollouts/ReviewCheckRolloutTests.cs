@@ -113,6 +113,23 @@ public sealed class ReviewCheckRolloutTests : IAsyncDisposable
         Assert.Equal(check, again!.ReviewCheck);
     }
 
+    [Fact]
+    public async Task Rollout_RunningModelPassedTheSameDefectInAnAudit_ItsEscapeIsNoReasonToRefuse()
+    {
+        await StartAsync("cam-a");
+        await ReviewAsync("cam-a", 1, defect: true, edgeAudit: "pass");
+        await ReviewAsync("cam-a", 2, defect: false, edgeAudit: "pass");
+        await ReviewAsync("cam-a", 3, defect: false);
+
+        var response = await Cloud.Http.PostAsJsonAsync(
+            "api/rollouts", new RolloutRequest(Release, new RolloutTarget(All: true), new RolloutStrategy(ReviewCheck: new ReviewCheck(MinParts: 3))), Token);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Token));
+        var check = (await response.Content.ReadFromJsonAsync<RolloutView>(Token))!.ReviewCheck!;
+        Assert.Equal(new ReviewCheckCounts(Right: 2, Escapes: 1, FalseRejects: 0, Uncertain: 0), check.Release);
+        Assert.Equal(new ReviewCheckCounts(Right: 1, Escapes: 1, FalseRejects: 0, Uncertain: 1), check.Running);
+    }
+
     private async Task StartAsync(params string[] devices)
     {
         _cloud = await _packages.StartCloudAsync(_directory, "--Cloud:Rollouts:TickMilliseconds=100");
@@ -126,10 +143,10 @@ public sealed class ReviewCheckRolloutTests : IAsyncDisposable
         await Fleet.FleetApiTests.PollFleetAsync(Cloud, f => f.Devices.Count(d => d.Online == true && d.Reported is not null) >= devices.Length);
     }
 
-    /// <summary>A stored uncertain part of one frame of a clean plate, reviewed: rejected (clean), or fixed with a box (a defect).</summary>
-    private async Task ReviewAsync(string deviceId, long partId, bool defect)
+    /// <summary>A stored part (uncertain, or an audit of what the edge decided) of one frame of a clean plate, reviewed: rejected (clean), or fixed with a box (a defect).</summary>
+    private async Task ReviewAsync(string deviceId, long partId, bool defect, string? edgeAudit = null)
     {
-        ReviewItems.AddPart(Cloud, deviceId, partId, [ReviewItems.Box(0.5, 100, 100, 140, 140)], partBox: CleanPlate.Box, jpeg: CleanPlate.Jpeg);
+        ReviewItems.AddPart(Cloud, deviceId, partId, [ReviewItems.Box(0.5, 100, 100, 140, 140)], partBox: CleanPlate.Box, jpeg: CleanPlate.Jpeg, edgeAudit: edgeAudit);
         var key = $"{deviceId}/{partId}";
         var (action, body) = defect
             ? ("fix", new ReviewActionRequest(null, [new(partId + 10, [new(0, 300, 200, 360, 260)])]))

@@ -148,6 +148,18 @@ public sealed class ReviewPageTests : IDisposable
     }
 
     [Fact]
+    public async Task ReviewPage_AuditOfALineReviewedWhole_ShowsWhatTheEdgeDecidedInTheQueueAndTheItem()
+    {
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, ["--Cloud:Review:AllOnLines:0=line-1"]);
+        ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.95, 100, 100, 300, 250)], verdict: "defect", edgeAudit: "pass");
+        await using var browser = await OpenAsync(cloud, "alice");
+        await WaitShowsAsync(browser, "cam-1/1#11");
+
+        Assert.Contains("part cam-1/1 — audit (edge decided: pass)", await browser.Page.TextContentAsync("#queue"), StringComparison.Ordinal);
+        Assert.Contains("auditaudit (edge decided: pass); the line acted on that", await browser.Page.TextContentAsync("#info"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReviewPage_RejectWithATag_PersistsAcrossAReload()
     {
         await using var cloud = await TestCloud.StartAsync(_directory.Path);

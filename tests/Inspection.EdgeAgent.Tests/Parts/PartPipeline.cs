@@ -1,4 +1,9 @@
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Inspection.Contracts.V1;
 using Inspection.Detection.Parts;
+using Inspection.EdgeAgent.Degradation;
+using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Inspection;
@@ -60,6 +65,26 @@ internal sealed class PartPipeline : IDisposable
     public PartInspector Parts { get; }
 
     public FrameInspector Inspector { get; }
+
+    /// <summary>An outbox forwarder over this pipeline's outbox and stats, sending to the cloud at <paramref name="address"/>.</summary>
+    public OutboxForwarder Forwarder(GrpcChannel channel, string address)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var state = new DeviceState(new ControlStateStore(Database));
+        return new OutboxForwarder(
+            new Escalation.EscalationClient(channel),
+            new Health.HealthClient(channel),
+            Outbox,
+            state,
+            new DeviceEvents(TestOptions.Edge(), time),
+            Stats,
+            new ForwardingState(),
+            TestOptions.Of(new CloudOptions { Address = address }),
+            TestOptions.Of(new DegradationOptions { CloudProbeDeadlineMilliseconds = 5000 }),
+            TestOptions.Edge(),
+            time,
+            NullLogger<OutboxForwarder>.Instance);
+    }
 
     public void Dispose()
     {

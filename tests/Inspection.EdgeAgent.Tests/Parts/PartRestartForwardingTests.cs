@@ -55,7 +55,7 @@ public sealed class PartRestartForwardingTests : IDisposable
         Assert.False(entry.Open);
         Assert.True(restarted.Outbox.FindPart(partId)!.ClosedByRestart);
         using var channel = GrpcChannel.ForAddress(cloud.Address, OutboxForwarder.ChannelOptions(new DegradationOptions()));
-        var forwarder = CreateForwarder(restarted, channel, cloud.Address);
+        var forwarder = restarted.Forwarder(channel, cloud.Address);
 
         var result = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
@@ -75,25 +75,6 @@ public sealed class PartRestartForwardingTests : IDisposable
         var part = restarted.Outbox.FindPart(partId)!;
         Assert.Equal(("pass", "cloud 9.9.9"), (part.CloudVerdict, part.CloudModel));
         Assert.Equal(1, restarted.Stats.PartsEscalated);
-    }
-
-    private static OutboxForwarder CreateForwarder(PartPipeline pipeline, GrpcChannel channel, string address)
-    {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        var state = new DeviceState(new ControlStateStore(pipeline.Database));
-        return new OutboxForwarder(
-            new Escalation.EscalationClient(channel),
-            new Health.HealthClient(channel),
-            pipeline.Outbox,
-            state,
-            new DeviceEvents(TestOptions.Edge(), time),
-            pipeline.Stats,
-            new ForwardingState(),
-            TestOptions.Of(new CloudOptions { Address = address }),
-            TestOptions.Of(new DegradationOptions { CloudProbeDeadlineMilliseconds = 5000 }),
-            TestOptions.Edge(),
-            time,
-            NullLogger<OutboxForwarder>.Instance);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -43,6 +43,16 @@ public sealed class PartsOptionsTests
         Assert.StartsWith("Parts:DetectionMargin must be between 0 and 200", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    public void Validate_AuditShareOutOfRange_NamesTheKey(double share)
+    {
+        var error = Assert.Single(Validate(new PartsOptions { Source = "tracker", AuditShare = share }));
+
+        Assert.StartsWith("Parts:AuditShare must be between 0 (no audits) and 1", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Enabled_NoneSource_IsFalseOtherwiseTrue()
     {

@@ -26,6 +26,16 @@ public sealed class SeedUseTests
     }
 
     [Fact]
+    public void LoopValidationDatasetSeeds_TheirLinesUsedForNothingElse()
+    {
+        var lines = SeedUse.LoopValidationDatasetSeeds.SelectMany(s => DatasetExporter.Splits.Select(split => DatasetExporter.LineSeedFor(s, split))).ToList();
+
+        Assert.All(lines, line => Assert.Equal(LineUse.None, SeedUse.UseOf(line)));
+        Assert.Empty(SeedUse.LoopValidationDatasetSeeds.Intersect(SeedUse.UnseenDatasetSeeds));
+        Assert.Equal([2405, 2408, 2411], SeedUse.LoopValidationDatasetSeeds.Select(s => DatasetExporter.LineSeedFor(s, DatasetSplit.Test)));
+    }
+
+    [Fact]
     public void UnseenDatasetSeeds_AtLeastFive_NoneOfTheirLinesUsedForAnythingElse()
     {
         Assert.True(SeedUse.UnseenDatasetSeeds.Count >= 5);

@@ -29,7 +29,7 @@ public static class LoopEvalCommand
         var cloud = new Option<FileInfo>("--cloud") { Description = "The cloud model (the same for both).", DefaultValueFactory = _ => new FileInfo(Path.Combine("models", ShippedModels.Cloud)) };
         var seeds = new Option<int[]>("--seeds")
         {
-            Description = $"Reserved dataset seeds whose test lines are evaluated ({SeedUse.Join(SeedUse.UnseenDatasetSeeds)}).",
+            Description = $"Dataset seeds whose test lines are evaluated: reserved ({SeedUse.Join(SeedUse.UnseenDatasetSeeds)}) for figures, or the loop's validation seeds ({SeedUse.Join(SeedUse.LoopValidationDatasetSeeds)}) for choosing its settings.",
             AllowMultipleArgumentsPerToken = true,
             DefaultValueFactory = _ => [.. SeedUse.UnseenDatasetSeeds.Take(3)],
         };
@@ -49,9 +49,9 @@ public static class LoopEvalCommand
         {
             foreach (var seed in r.GetValueOrDefault<int[]>() ?? [])
             {
-                if (!SeedUse.UnseenDatasetSeeds.Contains(seed))
+                if (!SeedUse.UnseenDatasetSeeds.Contains(seed) && !SeedUse.LoopValidationDatasetSeeds.Contains(seed))
                 {
-                    r.AddError($"--seeds: {seed} is not a reserved dataset seed; before/after figures are reported on {SeedUse.Join(SeedUse.UnseenDatasetSeeds)} only.");
+                    r.AddError($"--seeds: {seed} is neither a reserved dataset seed (before/after figures are reported on {SeedUse.Join(SeedUse.UnseenDatasetSeeds)} only) nor a loop validation seed ({SeedUse.Join(SeedUse.LoopValidationDatasetSeeds)}, for choosing the loop's settings).");
                 }
             }
         });

@@ -13,6 +13,10 @@ namespace Inspection.ModelTools.Evaluation.Loop;
 /// <param name="EdgeScore">The edge's deciding score on the part in this frame.</param>
 /// <param name="CloudVerdict">What the cloud decided for the part (<c>pass</c>, <c>defect</c>, <c>uncertain</c>).</param>
 /// <param name="Boxes">Boxes labelled in the image.</param>
+/// <param name="Audit">
+/// For an audit (a part the edge decided confidently, sent by <c>--audit-share</c>): what the edge decided
+/// (<c>pass</c> or <c>defect</c>); null for a part the edge escalated as uncertain.
+/// </param>
 public sealed record ReviewItem(
     string Image, string Device, string Line, string EscalationKey, long FrameSequence, IReadOnlyDictionary<string, string> Models, string Reviewer,
-    string Time, string Action, float EdgeScore, string CloudVerdict, int Boxes);
+    string Time, string Action, float EdgeScore, string CloudVerdict, int Boxes, string? Audit = null);

@@ -19,7 +19,9 @@ namespace Inspection.ModelTools.Evaluation.Loop;
 /// part rules over consecutive frames of lines carrying a part variant, takes the parts the cascade sends on (every
 /// escalated part, or only those the cloud leaves to a person) and writes the frames escalated for them in the review
 /// export's layout (<c>images/</c>, <c>labels/</c>, <c>data.yaml</c>, <c>provenance.jsonl</c>), labelled from the
-/// line's ground truth: what a reviewer who answers from the line's labels would export.
+/// line's ground truth: what a reviewer who answers from the line's labels would export. <c>--audit-share</c> adds the
+/// share of confidently decided parts the agent's <c>Parts:AuditShare</c> would send (their most telling frame), as a
+/// line being commissioned sends them.
 /// </summary>
 public static class ReviewSetCommand
 {
@@ -51,6 +53,18 @@ public static class ReviewSetCommand
         };
         var frames = new Option<int>("--frames") { Description = "Consecutive frames per line (about 75 per part).", DefaultValueFactory = _ => 1500 };
         var pick = new Option<ReviewPick>("--pick") { Description = "escalated: every part the edge escalated; person: only those the cloud left uncertain.", DefaultValueFactory = _ => ReviewPick.Escalated };
+        var auditShare = new Option<double>("--audit-share")
+        {
+            Description = "Share of the parts the edge decided confidently that are also sent for review as audits (the agent's Parts:AuditShare; 0 none, 1 all).",
+            DefaultValueFactory = _ => 0,
+        };
+        auditShare.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<double>() is >= 0 and <= 1))
+            {
+                r.AddError(string.Create(CultureInfo.InvariantCulture, $"--audit-share must be between 0 (no audits) and 1 (every confidently decided part), got {r.GetValueOrDefault<double>()}."));
+            }
+        });
         var threads = new Option<int>("--threads") { Description = "CPU threads per inference (0: ONNX Runtime decides).", DefaultValueFactory = _ => 0 };
         frames.Validators.Add(r =>
         {
@@ -90,11 +104,11 @@ public static class ReviewSetCommand
 
         var command = new Command("review-set", "Stand-in review export: the parts the cascade escalates on variant lines, labelled from ground truth (images/, labels/, data.yaml, provenance.jsonl).")
         {
-            edge, cloud, output, variant, lines, frames, pick, threads,
+            edge, cloud, output, variant, lines, frames, pick, auditShare, threads,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(edge)!.FullName, parse.GetValue(cloud)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(variant), parse.GetValue(lines)!,
-            parse.GetValue(frames), parse.GetValue(pick), parse.GetValue(threads), time, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken)));
+            parse.GetValue(frames), parse.GetValue(pick), parse.GetValue(auditShare), parse.GetValue(threads), time, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken)));
         return command;
     }
 
@@ -109,7 +123,7 @@ public static class ReviewSetCommand
     };
 
     private static int Run(
-        string edgePath, string cloudPath, string output, LineVariant variant, int[] lineSeeds, int frameCount, ReviewPick pick, int threads, TimeProvider time,
+        string edgePath, string cloudPath, string output, LineVariant variant, int[] lineSeeds, int frameCount, ReviewPick pick, double auditShare, int threads, TimeProvider time,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -132,7 +146,7 @@ public static class ReviewSetCommand
             Directory.CreateDirectory(Path.Combine(output, "images"));
             Directory.CreateDirectory(Path.Combine(output, "labels"));
             var items = new List<ReviewItem>();
-            int parts = 0, escalated = 0, toPerson = 0;
+            int parts = 0, escalated = 0, toPerson = 0, audited = 0;
             foreach (var lineSeed in lineSeeds)
             {
                 using var line = new SyntheticLine(lineSeed, TestSplitRunner.FrameWidth, TestSplitRunner.FrameHeight, variant);
@@ -143,14 +157,33 @@ public static class ReviewSetCommand
                 {
                     var tracked = clip.TrackedParts[t];
                     var ranked = clip.RankedViews(t, settings.WholeViewsOnly);
-                    if (tracked.TruePartId is null || ranked.Count == 0 || PartScorer.Decide(settings.EdgeBand, ranked[0].EdgeScore) != Decision.Uncertain)
+                    if (tracked.TruePartId is null || ranked.Count == 0)
                     {
                         continue;
                     }
 
-                    var sent = ranked.Where(v => v.EdgeScore >= settings.EdgeBand.Lower).Take(settings.MaxEscalatedFrames).ToList();
+                    var edgeDecision = PartScorer.Decide(settings.EdgeBand, ranked[0].EdgeScore);
+                    var key = EscalationKey(lineSeed, tracked.Id);
+                    string? audit = null;
+                    List<PartView> sent;
+                    if (edgeDecision == Decision.Uncertain)
+                    {
+                        sent = [.. ranked.Where(v => v.EdgeScore >= settings.EdgeBand.Lower).Take(settings.MaxEscalatedFrames)];
+                        escalated++;
+                    }
+                    else if (AuditSample.Picks(key, auditShare))
+                    {
+                        // The edge's audit sends the part's most telling frames whatever their score, as it decided them.
+                        sent = [.. ranked.Take(settings.MaxEscalatedFrames)];
+                        audit = edgeDecision.ToString().ToLowerInvariant();
+                        audited++;
+                    }
+                    else
+                    {
+                        continue;
+                    }
+
                     var verdict = sent.Aggregate(Decision.Pass, (d, v) => PartVerdict.Combine(d, PartScorer.Decide(settings.CloudBand, clip.CloudScore(v.Frame, v.Box))));
-                    escalated++;
                     toPerson += verdict == Decision.Uncertain ? 1 : 0;
                     if (pick == ReviewPick.Person && verdict != Decision.Uncertain)
                     {
@@ -159,7 +192,7 @@ public static class ReviewSetCommand
 
                     foreach (var view in sent)
                     {
-                        items.Add(Write(output, line, view, tracked, verdict, models, time));
+                        items.Add(Write(output, line, view, tracked, key, verdict, audit, models, time));
                     }
                 }
 
@@ -171,7 +204,7 @@ public static class ReviewSetCommand
             File.WriteAllLines(Path.Combine(output, ProvenanceFileName), items.Select(i => JsonSerializer.Serialize(i, JsonOptions)), new UTF8Encoding(false));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {items.Count} images ({items.Count(i => i.Boxes == 0)} background, {items.Sum(i => i.Boxes)} boxes) to {output} in {stopwatch.Elapsed.TotalSeconds:F0} s: "
-                + $"{parts} parts, {escalated} escalated by the edge ({(parts == 0 ? 0 : 100.0 * escalated / parts):F1} %), {toPerson} left to a person by the cloud; picked: {pick.ToString().ToLowerInvariant()}."));
+                + $"{parts} parts, {escalated} escalated by the edge ({(parts == 0 ? 0 : 100.0 * escalated / parts):F1} %), {audited} sent as audits, {toPerson} left to a person by the cloud; picked: {pick.ToString().ToLowerInvariant()}."));
             return 0;
         }
         catch (Exception e) when (e is ModelContractException or IOException or UnauthorizedAccessException)
@@ -196,8 +229,12 @@ public static class ReviewSetCommand
 
     private const string DataYamlFileName = "data.yaml";
 
+    /// <summary>The idempotency key of a part of a synthetic line: its camera and the tracker's id, as the agent's.</summary>
+    public static string EscalationKey(int lineSeed, long trackerId) =>
+        string.Create(CultureInfo.InvariantCulture, $"synthetic-line-{lineSeed}/part-{trackerId}");
+
     private static ReviewItem Write(
-        string output, SyntheticLine line, PartView view, TrackedPart tracked, Decision cloudVerdict, IReadOnlyDictionary<string, string> models, TimeProvider time)
+        string output, SyntheticLine line, PartView view, TrackedPart tracked, string key, Decision cloudVerdict, string? audit, IReadOnlyDictionary<string, string> models, TimeProvider time)
     {
         var frameIndex = DatasetExporter.FirstFrame + view.Frame;
         using var rendered = line.Render(frameIndex);
@@ -210,8 +247,8 @@ public static class ReviewSetCommand
         var defective = rendered.Parts.FirstOrDefault(p => p.PartId == tracked.TruePartId)?.IsDefective ?? false;
         return new ReviewItem(
             $"images/{stem}.jpg", $"synthetic-line-{line.Seed}", $"{line.Seed} (variant {LineVariantOption.Name(line.Variant)})",
-            string.Create(CultureInfo.InvariantCulture, $"synthetic-line-{line.Seed}/part-{tracked.Id}"), frameIndex, models, GroundTruthReviewer,
+            key, frameIndex, models, GroundTruthReviewer,
             time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture), defective ? "accept" : "reject", view.EdgeScore,
-            cloudVerdict.ToString().ToLowerInvariant(), rendered.Truth.Count);
+            cloudVerdict.ToString().ToLowerInvariant(), rendered.Truth.Count, audit);
     }
 }

@@ -12,7 +12,8 @@ public sealed class LoopEvalCommandTests
         var (exitCode, error) = await InvokeAsync(["loop-eval", "--after", Edge, "--before", Edge, "--cloud", Cloud, "--seeds", "901", "1"]);
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("--seeds: 1 is not a reserved dataset seed", error, StringComparison.Ordinal);
+        Assert.Contains("--seeds: 1 is neither a reserved dataset seed", error, StringComparison.Ordinal);
+        Assert.Contains("nor a loop validation seed (801 802 803", error, StringComparison.Ordinal);
     }
 
     [Fact]
