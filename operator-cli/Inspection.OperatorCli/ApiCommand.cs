@@ -31,6 +31,9 @@ public static class ApiCommand
     /// <summary>An upload waits while the registry verifies the package and runs its golden set.</summary>
     public static readonly TimeSpan UploadTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>A rollout with a review check waits while the cloud runs the release over the reviewed frames.</summary>
+    public static readonly TimeSpan ReviewCheckTimeout = TimeSpan.FromMinutes(10);
+
     // Indented for a person reading along; non-ASCII characters (a name, a reason) stay readable.
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -22,12 +22,22 @@ public static class RolloutStartCommand
         options.AddTo(command);
         command.Options.Add(api);
         command.Options.Add(json);
-        command.SetAction((parse, cancellationToken) => ApiCommand.RunAsync(console, ApiCommand.Target(console, parse, api), async client =>
+        command.SetAction((parse, cancellationToken) =>
         {
-            var answer = await client.PostAsync<RolloutRequest, RolloutView>(
-                "api/rollouts", options.Request(parse), cancellationToken).ConfigureAwait(false);
-            return await RolloutOutput.WriteAsync(console, answer, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
-        }, cancellationToken));
+            var request = options.Request(parse);
+            return ApiCommand.RunAsync(
+                console,
+                ApiCommand.Target(console, parse, api),
+                async client =>
+                {
+                    var answer = await client.PostAsync<RolloutRequest, RolloutView>("api/rollouts", request, cancellationToken).ConfigureAwait(false);
+                    return await RolloutOutput.WriteAsync(console, answer, parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+                },
+                cancellationToken,
+
+                // A review check runs the release's model over every reviewed frame before the cloud answers.
+                request.Strategy?.ReviewCheck is null ? null : ApiCommand.ReviewCheckTimeout);
+        });
         return command;
     }
 
