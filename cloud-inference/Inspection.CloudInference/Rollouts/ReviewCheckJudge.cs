@@ -27,14 +27,14 @@ public static class ReviewCheckJudge
         var shadow = check.ShadowMinAgreement!.Value;
         if (parts.Count < check.MinParts!.Value)
         {
-            return NotEnough(check, parts.Count, now) with { Defective = defective, Clean = clean, Release = release, Running = running, Frames = frames };
+            return NotEnough(check, parts.Count, parts.Count, now) with { Defective = defective, Clean = clean, Release = release, Running = running, Frames = frames };
         }
 
         var allowedEscapes = running.Escapes + check.EscapeAllowance!.Value;
         var allowedFalseRejects = running.FalseRejects + (int)Math.Ceiling((check.FalseRejectAllowance!.Value * clean) - 1e-9);
         var figures = string.Create(
             CultureInfo.InvariantCulture,
-            $"on {parts.Count} reviewed parts ({defective} defective, {clean} clean) the release passes {release.Escapes} defective, rejects {release.FalseRejects} clean, leaves {release.Uncertain} uncertain and decides {release.Right} right; the running model passed {running.Escapes} defective, rejected {running.FalseRejects} clean, left {running.Uncertain} uncertain");
+            $"on {parts.Count} {(check.IncludeTrainSplit == true ? "reviewed" : "held-out reviewed")} parts ({defective} defective, {clean} clean) the release passes {release.Escapes} defective, rejects {release.FalseRejects} clean, leaves {release.Uncertain} uncertain and decides {release.Right} right; the running model passed {running.Escapes} defective, rejected {running.FalseRejects} clean, left {running.Uncertain} uncertain");
         string? failure = release.Escapes > allowedEscapes
             ? string.Create(CultureInfo.InvariantCulture, $"it lets through {release.Escapes} reviewed defective parts, at most {allowedEscapes} allowed")
             : release.FalseRejects > allowedFalseRejects
@@ -48,14 +48,21 @@ public static class ReviewCheckJudge
             parts.Count, defective, clean, release, running, frames, shadow, now);
     }
 
-    /// <summary>The verdict when only <paramref name="reviewed"/> parts were reviewed, fewer than the check needs.</summary>
-    public static ReviewCheckResult NotEnough(ReviewCheck check, int reviewed, DateTimeOffset now)
+    /// <summary>
+    /// The verdict when only <paramref name="reviewed"/> parts can be judged, fewer than the check needs;
+    /// <paramref name="all"/> counts those reviewed, held out or not.
+    /// </summary>
+    public static ReviewCheckResult NotEnough(ReviewCheck check, int reviewed, int all, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(check);
         var none = new ReviewCheckCounts(0, 0, 0, 0);
+        var seen = all - reviewed;
+        var message = check.IncludeTrainSplit == true || seen == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"only {reviewed} reviewed parts from the rollout's devices; at least {check.MinParts} are needed (reviewCheck.minParts): review more of their parts first")
+            : string.Create(CultureInfo.InvariantCulture, $"only {reviewed} reviewed parts from the rollout's devices that the release cannot have trained on (the export's val split, or reviewed after the release was registered); {seen} more are in the export's train split; at least {check.MinParts} are needed (reviewCheck.minParts): review more of their parts first, or set reviewCheck.includeTrainSplit if the release did not train on these reviews");
         return new ReviewCheckResult(
             false,
-            string.Create(CultureInfo.InvariantCulture, $"only {reviewed} reviewed parts from the rollout's devices; at least {check.MinParts} are needed (reviewCheck.minParts): review more of their parts first"),
+            message,
             reviewed, 0, 0, none, none, 0, check.ShadowMinAgreement!.Value, now);
     }
 

@@ -17,7 +17,8 @@ namespace Inspection.CloudInference.Rollouts;
 /// band, detections on the part's box, a defect in any frame rejects the part — and compared with the reviewer's
 /// final boxes and with what the model on the line decided. Only the frames the device escalated are in the cloud,
 /// so a part is judged on those (the ones that made it doubtful). The model runs with the cloud's execution providers
-/// (the GPU on the cloud's server, the CPU here).
+/// (the GPU on the cloud's server, the CPU here). Unless the check says otherwise, only parts the release cannot have
+/// trained on are judged (<see cref="IsHeldOut"/>).
 /// </summary>
 public sealed partial class ReviewedPartsCheck
 {
@@ -55,8 +56,13 @@ public sealed partial class ReviewedPartsCheck
         ArgumentNullException.ThrowIfNull(devices);
         ArgumentNullException.ThrowIfNull(check);
         var wanted = devices.ToHashSet(StringComparer.Ordinal);
-        var reviewed = _reviews.Completed(new ReviewFilter())
+        var registered = _registry.Find(release)?.UploadedAt.ToUniversalTime().Ticks
+            ?? throw new KeyNotFoundException($"release {release} is not registered (GET /api/models)");
+        var all = _reviews.Completed(new ReviewFilter())
             .Where(x => wanted.Contains(x.Escalation.DeviceId))
+            .ToList();
+        var reviewed = all
+            .Where(x => check.IncludeTrainSplit == true || IsHeldOut(x.Escalation, x.Review, registered))
             .OrderByDescending(x => x.Review.ReviewedTicks)
             .ThenBy(x => x.Escalation.Key, StringComparer.Ordinal)
             .Take(check.MaxParts!.Value)
@@ -64,7 +70,7 @@ public sealed partial class ReviewedPartsCheck
         if (reviewed.Count < check.MinParts!.Value)
         {
             // Not enough to judge: say so before loading a model.
-            var result = ReviewCheckJudge.NotEnough(check, reviewed.Count, _time.GetUtcNow());
+            var result = ReviewCheckJudge.NotEnough(check, reviewed.Count, all.Count, _time.GetUtcNow());
             Log.Checked(_logger, release, result.Parts, 0, 0, result.Summary);
             return Task.FromResult(result);
         }
@@ -73,6 +79,18 @@ public sealed partial class ReviewedPartsCheck
         var modelPath = _registry.FilePath(release, manifest.Model.Path)
             ?? throw new KeyNotFoundException($"release {release}'s model file {manifest.Model.Path} is missing from the registry");
         return Task.Run(() => Run(release, manifest, modelPath, reviewed, check, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a release registered at <paramref name="registeredTicks"/> cannot have trained on this reviewed part:
+    /// the review export puts it in the validation split (which the trainer leaves out), or it was reviewed after the
+    /// release was registered.
+    /// </summary>
+    public static bool IsHeldOut(StoredEscalation escalation, StoredReview review, long registeredTicks)
+    {
+        ArgumentNullException.ThrowIfNull(escalation);
+        ArgumentNullException.ThrowIfNull(review);
+        return review.ReviewedTicks > registeredTicks || ReviewDatasetExporter.SplitOf(escalation.Key) == "val";
     }
 
     /// <summary>

@@ -171,7 +171,8 @@ public sealed record RolloutPlan(RolloutStrategy Strategy, IReadOnlyList<IReadOn
             check.MaxParts ?? Math.Max(DefaultReviewMaxParts, check.MinParts ?? 0),
             check.EscapeAllowance ?? 0,
             check.FalseRejectAllowance ?? DefaultReviewFalseRejectAllowance,
-            check.ShadowMinAgreement ?? 0);
+            check.ShadowMinAgreement ?? 0,
+            check.IncludeTrainSplit ?? false);
         return resolved.MinParts is < 1 or > 100000 ? throw new ArgumentException($"reviewCheck.minParts must be between 1 and 100000, got {resolved.MinParts}")
             : resolved.MaxParts < resolved.MinParts || resolved.MaxParts > 100000 ? throw new ArgumentException($"reviewCheck.maxParts must be between minParts ({resolved.MinParts}) and 100000, got {resolved.MaxParts}")
             : resolved.EscapeAllowance < 0 ? throw new ArgumentException($"reviewCheck.escapeAllowance must not be negative, got {resolved.EscapeAllowance}")

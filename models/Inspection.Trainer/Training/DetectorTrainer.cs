@@ -71,7 +71,7 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
                 throw new StartWeightsException($"--extra-dataset: {e.Message}", e);
             }
 
-            Log.Extra(logger, extra.Root, extra.Images, extra.BackgroundImages, extra.Boxes, settings.ExtraShare);
+            Log.Extra(logger, extra.Root, extra.Images, extra.BackgroundImages, extra.Boxes, settings.ExtraShare, extra.HeldOutImages);
         }
 
         IReadOnlyDictionary<string, (float Min, float Max)>? ranges = null;
@@ -397,8 +397,8 @@ public sealed partial class DetectorTrainer(TrainSettings settings, TimeProvider
         public static partial void OnnxStartNotFrozen(ILogger logger);
 
         [LoggerMessage(11, LogLevel.Information,
-            "Mixing in {Root}: {Images} images ({Background} background, {Boxes} boxes), {Share:P0} of each batch")]
-        public static partial void Extra(ILogger logger, string root, int images, int background, int boxes, double share);
+            "Mixing in {Root}: {Images} images ({Background} background, {Boxes} boxes), {Share:P0} of each batch; {HeldOut} validation-split images left out")]
+        public static partial void Extra(ILogger logger, string root, int images, int background, int boxes, double share, int heldOut);
 
         [LoggerMessage(7, LogLevel.Information,
             "Quantization-aware: int8 simulated at {Count} conv inputs with ranges measured on the start weights (p{Percentile}), held fixed")]

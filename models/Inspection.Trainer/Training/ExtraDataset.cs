@@ -10,7 +10,10 @@ namespace Inspection.Trainer.Training;
 /// cloud's review workspace exports: <c>data.yaml</c> with <c>names</c>, <c>images/</c> (any depth; .jpg, .jpeg,
 /// .png, .bmp) and <c>labels/</c> mirroring it, one <c>class cx cy w h</c> line per box, normalised to the image. An
 /// empty or missing label file is a background image (a part a reviewer rejected as not a defect). Every image is
-/// letterboxed exactly as the line's frames are (<see cref="Letterbox"/>, grey 114), whatever its size.
+/// letterboxed exactly as the line's frames are (<see cref="Letterbox"/>, grey 114), whatever its size. A split
+/// dataset (<c>images/train/</c> beside <c>images/val/</c>, as the review export writes it) trains on
+/// <c>images/train/</c> only: the validation split stays unseen, so whatever is judged on it later — the review check
+/// of a rollout, an evaluation — is not judged on what the model learned from.
 /// </summary>
 /// <remarks>Everything is read and checked when the folder is opened, so a bad file stops the run before its first step.</remarks>
 public sealed class ExtraDataset
@@ -22,13 +25,17 @@ public sealed class ExtraDataset
 
     private readonly List<Item> _items;
 
-    private ExtraDataset(string root, List<Item> items)
+    private ExtraDataset(string root, List<Item> items, int heldOut)
     {
         Root = root;
         _items = items;
+        HeldOutImages = heldOut;
     }
 
     public string Root { get; }
+
+    /// <summary>Images of a split dataset's <c>images/val/</c>, left out of training.</summary>
+    public int HeldOutImages { get; }
 
     /// <summary>Images in the folder.</summary>
     public int Images => _items.Count;
@@ -85,10 +92,11 @@ public sealed class ExtraDataset
                 + "relabel the export with the model's class ids.");
         }
 
+        var train = Path.Combine(images, "train");
+        var split = Directory.Exists(train) && Directory.Exists(Path.Combine(images, "val"));
+        var heldOut = split ? ImageFiles(Path.Combine(images, "val")).Count() : 0;
         var items = new List<Item>();
-        foreach (var image in Directory.EnumerateFiles(images, "*", SearchOption.AllDirectories)
-                     .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                     .Order(StringComparer.Ordinal))
+        foreach (var image in ImageFiles(split ? train : images))
         {
             var relative = Path.GetRelativePath(images, image);
             var label = Path.Combine(labels, Path.ChangeExtension(relative, ".txt"));
@@ -103,11 +111,18 @@ public sealed class ExtraDataset
 
         if (items.Count == 0)
         {
-            throw new InvalidDataException($"'{images}' holds no images ({string.Join(", ", ImageExtensions)}).");
+            throw new InvalidDataException(split
+                ? $"'{train}' holds no images ({string.Join(", ", ImageExtensions)}); a split dataset trains on its train split only ({heldOut} images in val)."
+                : $"'{images}' holds no images ({string.Join(", ", ImageExtensions)}).");
         }
 
-        return new ExtraDataset(root, items);
+        return new ExtraDataset(root, items, heldOut);
     }
+
+    private static IEnumerable<string> ImageFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal);
 
     /// <summary>A random image of the folder, letterboxed to <paramref name="imageSize"/>, with its letterbox geometry.</summary>
     public (LabeledImage Image, Letterbox Geometry) Next(Random random, int imageSize, Mat resizeBuffer)

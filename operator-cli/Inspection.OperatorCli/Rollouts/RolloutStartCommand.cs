@@ -91,6 +91,10 @@ public static class RolloutStartCommand
             "--review-false-reject-allowance", "Review check: share of reviewed clean parts the release may reject beyond the running model's (cloud default 0.05).", share => share is >= 0 and <= 1, "between 0 and 1");
         private readonly Option<double?> _reviewShadow = NumberOption.Optional<double>(
             "--review-shadow-min-agreement", "Review check: the devices' shadow agreement bar for the release (cloud default 0).", share => share is >= 0 and <= 1, "between 0 and 1");
+        private readonly Option<bool> _reviewTrainSplit = new("--review-include-train-split")
+        {
+            Description = "Review check: judge also the parts the review export puts in its train split (by default only the val split and parts reviewed after the release was registered) — only for a release not trained on these reviews.",
+        };
 
         public StartOptions()
         {
@@ -109,7 +113,7 @@ public static class RolloutStartCommand
             [
                 _release, _devices, _line, _tag, _all, _canaryCount, _canaryDevices, _waves, _ramp, _successThreshold, _maxFailures,
                 _maxFailureShare, _deviceTimeout, _maxConcurrent, _window, _timeZone, _gateEscalations, _gateMinutes,
-                _reviewCheck, _reviewMinParts, _reviewEscapes, _reviewFalseRejects, _reviewShadow,
+                _reviewCheck, _reviewMinParts, _reviewEscapes, _reviewFalseRejects, _reviewShadow, _reviewTrainSplit,
             ];
             foreach (var option in options)
             {
@@ -145,8 +149,9 @@ public static class RolloutStartCommand
             var reviewEscapes = parse.GetValue(_reviewEscapes);
             var reviewFalseRejects = parse.GetValue(_reviewFalseRejects);
             var reviewShadow = parse.GetValue(_reviewShadow);
-            var review = parse.GetValue(_reviewCheck) || reviewMinParts is not null || reviewEscapes is not null || reviewFalseRejects is not null || reviewShadow is not null
-                ? new ReviewCheck(reviewMinParts, null, reviewEscapes, reviewFalseRejects, reviewShadow)
+            var reviewTrainSplit = parse.GetValue(_reviewTrainSplit);
+            var review = parse.GetValue(_reviewCheck) || reviewMinParts is not null || reviewEscapes is not null || reviewFalseRejects is not null || reviewShadow is not null || reviewTrainSplit
+                ? new ReviewCheck(reviewMinParts, null, reviewEscapes, reviewFalseRejects, reviewShadow, reviewTrainSplit ? true : null)
                 : null;
 
             var strategy = new RolloutStrategy(

@@ -10,6 +10,8 @@ namespace Inspection.Contracts.Rollouts;
 /// release lets through no more reviewed defects than the running model did (+ <paramref name="EscapeAllowance"/>)
 /// and rejects no more reviewed clean parts than it did (+ <paramref name="FalseRejectAllowance"/> of the clean
 /// parts); the devices then shadow it with <paramref name="ShadowMinAgreement"/> as their agreement bar.
+/// Only parts the release cannot have trained on are judged: those in the review export's validation split (which
+/// the trainer leaves out) and those reviewed after the release was registered.
 /// Every member has a default.
 /// </summary>
 /// <param name="MinParts">Reviewed parts needed from the rollout's devices (default 20); fewer refuses the start.</param>
@@ -20,9 +22,14 @@ namespace Inspection.Contracts.Rollouts;
 /// The devices' shadow agreement bar for this release (default 0: the shadow still refuses a model that fails on its
 /// frames, and the golden set, the health window and the accuracy gate still apply).
 /// </param>
+/// <param name="IncludeTrainSplit">
+/// Judge also the parts the review export puts in its train split (default false). Only for a release that was not
+/// trained on this cloud's reviews: one that was would be judged on the answers it learned.
+/// </param>
 public sealed record ReviewCheck(
     int? MinParts = null,
     int? MaxParts = null,
     int? EscapeAllowance = null,
     double? FalseRejectAllowance = null,
-    double? ShadowMinAgreement = null);
+    double? ShadowMinAgreement = null,
+    bool? IncludeTrainSplit = null);

@@ -27,7 +27,7 @@ public sealed class ReviewCheckJudgeTests
         Assert.Equal(new ReviewCheckCounts(Right: 2, Escapes: 0, FalseRejects: 0, Uncertain: 1), result.Release);
         Assert.Equal(new ReviewCheckCounts(Right: 0, Escapes: 0, FalseRejects: 0, Uncertain: 3), result.Running);
         Assert.Equal((3, 1, 2), (result.Parts, result.Defective, result.Clean));
-        Assert.StartsWith("passed: on 3 reviewed parts (1 defective, 2 clean) the release passes 0 defective", result.Summary, StringComparison.Ordinal);
+        Assert.StartsWith("passed: on 3 held-out reviewed parts (1 defective, 2 clean) the release passes 0 defective", result.Summary, StringComparison.Ordinal);
     }
 
     [Fact]

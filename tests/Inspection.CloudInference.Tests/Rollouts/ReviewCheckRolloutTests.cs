@@ -72,7 +72,7 @@ public sealed class ReviewCheckRolloutTests : IAsyncDisposable
         var refusal = await RefusedAsync(new ReviewCheck(MinParts: 3));
 
         Assert.Contains("release 3 not rolled out: the review check failed: it lets through 1 reviewed defective parts, at most 0 allowed", refusal, StringComparison.Ordinal);
-        Assert.Contains("on 3 reviewed parts (1 defective, 2 clean)", refusal, StringComparison.Ordinal);
+        Assert.Contains("on 3 held-out reviewed parts (1 defective, 2 clean)", refusal, StringComparison.Ordinal);
         Assert.Empty(_devices[0].Desired);
     }
 
@@ -130,10 +130,49 @@ public sealed class ReviewCheckRolloutTests : IAsyncDisposable
         Assert.Equal(new ReviewCheckCounts(Right: 1, Escapes: 1, FalseRejects: 0, Uncertain: 1), check.Running);
     }
 
-    private async Task StartAsync(params string[] devices)
+    private Task StartAsync(params string[] devices) => StartAsync(true, devices);
+
+    [Fact]
+    public async Task Rollout_PartsReviewedBeforeTheReleaseInTheTrainSplit_NotJudgedUnlessAsked()
+    {
+        await StartAsync(false, "cam-a");
+        var train = PartsIn("cam-a", "train").Take(5).ToList();
+        var val = PartsIn("cam-a", "val").First();
+
+        // Before the release exists: a defect the release would pass and two clean parts in the export's train split
+        // (a release retrained on that export has learned them), and one clean part in its val split.
+        await ReviewAsync("cam-a", train[0], defect: true);
+        await ReviewAsync("cam-a", train[1], defect: false);
+        await ReviewAsync("cam-a", train[2], defect: false);
+        await ReviewAsync("cam-a", val, defect: false);
+        await UploadAsync();
+
+        var heldOut = await RefusedAsync(new ReviewCheck(MinParts: 3));
+        var all = await RefusedAsync(new ReviewCheck(MinParts: 3, IncludeTrainSplit: true));
+
+        // Reviewed after the release was registered: it cannot have trained on them, whatever their split.
+        await ReviewAsync("cam-a", train[3], defect: false);
+        await ReviewAsync("cam-a", train[4], defect: false);
+        var response = await Cloud.Http.PostAsJsonAsync(
+            "api/rollouts", new RolloutRequest(Release, new RolloutTarget(All: true), new RolloutStrategy(ReviewCheck: new ReviewCheck(MinParts: 3))), Token);
+
+        Assert.Contains("only 1 reviewed parts from the rollout's devices that the release cannot have trained on", heldOut, StringComparison.Ordinal);
+        Assert.Contains("3 more are in the export's train split", heldOut, StringComparison.Ordinal);
+        Assert.Contains("it lets through 1 reviewed defective parts", all, StringComparison.Ordinal);
+        Assert.Contains("on 4 reviewed parts (1 defective, 3 clean)", all, StringComparison.Ordinal);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Token));
+        var check = (await response.Content.ReadFromJsonAsync<RolloutView>(Token))!.ReviewCheck!;
+        Assert.Equal((3, 0, 3), (check.Parts, check.Defective, check.Clean));
+    }
+
+    private async Task StartAsync(bool upload, params string[] devices)
     {
         _cloud = await _packages.StartCloudAsync(_directory, "--Cloud:Rollouts:TickMilliseconds=100");
-        Assert.Equal(HttpStatusCode.Created, (await TestModelPackages.UploadAsync(Cloud, _packages.Build(release: Release))).StatusCode);
+        if (upload)
+        {
+            await UploadAsync();
+        }
+
         await Fleet.FleetApiTests.WaitForBrokerAsync(Cloud);
         foreach (var id in devices)
         {
@@ -142,6 +181,13 @@ public sealed class ReviewCheckRolloutTests : IAsyncDisposable
 
         await Fleet.FleetApiTests.PollFleetAsync(Cloud, f => f.Devices.Count(d => d.Online == true && d.Reported is not null) >= devices.Length);
     }
+
+    private async Task UploadAsync() =>
+        Assert.Equal(HttpStatusCode.Created, (await TestModelPackages.UploadAsync(Cloud, _packages.Build(release: Release))).StatusCode);
+
+    /// <summary>Part ids of <paramref name="deviceId"/> whose review export split is <paramref name="split"/>.</summary>
+    private static IEnumerable<long> PartsIn(string deviceId, string split) =>
+        Enumerable.Range(1, 1000).Select(n => (long)n).Where(n => ReviewDatasetExporter.SplitOf($"{deviceId}/{n}") == split);
 
     /// <summary>A stored part (uncertain, or an audit of what the edge decided) of one frame of a clean plate, reviewed: rejected (clean), or fixed with a box (a defect).</summary>
     private async Task ReviewAsync(string deviceId, long partId, bool defect, string? edgeAudit = null)

@@ -37,6 +37,16 @@ public sealed class RolloutReviewCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Start_IncludeTrainSplit_PostedAndImpliesTheCheck()
+    {
+        Assert.Equal(ExitCodes.Ok, await RunAsync("rollout", "start", "--release", "4", "--all", "--review-include-train-split"));
+
+        var check = Assert.Single(_api.Requests).Json["strategy"]!["reviewCheck"]!;
+        Assert.True(check["includeTrainSplit"]!.GetValue<bool>());
+        Assert.Null(check["minParts"]);
+    }
+
+    [Fact]
     public async Task Start_NoReviewOption_SendsNoCheckAndPrintsNone()
     {
         Assert.Equal(ExitCodes.Ok, await RunAsync("rollout", "start", "--release", "4", "--all", "--max-concurrent", "3"));

@@ -26,6 +26,50 @@ public sealed class ExtraDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Open_TrainAndValSplits_TrainsOnTrainOnlyAndCountsValHeldOut()
+    {
+        var (root, _, _) = ReviewSetFolder.Write(_directory.Folder("split"), frames: 5);
+        foreach (var kind in new[] { "images", "labels" })
+        {
+            var files = Directory.GetFiles(Path.Combine(root, kind)).Order(StringComparer.Ordinal).ToList();
+            foreach (var (file, n) in files.Select((f, n) => (f, n)))
+            {
+                var split = n < 2 ? "val" : "train"; // 0000 (with a defect) and 0001 held out
+                Directory.CreateDirectory(Path.Combine(root, kind, split));
+                File.Move(file, Path.Combine(root, kind, split, Path.GetFileName(file)));
+            }
+        }
+
+        var set = ExtraDataset.Open(root);
+
+        Assert.Equal(3, set.Images);
+        Assert.Equal(2, set.HeldOutImages);
+        var trained = Directory.GetFiles(Path.Combine(root, "labels", "train")).Sum(f => File.ReadAllLines(f).Length);
+        Assert.Equal(trained, set.Boxes);
+        Assert.True(File.ReadAllLines(Path.Combine(root, "labels", "val", "0000.txt")).Length > 0, "the held-out split has a defect the count must leave out");
+    }
+
+    [Fact]
+    public void Problem_SplitWithEmptyTrain_SaysTheValSplitIsNotTrainedOn()
+    {
+        var (root, _, _) = ReviewSetFolder.Write(_directory.Folder("val-only"), frames: 1);
+        foreach (var kind in new[] { "images", "labels" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, kind, "val"));
+            Directory.CreateDirectory(Path.Combine(root, kind, "train"));
+            foreach (var file in Directory.GetFiles(Path.Combine(root, kind)))
+            {
+                File.Move(file, Path.Combine(root, kind, "val", Path.GetFileName(file)));
+            }
+        }
+
+        var problem = ExtraDataset.Problem(root);
+
+        Assert.NotNull(problem);
+        Assert.Contains("trains on its train split only (1 images in val)", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_LabelsAndLetterbox_BoxesLandWhereTheLineDrewThem()
     {
         var root = _directory.Folder("one");
