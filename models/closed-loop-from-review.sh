@@ -184,9 +184,9 @@ stage "quantize (int8 QDQ, the ranges it was tuned for)"
 $tools quantize --model "$work/edge-qat/detector.onnx" --out "$work/edge-qat/detector-int8.onnx" \
   --ranges "$work/edge-qat/activation-ranges.json" --activations int8 >"$work/quantize.log"
 
-stage "before/after on reserved seeds 901–903 of variants a and b"
+stage "before/after on reserved seeds 901–905 of variants a and b"
 $tools loop-eval --before "$base_model" --after "$work/edge-qat/detector-int8.onnx" \
-  --cloud "$root/models/cloud/inspection-cloud.onnx" --seeds 901 902 903 --variants a b \
+  --cloud "$root/models/cloud/inspection-cloud.onnx" --seeds 901 902 903 904 905 --variants a b \
   --part-frames "$part_frames" --map-frames "$map_frames" --out "$work/eval" >"$work/loop-eval.log"
 cat "$work/eval/loop-eval.md"
 
