@@ -44,6 +44,9 @@ public sealed class RecordingRolloutApi : IAsyncDisposable
     /// <summary>The states <c>GET /api/rollouts/{id}</c> answers with, one per request; the last repeats.</summary>
     public IReadOnlyList<string> States { get; set; } = [RolloutStates.Running];
 
+    /// <summary>How long every answer waits after its request arrived (a cloud running a review check).</summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     /// <summary>When set, every request is answered with this status and <c>{"error": …}</c>.</summary>
     public (int Status, string Error)? Failure { get; set; }
 
@@ -107,6 +110,10 @@ public sealed class RecordingRolloutApi : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var request = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, await reader.ReadToEndAsync());
         _requests.Enqueue(request);
+        if (AnswerDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(AnswerDelay, context.RequestAborted);
+        }
 
         var (status, body) = Failure is { } failure ? (failure.Status, new ApiError(failure.Error)) : Answer(request);
         context.Response.StatusCode = status;

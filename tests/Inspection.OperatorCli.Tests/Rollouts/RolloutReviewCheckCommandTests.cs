@@ -37,6 +37,17 @@ public sealed class RolloutReviewCheckCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Start_ReviewCheckAnsweredAfterTheRequestTimeout_WaitsForTheAnswer()
+    {
+        // The cloud runs the release over the reviewed frames inside the request: longer than any other request may take.
+        _api.AnswerDelay = ApiCommand.RequestTimeout + TimeSpan.FromSeconds(1);
+
+        Assert.Equal(ExitCodes.Ok, await RunAsync("rollout", "start", "--release", "4", "--all", "--review-check"));
+
+        Assert.Contains(RecordingRolloutApi.ReviewCheckPassed.Summary, _cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_IncludeTrainSplit_PostedAndImpliesTheCheck()
     {
         Assert.Equal(ExitCodes.Ok, await RunAsync("rollout", "start", "--release", "4", "--all", "--review-include-train-split"));
