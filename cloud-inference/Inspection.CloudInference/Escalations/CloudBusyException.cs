@@ -27,6 +27,17 @@ public sealed class CloudBusyException : Exception
         RetryAfter = retryAfter;
     }
 
+    /// <summary>
+    /// The queue has room, but the frames ahead would take longer than the caller's deadline leaves: the frame would be
+    /// stored after the device gave up on its answer, and count as a failed call there.
+    /// </summary>
+    public CloudBusyException(TimeSpan expectedWait, TimeSpan remaining, int queueCapacity, TimeSpan retryAfter)
+        : base($"The cloud's inference queue would answer this frame in about {expectedWait.TotalSeconds:0.0} s, after the call's deadline ({remaining.TotalSeconds:0.0} s left); the frame was not stored. Send it again after {retryAfter.TotalMilliseconds:0} ms.")
+    {
+        QueueCapacity = queueCapacity;
+        RetryAfter = retryAfter;
+    }
+
     /// <summary>How many frames the queue holds.</summary>
     public int QueueCapacity { get; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Inspection.Contracts.V1;
 using Inspection.Detection;
@@ -32,6 +33,10 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     private volatile bool _disposed;
     private long _batches;
     private long _batchedFrames;
+    private long _running;
+
+    // Seconds of inference per frame, smoothed over recent batches (0 until the first batch ran).
+    private double _secondsPerFrame;
 
     public CloudDetector(
         DetectorFactory factory,
@@ -121,6 +126,23 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         // Deliberately not WaitAsync(cancellationToken): the frame must outlive the job.
         return await job.Completion.Task.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// How long <paramref name="frames"/> more frames would take to be answered: the frames queued and running ahead of
+    /// them and their own, at the recent inference time per frame. Zero before the first batch and while nothing waits
+    /// or runs — a lone frame is always taken, however slow the model.
+    /// </summary>
+    public TimeSpan ExpectedWait(int frames)
+    {
+        var ahead = Queued + Interlocked.Read(ref _running);
+        return ahead == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerFrame) * (ahead + frames));
+    }
+
+    /// <summary>The hint for a device refused because its deadline is too short for the queue: come back once it has drained.</summary>
+    public TimeSpan DrainHint() =>
+        TimeSpan.FromMilliseconds(Math.Max(_batching.RetryAfterMilliseconds, ExpectedWait(0).TotalMilliseconds));
+
+    public int QueueCapacity => _batching.QueueCapacity;
 
     /// <summary>
     /// Stops taking frames and frees the model without waiting: frames still queued are cancelled, and an inference
@@ -216,9 +238,14 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
             return;
         }
 
+        Interlocked.Exchange(ref _running, ready.Count);
+        var started = Stopwatch.GetTimestamp(); // inference time is wall time, whatever clock paces the batches
         try
         {
             var results = detector.DetectBatch([.. ready.Select(j => j.Frame)]);
+            var perFrame = Stopwatch.GetElapsedTime(started).TotalSeconds / ready.Count;
+            var smoothed = Volatile.Read(ref _secondsPerFrame);
+            Volatile.Write(ref _secondsPerFrame, smoothed == 0 ? perFrame : (0.8 * smoothed) + (0.2 * perFrame));
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _batchedFrames, ready.Count);
             for (var i = 0; i < ready.Count; i++)
@@ -241,6 +268,10 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         {
             Log.InferenceFailed(_logger, ex);
             ready[0].Completion.TrySetException(ex);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _running, 0);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Grpc.Core;
 using Inspection.Contracts.Identity;
 using Inspection.Contracts.V1;
@@ -6,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
-/// The gRPC end of escalation. Each stream is answered frame by frame, each reply written only after
-/// its frame is stored; a failure that prevents storing ends the call, and the edge re-sends whatever
-/// was not answered. On the mTLS endpoint a stream speaks for the one device its client certificate names: a frame
+/// The gRPC end of escalation. Each stream is answered frame by frame in the order the frames came, each reply written
+/// only after its frame is stored; up to <see cref="InFlightPerCall"/> frames of a call are processed at once. A
+/// failure that prevents storing ends the call, and the edge re-sends whatever was not answered. On the mTLS endpoint a stream speaks for the one device its client certificate names: a frame
 /// naming another device is refused in its reply and never stored. A message above
 /// <see cref="EscalationOptions.MaxMessageBytes"/> ends the call with <c>RESOURCE_EXHAUSTED</c> stating the limit; a call
 /// the client cancels (or whose deadline passes) ends quietly, logged at debug level only.
@@ -21,13 +22,18 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     /// </summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
+    /// <summary>Frames of one call processed at the same time; the next frame is read when the oldest is answered.</summary>
+    public const int InFlightPerCall = 16;
+
     private readonly EscalationProcessor _processor;
+    private readonly CloudDetector _detector;
     private readonly EscalationOptions _limits;
     private readonly ILogger<EscalationService> _logger;
 
-    public EscalationService(EscalationProcessor processor, IOptions<EscalationOptions> limits, ILogger<EscalationService> logger)
+    public EscalationService(EscalationProcessor processor, CloudDetector detector, IOptions<EscalationOptions> limits, ILogger<EscalationService> logger)
     {
         _processor = processor;
+        _detector = detector;
         _limits = limits.Value;
         _logger = logger;
     }
@@ -45,17 +51,72 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         // No certificate: the cleartext endpoint (loopback demo, simulator), where the key's device id is taken as sent.
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
         var certified = certificate is null ? null : DeviceIdentity.FromCertificate(certificate);
+
+        // Frames of one call are processed side by side (at most InFlightPerCall at a time), so one device's batch
+        // fills the batcher as several devices' frames do; replies keep the frames' order.
+        using var writerFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inFlight = Channel.CreateBounded<(FrameKey? Key, Task<EscalationReply> Reply)>(
+            new BoundedChannelOptions(InFlightPerCall) { SingleReader = true, SingleWriter = true });
+        var writing = WriteRepliesAsync(inFlight.Reader, responseStream, writerFailed, key => lastKey = key, () => answered++, cancellationToken);
         try
         {
-            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                lastKey = request.Key;
-                var reply = certificate is not null && request.Key?.DeviceId != certified
-                    ? Impersonation(request, certified, peer)
-                    : await _processor.ProcessAsync(request, peer, cancellationToken).ConfigureAwait(false);
-                await responseStream.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
-                answered++;
+                // A key sent twice in one call waits for its first frame, which then answers it from the store. A part
+                // waits for everything before it and holds back everything after it: parts of one device share frames
+                // (a frame showing two parts), and their records are built in the order the device sent them.
+                var byKey = new Dictionary<FrameKey, Task<EscalationReply>>();
+                var sinceLastPart = new List<Task>();
+                Task lastPart = Task.CompletedTask;
+                await foreach (var request in requestStream.ReadAllAsync(writerFailed.Token).ConfigureAwait(false))
+                {
+                    Task<EscalationReply> reply;
+                    if (certificate is not null && request.Key?.DeviceId != certified)
+                    {
+                        reply = Task.FromResult(Impersonation(request, certified, peer));
+                    }
+                    else
+                    {
+                        var after = request.Part is not null
+                            ? Task.WhenAll([lastPart, .. sinceLastPart])
+                            : request.Key is { } key && byKey.TryGetValue(key, out var earlier) ? Task.WhenAll(lastPart, earlier) : lastPart;
+                        var deadline = context.Deadline;
+                        reply = after.IsCompleted
+                            ? AdmitAndProcessAsync(request, peer, deadline, cancellationToken)
+                            : after.ContinueWith(_ => AdmitAndProcessAsync(request, peer, deadline, cancellationToken), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                    }
+
+                    if (request.Key is { } sent)
+                    {
+                        byKey[sent] = reply;
+                    }
+
+                    if (request.Part is not null)
+                    {
+                        (lastPart, sinceLastPart) = (reply, []);
+                    }
+                    else
+                    {
+                        sinceLastPart.Add(reply);
+                    }
+
+                    await inFlight.Writer.WriteAsync((request.Key, reply), writerFailed.Token).ConfigureAwait(false);
+                }
             }
+            catch (OperationCanceledException) when (writerFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // The replies stopped (a busy answer, a frame that could not be stored): the writer says why, below.
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                // An oversized message: answer what was read before it, then end the call stating the limit.
+                inFlight.Writer.TryComplete();
+                await writing.ConfigureAwait(false);
+                throw;
+            }
+
+            inFlight.Writer.TryComplete();
+            await writing.ConfigureAwait(false);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or RpcException)
         {
@@ -88,6 +149,63 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         {
             Log.StreamFailed(_logger, peer, answered, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "The cloud could not store a frame; re-send the unanswered frames."));
+        }
+        finally
+        {
+            // A call that ended while reading (the client went away) leaves the writer to stop on its own.
+            inFlight.Writer.TryComplete();
+            _ = writing.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    // A frame is taken only if the frames ahead of it leave time to answer it before the call's deadline (with a fifth
+    // of it to spare): otherwise the device would give up on a frame the cloud still stores, count a failed call and
+    // back off, while a busy answer tells it when to come back. A lone frame is always taken.
+    private Task<EscalationReply> AdmitAndProcessAsync(EscalationRequest request, string peer, DateTime deadline, CancellationToken cancellationToken)
+    {
+        if (deadline != DateTime.MaxValue)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            var frames = Math.Max(1, request.PartFrames.Count);
+            var expected = _detector.ExpectedWait(frames);
+            if (expected > remaining * 0.8)
+            {
+                return Task.FromException<EscalationReply>(new CloudBusyException(expected, remaining, _detector.QueueCapacity, _detector.DrainHint()));
+            }
+        }
+
+        return _processor.ProcessAsync(request, peer, cancellationToken);
+    }
+
+    // Writes each frame's reply in the order the frames came. The first one that fails stops the call: the reader is
+    // told through writerFailed, the frames still in flight are left to finish on their own (stored frames are answered
+    // as duplicates when the device sends them again) and their faults observed.
+    private static async Task WriteRepliesAsync(
+        ChannelReader<(FrameKey? Key, Task<EscalationReply> Reply)> inFlight,
+        IServerStreamWriter<EscalationReply> responseStream,
+        CancellationTokenSource writerFailed,
+        Action<FrameKey?> current,
+        Action answered,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (key, reply) in inFlight.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                current(key);
+                await responseStream.WriteAsync(await reply.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                answered();
+            }
+        }
+        catch
+        {
+            await writerFailed.CancelAsync().ConfigureAwait(false);
+            while (inFlight.TryRead(out var left))
+            {
+                _ = left.Reply.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            throw;
         }
     }
 

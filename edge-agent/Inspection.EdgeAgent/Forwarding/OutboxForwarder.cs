@@ -312,9 +312,10 @@ public sealed partial class OutboxForwarder : BackgroundService
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
         {
-            // The call ended early (the cloud failed it, the deadline passed or the agent is stopping); the reader
+            // The call ended early (the cloud failed it, the deadline passed or the agent is stopping; a write into a
+            // stream the cloud already closed surfaces as HTTP/2's STREAM_CLOSED, an IOException); the reader
             // reports why, once it has applied whatever answers arrived first.
         }
 
@@ -406,9 +407,12 @@ public sealed partial class OutboxForwarder : BackgroundService
         return milliseconds >= max.TotalMilliseconds ? max : TimeSpan.FromMilliseconds(milliseconds);
     }
 
-    // A busy cloud: the unanswered entries keep their attempt count and are due again once the hint has passed.
+    // A busy cloud: the unanswered entries keep their attempt count and are due again once the hint has passed, plus up
+    // to half of it again at random — devices told to wait together would otherwise all come back in the same instant
+    // and meet a full queue again.
     private ForwardingResult Throttle(int sent, Answers answers, TimeSpan pushback, string detail)
     {
+        pushback *= 1 + (Random.Shared.NextDouble() * 0.5);
         var due = _timeProvider.GetUtcNow() + pushback;
         var note = $"the cloud was busy ({detail})";
         foreach (var entry in answers.Pending.Values)

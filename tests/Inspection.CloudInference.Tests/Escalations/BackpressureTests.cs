@@ -71,13 +71,15 @@ public sealed class BackpressureTests : IDisposable
         var throttled = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(ForwardingStatus.Throttled, throttled.Status);
-        Assert.Equal(TimeSpan.FromMilliseconds(RetryAfterMilliseconds), throttled.RetryAfter);
+        // The hint, plus up to half of it again so that devices told together do not come back together.
+        var wait = throttled.RetryAfter!.Value;
+        Assert.InRange(wait, TimeSpan.FromMilliseconds(RetryAfterMilliseconds), TimeSpan.FromMilliseconds(RetryAfterMilliseconds * 1.5));
         Assert.Equal((5, 0, 5), (throttled.Sent, throttled.Stored, throttled.Unanswered));
         foreach (var sequence in sequences)
         {
             var entry = outbox.Find(sequence)!;
             Assert.Equal(0, entry.Attempts);
-            Assert.Equal((time.GetUtcNow() + TimeSpan.FromMilliseconds(RetryAfterMilliseconds)).UtcDateTime, entry.NextAttemptAt, TimeSpan.FromMilliseconds(1));
+            Assert.Equal((time.GetUtcNow() + wait).UtcDateTime, entry.NextAttemptAt, TimeSpan.FromMilliseconds(1));
             Assert.Contains("busy", entry.LastError);
         }
 
@@ -86,14 +88,24 @@ public sealed class BackpressureTests : IDisposable
 
         // Before the hint has passed nothing is sent, even though the cloud could take it now.
         Assert.Equal(ForwardingStatus.Idle, (await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken)).Status);
-        time.Advance(TimeSpan.FromMilliseconds(RetryAfterMilliseconds));
-        var delivered = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+        time.Advance(wait);
 
-        Assert.Equal(new ForwardingResult(ForwardingStatus.Sent, Sent: 5, Stored: 5), delivered);
+        // The five frames of one call are processed side by side, so they may fill the queue of one again: the cloud
+        // answers those it took and sends the rest back with the hint, until all are in.
+        var passes = new List<ForwardingResult>();
+        while (outbox.Count() > 0 && passes.Count < 10)
+        {
+            var pass = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
+            passes.Add(pass);
+            time.Advance(pass.RetryAfter ?? TimeSpan.Zero);
+        }
+
         Assert.Equal(0, outbox.Count());
+        Assert.All(passes, p => Assert.Contains(p.Status, new[] { ForwardingStatus.Sent, ForwardingStatus.Throttled }));
+        Assert.Equal(5, passes.Sum(p => p.Stored));
         var stored = cloud.App.Services.GetRequiredService<EscalationStore>().FindAll().Where(e => e.DeviceId == "cam-1").Select(e => e.Sequence).Order();
         Assert.Equal(sequences, stored);
-        Assert.Equal([1, 1, 1, 1, 1, 1, 1], detector.Batches);
+        Assert.All(detector.Batches, size => Assert.Equal(1, size));
     }
 
     // One frame of another device runs (held at the gate), one waits in the queue of capacity 1: the next is refused.
