@@ -490,6 +490,8 @@ workdir=$(unit_values WorkingDirectory | tail -n 1); workdir=${workdir#-}
 self_test=(self-test)
 if [[ -n $skip_checks ]]; then self_test+=(--skip "$skip_checks"); fi
 say "self-test of release $release as user $svc_user (on TensorRT the first run builds the engine: minutes)"
+# --foreground keeps the self-test in this terminal's process group (Ctrl-C stops it too); on the time-out runuser
+# passes timeout's SIGTERM on to the agent.
 set +e
 (
   cd "$root$workdir" &&

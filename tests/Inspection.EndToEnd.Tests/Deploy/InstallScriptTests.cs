@@ -144,7 +144,7 @@ public sealed class InstallScriptTests
         using var jetson = new FakeJetson();
         // A local drop-in (systemctl edit) is part of the service's environment, so the self-test gets it too.
         jetson.WriteRootFile($"etc/systemd/system/{Service}.service.d/override.conf",
-            "[Service]\nEnvironment=\"ORT_TENSORRT_DUMP_SUBGRAPHS=0\" \"LINE_NOTE=line 7 top camera\"\n");
+            "[Service]\nEnvironment=\"Logging__LogLevel__Default=Debug\" \"LINE_NOTE=line 7 top camera\"\n");
         var onnxRuntime = jetson.OnnxRuntimeBuild("1.31.0");
 
         var run = await jetson.InstallAsync("--device-id", FakeJetson.DeviceId, "--self-test-skip", "source",
