@@ -315,8 +315,10 @@ chown "root:$svc_group" "$etc_dir/tls"
 # Only the top folder: what is inside is the agent's, and left as it is.
 chown "$svc_user:$svc_group" "$state_dir"
 
-# Stage the new release beside the running one, so the line keeps running while files are copied.
-release="${agent_version:-0}-$(cat "$here/app/Inspection.EdgeAgent.dll" "$deps_json" 2>/dev/null | sha256sum | cut -c1-12)"
+# Stage the new release beside the running one, so the line keeps running while files are copied. Its name: the
+# agent's version and a hash of the agent, its dependencies and its models, so the same package is the same release.
+mapfile -d '' models < <(find "$here/app/models" -name '*.onnx' -print0 2>/dev/null | sort -z)
+release="${agent_version:-0}-$(cat "$here/app/Inspection.EdgeAgent.dll" "$deps_json" "${models[@]}" | sha256sum | cut -c1-12)"
 staging="$releases/.staging-$release"
 rm -rf "$staging"
 cp -a "$here/app" "$staging"
@@ -393,6 +395,26 @@ switch_to() { # atomically points the current link at releases/NAME
 }
 switch_to "$release"
 say "installed release $release to /opt/inspection/releases/$release (/opt/inspection/edge-agent points to it)"
+
+# ONNX Runtime names a TensorRT engine after the model's file name, graph and the ONNX Runtime, CUDA and TensorRT
+# versions, not after its weights: new weights under the same file name would run on the engine of the old ones. Model
+# updates over the air get a cache folder per SHA-256; the configured model shares one folder (Detector:TensorRtCachePath),
+# so when the package brings other model bytes, that folder's engines go and the self-test builds them again.
+old_models=${replaced:-${previous:-}}
+if [[ -n $old_models && -d $old_models/models ]]; then
+  changed=""
+  while IFS= read -r -d '' model; do
+    relative=${model#"$releases/$release/"}
+    if [[ -f $old_models/$relative ]] && ! cmp -s "$model" "$old_models/$relative"; then changed="$relative"; fi
+  done < <(find "$releases/$release/models" -name '*.onnx' -print0 2>/dev/null)
+  cache=""
+  [[ -f $env_file ]] && cache=$(sed -n 's/^[[:space:]]*Detector__TensorRtCachePath=//p' "$env_file" | tail -n 1)
+  [[ -n $cache ]] || cache=$(grep -o '"TensorRtCachePath"[[:space:]]*:[[:space:]]*"[^"]*"' "$etc_dir/edge-agent.json" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/' || true)
+  if [[ -n $changed && $cache == /* && -d $root$cache ]] && compgen -G "$root$cache/*.engine" >/dev/null; then
+    rm -f "$root$cache"/*.engine "$root$cache"/*.profile
+    say "the package's $changed differs from the running release's: removed the TensorRT engines built for the old weights from $cache (the timing cache stays); the self-test builds new ones"
+  fi
+fi
 
 # After a failed self-test: the release that ran before is put back, and started again if it was running.
 go_back() {

@@ -130,6 +130,9 @@ internal sealed class FakeJetson : IDisposable
     /// <summary>Makes the package a new build of the agent (another release), as the next publish would.</summary>
     public void NewBuild() => File.WriteAllText(Path.Combine(Package, "app", "Inspection.EdgeAgent.dll"), $"agent build {++_builds}");
 
+    /// <summary>Puts other weights under the package's model file name, as a package with a retrained model would.</summary>
+    public void NewModelWeights(string content) => File.WriteAllText(Path.Combine(Package, "app", "models", "edge", "inspection-edge.onnx"), content);
+
     /// <summary>
     /// A folder as an ONNX Runtime build on the device leaves it (<c>build/Linux/Release</c>): the library under its
     /// versioned name with the unversioned link, and the provider libraries (TensorRT's unless left out).
@@ -227,7 +230,7 @@ internal sealed class FakeJetson : IDisposable
         File.Copy(deps, Path.Combine(app, "Inspection.EdgeAgent.deps.json"));
         File.WriteAllText(Path.Combine(app, "libonnxruntime.so"), "the CPU build from the package");
         Directory.CreateDirectory(Path.Combine(app, "models", "edge"));
-        File.WriteAllText(Path.Combine(app, "models", "edge", "inspection-edge.onnx"), "model");
+        NewModelWeights("model, first weights");
         NewBuild();
         // env -i clears the environment, so the stand-in agent has its log's path written into it.
         WriteExecutable(Path.Combine(app, "Inspection.EdgeAgent"), $$"""

@@ -227,6 +227,31 @@ public sealed class InstallScriptTests
     }
 
     [Fact]
+    public async Task Install_PackageWithOtherModelWeights_RemovesOnlyTheEnginesOfTheOldWeights()
+    {
+        using var jetson = new FakeJetson();
+        var first = await jetson.InstallAsync("--device-id", FakeJetson.DeviceId);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        // Engine names from ONNX Runtime hash the model's file name and graph, not its weights.
+        jetson.WriteRootFile("var/lib/inspection/trt-cache/TensorrtExecutionProvider_TRTKernel_graph_main_123_0_0_sm87.engine", "engine of the first weights");
+        jetson.WriteRootFile("var/lib/inspection/trt-cache/TensorrtExecutionProvider_TRTKernel_graph_main_123_0_0_sm87.profile", "profile");
+        jetson.WriteRootFile("var/lib/inspection/trt-cache/TensorrtExecutionProvider_cache_sm87.timing", "timing cache");
+        jetson.WriteRootFile("var/lib/inspection/edge.db", "results and outbox");
+        jetson.WriteRootFile("var/lib/inspection/models/trt-cache/ab12/TensorrtExecutionProvider_x.engine", "engine of an update");
+        jetson.NewModelWeights("model, retrained weights");
+
+        var second = await jetson.InstallAsync();
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("the package's models/edge/inspection-edge.onnx differs from the running release's: removed the TensorRT engines built for the old weights from /var/lib/inspection/trt-cache", second.Output);
+        Assert.Equal(
+            ["edge.db", "models/trt-cache/ab12/TensorrtExecutionProvider_x.engine", "trt-cache/TensorrtExecutionProvider_cache_sm87.timing"],
+            Directory.EnumerateFiles(jetson.RootPath("var/lib/inspection"), "*", SearchOption.AllDirectories)
+                .Select(file => Path.GetRelativePath(jetson.RootPath("var/lib/inspection"), file)).Order(StringComparer.Ordinal));
+        Assert.Equal("results and outbox", File.ReadAllText(jetson.RootPath("var/lib/inspection/edge.db")));
+    }
+
+    [Fact]
     public async Task Install_KeptOnnxRuntimeOlderThanTheNewPackage_FailsPreflightAndKeepsTheRunningRelease()
     {
         using var jetson = new FakeJetson();
