@@ -8,7 +8,7 @@
 #
 # Exit codes: 0 installed and running (or --check: every check passed), 1 a preflight check failed (nothing was
 # changed), 2 wrong usage, 3 the agent's self-test failed (the service is not enabled or started; an upgrade goes back
-# to the release that ran before), 4 the service did not become active.
+# to the release that ran before), 4 the service did not become active, 5 a step failed unexpectedly (it says which).
 set -euo pipefail
 
 readonly service=inspection-edge-agent
@@ -38,7 +38,8 @@ Installs or upgrades the inspection edge agent on a Jetson (run from the unpacke
 
 Keeps /etc/inspection/edge-agent.json and edge-agent.env (the new default configuration goes beside it as
 edge-agent.json.dist) and never touches the data in /var/lib/inspection. Exit codes: 0 done, 1 preflight failed
-(nothing changed), 2 usage, 3 self-test failed (service not enabled or started), 4 service not active.
+(nothing changed), 2 usage, 3 self-test failed (service not enabled or started), 4 service not active,
+5 a step failed unexpectedly (it names the command).
 
 Environment (defaults in brackets): INSTALL_ROOT [/] prefix of every system path the script reads or writes;
 INSTALL_MIN_FREE_MB_OPT [1024], INSTALL_MIN_FREE_MB_STATE [1024] free space needed under /opt/inspection and
@@ -279,6 +280,14 @@ preflight() {
 if ! preflight; then exit 1; fi
 if ((check_only)); then exit 0; fi
 
+# A command that fails from here on (a full disk, a read-only filesystem) stops the script with what failed and where.
+on_error() {
+  say "FAILED: '$2' (line $1) ended with exit code $3; the steps after it were not done. Fix the cause and run install.sh again."
+  exit 5
+}
+set -E
+trap 'on_error "$LINENO" "$BASH_COMMAND" "$?"' ERR
+
 # --- install -------------------------------------------------------------------------------------------------------
 # Lines of the package's unit and its local drop-ins (systemctl edit) for KEY, in the order systemd reads them.
 unit_values() {
@@ -456,7 +465,8 @@ if ((!start)); then
   install -D -m 0644 "$here/$service.service" "$unit_file"
   systemctl daemon-reload
   prune
-  say "DONE (--no-start): installed, not self-tested, and the service is neither enabled nor started. Put the keys and the certificate in place and edit /etc/inspection/edge-agent.json (README.md, 'Install'), then run: sudo ./install.sh"
+  stopped=""; ((was_active)) && stopped=" (the agent that ran is stopped)"
+  say "DONE (--no-start): release $release installed, not self-tested; the service was not started$stopped. Put the keys and the certificate in place and edit /etc/inspection/edge-agent.json (README.md, 'Install'), then run: sudo ./install.sh"
   exit 0
 fi
 
@@ -514,6 +524,7 @@ if [[ -n $skip_checks ]]; then self_test+=(--skip "$skip_checks"); fi
 say "self-test of release $release as user $svc_user (on TensorRT the first run builds the engine: minutes)"
 # --foreground keeps the self-test in this terminal's process group (Ctrl-C stops it too); on the time-out runuser
 # passes timeout's SIGTERM on to the agent.
+trap - ERR
 set +e
 (
   cd "$root$workdir" &&
@@ -522,6 +533,7 @@ set +e
 ) 2>&1 | sed -u 's/^/  | /'
 verdict=${PIPESTATUS[0]}
 set -e
+trap 'on_error "$LINENO" "$BASH_COMMAND" "$?"' ERR
 if ((verdict != 0)); then
   case $verdict in
     1) reason="a check failed (the FAIL line above says which and why)" ;;

@@ -130,6 +130,9 @@ internal sealed class FakeJetson : IDisposable
     /// <summary>Makes the package a new build of the agent (another release), as the next publish would.</summary>
     public void NewBuild() => File.WriteAllText(Path.Combine(Package, "app", "Inspection.EdgeAgent.dll"), $"agent build {++_builds}");
 
+    /// <summary>Makes a stubbed command fail from now on, as on a read-only or full filesystem.</summary>
+    public void BreakCommand(string name, string error) => WriteStub(name, $"echo '{error}' >&2\nexit 1");
+
     /// <summary>Puts other weights under the package's model file name, as a package with a retrained model would.</summary>
     public void NewModelWeights(string content) => File.WriteAllText(Path.Combine(Package, "app", "models", "edge", "inspection-edge.onnx"), content);
 

@@ -360,6 +360,21 @@ public sealed class InstallScriptTests
     }
 
     [Fact]
+    public async Task Install_StepFailsMidway_NamesTheCommandAndExitsWithFive()
+    {
+        using var jetson = new FakeJetson();
+        jetson.BreakCommand("chown", "chown: changing ownership: Read-only file system");
+
+        var run = await jetson.InstallAsync("--device-id", FakeJetson.DeviceId);
+
+        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.Contains("chown: changing ownership: Read-only file system", run.Output);
+        Assert.Matches(@"FAILED: 'chown [^']*' \(line \d+\) ended with exit code 1; the steps after it were not done", run.Output);
+        Assert.Empty(jetson.AgentRuns);
+        Assert.DoesNotContain(run.Calls, call => call.StartsWith("systemctl enable", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Install_NoStart_InstallsWithoutSelfTestAndLeavesTheServiceOff()
     {
         using var jetson = new FakeJetson();
