@@ -79,6 +79,10 @@ min_free_opt="${INSTALL_MIN_FREE_MB_OPT:-1024}"
 min_free_state="${INSTALL_MIN_FREE_MB_STATE:-1024}"
 self_test_timeout="${INSTALL_SELF_TEST_TIMEOUT:-1800}"
 active_timeout="${INSTALL_ACTIVE_TIMEOUT:-120}"
+for setting in INSTALL_MIN_FREE_MB_OPT:$min_free_opt INSTALL_MIN_FREE_MB_STATE:$min_free_state \
+               INSTALL_SELF_TEST_TIMEOUT:$self_test_timeout INSTALL_ACTIVE_TIMEOUT:$active_timeout; do
+  [[ ${setting#*:} =~ ^[0-9]+$ ]] || { echo "install.sh: ${setting%%:*}='${setting#*:}' is not a whole number (see --help)." >&2; exit 2; }
+done
 
 say() { echo "install.sh: $*"; }
 failures=0

@@ -389,16 +389,26 @@ public sealed class InstallScriptTests
         Assert.True(File.Exists(Path.Combine(jetson.RootPath("opt/inspection/edge-agent"), "Inspection.EdgeAgent")));
     }
 
-    [Fact]
-    public async Task Usage_UnknownOption_ExitsWithTwoBeforeAnyCheck()
+    [Theory]
+    [InlineData("--device jetson-07", "", "unknown option '--device' (see --help)")]
+    [InlineData("--device-id", "", "--device-id needs a value (see --help)")]
+    [InlineData("--device-id jetson-07", "INSTALL_SELF_TEST_TIMEOUT=30m", "INSTALL_SELF_TEST_TIMEOUT='30m' is not a whole number")]
+    public async Task Usage_Wrong_ExitsWithTwoBeforeAnyCheck(string arguments, string setting, string message)
     {
         using var jetson = new FakeJetson();
+        var environment = new Dictionary<string, string>();
+        if (setting.Length > 0)
+        {
+            environment[setting.Split('=')[0]] = setting.Split('=')[1];
+        }
 
-        var run = await jetson.InstallAsync("--device", FakeJetson.DeviceId);
+        var before = jetson.Snapshot();
+        var run = await jetson.InstallAsync(arguments.Split(' '), environment);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("unknown option '--device' (see --help)", run.Output);
+        Assert.Contains(message, run.Output);
         Assert.Empty(run.Calls);
+        Assert.Equal(before, jetson.Snapshot());
     }
 
     [Fact]
