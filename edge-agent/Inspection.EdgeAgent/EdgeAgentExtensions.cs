@@ -41,7 +41,7 @@ public static class EdgeAgentExtensions
     /// inference that never returns is reached by no cancellation, and would otherwise hold the stop for the host's
     /// default of 30 s.
     /// </summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(12);
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// Registers the whole agent: inspection (<see cref="AddEdgeInspection"/>), then control and model updates

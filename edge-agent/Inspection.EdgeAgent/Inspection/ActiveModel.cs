@@ -31,7 +31,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
     private const double Smoothing = 0.2;
 
     // How long disposing waits for the frame in progress to end.
-    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
     private readonly DetectorFactory _factory;
     private readonly DetectorOptions _detectorOptions;
     private readonly DecisionBand _configuredBand;

@@ -153,8 +153,7 @@ public sealed partial class InspectionWorker : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down (systemd has had STOPPING=1 from the host); the last status says where the loop stopped.
-            _watchdog.SetStatus($"stopping after {_stats.Frames} frames inspected");
+            // Shutting down.
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -162,6 +161,10 @@ public sealed partial class InspectionWorker : BackgroundService
             Environment.ExitCode = 1;
             throw;
         }
+
+        // Reached only on a stop (systemd has had STOPPING=1 from the host), however the loop noticed it: the last
+        // status says where the loop stopped.
+        _watchdog.SetStatus($"stopping after {_stats.Frames} frames inspected");
     }
 
     private void MarkStatusStale() => Interlocked.Exchange(ref _statusStale, 1);

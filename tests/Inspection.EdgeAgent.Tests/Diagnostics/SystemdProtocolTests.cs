@@ -69,6 +69,7 @@ public sealed partial class SystemdProtocolTests : IDisposable
         {
             await WaitForAsync(agent, "two watchdog pings while frames flow", _ => agent.Notify.Count("WATCHDOG=1") >= 2, StartTimeout);
 
+            TestContext.Current.TestOutputHelper?.WriteLine($"frames flowed: {agent.Notify.Count("WATCHDOG=1")} pings");
             await feeding.CancelAsync();
             var pipe = await writer;
             await using (pipe)
@@ -201,7 +202,8 @@ public sealed partial class SystemdProtocolTests : IDisposable
     {
         // Opening a pipe for writing waits for its reader: the agent's capture.
         var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        using var frame = Frames.Grey(TestModels.PassGrey, 64, 64);
+        // Large frames, as a camera's: the pipe and FFmpeg's read buffer hold only a few, so the agent runs dry soon after the writer stops.
+        using var frame = Frames.Noisy(TestModels.PassGrey, 640, 480);
         Cv2.ImEncode(".jpg", frame, out var jpeg);
         while (!stop.IsCancellationRequested)
         {
