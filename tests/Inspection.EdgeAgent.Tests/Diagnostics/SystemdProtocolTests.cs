@@ -97,7 +97,8 @@ public sealed partial class SystemdProtocolTests : IDisposable
         }
 
         Frames.WriteImage(Path.Combine(folder, "z-glare.png"), TestModels.GlareGrey);
-        await using var agent = SystemdService.Start(_temp.Path, Args($"folder:{folder}", TestModels.HangingOnGlare(_temp.File("hanging.onnx"))), WatchdogPeriod);
+        // Looping, so without the hang the frames would keep coming.
+        await using var agent = SystemdService.Start(_temp.Path, Args($"folder:{folder}", TestModels.HangingOnGlare(_temp.File("hanging.onnx")), "--Capture:Loop=true"), WatchdogPeriod);
 
         await WaitForAsync(agent, "READY=1", m => m.Contains("READY=1"), StartTimeout);
         await ExpectWatchdogToStarveAsync(agent, "the inference hangs");
@@ -182,7 +183,8 @@ public sealed partial class SystemdProtocolTests : IDisposable
     /// What systemd acts on: a whole watchdog period without <c>WATCHDOG=1</c> while the process still runs (a process
     /// that exited fails the wait: systemd would restart that for another reason).
     /// </summary>
-    private static async Task ExpectWatchdogToStarveAsync(SystemdService agent, string what) =>
+    private static async Task ExpectWatchdogToStarveAsync(SystemdService agent, string what)
+    {
         await Eventually.WaitAsync(
             $"a whole watchdog period ({WatchdogPeriod.TotalSeconds} s) without WATCHDOG=1 once {what}",
             _ => Task.FromResult(agent.Notify.SinceLast("WATCHDOG=1")),
@@ -190,6 +192,10 @@ public sealed partial class SystemdProtocolTests : IDisposable
             StartTimeout,
             TestContext.Current.CancellationToken,
             agent);
+
+        // Stuck, not finished: a source that ended also stops the pings, but says so.
+        Assert.DoesNotContain(agent.Notify.Messages, m => m.Contains(" ended after ", StringComparison.Ordinal));
+    }
 
     private static async Task<IReadOnlyList<string>> WaitForAsync(SystemdService agent, string what, Func<IReadOnlyList<string>, bool> condition, TimeSpan timeout) =>
         await Eventually.WaitAsync(what, _ => Task.FromResult(agent.Notify.Messages), condition, timeout, TestContext.Current.CancellationToken, agent);
