@@ -5,13 +5,14 @@
 #   python3-onnx Debian's ONNX checker, which every model file written by models/ must pass
 #   chromium     headless browser for the operator page test
 #   shellcheck   lints deploy/jetson/install.sh (InstallScriptTests)
+#   systemd      systemd-analyze, which checks the shipped unit offline (no systemd needs to run)
 # Before the build it audits the dependencies (a high or critical advisory fails the run) and proves that gate.
 # Device-only tests (GPU, TensorRT, camera) carry the trait Category=Device and are excluded here.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libgtk-3-0 mosquitto python3-onnx chromium shellcheck)
+packages=(libgtk-3-0 mosquitto python3-onnx chromium shellcheck systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

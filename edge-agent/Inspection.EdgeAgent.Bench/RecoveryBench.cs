@@ -7,6 +7,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
+using Inspection.Tests.Shared;
 using Inspection.ModelTools.Line;
 using LiteDB;
 using MQTTnet;

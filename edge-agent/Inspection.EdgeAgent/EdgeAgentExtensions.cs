@@ -36,6 +36,14 @@ public static class EdgeAgentExtensions
     public const string ConfigFileVariable = "INSPECTION_EDGE_CONFIG";
 
     /// <summary>
+    /// How long the host waits for its services when asked to stop (SIGTERM) before it closes the database and exits
+    /// anyway: below the unit's <c>TimeoutStopSec=20s</c>, after which systemd kills the process. A capture read or an
+    /// inference that never returns is reached by no cancellation, and would otherwise hold the stop for the host's
+    /// default of 30 s.
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
+
+    /// <summary>
     /// Registers the whole agent: inspection (<see cref="AddEdgeInspection"/>), then control and model updates
     /// (<see cref="AddEdgeControl"/>), options validated at start. Hosted services start in this order: model load and
     /// warm-up first, so the host reports ready only with a warm model.
@@ -44,6 +52,7 @@ public static class EdgeAgentExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         AddDeviceConfigFile(builder.Configuration, Environment.GetEnvironmentVariable(ConfigFileVariable));
+        builder.Services.Configure<HostOptions>(static options => options.ShutdownTimeout = ShutdownTimeout);
         builder.AddEdgeInspection();
         builder.AddEdgeControl();
         return builder;

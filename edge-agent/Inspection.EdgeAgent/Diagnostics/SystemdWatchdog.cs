@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Inspection.EdgeAgent.Diagnostics;
@@ -56,7 +57,7 @@ public sealed class SystemdWatchdog
 
         _fedOnce = true;
         _lastFeed = now;
-        _notifier.Notify(WatchdogPing);
+        Send(WatchdogPing);
     }
 
     /// <summary>
@@ -73,7 +74,20 @@ public sealed class SystemdWatchdog
         _status = status;
 
         // STATUS= is one line.
-        _notifier.Notify(new ServiceState("STATUS=" + status.ReplaceLineEndings(" ")));
+        Send(new ServiceState("STATUS=" + status.ReplaceLineEndings(" ")));
+    }
+
+    // A notification socket that is gone (systemd restarting, a socket left behind by a service manager that exited)
+    // must not stop the inspection: the pings are lost, and systemd, if it is there, acts on their absence.
+    private void Send(ServiceState state)
+    {
+        try
+        {
+            _notifier.Notify(state);
+        }
+        catch (SocketException)
+        {
+        }
     }
 
     private static TimeSpan? ReadInterval()

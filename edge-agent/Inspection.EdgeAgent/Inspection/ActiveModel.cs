@@ -1,5 +1,6 @@
 using Inspection.Detection;
 using Inspection.EdgeAgent.Capture;
+using Inspection.EdgeAgent.Diagnostics;
 using Inspection.Detection.Packaging;
 using Inspection.EdgeAgent.Ota;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,9 @@ namespace Inspection.EdgeAgent.Inspection;
 public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposable
 {
     private const double Smoothing = 0.2;
+
+    // How long disposing waits for the frame in progress to end.
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
     private readonly DetectorFactory _factory;
     private readonly DetectorOptions _detectorOptions;
     private readonly DecisionBand _configuredBand;
@@ -36,6 +40,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
     private readonly double _allowedLateness;
     private readonly int _maxFramesAlone;
     private readonly TimeProvider _time;
+    private readonly SystemdWatchdog _systemd;
     private readonly ILogger<ActiveModel> _logger;
     private readonly Lock _frameLock = new();
     private LoadedModel? _current;
@@ -70,6 +75,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
         FramePacer pacer,
         IOptions<OtaOptions> ota,
         TimeProvider time,
+        SystemdWatchdog systemd,
         ILogger<ActiveModel> logger)
     {
         _factory = factory;
@@ -82,6 +88,7 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
             : ota.Value.MinSecondModelShare <= 0 ? int.MaxValue
             : (int)Math.Ceiling(1 / ota.Value.MinSecondModelShare) - 1;
         _time = time;
+        _systemd = systemd;
         _logger = logger;
     }
 
@@ -254,7 +261,15 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
 
     public void Dispose()
     {
-        lock (_frameLock)
+        // A frame whose inference never returns holds the frame lock for good. The process is stopping then: its
+        // sessions go with it, and waiting would hold the stop until systemd kills the agent (TimeoutStopSec=).
+        if (!_frameLock.TryEnter(DisposeWait))
+        {
+            Log.DisposeSkipped(_logger, DisposeWait.TotalSeconds);
+            return;
+        }
+
+        try
         {
             _transition?.Candidate.Dispose();
             if (!ReferenceEquals(_previous, _transition?.Candidate))
@@ -271,6 +286,10 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
             _swapAskedFor = null;
             _previous = null;
             _current = null;
+        }
+        finally
+        {
+            _frameLock.Exit();
         }
     }
 
@@ -409,6 +428,8 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
             return;
         }
 
+        // systemctl status shows why the agent is not ready yet: a first TensorRT engine build takes minutes.
+        _systemd.SetStatus($"warming up the model ({string.Join(", ", _detectorOptions.ExecutionProviders)}); ready when it is warm");
         LoadedModel? model = null;
         try
         {
@@ -428,7 +449,10 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
             Log.CommittedUnusable(_logger, _committed.PointerPath, _detectorOptions.ModelPath, ex);
         }
 
-        Volatile.Write(ref _current, model ?? new LoadedModel(_factory(_detectorOptions), _configuredBand, null, null));
+        model ??= new LoadedModel(_factory(_detectorOptions), _configuredBand, null, null);
+        Volatile.Write(ref _current, model);
+        var info = model.Detector.Model;
+        _systemd.SetStatus($"model {info.Name} {info.Version} warm on {model.Detector.ExecutionProvider}");
     }
 
     private static partial class Log
@@ -444,5 +468,8 @@ public sealed partial class ActiveModel : IHostedService, IModelSwitch, IDisposa
 
         [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Rolled back to model {Name} (release {Release}) after frame {Sequence}")]
         public static partial void RolledBack(ILogger logger, string name, long release, long sequence);
+
+        [LoggerMessage(EventId = 1710, Level = LogLevel.Warning, Message = "A frame still runs after {Seconds} s (an inference that does not return); the models are left to the process exit")]
+        public static partial void DisposeSkipped(ILogger logger, double seconds);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Inspection.Contracts.Mqtt;
 using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Control;
@@ -30,8 +31,16 @@ public sealed partial class InspectionWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<InspectionWorker> _logger;
 
+    // The status line's frame rate is measured over this long at most (less when the watchdog is fed more often).
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(5);
+
     // Set when the device state changed: the systemd status line is rebuilt then, not on every frame.
     private int _statusStale = 1;
+
+    // The frame rate the status line shows (null until measured once), and where its current window began.
+    private double? _framesPerSecond;
+    private long _rateSince;
+    private long _rateFrames;
 
     public InspectionWorker(
         FrameSourceFactory sources,
@@ -76,6 +85,10 @@ public sealed partial class InspectionWorker : BackgroundService
         {
             Log.WatchdogOn(_logger, _watchdog.FeedInterval!.Value.TotalSeconds);
         }
+
+        var rateWindow = _watchdog.FeedInterval is { } feed && feed < RateWindow ? feed : RateWindow;
+        _rateSince = _timeProvider.GetTimestamp();
+        _rateFrames = _stats.Frames;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -89,6 +102,7 @@ public sealed partial class InspectionWorker : BackgroundService
                         // left open until the agent's next start.
                         _inspector.FrameGap();
                         Log.SourceEnded(_logger, source.Description, _stats.Frames);
+                        _watchdog.SetStatus($"{source.Description} ended after {_stats.Frames} frames; not inspecting (Capture:Loop is off)");
                         return;
                     case CaptureStatus.Error:
                         RecordCaptureError(captured.Origin, captured.Error ?? "unreadable");
@@ -130,6 +144,7 @@ public sealed partial class InspectionWorker : BackgroundService
                         break;
                 }
 
+                MeasureRate(rateWindow);
                 if (Interlocked.Exchange(ref _statusStale, 0) == 1)
                 {
                     _watchdog.SetStatus(DescribeMode());
@@ -146,14 +161,40 @@ public sealed partial class InspectionWorker : BackgroundService
             Environment.ExitCode = 1;
             throw;
         }
+
+        // Reached only on a stop (systemd has had STOPPING=1 from the host), however the loop noticed it: the last
+        // status says where the loop stopped.
+        _watchdog.SetStatus($"stopping after {_stats.Frames} frames inspected");
     }
 
     private void MarkStatusStale() => Interlocked.Exchange(ref _statusStale, 1);
+
+    // The rate changes every window, so the status line is rebuilt once per window, not per frame.
+    private void MeasureRate(TimeSpan window)
+    {
+        var now = _timeProvider.GetTimestamp();
+        var elapsed = _timeProvider.GetElapsedTime(_rateSince, now);
+        if (elapsed < window)
+        {
+            return;
+        }
+
+        var frames = _stats.Frames;
+        _framesPerSecond = (frames - _rateFrames) / elapsed.TotalSeconds;
+        _rateSince = now;
+        _rateFrames = frames;
+        MarkStatusStale();
+    }
 
     private string DescribeMode()
     {
         var mode = _state.EffectiveMode.ToWire();
         var status = _state.AutomaticReason is { } reason ? $"{mode}: {reason}" : $"{mode} (commanded {_state.CommandedMode.ToWire()})";
+        if (_framesPerSecond is { } rate)
+        {
+            status += string.Create(CultureInfo.InvariantCulture, $"; inspecting {rate:0.#} frames/s on {_models.Current.Detector.ExecutionProvider}");
+        }
+
         return _stats.PartSource is { } source
             ? $"{status}; parts ({source}): {_stats.PartsPassed} passed, {_stats.PartsRejected} rejected, {_stats.PartsUncertain} uncertain"
             : status;

@@ -44,6 +44,19 @@ public sealed class SystemdWatchdogTests : IDisposable
     }
 
     [Fact]
+    public void SetStatusAndFeed_NotifySocketGone_DoNotThrow()
+    {
+        var watchdog = new SystemdWatchdog(CreateNotifier(), new FakeTimeProvider(), TimeSpan.FromSeconds(10));
+        _systemd.Dispose();
+        File.Delete(_socketPath);
+
+        watchdog.SetStatus("warming up the model");
+        watchdog.Feed();
+
+        Assert.True(watchdog.IsEnabled);
+    }
+
+    [Fact]
     public void Feed_NoWatchdogConfigured_SendsNothing()
     {
         var watchdog = new SystemdWatchdog(CreateNotifier(), new FakeTimeProvider(), watchdogPeriod: null);

@@ -143,6 +143,7 @@ public sealed class SecondModelPacingTests : IDisposable
             _pacer,
             TestOptions.Of(otaOptions),
             _time,
+            NoSystemd.Watchdog(_time),
             NullLogger<ActiveModel>.Instance);
         models.StartAsync(TestContext.Current.CancellationToken).GetAwaiter().GetResult();
         _owned.Add(models);

@@ -72,7 +72,7 @@ public sealed class AgentProcessDurabilityTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(AgentDll());
+        info.ArgumentList.Add(AgentBuild.Dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -111,29 +111,6 @@ public sealed class AgentProcessDurabilityTests : IDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
         }
-    }
-
-    /// <summary>
-    /// The agent's own build output (built with this test project): its runtime configuration differs from
-    /// this test's, which also loads ASP.NET Core.
-    /// </summary>
-    private static string AgentDll()
-    {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "edge-agent", "Inspection.EdgeAgent", "bin", configuration, "net10.0", "Inspection.EdgeAgent.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("The edge agent's build output was not found above " + AppContext.BaseDirectory);
     }
 
     public void Dispose() => _temp.Dispose();

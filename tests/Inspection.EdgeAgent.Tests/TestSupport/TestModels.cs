@@ -2,7 +2,9 @@ using Inspection.Detection;
 using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Inspection;
 using Inspection.EdgeAgent.Ota;
+using Google.Protobuf;
 using Inspection.ModelTools.Onnx;
+using Inspection.ModelTools.Onnx.Proto;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Inspection.EdgeAgent.Tests.TestSupport;
@@ -121,6 +123,62 @@ internal static class TestModels
         return path;
     }
 
+    /// <summary>
+    /// The brightness model with a flaw that hangs instead of failing: it loads, warms up (on black) and scores ordinary
+    /// frames as <see cref="Brightness(string)"/> does, but on a frame brighter than 0.95 (<see cref="GlareGrey"/>) its
+    /// score passes through a Loop whose trip count, computed from the brightness, is 10^15: ONNX Runtime's Run does not
+    /// return, as an inference on a wedged GPU does not.
+    /// </summary>
+    public static string HangingOnGlare(string path)
+    {
+        const string placeholder = "mean";
+        var model = new OnnxGraphBuilder("brightness-hanging-on-glare")
+            .AddInput("images", 1, 3, InputSize, InputSize)
+            .AddNode("ReduceMean", ["images"], ["brightness"], OnnxAttribute.Ints("axes", 1, 2, 3), OnnxAttribute.Int("keepdims", 1))
+            .AddInitializer("margin", [0.05f], 1, 1, 1, 1)
+            .AddNode("Add", ["brightness", "margin"], ["shifted"])
+            .AddNode("Floor", ["shifted"], ["glare"])
+            .AddInitializer("forever", [1e15f], 1, 1, 1, 1)
+            .AddNode("Mul", ["glare", "forever"], ["trips_float"])
+            .AddInitializer("scalar_shape", Array.Empty<long>(), 0)
+            .AddNode("Reshape", ["trips_float", "scalar_shape"], ["trips_scalar"])
+            .AddNode("Cast", ["trips_scalar"], ["trips"], OnnxAttribute.Int("to", 7))
+            .AddNode("Identity", ["brightness"], [placeholder])
+            .AddInitializer("score_shape", new long[] { 1, 1, 1 }, 3)
+            .AddNode("Reshape", [placeholder, "score_shape"], ["score"])
+            .AddInitializer("box", [16f, 16f, 16f, 16f], 1, 4, 1)
+            .AddNode("Concat", ["box", "score"], ["output0"], OnnxAttribute.Int("axis", 1))
+            .AddOutput("output0", 1, 5, 1)
+            .AddMetadata("description", "brightness test model that hangs on glare")
+            .AddMetadata("version", "0.0.1")
+            .AddMetadata("task", "detect")
+            .AddMetadata("stride", "32")
+            .AddMetadata("imgsz", $"[{InputSize}, {InputSize}]")
+            .AddMetadata("names", "{0: 'scratch'}")
+            .Build();
+
+        // The builder writes no subgraphs: the placeholder becomes a Loop that carries the brightness through `trips`
+        // turns of a body that changes nothing.
+        var body = new OnnxGraphBuilder("spin")
+            .AddInput("turn", TensorProto.Types.DataType.Int64)
+            .AddInput("go_on", TensorProto.Types.DataType.Bool)
+            .AddInput("carried", 1, 1, 1, 1)
+            .AddNode("Identity", ["go_on"], ["go_on_out"])
+            .AddNode("Identity", ["carried"], ["carried_out"])
+            .AddOutput("go_on_out", TensorProto.Types.DataType.Bool)
+            .AddOutput("carried_out", 1, 1, 1, 1)
+            .Build()
+            .Graph;
+        var node = model.Graph.Node.Single(n => n.Output.Contains(placeholder));
+        node.OpType = "Loop";
+        node.Name = "Loop_0";
+        node.Input.Clear();
+        node.Input.Add(["trips", "", "brightness"]);
+        node.Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+
     /// <summary>A model that loads but is no detector: its output is [1, 7].</summary>
     public static string WrongShape(string path)
     {
@@ -172,6 +230,7 @@ internal static class TestModels
             new FramePacer(0, TimeProvider.System),
             TestOptions.Of(new OtaOptions()),
             TimeProvider.System,
+            NoSystemd.Watchdog(TimeProvider.System),
             NullLogger<ActiveModel>.Instance);
 
     public static IDetector LoadBrightness(string folder) =>

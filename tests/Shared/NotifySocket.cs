@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Inspection.EdgeAgent.Bench;
+namespace Inspection.Tests.Shared;
 
 /// <summary>
-/// The bench's stand-in for systemd's notification socket (<c>NOTIFY_SOCKET</c>): a unix datagram socket that records
-/// when each notification (<c>READY=1</c>, <c>WATCHDOG=1</c>, <c>STATUS=…</c>) arrived. The agent feeds the watchdog from
-/// its inspection loop on the first inspected frame, so the first <c>WATCHDOG=1</c> marks the first frame inspected.
+/// A stand-in for systemd's notification socket (<c>NOTIFY_SOCKET</c>): a unix datagram socket that records each
+/// notification (<c>READY=1</c>, <c>WATCHDOG=1</c>, <c>STATUS=…</c>, <c>STOPPING=1</c>) in order, with when it arrived.
+/// The agent feeds the watchdog from its inspection loop on the first inspected frame, so the first <c>WATCHDOG=1</c>
+/// marks the first frame inspected. Shared by the edge agent's process tests and the recovery bench.
 /// </summary>
 internal sealed class NotifySocket : IDisposable
 {
@@ -26,6 +27,44 @@ internal sealed class NotifySocket : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>Every notification so far, in the order it arrived (one datagram may hold several lines).</summary>
+    public IReadOnlyList<string> Messages
+    {
+        get
+        {
+            lock (_received)
+            {
+                return _received.Select(r => r.Message).ToList();
+            }
+        }
+    }
+
+    /// <summary>How many notifications held <paramref name="line"/>.</summary>
+    public int Count(string line)
+    {
+        lock (_received)
+        {
+            return _received.Count(r => r.Message.Split('\n').Contains(line));
+        }
+    }
+
+    /// <summary>How long ago the last notification holding <paramref name="line"/> arrived, or null if none did.</summary>
+    public TimeSpan? SinceLast(string line)
+    {
+        lock (_received)
+        {
+            for (var i = _received.Count - 1; i >= 0; i--)
+            {
+                if (_received[i].Message.Split('\n').Contains(line))
+                {
+                    return Stopwatch.GetElapsedTime(_received[i].Timestamp);
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>When the first notification containing <paramref name="line"/> arrived (a <see cref="Stopwatch"/> timestamp), or null.</summary>
     public long? First(string line)
