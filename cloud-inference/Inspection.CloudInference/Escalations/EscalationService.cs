@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.Identity;
 using Inspection.Contracts.V1;
 using Microsoft.Extensions.Options;
@@ -23,11 +24,13 @@ public sealed partial class EscalationService : Escalation.EscalationBase
 
     private readonly EscalationProcessor _processor;
     private readonly EscalationOptions _limits;
+    private readonly CloudMetrics _metrics;
     private readonly ILogger<EscalationService> _logger;
 
-    public EscalationService(EscalationProcessor processor, IOptions<EscalationOptions> limits, ILogger<EscalationService> logger)
+    public EscalationService(EscalationProcessor processor, IOptions<EscalationOptions> limits, CloudMetrics metrics, ILogger<EscalationService> logger)
     {
         _processor = processor;
+        _metrics = metrics;
         _limits = limits.Value;
         _logger = logger;
     }
@@ -50,10 +53,19 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 lastKey = request.Key;
+
+                // Each frame continues its own trace (the edge's); the logs written while it is judged carry its trace id.
+                using var activity = CloudTelemetry.StartEscalation(request, peer);
                 var reply = certificate is not null && request.Key?.DeviceId != certified
                     ? Impersonation(request, certified, peer)
                     : await _processor.ProcessAsync(request, peer, cancellationToken).ConfigureAwait(false);
-                await responseStream.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+                using (var verdict = CloudTelemetry.Source.StartActivity(CloudTelemetry.VerdictSpan))
+                {
+                    verdict?.SetTag("inspection.verdict", reply.Verdict.ToString());
+                    verdict?.SetTag("inspection.duplicate", reply.Duplicate);
+                    await responseStream.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+                }
+
                 answered++;
             }
         }
@@ -68,6 +80,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             // device keeps every unanswered frame and honours the pushback trailer (gRPC's standard retry hint, which
             // gRPC clients' own retry policies also read) before sending them again.
             var pushback = (long)ex.RetryAfter.TotalMilliseconds;
+            _metrics.Throttled();
             Log.Busy(_logger, peer, Printable.Quote(lastKey?.DeviceId ?? string.Empty), lastKey?.Sequence ?? 0, ex.QueueCapacity, pushback, answered);
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, ex.Message),
@@ -86,6 +99,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not RpcException)
         {
+            _metrics.Error("stream");
             Log.StreamFailed(_logger, peer, answered, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "The cloud could not store a frame; re-send the unanswered frames."));
         }
@@ -97,6 +111,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     {
         var named = request.Key?.DeviceId ?? string.Empty;
         var sequence = request.Key?.Sequence ?? 0;
+        _metrics.Received();
+        _metrics.Refused("other-device");
         Log.Impersonation(_logger, peer, certified ?? "?", Printable.Quote(named), sequence);
         return new EscalationReply
         {
