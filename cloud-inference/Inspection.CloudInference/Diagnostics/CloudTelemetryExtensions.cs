@@ -73,7 +73,7 @@ public static class CloudTelemetryExtensions
         var endpoint = app.MapPrometheusScrapingEndpoint(exporters.MetricsPath);
         if (!app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value.MetricsAnonymous)
         {
-            endpoint.RequireAuthorization(AccessPolicies.Operator);
+            endpoint.RequireAuthorization(AccessPolicies.Operator).WithMetadata(new NoSignInPage());
         }
 
         return app;
