@@ -1,4 +1,6 @@
 using Inspection.CloudInference.Accounts;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -11,6 +13,9 @@ public static class CloudTelemetryExtensions
 {
     /// <summary>The standard variable that names an OTLP collector when <c>Cloud:Telemetry:OtlpEndpoint</c> is not set.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    // The name the OpenTelemetry SDK registers its metrics listener under with Microsoft.Extensions.Diagnostics.
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
 
     /// <summary>
     /// Registers <see cref="CloudMetrics"/> and the exporters <c>Cloud:Telemetry</c> asks for. Traces are recorded only
@@ -35,11 +40,13 @@ public static class CloudTelemetryExtensions
             return builder;
         }
 
+        // Only this host's meter (one made by its IMeterFactory), not every meter of that name in the process: benches,
+        // tests and the fleet simulator run several in one process, and the SDK's AddMeter would merge them all.
+        services.AddMetrics(metrics => metrics.EnableMetrics(CloudTelemetry.MeterName, instrumentName: null, listenerName: OpenTelemetryListenerName, scopes: MeterScope.Local));
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("inspection-cloud", serviceVersion: CloudTelemetry.Version))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(CloudTelemetry.MeterName);
                 if (metricsPath is not null)
                 {
                     metrics.AddPrometheusExporter();

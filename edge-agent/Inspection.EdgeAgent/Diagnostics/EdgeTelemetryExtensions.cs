@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -14,6 +16,9 @@ public static class EdgeTelemetryExtensions
 {
     /// <summary>The standard variable that names an OTLP collector when <c>Telemetry:OtlpEndpoint</c> is not set.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    // The name the OpenTelemetry SDK registers its metrics listener under with Microsoft.Extensions.Diagnostics.
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
 
     /// <summary>
     /// Registers the exporters configured in <c>Telemetry</c>: a Prometheus scrape endpoint, OTLP to a collector, both
@@ -42,11 +47,13 @@ public static class EdgeTelemetryExtensions
         }
 
         var deviceId = builder.Configuration["Edge:DeviceId"];
+        // Only this host's meter (one made by its IMeterFactory), not every meter of that name in the process: benches,
+        // tests and the fleet simulator run several in one process, and the SDK's AddMeter would merge them all.
+        services.AddMetrics(metrics => metrics.EnableMetrics(EdgeTelemetry.MeterName, instrumentName: null, listenerName: OpenTelemetryListenerName, scopes: MeterScope.Local));
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("inspection-edge-agent", serviceVersion: EdgeTelemetry.Version, serviceInstanceId: string.IsNullOrEmpty(deviceId) ? null : deviceId))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(EdgeTelemetry.MeterName);
                 if (prometheus)
                 {
                     metrics.AddPrometheusHttpListener(listener =>
