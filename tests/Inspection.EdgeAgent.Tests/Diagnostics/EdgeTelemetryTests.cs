@@ -97,6 +97,29 @@ public sealed class EdgeTelemetryTests : IDisposable
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Host_OtlpConfigured_ConnectsToTheCollector()
+    {
+        // The collector: a socket that accepts and says nothing; a connection is all this looks for.
+        using var collector = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var port = ((IPEndPoint)collector.LocalEndpoint).Port;
+        using var refused = LoopbackPort.Refused();
+        var settings = AgentHost.Settings(_temp.Folder("frames"), TestModels.Brightness(_temp.File("model.onnx")), _temp.File("edge.db"), "http://127.0.0.1:1", refused.Port);
+        settings["Telemetry:OtlpEndpoint"] = $"http://127.0.0.1:{port}";
+        settings["Telemetry:OtlpProtocol"] = "http/protobuf";
+        using var host = AgentHost.Build(_temp.Path, settings);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var accepting = collector.AcceptTcpClientAsync(TestContext.Current.CancellationToken).AsTask();
+        _ = Task.Run(() => host.Services.GetRequiredService<MeterProvider>().ForceFlush(100), TestContext.Current.CancellationToken);
+        using var connection = await accepting.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.True(connection.Connected);
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     [Theory]
     [InlineData("Telemetry:PrometheusPort", "70000", "Telemetry:PrometheusPort must be a TCP port")]
     [InlineData("Telemetry:OtlpEndpoint", "collector:4317", "Telemetry:OtlpEndpoint 'collector:4317' is not an http:// or https:// address")]
