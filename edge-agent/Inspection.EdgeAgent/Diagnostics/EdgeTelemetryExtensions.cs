@@ -47,6 +47,7 @@ public static class EdgeTelemetryExtensions
         }
 
         var deviceId = builder.Configuration["Edge:DeviceId"];
+
         // Only this host's meter (one made by its IMeterFactory), not every meter of that name in the process: benches,
         // tests and the fleet simulator run several in one process, and the SDK's AddMeter would merge them all.
         services.AddMetrics(metrics => metrics.EnableMetrics(EdgeTelemetry.MeterName, instrumentName: null, listenerName: OpenTelemetryListenerName, scopes: MeterScope.Local));
