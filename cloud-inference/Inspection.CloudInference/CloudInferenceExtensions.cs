@@ -1,5 +1,6 @@
 using Inspection.CloudInference.Accounts;
 using Inspection.CloudInference.Broker;
+using Inspection.CloudInference.Diagnostics;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Identity;
@@ -93,6 +94,7 @@ public static class CloudInferenceExtensions
             options.Services.Map(Inspection.Contracts.V1.Escalation.Descriptor.FullName, r => r.Tags.Contains(EscalationReadinessCheck.Tag));
         });
 
+        builder.AddCloudTelemetry();
         services.AddSingleton<CloudDatabase>();
         services.AddSingleton<EscalationStore>();
         services.AddSingleton<EscalationProcessor>();
@@ -134,6 +136,7 @@ public static class CloudInferenceExtensions
         app.UseAccounts();
         app.MapAccounts();
         app.MapEscalations();
+        app.MapMetrics();
         app.MapFleet();
         app.MapModels();
         app.MapRollouts();

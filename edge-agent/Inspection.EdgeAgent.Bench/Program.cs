@@ -1,4 +1,4 @@
 using System.CommandLine;
 using Inspection.EdgeAgent.Bench;
 
-return await new RootCommand("Benchmarks of the edge agent on this machine.") { OtaBench.Create(), RecoveryBench.Create(), PartsBench.Create() }.Parse(args).InvokeAsync();
+return await new RootCommand("Benchmarks of the edge agent on this machine.") { OtaBench.Create(), RecoveryBench.Create(), PartsBench.Create(), TelemetryBench.Create() }.Parse(args).InvokeAsync();

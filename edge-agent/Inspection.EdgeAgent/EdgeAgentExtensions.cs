@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.Contracts.V1;
@@ -55,6 +56,7 @@ public static class EdgeAgentExtensions
         builder.Services.Configure<HostOptions>(static options => options.ShutdownTimeout = ShutdownTimeout);
         builder.AddEdgeInspection();
         builder.AddEdgeControl();
+        builder.AddEdgeTelemetry();
         return builder;
     }
 
@@ -147,7 +149,9 @@ public static class EdgeAgentExtensions
         AddOptions<ControlOptions>(services, configuration, ControlOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<EdgeStats>();
+        // The counters are the meter's instruments; the outbox depth gauge reads the outbox's own totals.
+        services.AddMetrics();
+        services.AddSingleton(static sp => new EdgeStats(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<OutboxStore>()));
 
         services.AddSingleton<EdgeDatabase>();
         services.AddSingleton<OutboxStore>();

@@ -129,7 +129,8 @@ public static class AccountsExtensions
         }
     }
 
-    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.Ordinal);
+    private static bool IsApi(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api", StringComparison.Ordinal) || request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<NoSignInPage>() is not null;
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> context)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.V1;
 using Inspection.Detection;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     private readonly IHostEnvironment _environment;
     private readonly TimeProvider _time;
     private readonly ILogger<CloudDetector> _logger;
+    private readonly CloudMetrics _metrics;
     private readonly Channel<Job> _queue;
 
     private IDetector? _detector;
@@ -44,8 +46,10 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         IOptions<BatchingOptions> batching,
         IHostEnvironment environment,
         TimeProvider time,
-        ILogger<CloudDetector> logger)
+        ILogger<CloudDetector> logger,
+        CloudMetrics? metrics = null)
     {
+        _metrics = metrics ?? new CloudMetrics();
         _factory = factory;
         _options = options.Value;
         _batching = batching.Value;
@@ -54,6 +58,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         _logger = logger;
         _queue = Channel.CreateBounded<Job>(
             new BoundedChannelOptions(_batching.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _metrics.ObserveQueue(() => _queue.Reader.Count);
     }
 
     /// <summary>Frames waiting for the model now (not counting the batch that runs).</summary>
@@ -112,9 +117,13 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     /// </summary>
     public async Task<IReadOnlyList<Detection.Detection>> DetectAsync(Mat frame, CancellationToken cancellationToken)
     {
-        var job = new Job(frame, cancellationToken);
+        // The frame's span: its wait in the queue and the batch it ran in (tagged by the inference loop, which sets the
+        // tags before it completes the job, so they are in place when this awaits the result).
+        using var activity = CloudTelemetry.Source.StartActivity(CloudTelemetry.InferenceSpan);
+        var job = new Job(frame, cancellationToken, activity);
         if (!_queue.Writer.TryWrite(job))
         {
+            activity?.SetStatus(ActivityStatusCode.Error, "queue full");
             if (_disposed)
             {
                 throw new ObjectDisposedException(nameof(CloudDetector), "The cloud is stopping: the frame was not run.");
@@ -243,13 +252,16 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         try
         {
             var results = detector.DetectBatch([.. ready.Select(j => j.Frame)]);
-            var perFrame = Stopwatch.GetElapsedTime(started).TotalSeconds / ready.Count;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var perFrame = elapsed.TotalSeconds / ready.Count;
             var smoothed = Volatile.Read(ref _secondsPerFrame);
             Volatile.Write(ref _secondsPerFrame, smoothed == 0 ? perFrame : (0.8 * smoothed) + (0.2 * perFrame));
+            _metrics.BatchRan(ready.Count, elapsed);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _batchedFrames, ready.Count);
             for (var i = 0; i < ready.Count; i++)
             {
+                ready[i].Activity?.SetTag("inspection.batch.size", ready.Count);
                 ready[i].Completion.TrySetResult(results[i]);
             }
 
@@ -266,6 +278,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         }
         catch (Exception ex)
         {
+            _metrics.Error("inference");
             Log.InferenceFailed(_logger, ex);
             ready[0].Completion.TrySetException(ex);
         }
@@ -279,18 +292,23 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     {
         try
         {
-            job.Completion.TrySetResult(detector.Detect(job.Frame));
+            var started = _time.GetTimestamp();
+            var result = detector.Detect(job.Frame);
+            _metrics.BatchRan(1, _time.GetElapsedTime(started));
+            job.Activity?.SetTag("inspection.batch.size", 1);
+            job.Completion.TrySetResult(result);
             Interlocked.Increment(ref _batches);
             Interlocked.Increment(ref _batchedFrames);
         }
         catch (Exception ex)
         {
+            _metrics.Error("inference");
             Log.InferenceFailed(_logger, ex);
             job.Completion.TrySetException(ex);
         }
     }
 
-    private sealed record Job(Mat Frame, CancellationToken CancellationToken)
+    private sealed record Job(Mat Frame, CancellationToken CancellationToken, Activity? Activity)
     {
         public TaskCompletionSource<IReadOnlyList<Detection.Detection>> Completion { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);

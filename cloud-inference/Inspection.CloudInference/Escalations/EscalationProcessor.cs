@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.V1;
 using Inspection.Detection.Parts;
@@ -27,6 +29,7 @@ public sealed partial class EscalationProcessor
     private readonly EscalationStore _store;
     private readonly DecisionOptions _decision;
     private readonly EscalationOptions _limits;
+    private readonly CloudMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<EscalationProcessor> _logger;
 
@@ -35,9 +38,11 @@ public sealed partial class EscalationProcessor
         EscalationStore store,
         IOptions<DecisionOptions> decision,
         IOptions<EscalationOptions> limits,
+        CloudMetrics metrics,
         TimeProvider time,
         ILogger<EscalationProcessor> logger)
     {
+        _metrics = metrics;
         _detector = detector;
         _store = store;
         _decision = decision.Value;
@@ -49,6 +54,7 @@ public sealed partial class EscalationProcessor
     /// <summary>Judges one request that came from <paramref name="peer"/> (kept with a refusal).</summary>
     public async Task<EscalationReply> ProcessAsync(EscalationRequest request, string peer, CancellationToken cancellationToken)
     {
+        _metrics.Received();
         var receivedAt = _time.GetUtcNow();
         var refusal = new Refusal(request, peer, receivedAt);
         var key = request.Key;
@@ -124,13 +130,14 @@ public sealed partial class EscalationProcessor
             Verdict = verdict,
         };
 
-        if (!_store.TryAdd(escalation, jpeg))
+        if (!Store(escalation, [(escalation.Key, jpeg)]))
         {
             // Another stream stored the same key between the lookup and the insert: answer with what won.
             return Duplicate(_store.Find(key.DeviceId, key.Sequence)
                 ?? throw new InvalidOperationException($"Escalation {escalation.Key} was reported stored but cannot be read back."));
         }
 
+        _metrics.Stored(verdict);
         Log.Stored(_logger, escalation.Key, verdict, detections.Count);
         return ToReply(escalation, duplicate: false);
     }
@@ -226,12 +233,13 @@ public sealed partial class EscalationProcessor
             },
         };
 
-        if (!_store.TryAdd(escalation, jpegs))
+        if (!Store(escalation, jpegs))
         {
             return Duplicate(_store.Find(key.DeviceId, key.Sequence)
                 ?? throw new InvalidOperationException($"Escalation {escalation.Key} was reported stored but cannot be read back."));
         }
 
+        _metrics.Stored(verdict);
         Log.StoredPart(_logger, escalation.Key, verdict, judged.Count, frames.Count - judged.Count);
         return ToReply(escalation, duplicate: false);
     }
@@ -323,8 +331,21 @@ public sealed partial class EscalationProcessor
         _ => null,
     };
 
+    // The store's write is the span: the escalation and its frames in one transaction.
+    private bool Store(StoredEscalation escalation, IReadOnlyList<(string Key, byte[] Jpeg)> frames)
+    {
+        using var activity = CloudTelemetry.Source.StartActivity(CloudTelemetry.StoreSpan);
+        activity?.SetTag("inspection.verdict", escalation.Verdict);
+        activity?.SetTag("inspection.frames", frames.Count);
+        var stored = _store.TryAdd(escalation, frames);
+        activity?.SetTag("inspection.duplicate", !stored);
+        return stored;
+    }
+
     private EscalationReply Duplicate(StoredEscalation known)
     {
+        _metrics.Duplicate();
+        Activity.Current?.SetTag("inspection.duplicate", true);
         _store.CountDuplicate();
         Log.Duplicate(_logger, known.Key);
         return ToReply(known, duplicate: true);
@@ -333,6 +354,8 @@ public sealed partial class EscalationProcessor
     private EscalationReply Reject(Refusal refusal, RefusalKind kind, string error)
     {
         var request = refusal.Request;
+        _metrics.Refused(RefusalReason(kind));
+        Activity.Current?.SetStatus(ActivityStatusCode.Error, error);
         var record = _store.AddRejected(
             request.Key?.DeviceId, request.Key?.Sequence, request.LineId, kind, error, request.Jpeg.Span, refusal.Peer, refusal.At);
         if (request.Key is null)
@@ -351,6 +374,10 @@ public sealed partial class EscalationProcessor
             Error = error,
         };
     }
+
+    /// <summary>The refusal's reason as the metric names it: <c>no-key</c>, <c>too-many-pixels</c>, ...</summary>
+    public static string RefusalReason(RefusalKind kind) =>
+        string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));
 
     private static EscalationReply ToReply(StoredEscalation escalation, bool duplicate)
     {

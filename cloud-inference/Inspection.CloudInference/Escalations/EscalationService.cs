@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
+using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.Identity;
 using Inspection.Contracts.V1;
 using Microsoft.Extensions.Options;
@@ -28,12 +30,14 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     private readonly EscalationProcessor _processor;
     private readonly CloudDetector _detector;
     private readonly EscalationOptions _limits;
+    private readonly CloudMetrics _metrics;
     private readonly ILogger<EscalationService> _logger;
 
-    public EscalationService(EscalationProcessor processor, CloudDetector detector, IOptions<EscalationOptions> limits, ILogger<EscalationService> logger)
+    public EscalationService(EscalationProcessor processor, CloudDetector detector, IOptions<EscalationOptions> limits, CloudMetrics metrics, ILogger<EscalationService> logger)
     {
         _processor = processor;
         _detector = detector;
+        _metrics = metrics;
         _limits = limits.Value;
         _logger = logger;
     }
@@ -55,7 +59,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         // Frames of one call are processed side by side (at most InFlightPerCall at a time), so one device's batch
         // fills the batcher as several devices' frames do; replies keep the frames' order.
         using var writerFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var inFlight = Channel.CreateBounded<(FrameKey? Key, Task<EscalationReply> Reply)>(
+        var inFlight = Channel.CreateBounded<(FrameKey? Key, Task<EscalationReply> Reply, Activity? Activity)>(
             new BoundedChannelOptions(InFlightPerCall) { SingleReader = true, SingleWriter = true });
         var writing = WriteRepliesAsync(inFlight.Reader, responseStream, writerFailed, key => lastKey = key, () => answered++, cancellationToken);
         try
@@ -66,10 +70,14 @@ public sealed partial class EscalationService : Escalation.EscalationBase
                 // waits for everything before it and holds back everything after it: parts of one device share frames
                 // (a frame showing two parts), and their records are built in the order the device sent them.
                 var byKey = new Dictionary<FrameKey, Task<EscalationReply>>();
+                var outer = Activity.Current;
                 var sinceLastPart = new List<Task>();
                 Task lastPart = Task.CompletedTask;
                 await foreach (var request in requestStream.ReadAllAsync(writerFailed.Token).ConfigureAwait(false))
                 {
+                    // Each frame continues its own trace (the edge's); the logs written while it is judged carry its
+                    // trace id. The span is current only for the frame's own work, not for the frames read after it.
+                    var activity = CloudTelemetry.StartEscalation(request, peer);
                     Task<EscalationReply> reply;
                     if (certificate is not null && request.Key?.DeviceId != certified)
                     {
@@ -100,7 +108,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
                         sinceLastPart.Add(reply);
                     }
 
-                    await inFlight.Writer.WriteAsync((request.Key, reply), writerFailed.Token).ConfigureAwait(false);
+                    Activity.Current = outer;
+                    await inFlight.Writer.WriteAsync((request.Key, reply, activity), writerFailed.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (writerFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -129,6 +138,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             // device keeps every unanswered frame and honours the pushback trailer (gRPC's standard retry hint, which
             // gRPC clients' own retry policies also read) before sending them again.
             var pushback = (long)ex.RetryAfter.TotalMilliseconds;
+            _metrics.Throttled();
             Log.Busy(_logger, peer, Printable.Quote(lastKey?.DeviceId ?? string.Empty), lastKey?.Sequence ?? 0, ex.QueueCapacity, pushback, answered);
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, ex.Message),
@@ -147,6 +157,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not RpcException)
         {
+            _metrics.Error("stream");
             Log.StreamFailed(_logger, peer, answered, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "The cloud could not store a frame; re-send the unanswered frames."));
         }
@@ -181,7 +192,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     // told through writerFailed, the frames still in flight are left to finish on their own (stored frames are answered
     // as duplicates when the device sends them again) and their faults observed.
     private static async Task WriteRepliesAsync(
-        ChannelReader<(FrameKey? Key, Task<EscalationReply> Reply)> inFlight,
+        ChannelReader<(FrameKey? Key, Task<EscalationReply> Reply, Activity? Activity)> inFlight,
         IServerStreamWriter<EscalationReply> responseStream,
         CancellationTokenSource writerFailed,
         Action<FrameKey?> current,
@@ -190,11 +201,21 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     {
         try
         {
-            await foreach (var (key, reply) in inFlight.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var (key, reply, activity) in inFlight.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                current(key);
-                await responseStream.WriteAsync(await reply.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                answered();
+                using (activity)
+                {
+                    current(key);
+                    var answer = await reply.ConfigureAwait(false);
+                    using (var verdict = CloudTelemetry.Source.StartActivity(CloudTelemetry.VerdictSpan, ActivityKind.Internal, activity?.Context ?? default))
+                    {
+                        verdict?.SetTag("inspection.verdict", answer.Verdict.ToString());
+                        verdict?.SetTag("inspection.duplicate", answer.Duplicate);
+                        await responseStream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    answered();
+                }
             }
         }
         catch
@@ -202,6 +223,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             await writerFailed.CancelAsync().ConfigureAwait(false);
             while (inFlight.TryRead(out var left))
             {
+                left.Activity?.Dispose();
                 _ = left.Reply.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
@@ -215,6 +237,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     {
         var named = request.Key?.DeviceId ?? string.Empty;
         var sequence = request.Key?.Sequence ?? 0;
+        _metrics.Received();
+        _metrics.Refused("other-device");
         Log.Impersonation(_logger, peer, certified ?? "?", Printable.Quote(named), sequence);
         return new EscalationReply
         {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
-/// Escalations, their frames, rejected frames and the duplicate counter, in the cloud database.
+/// Escalations, their frames, rejected frames and the totals of duplicates and refusals, in the cloud database.
 /// The JPEG is a byte field of a document in <c>frames</c> rather than LiteDB FileStorage: a frame is
 /// far below the 16 MB document limit, and one document per frame can be written in the same
 /// transaction as its escalation, so a crash never leaves a verdict without its image or an orphan
@@ -230,7 +230,29 @@ public sealed class EscalationStore
         _database.DropCollection(LegacyRejectedCollection);
     }
 
-    public void CountDuplicate() => AddToCounter(DuplicatesCounter, 1);
+    /// <summary>
+    /// Adds one to the total of duplicates answered, kept in the database because the operator page, the CLI's
+    /// <c>fleet</c> summary and the recovery bench show it across restarts (a cloud restart is when devices re-send).
+    /// The count since start is the meter's (<see cref="Diagnostics.CloudMetrics"/>); this total is one atomic update in
+    /// LiteDB, not a read and a write under a lock of this class.
+    /// </summary>
+    public void CountDuplicate()
+    {
+        var increment = BsonExpression.Create("{ Value: $.Value + 1 }");
+        var match = BsonExpression.Create("_id = @0", new BsonValue(DuplicatesCounter));
+        while (_counters.UpdateMany(increment, match) == 0)
+        {
+            try
+            {
+                _counters.Insert(new CounterDocument { Name = DuplicatesCounter, Value = 1 });
+                return;
+            }
+            catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+            {
+                // Another stream counted the first one at the same moment: add to it.
+            }
+        }
+    }
 
     private void AddToCounter(string name, long value)
     {

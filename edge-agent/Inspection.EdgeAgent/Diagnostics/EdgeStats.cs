@@ -1,13 +1,28 @@
+using System.Diagnostics.Metrics;
 using Inspection.Detection;
+using Inspection.EdgeAgent.Storage;
+using LiteDB;
 
 namespace Inspection.EdgeAgent.Diagnostics;
 
 /// <summary>
-/// Counters of the running agent, since it started. Written by the pipeline and the forwarder, read by
-/// reporting; every member is thread-safe.
+/// Counters of the running agent, since it started, and the <see cref="Meter"/> <c>Inspection.EdgeAgent</c> that
+/// exports them (<see cref="EdgeTelemetry"/>). Each count is kept once, here: the meter's observable instruments read
+/// the same fields the reported state over MQTT reads, so what a Prometheus scrape or an OTLP collector sees and what
+/// the fleet view shows cannot drift apart. The latency histograms are recorded by the inspection loop
+/// (<see cref="FrameTimed"/>). Written by the pipeline and the forwarder, read by reporting; every member is
+/// thread-safe.
 /// </summary>
-public sealed class EdgeStats
+public sealed class EdgeStats : IDisposable
 {
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly Histogram<double> _inferenceDuration;
+    private readonly Histogram<double> _frameDuration;
+    private readonly OutboxStore? _outbox;
+    private long _framesRead;
+    private long _escalationsSent;
+    private long _escalationsFailed;
     private long _frames;
     private long _pass;
     private long _defect;
@@ -40,6 +55,50 @@ public sealed class EdgeStats
     private long _reviewsUnknown;
     private long _reviewsRefused;
     private string? _lastReviewId;
+
+    /// <summary>
+    /// Counters without a meter of the host's: the meter is the agent's own (benches and tests that build the pipeline
+    /// by hand).
+    /// </summary>
+    public EdgeStats()
+        : this(null, null)
+    {
+    }
+
+    /// <param name="meterFactory">The host's meter factory (the meter is disposed with it); null: a meter of its own.</param>
+    /// <param name="outbox">The outbox whose depth the <c>inspection.edge.outbox.depth</c> gauge reads; null: no gauge.</param>
+    public EdgeStats(IMeterFactory? meterFactory, OutboxStore? outbox = null)
+    {
+        _outbox = outbox;
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(EdgeTelemetry.MeterName, EdgeTelemetry.Version) ?? new Meter(EdgeTelemetry.MeterName, EdgeTelemetry.Version);
+        _inferenceDuration = _meter.CreateHistogram(
+            "inspection.edge.inference.duration", "s", "Time the deciding model took on a frame (detect, decode, NMS)", advice: EdgeTelemetry.LatencyBuckets);
+        _frameDuration = _meter.CreateHistogram(
+            "inspection.edge.frame.duration", "s", "From a frame read from the source to its decision stored (and, when uncertain, in the outbox)", advice: EdgeTelemetry.LatencyBuckets);
+        _meter.CreateObservableCounter("inspection.edge.frames.read", () => FramesRead, "{frame}", "Frames read from the source, inspected or not");
+        _meter.CreateObservableCounter("inspection.edge.frames.skipped", () => Skipped, "{frame}", "Frames read but not inspected (reduced mode's skipped frames, paused)");
+        _meter.CreateObservableCounter("inspection.edge.decisions", ObserveDecisions, "{frame}", "Frames decided, by outcome (pass, defect, uncertain)");
+        _meter.CreateObservableCounter("inspection.edge.parts.decisions", ObservePartDecisions, "{part}", "Parts decided, by outcome (pass, rejected, uncertain); only with Parts:Source");
+        _meter.CreateObservableCounter("inspection.edge.escalations.sent", () => EscalationsSent, "{escalation}", "Outbox entries sent to the cloud, each attempt counted");
+        _meter.CreateObservableCounter("inspection.edge.escalations.stored", () => Escalated, "{escalation}", "Escalated frames (and parts) the cloud stored and answered");
+        _meter.CreateObservableCounter("inspection.edge.escalations.refused", () => Rejected, "{escalation}", "Escalations the cloud refused (kept in the rejected collection)");
+        _meter.CreateObservableCounter("inspection.edge.escalations.failed", () => EscalationsFailed, "{escalation}", "Escalations a call left unanswered (failed, deadline, busy cloud); they stay in the outbox and are sent again");
+        _meter.CreateObservableCounter("inspection.edge.errors", ObserveErrors, "{error}", "Errors by kind: capture, detector, storage, outbox-write, outbox-dropped, outbox-evicted");
+        if (_outbox is not null)
+        {
+            _meter.CreateObservableGauge("inspection.edge.outbox.depth", ObserveOutboxDepth, "{entry}", "Entries waiting in the outbox for the cloud");
+        }
+    }
+
+    /// <summary>Frames read from the source: inspected, skipped or empty.</summary>
+    public long FramesRead => Interlocked.Read(ref _framesRead);
+
+    /// <summary>Outbox entries written to escalation calls, each attempt counted.</summary>
+    public long EscalationsSent => Interlocked.Read(ref _escalationsSent);
+
+    /// <summary>Outbox entries a call left unanswered (they stay in the outbox and are sent again).</summary>
+    public long EscalationsFailed => Interlocked.Read(ref _escalationsFailed);
 
     /// <summary>Frames inspected (a decision was made and stored).</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -200,6 +259,23 @@ public sealed class EdgeStats
 
     public void FrameSkipped() => Interlocked.Increment(ref _skipped);
 
+    /// <summary>A frame came from the source (whatever happens to it next).</summary>
+    public void FrameRead() => Interlocked.Increment(ref _framesRead);
+
+    /// <summary>
+    /// Records how long the deciding model took on a frame and how long the frame took from being read to its decision
+    /// being stored (<paramref name="endToEnd"/>).
+    /// </summary>
+    public void FrameTimed(TimeSpan inference, TimeSpan endToEnd)
+    {
+        _inferenceDuration.Record(inference.TotalSeconds);
+        _frameDuration.Record(endToEnd.TotalSeconds);
+    }
+
+    public void EscalationsWritten(int count) => Interlocked.Add(ref _escalationsSent, count);
+
+    public void EscalationsUnanswered(int count) => Interlocked.Add(ref _escalationsFailed, count);
+
     public void FrameSafeRejected() => Interlocked.Increment(ref _safeRejected);
 
     public void BadFrame() => Interlocked.Increment(ref _badFrames);
@@ -230,4 +306,56 @@ public sealed class EdgeStats
     public void FrameRejected() => Interlocked.Increment(ref _rejected);
 
     public void ResultsRemoved(long count) => Interlocked.Add(ref _resultsDeleted, count);
+
+    public void Dispose()
+    {
+        // A meter from the host's factory is the factory's to dispose.
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDecisions() =>
+    [
+        new(Pass, EdgeTelemetry.Outcome("pass")),
+        new(Defect, EdgeTelemetry.Outcome("defect")),
+        new(Uncertain, EdgeTelemetry.Outcome("uncertain")),
+    ];
+
+    private IEnumerable<Measurement<long>> ObservePartDecisions() => PartSource is null
+        ? []
+        :
+        [
+            new(PartsPassed, EdgeTelemetry.Outcome("pass")),
+            new(PartsRejected, EdgeTelemetry.Outcome("rejected")),
+            new(PartsUncertain, EdgeTelemetry.Outcome("uncertain")),
+        ];
+
+    private IEnumerable<Measurement<long>> ObserveErrors() =>
+    [
+        new(CaptureErrors, EdgeTelemetry.Kind("capture")),
+        new(DetectorErrors, EdgeTelemetry.Kind("detector")),
+        new(StorageErrors, EdgeTelemetry.Kind("storage")),
+        new(OutboxWriteFailures, EdgeTelemetry.Kind("outbox-write")),
+        new(OutboxDropped, EdgeTelemetry.Kind("outbox-dropped")),
+        new(OutboxEvicted, EdgeTelemetry.Kind("outbox-evicted")),
+    ];
+
+    // Read from the outbox's own totals, as the reported state's outboxDepth is; a database that cannot be read now
+    // reports nothing rather than failing the whole collection.
+    private IEnumerable<Measurement<long>> ObserveOutboxDepth()
+    {
+        long entries;
+        try
+        {
+            entries = _outbox!.Usage.Entries;
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or ObjectDisposedException)
+        {
+            return [];
+        }
+
+        return [new(entries)];
+    }
 }

@@ -308,6 +308,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             foreach (var entry in batch)
             {
                 await call.RequestStream.WriteAsync(ToRequest(entry), cancellationToken).ConfigureAwait(false);
+                _stats.EscalationsWritten(1);
             }
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
@@ -420,6 +421,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             _outbox.Postpone(entry.Id, entry.Attempts, due, note);
         }
 
+        _stats.EscalationsUnanswered(answers.Pending.Count);
         Log.Throttled(_logger, sent, answers.Stored, answers.Rejected, answers.Pending.Count, (long)pushback.TotalMilliseconds);
         return new ForwardingResult(ForwardingStatus.Throttled, sent, answers.Stored, answers.Rejected, answers.Pending.Count, pushback);
     }
@@ -435,6 +437,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             _outbox.Postpone(entry.Id, attempts, now + Backoff(attempts, TimeSpan.FromSeconds(_options.InitialBackoffSeconds), TimeSpan.FromSeconds(_options.MaxBackoffSeconds), jitter: true), error);
         }
 
+        _stats.EscalationsUnanswered(answers.Pending.Count);
         if (answers.Stored + answers.Rejected > 0 || answers.Pending.Count > 0)
         {
             Log.BatchDone(_logger, sent, answers.Stored, answers.Rejected, answers.Pending.Count);
@@ -461,6 +464,9 @@ public sealed partial class OutboxForwarder : BackgroundService
                 "defect" => Verdict.Defect,
                 _ => Verdict.Unspecified,
             },
+
+            // The trace the edge began when it found the frame uncertain: the cloud's spans for it continue it.
+            TraceParent = entry.TraceParent ?? string.Empty,
         };
         request.EdgeDetections.Add(entry.Detections.Select(ToProto));
         if (entry.PartSource is null)

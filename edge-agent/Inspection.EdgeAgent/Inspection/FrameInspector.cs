@@ -157,6 +157,7 @@ public sealed partial class FrameInspector
         }
 
         _stats.FrameInspected(decision, sequence);
+        _stats.FrameTimed(latency, _timeProvider.GetUtcNow() - capturedAt);
         if (safeRejected)
         {
             _stats.FrameSafeRejected();
@@ -222,6 +223,11 @@ public sealed partial class FrameInspector
         Decision? audit)
     {
         var auditName = audit?.ToString().ToLowerInvariant();
+        var reason = auditName is null ? DescribeReason(detections) : $"audit: the edge decided {auditName}";
+
+        // The inference ended just now: its span is recorded after the fact, since only now is it known to be escalated.
+        var decidedAt = _timeProvider.GetUtcNow();
+        var traceParent = EdgeTelemetry.RecordEscalated(EdgeTelemetry.InferenceSpan, decidedAt - TimeSpan.FromMilliseconds(record.LatencyMs), decidedAt, record.Id, reason);
         Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, _outboxOptions.JpegQuality));
         var entry = new OutboxEntry
         {
@@ -235,8 +241,9 @@ public sealed partial class FrameInspector
             ModelVersion = metadata.Version,
             ModelRelease = record.ModelRelease,
             Detections = record.Detections,
-            Reason = auditName is null ? DescribeReason(detections) : $"audit: the edge decided {auditName}",
+            Reason = reason,
             EdgeAudit = auditName,
+            TraceParent = traceParent,
             NextAttemptAt = capturedAt.UtcDateTime,
 
             // An audit is the first to go when the outbox is full: what the edge was unsure of matters more.

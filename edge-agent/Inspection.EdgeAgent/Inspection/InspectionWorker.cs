@@ -115,6 +115,7 @@ public sealed partial class InspectionWorker : BackgroundService
                         _watchdog.Feed();
                         break;
                     default:
+                        _stats.FrameRead();
                         _degradation.FrameRead();
                         var action = _degradation.NextFrame();
                         if (action != FrameAction.Inspect)

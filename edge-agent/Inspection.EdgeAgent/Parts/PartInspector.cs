@@ -412,8 +412,11 @@ public sealed partial class PartInspector : IDisposable
         var best = main.Detections.MaxBy(d => d.Confidence);
         var half = (band.Upper - band.Lower) / 2.0;
         var auditName = audit is { } decided ? decided.ToString().ToLowerInvariant() : null;
+        part.TraceParent ??= EdgeTelemetry.RecordEscalated(
+            EdgeTelemetry.PartSpan, new DateTimeOffset(DateTime.SpecifyKind(part.FirstSeen, DateTimeKind.Utc)), now, part.Id, auditName is null ? "uncertain part" : $"audit: the edge decided {auditName}");
         return new OutboxEntry
         {
+            TraceParent = part.TraceParent,
             Id = part.Id,
             LineId = _lineId,
             CapturedAt = main.CapturedAt,

@@ -44,6 +44,12 @@ internal sealed class TrackedPart(long id, long trackerId, DateTime firstSeen)
         return AuditPicked && Closed && !Evicted && counted.Decision != Detection.Decision.Uncertain && counted.Telling.Count > 0;
     }
 
+    /// <summary>
+    /// The part's trace context (W3C <c>traceparent</c>), made when the part first needs an outbox entry and kept with
+    /// it, so every rewrite of the entry carries the same trace.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>The model that decided the part's latest uncertain frame.</summary>
     public string ModelName { get; set; } = string.Empty;
 

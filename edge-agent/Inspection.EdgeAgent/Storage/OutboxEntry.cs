@@ -40,6 +40,13 @@ public sealed class OutboxEntry
     /// </summary>
     public string? EdgeAudit { get; set; }
 
+    /// <summary>
+    /// The W3C trace context (<c>traceparent</c>) of the span in which the edge found the frame or part uncertain (or
+    /// picked it for an audit): sent with the entry, however much later and after however many restarts, so the cloud's
+    /// spans continue that trace. Null for entries written before it was recorded.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>Forwarding attempts that did not get an answer.</summary>
     public int Attempts { get; set; }
 

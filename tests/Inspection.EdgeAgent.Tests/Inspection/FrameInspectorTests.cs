@@ -56,6 +56,47 @@ public sealed class FrameInspectorTests : IDisposable
         Assert.Equal(TestModels.UncertainGrey, Cv2.Mean(decoded).Val0, 0);
     }
 
+    [Fact]
+    public void Inspect_UncertainFrame_OutboxEntryCarriesTheTraceContextOfItsInferenceSpan()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == EdgeTelemetry.ActivitySourceName,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        var inspector = CreateInspector(database);
+        using var uncertain = Frames.Grey(TestModels.UncertainGrey, 320, 320);
+        using var pass = Frames.Grey(TestModels.PassGrey, 320, 320);
+
+        var escalated = inspector.Inspect(uncertain, CapturedAt)!;
+        var passed = inspector.Inspect(pass, CapturedAt)!;
+
+        var entry = new OutboxStore(database).Find(escalated.Sequence)!;
+        var span = Assert.Single(spans, s => s.Id == entry.TraceParent);
+        Assert.Equal(EdgeTelemetry.InferenceSpan, span.OperationName);
+        Assert.Equal(escalated.Sequence, span.GetTagItem("inspection.sequence"));
+        Assert.Equal(default, span.ParentSpanId);
+        Assert.Null(new OutboxStore(database).Find(passed.Sequence));
+    }
+
+    [Fact]
+    public void Inspect_UncertainFrameWithNobodyListening_OutboxEntryStillCarriesATraceContext()
+    {
+        using var database = new EdgeDatabase(_temp.File("edge.db"));
+        var inspector = CreateInspector(database);
+        using var uncertain = Frames.Grey(TestModels.UncertainGrey, 320, 320);
+
+        var escalated = inspector.Inspect(uncertain, CapturedAt)!;
+
+        var traceParent = new OutboxStore(database).Find(escalated.Sequence)!.TraceParent;
+        Assert.True(System.Diagnostics.ActivityContext.TryParse(traceParent, null, out var context), traceParent);
+        Assert.Equal(System.Diagnostics.ActivityTraceFlags.Recorded, context.TraceFlags);
+    }
+
     [Theory]
     [InlineData(TestModels.PassGrey, Decision.Pass)]
     [InlineData(TestModels.DefectGrey, Decision.Defect)]

@@ -40,6 +40,27 @@ public sealed class PartInspectorTriggerTests : IDisposable
         Assert.Equal([outcome.Sequence], pipeline.Results.Find(outcome.Sequence)!.PartIds);
     }
 
+    [Fact]
+    public void Inspect_TriggerUncertainFrame_PartEntryCarriesTheTraceContextOfThePartSpan()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == EdgeAgent.Diagnostics.EdgeTelemetry.ActivitySourceName,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var pipeline = new PartPipeline(_temp.File("edge.db"), _model, new PartsOptions { Source = PartsOptions.Trigger });
+        using var frame = Frames.Grey(TestModels.UncertainGrey, 320, 240);
+
+        var outcome = pipeline.Inspector.Inspect(frame, pipeline.Time.GetUtcNow())!;
+
+        var entry = pipeline.Outbox.Find(outcome.Sequence)!;
+        var span = Assert.Single(spans, s => s.Id == entry.TraceParent);
+        Assert.Equal((EdgeAgent.Diagnostics.EdgeTelemetry.PartSpan, (object)outcome.Sequence), (span.OperationName, span.GetTagItem("inspection.sequence")));
+    }
+
     [Theory]
     [InlineData(TestModels.PassGrey, Decision.Pass)]
     [InlineData(TestModels.DefectGrey, Decision.Defect)]
