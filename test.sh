@@ -4,13 +4,15 @@
 #   mosquitto    the real MQTT broker the end-to-end tests start on a free port
 #   python3-onnx Debian's ONNX checker, which every model file written by models/ must pass
 #   chromium     headless browser for the operator page test
+#   qemu-user-static and, with the arm64 architecture added, libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64
+#                the Jetson (linux-arm64) build runs its self-test under emulation (Category=Arm64Emulation)
 # Before the build it audits the dependencies (a high or critical advisory fails the run) and proves that gate.
 # Device-only tests (GPU, TensorRT, camera) carry the trait Category=Device and are excluded here.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libgtk-3-0 mosquitto python3-onnx chromium)
+packages=(libgtk-3-0 mosquitto python3-onnx chromium qemu-user-static libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,6 +20,9 @@ done
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  # The arm64 libraries come from Debian's multiarch archive (installing zlib1g:arm64 moves the host's zlib1g to the
+  # same version).
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

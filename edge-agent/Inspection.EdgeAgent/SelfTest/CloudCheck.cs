@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Inspection.EdgeAgent.SelfTest;
 
 /// <summary>
-/// The cloud answers the standard gRPC health check over the agent's own channel (its address, TLS and device
-/// certificate): the cheapest call that proves the escalation path end to end.
+/// The cloud answers the standard gRPC health check for the escalation service, over the agent's own channel (its
+/// address, TLS and device certificate), as the outbox forwarder probes it: the cheapest call that proves the
+/// escalation path end to end.
 /// </summary>
 public sealed class CloudCheck(Health.HealthClient health, IOptions<CloudOptions> cloud, IOptions<SelfTestOptions> options, TimeProvider time) : ISelfTestCheck
 {
@@ -20,7 +21,7 @@ public sealed class CloudCheck(Health.HealthClient health, IOptions<CloudOptions
         try
         {
             var reply = await health.CheckAsync(
-                new HealthCheckRequest(),
+                new HealthCheckRequest { Service = OutboxForwarder.ProbedService },
                 deadline: time.GetUtcNow().UtcDateTime + timeout,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving

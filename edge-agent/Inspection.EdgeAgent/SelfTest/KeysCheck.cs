@@ -34,7 +34,8 @@ public sealed class KeysCheck(IOptions<OtaOptions> ota, IOptions<ControlOptions>
                 ? (false, $"{key} {folder} holds no {kind} key (*.pem)")
                 : (true, $"{key} {folder}: {count} {kind} key{(count == 1 ? string.Empty : "s")} ({string.Join(", ", keys.KeyIds)})");
         }
-        catch (Exception ex) when (ex is DirectoryNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is DirectoryNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException
+            or System.Security.Cryptography.CryptographicException or PlatformNotSupportedException)
         {
             return (false, $"{key} {folder} is not usable: {ex.Message}");
         }
