@@ -39,12 +39,19 @@ public sealed class SourceCheck(FrameSourceFactory sources, IOptions<SelfTestOpt
         catch (Exception ex) when (MissingLibrary(ex) is { } missing)
         {
             return SelfTestResult.Fail(
-                $"OpenCV's native library {NativeLibrary} cannot be loaded, so no camera, stream or image can be read: {missing.Message}");
+                $"OpenCV's native library {NativeLibrary} cannot be loaded, so no camera, stream or image can be read: {FirstSentence(missing.Message)}");
         }
         catch (InvalidOperationException ex)
         {
             return SelfTestResult.Fail(ex.Message);
         }
+    }
+
+    // The loader's message goes on with advice on strace and every path it tried: the first sentence names the library.
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.Trim() : message[..(end + 1)];
     }
 
     // OpenCvSharp reports a missing native library as a type initializer failure wrapping the DllNotFoundException.

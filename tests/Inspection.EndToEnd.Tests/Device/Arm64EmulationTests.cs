@@ -108,14 +108,25 @@ public sealed class Arm64EmulationTests(Arm64Publish publish) : IClassFixture<Ar
     public async Task SelfTest_Arm64WithoutOpenCvNative_SourceFailsNamingTheLibrary()
     {
         // No OpenCvSharpExtern is served for linux-arm64 (on a Jetson it is built against JetPack's OpenCV): the source
-        // check must say so rather than pass or crash. Only the source check runs: no inference, a few seconds.
+        // check must say so rather than pass or crash. Only the source check runs: no inference, a few seconds. The
+        // folder holds an image (written here by the x64 OpenCV), so reading it is what needs the library.
+        using var images = new TempDirectory();
+        using (var frame = new OpenCvSharp.Mat(48, 64, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.All(128)))
+        {
+            Assert.True(OpenCvSharp.Cv2.ImWrite(images.File("0001.png"), frame), "the test image was not written");
+        }
+
         var (code, stdout, stderr) = await publish.RunAsync(
             ["self-test", "--skip", "provider,model,inference,storage,broker,cloud,keys", "--Edge:DeviceId=arm64",
-                $"--Capture:Source=folder:{publish.App}", $"--Control:TrustedKeysPath={publish.App}"],
+                $"--Capture:Source=folder:{images.Path}", $"--Control:TrustedKeysPath={publish.App}"],
             TestContext.Current.CancellationToken);
 
         Assert.True(code == 1, $"exit {code}:{Environment.NewLine}{stdout}{stderr}");
-        Assert.Contains("source     FAIL  OpenCV's native library libOpenCvSharpExtern.so cannot be loaded", stdout, StringComparison.Ordinal);
+        Assert.Contains(
+            "source     FAIL  OpenCV's native library libOpenCvSharpExtern.so cannot be loaded, so no camera, stream or image can be read: "
+            + "Unable to load shared library 'OpenCvSharpExtern' or one of its dependencies.\n",
+            stdout,
+            StringComparison.Ordinal);
     }
 
     private static List<(int ClassId, float[] Values)> Detections(JsonDocument report)
