@@ -76,6 +76,17 @@ public sealed class SelfTestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_PreparedInputMissing_InferenceFailsNamingTheSetting()
+    {
+        var missing = _temp.File("nowhere.rgb");
+
+        var (code, stdout, _) = await RunAsync(json: false, [.. AllButModel, "provider"], $"--SelfTest:InputPath={missing}");
+
+        Assert.Equal(SelfTestCommand.ExitFailed, code);
+        Assert.Contains($"FAIL  the prepared input {missing} (SelfTest:InputPath) cannot be read", Line(stdout, "inference"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_ModelWithWrongOutputShape_ModelFailsWithTheShape()
     {
         var model = TestModels.WrongShape(_temp.File("wrong.onnx"));
