@@ -34,9 +34,15 @@ public sealed class Arm64Publish : IAsyncLifetime
 
         var started = Stopwatch.GetTimestamp();
         var project = Path.Combine(RepoPaths.Root, "edge-agent", "Inspection.EdgeAgent", "Inspection.EdgeAgent.csproj");
+
+        // Its own obj and bin folders (git ignores artifacts/): a linux-arm64 restore in the projects' own obj folders
+        // would leave the x64 build without its CUDA ONNX Runtime and OpenCV until the next restore. Kept between runs,
+        // so a second publish is incremental.
+        var build = Path.Combine(RepoPaths.Root, "artifacts", "arm64-emulation");
         var (code, stdout, stderr) = await Arm64Run.ProcessAsync(
             "dotnet",
-            ["publish", project, "-c", "Release", "-r", "linux-arm64", "--self-contained", "true", "-p:PublishReadyToRun=false", "-nologo", "-v", "q", "-o", App],
+            ["publish", project, "-c", "Release", "-r", "linux-arm64", "--self-contained", "true", "-p:PublishReadyToRun=false", "-nologo", "-v", "q",
+                "--artifacts-path", build, "-o", App],
             RepoPaths.Root,
             new Dictionary<string, string>(),
             TestContext.Current.CancellationToken);
