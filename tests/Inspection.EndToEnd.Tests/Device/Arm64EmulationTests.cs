@@ -58,7 +58,7 @@ public sealed class Arm64EmulationTests(Arm64Publish publish) : IClassFixture<Ar
             "--SelfTest:TimeoutSeconds=60",
         ];
 
-        var x64 = await Arm64Run.ProcessAsync(
+        var x64 = await ChildProcess.RunAsync(
             "dotnet",
             [RepoPaths.EdgeAgentDll, .. Settings("x64"), $"--Detector:ModelPath={RepoPaths.EdgeModel}",
                 $"--SelfTest:InputPath={Path.Combine(RepoPaths.Root, "models", "edge", "self-test-input.rgb")}"],

@@ -39,7 +39,7 @@ public sealed class Arm64Publish : IAsyncLifetime
         // would leave the x64 build without its CUDA ONNX Runtime and OpenCV until the next restore. Kept between runs,
         // so a second publish is incremental.
         var build = Path.Combine(RepoPaths.Root, "artifacts", "arm64-emulation");
-        var (code, stdout, stderr) = await Arm64Run.ProcessAsync(
+        var (code, stdout, stderr) = await ChildProcess.RunAsync(
             "dotnet",
             ["publish", project, "-c", "Release", "-r", "linux-arm64", "--self-contained", "true", "-p:PublishReadyToRun=false", "-nologo", "-v", "q",
                 "--artifacts-path", build, "-o", App],
@@ -65,7 +65,7 @@ public sealed class Arm64Publish : IAsyncLifetime
         // unshare -m: the bind mount is seen by this process tree only, never by the host.
         var command = $"mount --bind '{CpuInfo}' /proc/cpuinfo && exec {Qemu} ./Inspection.EdgeAgent "
             + string.Join(' ', args.Select(static a => $"'{a}'"));
-        return Arm64Run.ProcessAsync(
+        return ChildProcess.RunAsync(
             "unshare",
             ["-m", "--", "sh", "-c", command],
             App,

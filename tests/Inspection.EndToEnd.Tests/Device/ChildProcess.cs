@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Inspection.EndToEnd.Tests.Device;
 
 /// <summary>Runs a command to its end and returns its exit code, stdout and stderr.</summary>
-internal static class Arm64Run
+internal static class ChildProcess
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> ProcessAsync(
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
         string program, IEnumerable<string> args, string workingDirectory, IDictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(program)
