@@ -6,13 +6,15 @@
 #   chromium     headless browser for the operator page test
 #   shellcheck   lints deploy/jetson/install.sh (InstallScriptTests)
 #   systemd      systemd-analyze, which checks the shipped unit offline (no systemd needs to run)
+#   qemu-user-static and, with the arm64 architecture added, libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64
+#                the Jetson (linux-arm64) build runs its self-test under emulation (Category=Arm64Emulation)
 # Before the build it audits the dependencies (a high or critical advisory fails the run) and proves that gate.
 # Device-only tests (GPU, TensorRT, camera) carry the trait Category=Device and are excluded here.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libgtk-3-0 mosquitto python3-onnx chromium shellcheck systemd)
+packages=(libgtk-3-0 mosquitto python3-onnx chromium shellcheck systemd qemu-user-static libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,6 +22,9 @@ done
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  # The arm64 libraries come from Debian's multiarch archive (installing zlib1g:arm64 moves the host's zlib1g to the
+  # same version).
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -22,6 +22,8 @@ dotnet publish "$root/edge-agent/Inspection.EdgeAgent/Inspection.EdgeAgent.cspro
 mkdir -p "$stage/app/models/edge"
 # The int8 QDQ model only: the fp32 twin is for evaluation and re-quantizing, not for the device.
 cp "$root/models/edge/inspection-edge.onnx" "$stage/app/models/edge/"
+# The prepared input "Inspection.EdgeAgent self-test" runs the model on (SelfTest:InputPath).
+cp "$root/models/edge/self-test-input.rgb" "$stage/app/models/edge/"
 cp "$root/deploy/jetson/inspection-edge-agent.service" "$root/deploy/jetson/edge-agent.json" \
    "$root/deploy/jetson/install.sh" "$stage/"
 cp "$root/deploy/jetson/README.md" "$stage/app/README.md"

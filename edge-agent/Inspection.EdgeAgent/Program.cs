@@ -1,5 +1,12 @@
 using Inspection.EdgeAgent;
+using Inspection.EdgeAgent.SelfTest;
 using Microsoft.Extensions.Hosting;
+
+// "self-test [--json] [--skip …]" checks the device with the agent's configuration and exits (0 pass, 1 fail, 2 usage).
+if (args is [SelfTestCommand.Verb, ..])
+{
+    return await SelfTestCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSystemd();

@@ -89,6 +89,60 @@ public sealed class NonMaxSuppression
     }
 
     /// <summary>
+    /// The same survivors as <see cref="Apply"/>, in the same order, without OpenCV: NMSBoxes' algorithm (a stable sort by
+    /// score, then greedy suppression above the IoU threshold) in managed code. For a device whose OpenCV native library
+    /// is missing (the self-test proves the model before the camera stack); it allocates per call, so the frame path
+    /// keeps <see cref="Apply"/>.
+    /// </summary>
+    public void ApplyManaged(List<DetectionCandidate> candidates, List<DetectionCandidate> kept)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(kept);
+        kept.Clear();
+
+        // NMSBoxes keeps scores above its threshold of 0; OrderByDescending is stable, as NMSBoxes' sort.
+        var order = Enumerable.Range(0, candidates.Count)
+            .Where(i => candidates[i].Score > 0f)
+            .OrderByDescending(i => candidates[i].Score);
+        var classOffset = ClassAgnostic ? 0 : ClassOffset;
+        var survivors = new List<Rect>();
+        foreach (var i in order)
+        {
+            if (kept.Count == MaxDetections)
+            {
+                break;
+            }
+
+            var c = candidates[i];
+            var shift = c.ClassId * classOffset;
+            var box = new Rect(c.X1 + shift, c.Y1 + shift, Math.Max(0, c.X2 - c.X1), Math.Max(0, c.Y2 - c.Y1));
+            if (survivors.TrueForAll(k => Overlap(box, k) <= IouThreshold))
+            {
+                survivors.Add(box);
+                kept.Add(c);
+            }
+        }
+    }
+
+    // OpenCV's rectOverlap for Rect2d: 1 - the Jaccard distance, in float.
+    private static float Overlap(Rect a, Rect b)
+    {
+        var areaA = a.Width * a.Height;
+        var areaB = b.Width * b.Height;
+        if (areaA + areaB <= double.Epsilon)
+        {
+            return 1f;
+        }
+
+        var width = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X);
+        var height = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y);
+        var intersection = width <= 0 || height <= 0 ? 0 : width * height;
+        return 1f - (float)(1 - (intersection / (areaA + areaB - intersection)));
+    }
+
+    private readonly record struct Rect(double X, double Y, double Width, double Height);
+
+    /// <summary>
     /// For end-to-end outputs, whose NMS ran inside the model: keeps the strongest <see cref="MaxDetections"/>.
     /// </summary>
     public void KeepStrongest(List<DetectionCandidate> candidates, List<DetectionCandidate> kept)

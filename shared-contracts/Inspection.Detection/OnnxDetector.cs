@@ -19,7 +19,10 @@ public sealed partial class OnnxDetector : IDetector
     private readonly SessionOptions _sessionOptions;
     private readonly IDisposable? _providerOptions;
     private readonly RunOptions _runOptions = new();
-    private readonly Mat _resizeBuffer = new();
+
+    // Created on the first frame, not with the detector: loading, warming up and DetectPrepared need no OpenCV, so a
+    // device whose OpenCV native library is missing can still load and test its model.
+    private Mat? _resizeBuffer;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly float[] _inputBuffer;
@@ -46,6 +49,7 @@ public sealed partial class OnnxDetector : IDetector
         SessionOptions sessionOptions,
         IDisposable? providerOptions,
         string executionProvider,
+        IReadOnlyList<string> skippedProviders,
         DetectorOptions options,
         ILogger logger)
     {
@@ -53,6 +57,7 @@ public sealed partial class OnnxDetector : IDetector
         _sessionOptions = sessionOptions;
         _providerOptions = providerOptions;
         ExecutionProvider = executionProvider;
+        SkippedProviders = skippedProviders;
         _scoreThreshold = options.ScoreThreshold;
         _nms = new NonMaxSuppression(options.IouThreshold, options.MaxDetections, options.ClassAgnosticNms);
         _inputNames = new string[1];
@@ -62,6 +67,8 @@ public sealed partial class OnnxDetector : IDetector
         _inputs = [];
         _outputs = [];
         _letterboxes = [];
+        InputShape = [];
+        OutputShape = [];
         try
         {
             var probe = new ModelContractProbe(session, modelPath);
@@ -78,6 +85,7 @@ public sealed partial class OnnxDetector : IDetector
             }
 
             _inputLength = 3 * width * height;
+            InputShape = [1, 3, height, width];
             _letterboxes = new Letterbox[MaxBatchSize];
             _inputs = new OrtValue[MaxBatchSize][];
             _outputs = new OrtValue[MaxBatchSize][];
@@ -90,6 +98,7 @@ public sealed partial class OnnxDetector : IDetector
 
             var (outputName, shape) = probe.ReadOutput(width, height, _runOptions, _inputNames, _inputs[0]);
             _outputNames[0] = outputName;
+            OutputShape = shape;
             _decoder = YoloOutputDecoder.Create(modelPath, shape, metadata.Names?.Count, metadata.EndToEnd);
             _outputBuffer = GC.AllocateArray<float>(_decoder.OutputLength * MaxBatchSize, pinned: true);
             for (var n = 1; n <= MaxBatchSize; n++)
@@ -120,6 +129,15 @@ public sealed partial class OnnxDetector : IDetector
 
     public string ExecutionProvider { get; }
 
+    /// <summary>The providers of the chain tried before <see cref="ExecutionProvider"/>, each with why it did not load.</summary>
+    public IReadOnlyList<string> SkippedProviders { get; }
+
+    /// <summary>The shape of one frame's network input: [1, 3, height, width].</summary>
+    public IReadOnlyList<long> InputShape { get; }
+
+    /// <summary>The shape of one frame's raw output, as the model produced it on a blank frame at load.</summary>
+    public IReadOnlyList<long> OutputShape { get; }
+
     public int MaxBatchSize { get; }
 
     /// <summary>Which Ultralytics output layout the model has.</summary>
@@ -146,7 +164,7 @@ public sealed partial class OnnxDetector : IDetector
         var chain = ExecutionProviderChain.Resolve(options.ExecutionProviders);
         var skipped = new List<string>();
         var (session, sessionOptions, providerOptions, provider) = OrtSessionFactory.Create(modelPath, options, chain, skipped);
-        var detector = new OnnxDetector(modelPath, session, sessionOptions, providerOptions, provider, options, logger);
+        var detector = new OnnxDetector(modelPath, session, sessionOptions, providerOptions, provider, skipped, options, logger);
         try
         {
             detector.WarmUp(options.WarmupRuns);
@@ -213,6 +231,29 @@ public sealed partial class OnnxDetector : IDetector
         return results;
     }
 
+    /// <summary>
+    /// Runs one network input that is already prepared: planar RGB in [0, 1], exactly 3 × height × width floats of the
+    /// model (<see cref="InputShape"/>), as <see cref="Letterbox.FillImage"/> writes it. Boxes are in input pixels.
+    /// Needs no OpenCV (its NMS is <see cref="NonMaxSuppression.ApplyManaged"/>), so a device can prove its model runs
+    /// before its camera stack does.
+    /// </summary>
+    public IReadOnlyList<Detection> DetectPrepared(ReadOnlySpan<float> input)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (input.Length != _inputLength)
+        {
+            throw new ArgumentException(
+                $"The prepared input holds {input.Length} floats; the model's input {YoloOutputDecoder.FormatShape([.. InputShape])} needs {_inputLength}.",
+                nameof(input));
+        }
+
+        // The identity geometry: the next frame of another size recomputes its letterbox and repaints the padding.
+        _letterboxes[0] = Letterbox.Compute(Model.InputWidth, Model.InputHeight, Model.InputWidth, Model.InputHeight);
+        input.CopyTo(_inputBuffer.AsSpan(0, _inputLength));
+        _session.Run(_runOptions, _inputNames, _inputs[0], _outputNames, _outputs[0]);
+        return Collect(0, managedNms: true);
+    }
+
     private void Prepare(Mat frame, int slot, string parameter)
     {
         ArgumentNullException.ThrowIfNull(frame, parameter);
@@ -235,16 +276,20 @@ public sealed partial class OnnxDetector : IDetector
             letterbox.FillPadding(tensor);
         }
 
-        letterbox.FillImage(frame, _resizeBuffer, tensor);
+        letterbox.FillImage(frame, _resizeBuffer ??= new Mat(), tensor);
     }
 
-    private IReadOnlyList<Detection> Collect(int slot)
+    private IReadOnlyList<Detection> Collect(int slot, bool managedNms = false)
     {
         _candidates.Clear();
         _decoder.Decode(_outputBuffer.AsSpan(slot * _decoder.OutputLength, _decoder.OutputLength), _scoreThreshold, _candidates);
         if (_decoder.Layout == YoloOutputLayout.EndToEnd)
         {
             _nms.KeepStrongest(_candidates, _kept);
+        }
+        else if (managedNms)
+        {
+            _nms.ApplyManaged(_candidates, _kept);
         }
         else
         {
@@ -319,10 +364,11 @@ public sealed partial class OnnxDetector : IDetector
             return;
         }
 
-        using var blank = new Mat(Model.InputHeight, Model.InputWidth, MatType.CV_8UC3, Scalar.All(0));
+        // A black frame of the input's own size: what a blank Mat letterboxes to, written without OpenCV.
+        var blank = new float[_inputLength];
         for (var i = 0; i < runs; i++)
         {
-            Detect(blank);
+            DetectPrepared(blank);
         }
     }
 

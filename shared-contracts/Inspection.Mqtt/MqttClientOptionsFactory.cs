@@ -8,7 +8,7 @@ using MQTTnet.Protocol;
 namespace Inspection.Mqtt;
 
 /// <summary>Turns <see cref="MqttSessionSettings"/> into MQTTnet's client options, TLS included.</summary>
-internal static class MqttClientOptionsFactory
+public static class MqttClientOptionsFactory
 {
     public static MqttClientOptions Create(MqttSessionSettings settings)
     {

@@ -126,4 +126,33 @@ public sealed class NonMaxSuppressionTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new NonMaxSuppression(iou, max));
     }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 3)]
+    public void ApplyManaged_CrowdedCandidates_KeepsWhatOpenCvKeeps(bool classAgnostic, int seed)
+    {
+        // Clusters of overlapping boxes of several classes, with tied scores: every rule of NMSBoxes is exercised.
+        var random = new Random(seed);
+        var candidates = new List<DetectionCandidate>();
+        for (var i = 0; i < 400; i++)
+        {
+            var x = random.Next(8) * 60f + (float)random.NextDouble() * 20;
+            var y = random.Next(8) * 60f + (float)random.NextDouble() * 20;
+            var size = 10 + (float)random.NextDouble() * 40;
+            var score = MathF.Round((float)random.NextDouble(), 2);
+            candidates.Add(new(random.Next(4), score, x, y, x + size, y + size));
+        }
+
+        var nms = new NonMaxSuppression(0.45f, 50, classAgnostic);
+        var opencv = new List<DetectionCandidate>();
+        var managed = new List<DetectionCandidate>();
+
+        nms.Apply(candidates, opencv);
+        nms.ApplyManaged(candidates, managed);
+
+        Assert.True(opencv.Count > 10, $"only {opencv.Count} survivors: the candidates do not exercise suppression");
+        Assert.Equal(opencv, managed);
+    }
 }

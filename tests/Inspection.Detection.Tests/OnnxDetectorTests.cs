@@ -12,6 +12,35 @@ public sealed class OnnxDetectorTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
+    public void DetectPrepared_ShippedSelfTestInput_EqualsDetectOnTheSameImage()
+    {
+        // The prepared input (raw RGB at the model's size) against the same pixels as a BGR frame through the letterbox
+        // and OpenCV's NMS: the path without OpenCV must decide exactly as the frame path does.
+        using var detector = OnnxDetector.Load(
+            new DetectorOptions { ModelPath = RepositoryRoot.Combine("models", "edge", "inspection-edge.onnx"), ExecutionProviders = ["CPU"] },
+            NullLogger.Instance);
+        var rgb = File.ReadAllBytes(RepositoryRoot.Combine("models", "edge", "self-test-input.rgb"));
+        var (width, height) = (detector.Model.InputWidth, detector.Model.InputHeight);
+        Assert.Equal(3 * width * height, rgb.Length);
+        var planar = new float[rgb.Length];
+        using var frame = new Mat(height, width, MatType.CV_8UC3);
+        for (var i = 0; i < width * height; i++)
+        {
+            planar[i] = rgb[3 * i] * (1f / 255f);
+            planar[(width * height) + i] = rgb[(3 * i) + 1] * (1f / 255f);
+            planar[(2 * width * height) + i] = rgb[(3 * i) + 2] * (1f / 255f);
+            frame.Set(i / width, i % width, new Vec3b(rgb[(3 * i) + 2], rgb[(3 * i) + 1], rgb[3 * i]));
+        }
+
+        var fromFrame = detector.Detect(frame);
+        var prepared = detector.DetectPrepared(planar);
+
+        Assert.NotEmpty(fromFrame);
+        Assert.Equal(fromFrame, prepared);
+        Assert.Equal([1L, 3, height, width], detector.InputShape);
+    }
+
+    [Fact]
     public void Load_UltralyticsGridModel_ReadsMetadataAndLayout()
     {
         using var detector = Load(Grid(YoloOutputLayout.YoloV8));
