@@ -1,20 +1,14 @@
 using Grpc.Core;
-using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.V1;
 using Inspection.EdgeAgent;
-using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Degradation;
-using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using EdgeCloudOptions = Inspection.EdgeAgent.Forwarding.CloudOptions;
 
 namespace Inspection.CloudInference.Tests.Escalations;
 
@@ -65,7 +59,7 @@ public sealed class BackpressureTests : IDisposable
         }
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{cloud.GrpcPort}", OutboxForwarder.ChannelOptions(new DegradationOptions()));
-        var forwarder = Forwarder(channel, database, outbox, time);
+        var forwarder = EdgeForwarders.Create(channel, database, outbox, "cam-1", "line-1", time);
         var (running, queued) = await FillQueueAsync(cloud, detector);
 
         var throttled = await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken);
@@ -143,22 +137,4 @@ public sealed class BackpressureTests : IDisposable
         Reason = "uncertain: scratch 0.50",
         NextAttemptAt = time.GetUtcNow().UtcDateTime,
     };
-
-    private static OutboxForwarder Forwarder(GrpcChannel channel, EdgeDatabase database, OutboxStore outbox, TimeProvider time)
-    {
-        var edge = Options.Create(new EdgeOptions { DeviceId = "cam-1", LineId = "line-1" });
-        return new OutboxForwarder(
-            new Escalation.EscalationClient(channel),
-            new Health.HealthClient(channel),
-            outbox,
-            new DeviceState(new ControlStateStore(database)),
-            new DeviceEvents(edge, time),
-            new EdgeStats(),
-            new ForwardingState(),
-            Options.Create(new EdgeCloudOptions { Address = $"http://{channel.Target}" }),
-            Options.Create(new DegradationOptions { CloudProbeDeadlineMilliseconds = 10_000 }),
-            edge,
-            time,
-            NullLogger<OutboxForwarder>.Instance);
-    }
 }

@@ -1,22 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.V1;
 using Inspection.EdgeAgent;
-using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Degradation;
-using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Storage;
 using Inspection.ModelTools.Line;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OpenCvSharp;
-using EdgeCloudOptions = Inspection.EdgeAgent.Forwarding.CloudOptions;
 
 namespace Inspection.CloudInference.Tests.Escalations;
 
@@ -83,7 +77,7 @@ public sealed class FleetLoadTests : IDisposable
         }
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{cloud.GrpcPort}", OutboxForwarder.ChannelOptions(new DegradationOptions()));
-        var forwarder = Forwarder(channel, database, outbox, $"load-{edge}", time);
+        var forwarder = EdgeForwarders.Create(channel, database, outbox, $"load-{edge}", "line-load", time);
         var deadline = DateTime.UtcNow + Eventually.DefaultTimeout * 6;
         while (outbox.Count() > 0)
         {
@@ -127,24 +121,6 @@ public sealed class FleetLoadTests : IDisposable
         Reason = "uncertain: scratch 0.50",
         NextAttemptAt = time.GetUtcNow().UtcDateTime,
     };
-
-    private static OutboxForwarder Forwarder(GrpcChannel channel, EdgeDatabase database, OutboxStore outbox, string deviceId, TimeProvider time)
-    {
-        var edge = Options.Create(new EdgeOptions { DeviceId = deviceId, LineId = "line-load" });
-        return new OutboxForwarder(
-            new Escalation.EscalationClient(channel),
-            new Health.HealthClient(channel),
-            outbox,
-            new DeviceState(new ControlStateStore(database)),
-            new DeviceEvents(edge, time),
-            new EdgeStats(),
-            new ForwardingState(),
-            Options.Create(new EdgeCloudOptions { Address = $"http://{channel.Target}" }),
-            Options.Create(new DegradationOptions { CloudProbeDeadlineMilliseconds = 10_000 }),
-            edge,
-            time,
-            NullLogger<OutboxForwarder>.Instance);
-    }
 
     /// <summary>The test process's working set, sampled every 100 ms from creation until <see cref="Stop"/>.</summary>
     private sealed class MemorySampler
