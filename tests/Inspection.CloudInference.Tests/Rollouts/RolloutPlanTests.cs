@@ -46,7 +46,7 @@ public sealed class RolloutPlanTests
         var resolved = RolloutPlan.Resolve(new RolloutStrategy(ReviewCheck: new ReviewCheck()));
         var without = RolloutPlan.Resolve(new RolloutStrategy());
 
-        Assert.Equal(new ReviewCheck(20, 300, 0, 0.05, 0), resolved.ReviewCheck);
+        Assert.Equal(new ReviewCheck(20, 300, 0, 0.05, 0, false), resolved.ReviewCheck);
         Assert.Null(without.ReviewCheck);
     }
 
