@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using EdgeCloudOptions = Inspection.EdgeAgent.Forwarding.CloudOptions;
 
-namespace Inspection.CloudInference.Tests.Infrastructure;
+namespace Inspection.CloudInference.Tests.Escalations;
 
 /// <summary>The edge's real outbox forwarder of one device, over a channel to a test cloud.</summary>
 public static class EdgeForwarders
