@@ -44,7 +44,19 @@ public sealed class OperatorBrowser : IAsyncDisposable
         await Page.GotoAsync(baseUri.ToString());
         await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
         await SubmitSignInAsync(name, password);
-        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+
+        // Signed in, the page moves on to "/"; refused, it stays and says why: wait for either, so a refusal fails
+        // with the page's own words instead of a navigation timeout.
+        var home = Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        var refused = Page.Locator("#error").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex(".") }).WaitForAsync();
+        var first = await Task.WhenAny(home, refused);
+        _ = (first == home ? refused : home).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        if (first == refused && await refused.ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default))
+        {
+            throw new InvalidOperationException($"sign-in as '{name}' was refused on {Page.Url}: {await Page.TextContentAsync("#error")}");
+        }
+
+        await home;
     }
 
     /// <summary>Fills and sends the sign-in form on the current page.</summary>
