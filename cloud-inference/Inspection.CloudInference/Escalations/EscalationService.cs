@@ -73,8 +73,15 @@ public sealed partial class EscalationService : Escalation.EscalationBase
                 var outer = Activity.Current;
                 var sinceLastPart = new List<Task>();
                 Task lastPart = Task.CompletedTask;
-                await foreach (var request in requestStream.ReadAllAsync(writerFailed.Token).ConfigureAwait(false))
+                // Read on the call's own token, so a client that goes away ends the read exactly as it always did; a
+                // failed writer stops the loop at the next frame (an edge completes its stream after its batch).
+                await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (writerFailed.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
                     // Each frame continues its own trace (the edge's); the logs written while it is judged carry its
                     // trace id. The span is current only for the frame's own work, not for the frames read after it.
                     var activity = CloudTelemetry.StartEscalation(request, peer);
