@@ -10,8 +10,8 @@ namespace Inspection.CloudInference.Escalations;
 
 /// <summary>
 /// The gRPC end of escalation. Each stream is answered frame by frame in the order the frames came, each reply written
-/// only after its frame is stored; up to <see cref="InFlightPerCall"/> frames of a call are processed at once. A
-/// failure that prevents storing ends the call, and the edge re-sends whatever was not answered. On the mTLS endpoint a stream speaks for the one device its client certificate names: a frame
+/// only after its frame is stored. A failure that prevents storing ends the call, and the edge re-sends whatever was
+/// not answered. On the mTLS endpoint a stream speaks for the one device its client certificate names: a frame
 /// naming another device is refused in its reply and never stored. A message above
 /// <see cref="EscalationOptions.MaxMessageBytes"/> ends the call with <c>RESOURCE_EXHAUSTED</c> stating the limit; a call
 /// the client cancels (or whose deadline passes) ends quietly, logged at debug level only.
@@ -24,7 +24,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     /// </summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
-    /// <summary>Frames of one call processed at the same time; the next frame is read when the oldest is answered.</summary>
+    /// <summary>Frames of one call handed to the reply writer ahead of their answers.</summary>
     public const int InFlightPerCall = 16;
 
     private readonly EscalationProcessor _processor;
@@ -56,8 +56,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
         var certified = certificate is null ? null : DeviceIdentity.FromCertificate(certificate);
 
-        // Frames of one call are processed side by side (at most InFlightPerCall at a time), so one device's batch
-        // fills the batcher as several devices' frames do; replies keep the frames' order.
+        // A reader and a writer: the reader hands each frame's work to the writer, which answers in order; the first
+        // failure stops both. Frames of one call run one at a time (see below); calls run side by side.
         using var writerFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inFlight = Channel.CreateBounded<(FrameKey? Key, Task<EscalationReply> Reply, Activity? Activity)>(
             new BoundedChannelOptions(InFlightPerCall) { SingleReader = true, SingleWriter = true });
@@ -117,6 +117,10 @@ public sealed partial class EscalationService : Escalation.EscalationBase
 
                     Activity.Current = outer;
                     await inFlight.Writer.WriteAsync((request.Key, reply, activity), writerFailed.Token).ConfigureAwait(false);
+
+                    // One frame of a call at a time: frames of one device processed side by side raced on the store's
+                    // shared records (a collection changed while LiteDB serialized it). The writer reports a failure.
+                    await ((Task)reply).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (writerFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -37,7 +37,7 @@ public sealed class CloudTelemetryTests : IDisposable
         Assert.Equal(1, metrics.Value("inspection_cloud_escalations_stored_total", "verdict=\"defect\""));
         Assert.Equal(1, metrics.Sum("inspection_cloud_escalations_duplicates_total"));
         Assert.Equal(1, metrics.Value("inspection_cloud_escalations_refused_total", "reason=\"no-jpeg\""));
-        // The two new frames of the call run side by side: in one batch of two, or in two of one.
+        // Two new frames ran: in one batch of two, or in two of one (the batch size is the batcher's business).
         Assert.Equal(2, metrics.Sum("inspection_cloud_batch_size_sum"));
         Assert.InRange(metrics.Sum("inspection_cloud_batch_size_count"), 1, 2);
         Assert.Equal(metrics.Sum("inspection_cloud_batch_size_count"), metrics.Sum("inspection_cloud_inference_duration_seconds_count"));

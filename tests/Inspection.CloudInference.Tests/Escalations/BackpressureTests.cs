@@ -84,8 +84,8 @@ public sealed class BackpressureTests : IDisposable
         Assert.Equal(ForwardingStatus.Idle, (await forwarder.ForwardDueAsync(TestContext.Current.CancellationToken)).Status);
         time.Advance(wait);
 
-        // The five frames of one call are processed side by side, so they may fill the queue of one again: the cloud
-        // answers those it took and sends the rest back with the hint, until all are in.
+        // The queue of one may fill again (with the frame ahead still running): the cloud answers those it took and
+        // sends the rest back with the hint, until all are in.
         var passes = new List<ForwardingResult>();
         while (outbox.Count() > 0 && passes.Count < 10)
         {
