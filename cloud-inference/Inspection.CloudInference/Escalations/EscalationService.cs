@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Threading.Channels;
 using Grpc.Core;
 using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.Identity;
@@ -23,9 +21,6 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     /// which grpc-dotnet and the other gRPC clients read in their built-in retry, rather than an invented one.
     /// </summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
-
-    /// <summary>Frames of one call handed to the reply writer ahead of their answers.</summary>
-    public const int InFlightPerCall = 16;
 
     private readonly EscalationProcessor _processor;
     private readonly CloudDetector _detector;
@@ -56,87 +51,26 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
         var certified = certificate is null ? null : DeviceIdentity.FromCertificate(certificate);
 
-        // A reader and a writer: the reader hands each frame's work to the writer, which answers in order; the first
-        // failure stops both. Frames of one call run one at a time (see below); calls run side by side.
-        using var writerFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var inFlight = Channel.CreateBounded<(FrameKey? Key, Task<EscalationReply> Reply, Activity? Activity)>(
-            new BoundedChannelOptions(InFlightPerCall) { SingleReader = true, SingleWriter = true });
-        var writing = WriteRepliesAsync(inFlight.Reader, responseStream, writerFailed, key => lastKey = key, () => answered++, cancellationToken);
         try
         {
-            try
+            await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                // A key sent twice in one call waits for its first frame, which then answers it from the store. A part
-                // waits for everything before it and holds back everything after it: parts of one device share frames
-                // (a frame showing two parts), and their records are built in the order the device sent them.
-                var byKey = new Dictionary<FrameKey, Task<EscalationReply>>();
-                var outer = Activity.Current;
-                var sinceLastPart = new List<Task>();
-                Task lastPart = Task.CompletedTask;
-                // Read on the call's own token, so a client that goes away ends the read exactly as it always did; a
-                // failed writer stops the loop at the next frame (an edge completes its stream after its batch).
-                await foreach (var request in requestStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                lastKey = request.Key;
+
+                // Each frame continues its own trace (the edge's); the logs written while it is judged carry its trace id.
+                using var activity = CloudTelemetry.StartEscalation(request, peer);
+                var reply = certificate is not null && request.Key?.DeviceId != certified
+                    ? Impersonation(request, certified, peer)
+                    : await AdmitAndProcessAsync(request, peer, context.Deadline, cancellationToken).ConfigureAwait(false);
+                using (var verdict = CloudTelemetry.Source.StartActivity(CloudTelemetry.VerdictSpan))
                 {
-                    if (writerFailed.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    // Each frame continues its own trace (the edge's); the logs written while it is judged carry its
-                    // trace id. The span is current only for the frame's own work, not for the frames read after it.
-                    var activity = CloudTelemetry.StartEscalation(request, peer);
-                    Task<EscalationReply> reply;
-                    if (certificate is not null && request.Key?.DeviceId != certified)
-                    {
-                        reply = Task.FromResult(Impersonation(request, certified, peer));
-                    }
-                    else
-                    {
-                        var after = request.Part is not null
-                            ? Task.WhenAll([lastPart, .. sinceLastPart])
-                            : request.Key is { } key && byKey.TryGetValue(key, out var earlier) ? Task.WhenAll(lastPart, earlier) : lastPart;
-                        var deadline = context.Deadline;
-                        reply = after.IsCompleted
-                            ? AdmitAndProcessAsync(request, peer, deadline, cancellationToken)
-                            : after.ContinueWith(_ => AdmitAndProcessAsync(request, peer, deadline, cancellationToken), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-                    }
-
-                    if (request.Key is { } sent)
-                    {
-                        byKey[sent] = reply;
-                    }
-
-                    if (request.Part is not null)
-                    {
-                        (lastPart, sinceLastPart) = (reply, []);
-                    }
-                    else
-                    {
-                        sinceLastPart.Add(reply);
-                    }
-
-                    Activity.Current = outer;
-                    await inFlight.Writer.WriteAsync((request.Key, reply, activity), writerFailed.Token).ConfigureAwait(false);
-
-                    // One frame of a call at a time: frames of one device processed side by side raced on the store's
-                    // shared records (a collection changed while LiteDB serialized it). The writer reports a failure.
-                    await ((Task)reply).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                    verdict?.SetTag("inspection.verdict", reply.Verdict.ToString());
+                    verdict?.SetTag("inspection.duplicate", reply.Duplicate);
+                    await responseStream.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
                 }
-            }
-            catch (OperationCanceledException) when (writerFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                // The replies stopped (a busy answer, a frame that could not be stored): the writer says why, below.
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
-            {
-                // An oversized message: answer what was read before it, then end the call stating the limit.
-                inFlight.Writer.TryComplete();
-                await writing.ConfigureAwait(false);
-                throw;
-            }
 
-            inFlight.Writer.TryComplete();
-            await writing.ConfigureAwait(false);
+                answered++;
+            }
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or RpcException)
         {
@@ -172,12 +106,6 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             Log.StreamFailed(_logger, peer, answered, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "The cloud could not store a frame; re-send the unanswered frames."));
         }
-        finally
-        {
-            // A call that ended while reading (the client went away) leaves the writer to stop on its own.
-            inFlight.Writer.TryComplete();
-            _ = writing.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
     }
 
     // A frame is taken only if the frames ahead of it leave time to answer it before the call's deadline (with a fifth
@@ -197,49 +125,6 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         }
 
         return _processor.ProcessAsync(request, peer, cancellationToken);
-    }
-
-    // Writes each frame's reply in the order the frames came. The first one that fails stops the call: the reader is
-    // told through writerFailed, the frames still in flight are left to finish on their own (stored frames are answered
-    // as duplicates when the device sends them again) and their faults observed.
-    private static async Task WriteRepliesAsync(
-        ChannelReader<(FrameKey? Key, Task<EscalationReply> Reply, Activity? Activity)> inFlight,
-        IServerStreamWriter<EscalationReply> responseStream,
-        CancellationTokenSource writerFailed,
-        Action<FrameKey?> current,
-        Action answered,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var (key, reply, activity) in inFlight.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                using (activity)
-                {
-                    current(key);
-                    var answer = await reply.ConfigureAwait(false);
-                    using (var verdict = CloudTelemetry.Source.StartActivity(CloudTelemetry.VerdictSpan, ActivityKind.Internal, activity?.Context ?? default))
-                    {
-                        verdict?.SetTag("inspection.verdict", answer.Verdict.ToString());
-                        verdict?.SetTag("inspection.duplicate", answer.Duplicate);
-                        await responseStream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    answered();
-                }
-            }
-        }
-        catch
-        {
-            await writerFailed.CancelAsync().ConfigureAwait(false);
-            while (inFlight.TryRead(out var left))
-            {
-                left.Activity?.Dispose();
-                _ = left.Reply.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            }
-
-            throw;
-        }
     }
 
     // Not kept with the rejected frames: they are evidence of a device's own faults, and this frame is not the
