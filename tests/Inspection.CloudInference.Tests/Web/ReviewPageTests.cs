@@ -80,7 +80,7 @@ public sealed class ReviewPageTests : IDisposable
 
         await browser.Page.ReloadAsync();
         await WaitShowsAsync(browser, "cam-1/2#12");
-        Assert.Equal("waiting 1, leased now 1", await browser.Page.TextContentAsync("#counts"));
+        Assert.Equal("waiting 1, leased now 1", await CountsAsync(browser));
         Assert.Equal(0, await browser.Page.Locator("#queue tr[data-key='cam-1/1']").CountAsync());
     }
 
@@ -176,7 +176,7 @@ public sealed class ReviewPageTests : IDisposable
         var reviewed = await ItemAsync(cloud, "cam-1/1");
         Assert.Equal(("reject", "pass", "glare"), (reviewed.Review!.Action, reviewed.Review.Verdict, Assert.Single(reviewed.Review.Tags)));
         Assert.Empty(Assert.Single(reviewed.Review.Frames).Boxes);
-        Assert.Equal("waiting 0, leased now 0", await browser.Page.TextContentAsync("#counts"));
+        Assert.Equal("waiting 0, leased now 0", await CountsAsync(browser));
     }
 
     [Fact]
@@ -280,6 +280,13 @@ public sealed class ReviewPageTests : IDisposable
 
     private static Task WaitShowsAsync(OperatorBrowser browser, string shows) =>
         browser.Page.WaitForFunctionAsync($"() => document.getElementById('frame').dataset.shows === '{shows}'");
+
+    // The page shows the item first and fills the queue's counts after it: wait for them before reading.
+    private static async Task<string?> CountsAsync(OperatorBrowser browser)
+    {
+        await browser.Page.WaitForFunctionAsync("() => document.getElementById('counts').textContent !== ''");
+        return await browser.Page.TextContentAsync("#counts");
+    }
 
     private static async Task<ReviewItem> ItemAsync(TestCloud cloud, string key) =>
         (await cloud.Http.GetFromJsonAsync<ReviewItem>($"api/review/items/{key}", TestContext.Current.CancellationToken))!;
