@@ -118,7 +118,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
                 asPostgres: true,
                 cancellationToken);
         }
-        catch (InvalidOperationException ex) when (File.Exists(LogFile) && (await File.ReadAllTextAsync(LogFile, cancellationToken)).Contains("Address already in use", StringComparison.Ordinal))
+        catch (InvalidOperationException ex) when (File.Exists(LogFile) && File.ReadAllText(LogFile).Contains("Address already in use", StringComparison.Ordinal))
         {
             // The next attempt must not read this one's complaint.
             File.Delete(LogFile);
