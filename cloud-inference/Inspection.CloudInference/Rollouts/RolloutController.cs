@@ -268,6 +268,7 @@ public sealed partial class RolloutController : BackgroundService
     {
         await Task.Yield();
         var held = false;
+        var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -279,9 +280,18 @@ public sealed partial class RolloutController : BackgroundService
                     await ForgetActiveAsync(stoppingToken).ConfigureAwait(false);
                 }
 
+                if (!holds && (held || !waitingLogged) && _store.Active().Count is > 0 and var waiting)
+                {
+                    // Rollouts are kept in each replica's own file (not the shared database): those started here wait
+                    // until this replica holds the lease. Said once per change, not at every tick.
+                    Log.WaitingForLease(_logger, waiting, _lease.Name);
+                    waitingLogged = true;
+                }
+
                 held = holds;
                 if (held)
                 {
+                    waitingLogged = false;
                     await TickAsync(stoppingToken).ConfigureAwait(false);
                 }
             }
@@ -814,6 +824,9 @@ public sealed partial class RolloutController : BackgroundService
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Rollout {Id} cannot send {DeviceId} back to release {Release}: it is no longer registered")]
         public static partial void RollbackUnavailable(ILogger logger, string id, string deviceId, long release);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} rollouts stored on this replica wait: another replica holds the {Lease} lease, and rollouts are not in the shared database (start them on the replica that runs them)")]
+        public static partial void WaitingForLease(ILogger logger, int count, string lease);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "A pass over the rollouts failed; it is tried again at the next tick")]
         public static partial void PassFailed(ILogger logger, Exception exception);

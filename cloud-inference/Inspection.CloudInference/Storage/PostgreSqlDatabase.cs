@@ -53,5 +53,23 @@ public sealed class PostgreSqlDatabase : IDisposable
         return $"the PostgreSQL server at {Endpoint} (Cloud:PostgreSqlConnectionString) cannot be used: {reason}";
     }
 
+    /// <summary>
+    /// Null when the database answers a query now; otherwise why not, naming the server. What the readiness check and
+    /// <c>/healthz</c> ask, so edges stop sending to a replica that cannot store what they send.
+    /// </summary>
+    public string? Problem()
+    {
+        try
+        {
+            using var command = DataSource.CreateCommand("SELECT 1");
+            command.ExecuteScalar();
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return Describe(ex);
+        }
+    }
+
     public void Dispose() => DataSource.Dispose();
 }

@@ -56,7 +56,8 @@ public sealed class PostgreSqlServer : IAsyncLifetime
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken)
     {
         var name = $"test_{Interlocked.Increment(ref _databases)}";
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        // Not pooled: a pooled connection would outlive a stop and restart of the server (RestartAsync) and fail once.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);

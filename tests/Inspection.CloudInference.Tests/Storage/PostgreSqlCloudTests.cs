@@ -1,3 +1,4 @@
+using Grpc.Health.V1;
 using System.Net.Http.Json;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
@@ -113,6 +114,43 @@ public sealed class PostgreSqlCloudTests(PostgreSqlServer server) : IClassFixtur
                 await replica.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Health_DatabaseStopped_NotServingNamingTheServerAndServingWhenItIsBack()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var connectionString = await server.CreateDatabaseAsync(cancellationToken);
+        await using var cloud = await TestCloud.StartAsync(_directory.Folder("cloud"), OnPostgreSql(connectionString));
+        var health = new Health.HealthClient(cloud.Channel);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken)).Status);
+
+        await server.StopAsync(cancellationToken);
+        try
+        {
+            // Edges probe this to choose a replica: one whose database is gone must not take their frames.
+            await Eventually.WaitAsync(
+                "the replica reports not serving",
+                async ct => (await health.CheckAsync(new HealthCheckRequest(), cancellationToken: ct)).Status,
+                status => status == HealthCheckResponse.Types.ServingStatus.NotServing,
+                Eventually.DefaultTimeout,
+                cancellationToken);
+            using var response = await cloud.Http.GetAsync("/healthz", cancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains($"127.0.0.1:{server.Port}", await response.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.RestartAsync(cancellationToken);
+        }
+
+        await Eventually.WaitAsync(
+            "the replica serves again",
+            async ct => (await health.CheckAsync(new HealthCheckRequest(), cancellationToken: ct)).Status,
+            status => status == HealthCheckResponse.Types.ServingStatus.Serving,
+            Eventually.DefaultTimeout,
+            cancellationToken);
+        Assert.False(Assert.Single(await cloud.EscalateAsync(TestFrames.Request("cam-5", 1, TestFrames.PassGrey))).Duplicate);
     }
 
     [Fact]
