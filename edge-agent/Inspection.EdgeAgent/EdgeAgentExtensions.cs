@@ -106,20 +106,11 @@ public static class EdgeAgentExtensions
         services.AddSingleton<PartInspector>();
         services.AddSingleton<FrameInspector>();
 
-        // One channel for the process: it multiplexes every call over its HTTP/2 connection.
-        services.AddSingleton(static sp =>
-        {
-            var address = sp.GetRequiredService<IOptions<CloudOptions>>().Value.Address;
-            var tls = sp.GetRequiredService<CloudTls>();
-            var options = OutboxForwarder.ChannelOptions(sp.GetRequiredService<IOptions<DegradationOptions>>().Value);
-            if (tls.Configured)
-            {
-                options.HttpHandler = tls.CreateHandler();
-                options.DisposeHttpClient = true;
-            }
-
-            return GrpcChannel.ForAddress(address, options);
-        });
+        // One channel for the process: it multiplexes every call over its HTTP/2 connection (one per replica).
+        services.AddSingleton(static sp => CloudChannel.Create(
+            sp.GetRequiredService<IOptions<CloudOptions>>().Value,
+            sp.GetRequiredService<IOptions<DegradationOptions>>().Value,
+            sp.GetRequiredService<CloudTls>()));
         services.AddSingleton(sp => new Escalation.EscalationClient(sp.GetRequiredService<GrpcChannel>()));
         services.AddSingleton(sp => new Health.HealthClient(sp.GetRequiredService<GrpcChannel>()));
 

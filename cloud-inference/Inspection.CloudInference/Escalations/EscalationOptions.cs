@@ -7,8 +7,8 @@ public sealed class EscalationOptions
 {
     public const string SectionName = "Cloud:Escalations";
 
-    /// <summary>The default of <see cref="MaxMessageBytes"/>: 8 MiB.</summary>
-    public const int DefaultMaxMessageBytes = 8 * 1024 * 1024;
+    /// <summary>The default of <see cref="MaxMessageBytes"/>: 8 MiB, the limit the edge sends by as well.</summary>
+    public const int DefaultMaxMessageBytes = Inspection.Contracts.Escalations.EscalationLimits.MaxMessageBytes;
 
     /// <summary>The default of <see cref="MaxPixels"/>: 4096 × 4096.</summary>
     public const long DefaultMaxPixels = 4096L * 4096;

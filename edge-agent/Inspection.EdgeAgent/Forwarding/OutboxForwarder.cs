@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Inspection.Contracts.Escalations;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.V1;
 using Inspection.EdgeAgent.Control;
@@ -99,7 +100,9 @@ public sealed partial class OutboxForwarder : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(degradation);
         var interval = TimeSpan.FromMilliseconds(degradation.CloudProbeIntervalMilliseconds);
-        return new GrpcChannelOptions { InitialReconnectBackoff = interval, MaxReconnectBackoff = interval * 2 };
+
+        // The cloud reads no larger message; a larger one is refused here (ToRequest's caller) instead of on the wire.
+        return new GrpcChannelOptions { InitialReconnectBackoff = interval, MaxReconnectBackoff = interval * 2, MaxSendMessageSize = EscalationLimits.MaxMessageBytes };
     }
 
     private TimeSpan ProbeInterval => TimeSpan.FromMilliseconds(_degradation.CloudProbeIntervalMilliseconds);
@@ -182,11 +185,57 @@ public sealed partial class OutboxForwarder : BackgroundService
             return new ForwardingResult(ForwardingStatus.Idle);
         }
 
-        var answers = new Answers(batch);
+        // Built once for the call and any failover of it; a frame larger than the cloud reads never goes on the wire.
+        var requests = new Dictionary<long, EscalationRequest>(batch.Count);
+        var oversized = 0;
+        foreach (var entry in batch)
+        {
+            var request = ToRequest(entry);
+            if (request.CalculateSize() is var size && size > EscalationLimits.MaxMessageBytes)
+            {
+                RefuseOversized(entry, size, now);
+                oversized++;
+            }
+            else
+            {
+                requests.Add(entry.Id, request);
+            }
+        }
+
+        if (oversized > 0)
+        {
+            batch = [.. batch.Where(e => requests.ContainsKey(e.Id))];
+            if (batch.Count == 0)
+            {
+                return new ForwardingResult(ForwardingStatus.Sent, Rejected: oversized);
+            }
+        }
+
+        var answers = new Answers(batch) { Rejected = oversized };
         string? failure = null;
         try
         {
-            await SendAsync(batch, answers, cancellationToken).ConfigureAwait(false);
+            // A replica that went away (before the call or in it) ends the call as UNAVAILABLE, and the balancer drops
+            // it from the rotation as its connection closes: what it left unanswered goes to another replica at once,
+            // not after a backoff. As many tries as there are replicas; with one, none.
+            var failovers = _options.Endpoints.Count > 1 ? _options.Endpoints.Count : 0;
+            var entries = batch;
+            while (true)
+            {
+                try
+                {
+                    await SendAsync(entries, requests, answers, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && failovers > 0 && answers.Pending.Count > 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    failovers--;
+                    _stats.EscalationsUnanswered(answers.Pending.Count);
+                    Log.FailingOver(_logger, answers.Pending.Count, ex.Status.Detail);
+                    entries = [.. answers.Pending.Values.OrderBy(static e => e.Id)];
+                }
+            }
+
             Contacted();
             _cloud.Good("an escalation call completed");
         }
@@ -296,7 +345,7 @@ public sealed partial class OutboxForwarder : BackgroundService
     /// </summary>
     private static DateTime WallClockDeadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
 
-    private async Task SendAsync(List<OutboxEntry> batch, Answers answers, CancellationToken cancellationToken)
+    private async Task SendAsync(List<OutboxEntry> batch, Dictionary<long, EscalationRequest> requests, Answers answers, CancellationToken cancellationToken)
     {
         var deadline = WallClockDeadline(TimeSpan.FromSeconds(_options.DeadlineSeconds));
         using var call = _client.Escalate(deadline: deadline, cancellationToken: cancellationToken);
@@ -307,7 +356,7 @@ public sealed partial class OutboxForwarder : BackgroundService
         {
             foreach (var entry in batch)
             {
-                await call.RequestStream.WriteAsync(ToRequest(entry), cancellationToken).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(requests[entry.Id], cancellationToken).ConfigureAwait(false);
                 _stats.EscalationsWritten(1);
             }
 
@@ -406,6 +455,15 @@ public sealed partial class OutboxForwarder : BackgroundService
 
         var max = TimeSpan.FromSeconds(_options.MaxBackoffSeconds);
         return milliseconds >= max.TotalMilliseconds ? max : TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    // The cloud would end the call on it (and the channel refuses to send it): refused here, like a frame the cloud refused.
+    private void RefuseOversized(OutboxEntry entry, int size, DateTimeOffset now)
+    {
+        var error = $"the escalation message is {size} bytes, more than the {EscalationLimits.MaxMessageBytes} bytes the cloud accepts; not sent";
+        _outbox.Reject(entry, error, now);
+        _stats.FrameRejected();
+        Log.FrameRejected(_logger, entry.Id, error);
     }
 
     // A busy cloud: the unanswered entries keep their attempt count and are due again once the hint has passed, plus up
@@ -545,6 +603,9 @@ public sealed partial class OutboxForwarder : BackgroundService
 
         [LoggerMessage(EventId = 1607, Level = LogLevel.Information, Message = "The cloud is busy: of {Count} frames sent, {Stored} stored and {Rejected} refused; {Unanswered} stay in the outbox and are sent again in {RetryAfterMilliseconds} ms, as the cloud asked")]
         public static partial void Throttled(ILogger logger, int count, int stored, int rejected, int unanswered, long retryAfterMilliseconds);
+
+        [LoggerMessage(EventId = 1608, Level = LogLevel.Information, Message = "A cloud replica went away mid-call ({Reason}); {Unanswered} unanswered frames are sent to another replica now")]
+        public static partial void FailingOver(ILogger logger, int unanswered, string reason);
 
         [LoggerMessage(EventId = 1606, Level = LogLevel.Error, Message = "The outbox cannot be read")]
         public static partial void OutboxUnavailable(ILogger logger, Exception exception);

@@ -25,13 +25,15 @@ public sealed class ProductionTransport : IValidateOptions<CloudOptions>
     public ValidateOptionsResult Validate(string? name, CloudOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Refusal(_production, options.Address, _tls.Value) is { } refusal
-            ? ValidateOptionsResult.Fail(refusal)
-            : ValidateOptionsResult.Success;
+        var refusals = options.Endpoints
+            .Select(address => Refusal(_production, address, _tls.Value, options.EndpointsKey))
+            .OfType<string>()
+            .ToList();
+        return refusals.Count > 0 ? ValidateOptionsResult.Fail(refusals) : ValidateOptionsResult.Success;
     }
 
     /// <summary>Why the agent must not start with these settings, or null when it may.</summary>
-    public static string? Refusal(bool production, string address, CloudTlsOptions tls)
+    public static string? Refusal(bool production, string address, CloudTlsOptions tls, string key = "Cloud:Address")
     {
         ArgumentNullException.ThrowIfNull(tls);
         if (!production || !Uri.TryCreate(address, UriKind.Absolute, out var uri) || IsLoopback(uri))
@@ -44,9 +46,9 @@ public sealed class ProductionTransport : IValidateOptions<CloudOptions>
             return null;
         }
 
-        return $"In Production the link to the cloud must be mTLS, but Cloud:Address is '{address}'" +
+        return $"In Production the link to the cloud must be mTLS, but {key} is '{address}'" +
             (tls.Configured ? "" : " and Cloud:Tls is not set") +
-            ". Set Cloud:Address to the cloud's https:// endpoint (its Cloud:Tls:Url, e.g. https://cloud-host:5101) and " +
+            $". Set {key} to the cloud's https:// endpoint (its Cloud:Tls:Url, e.g. https://cloud-host:5101) and " +
             "Cloud:Tls:CertificatePath, Cloud:Tls:KeyPath and Cloud:Tls:CaPath to the device.crt, device.key and ca.crt " +
             "from 'identity device' (deploy/jetson/README.md, \"Device certificate\"). Cleartext is allowed only to a loopback address.";
     }

@@ -7,6 +7,7 @@ using Inspection.EdgeAgent.Degradation;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using EdgeCloudOptions = Inspection.EdgeAgent.Forwarding.CloudOptions;
@@ -16,7 +17,12 @@ namespace Inspection.CloudInference.Tests.Escalations;
 /// <summary>The edge's real outbox forwarder of one device, over a channel to a test cloud.</summary>
 public static class EdgeForwarders
 {
-    public static OutboxForwarder Create(GrpcChannel channel, EdgeDatabase database, OutboxStore outbox, string deviceId, string lineId, TimeProvider time)
+    /// <summary>
+    /// The forwarder, with <paramref name="cloud"/> as its settings: they name the replicas a balanced channel
+    /// (<see cref="CloudChannel"/>) spreads over, which the forwarder must know to send a dead replica's frames to another.
+    /// Without them, the defaults and the channel's one target.
+    /// </summary>
+    public static OutboxForwarder Create(GrpcChannel channel, EdgeDatabase database, OutboxStore outbox, string deviceId, string lineId, TimeProvider time, EdgeCloudOptions? cloud = null, ILogger<OutboxForwarder>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
         var edge = Options.Create(new EdgeOptions { DeviceId = deviceId, LineId = lineId });
@@ -28,10 +34,10 @@ public static class EdgeForwarders
             new DeviceEvents(edge, time),
             new EdgeStats(),
             new ForwardingState(),
-            Options.Create(new EdgeCloudOptions { Address = $"http://{channel.Target}" }),
+            Options.Create(cloud ?? new EdgeCloudOptions { Address = $"http://{channel.Target}" }),
             Options.Create(new DegradationOptions { CloudProbeDeadlineMilliseconds = 10_000 }),
             edge,
             time,
-            NullLogger<OutboxForwarder>.Instance);
+            logger ?? NullLogger<OutboxForwarder>.Instance);
     }
 }

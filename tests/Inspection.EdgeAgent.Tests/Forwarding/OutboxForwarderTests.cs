@@ -40,6 +40,32 @@ public sealed class OutboxForwarderTests : IDisposable
     }
 
     [Fact]
+    public async Task ForwardDueAsync_FrameLargerThanTheCloudAccepts_RefusedOnTheDeviceAndNeverSent()
+    {
+        await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));
+        Seed(1);
+        _outbox.Add(new OutboxEntry
+        {
+            Id = 2,
+            LineId = "line-1",
+            Jpeg = new byte[global::Inspection.Contracts.Escalations.EscalationLimits.MaxMessageBytes + 1],
+            Width = 4096,
+            Height = 4096,
+            ModelName = "edge",
+            ModelVersion = "1.0.0",
+            Reason = "uncertain",
+            NextAttemptAt = _time.GetUtcNow().UtcDateTime,
+        });
+
+        var result = await CreateForwarder(cloud.Address).ForwardDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ForwardingResult(ForwardingStatus.Sent, Sent: 1, Stored: 1, Rejected: 1), result);
+        Assert.Equal([1UL], cloud.Behaviour.Received.Select(static r => r.Key.Sequence));
+        Assert.Contains("more than the 8388608 bytes the cloud accepts", _outbox.FindRejected(2)!.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _outbox.Count());
+    }
+
+    [Fact]
     public async Task ForwardDueAsync_CloudAnswersEveryFrame_EntriesLeaveTheOutboxAndResultsGetTheVerdict()
     {
         await using var cloud = await TestCloud.StartAsync(r => TestCloud.Stored(r));

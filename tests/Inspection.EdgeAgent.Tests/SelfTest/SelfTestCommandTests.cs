@@ -136,6 +136,25 @@ public sealed class SelfTestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_OneOfTwoReplicasRefuses_CloudFailsNamingThatReplica()
+    {
+        await using var cloud = await TestCloud.StartAsync(static r => TestCloud.Stored(r));
+        using var refused = LoopbackPort.Refused();
+
+        var (code, stdout, _) = await RunAsync(
+            json: false,
+            Except("cloud"),
+            $"--Cloud:Addresses:0={cloud.Address}",
+            $"--Cloud:Addresses:1=http://127.0.0.1:{refused.Port}");
+
+        Assert.Equal(SelfTestCommand.ExitFailed, code);
+        var line = Line(stdout, "cloud");
+        Assert.Contains("FAIL  1 of 2 replicas in Cloud:Addresses fail", line, StringComparison.Ordinal);
+        Assert.Contains($"{cloud.Address} answers the gRPC health check: SERVING", line, StringComparison.Ordinal);
+        Assert.Contains($"cannot reach the cloud at http://127.0.0.1:{refused.Port} (Cloud:Addresses): Unavailable", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_NoPublisherKey_KeysFails()
     {
         var empty = _temp.Folder("no-keys");

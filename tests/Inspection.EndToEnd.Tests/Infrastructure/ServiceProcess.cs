@@ -25,6 +25,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable, IWatched
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, for reading its memory from /proc.</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public string? Stopped => _process.HasExited ? $"{Name} exited with code {_process.ExitCode}" : null;
