@@ -268,17 +268,20 @@ public sealed partial class RolloutController : BackgroundService
     {
         await Task.Yield();
         var held = false;
+        var waited = false;
         var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var holds = await _lease.HoldAsync(stoppingToken).ConfigureAwait(false);
-                if (holds && !held)
+                if (holds && !held && waited)
                 {
                     // Another replica may have moved the rollouts on while this one did not hold the lease.
                     await ForgetActiveAsync(stoppingToken).ConfigureAwait(false);
                 }
+
+                waited |= !holds;
 
                 if (!holds && (held || !waitingLogged) && _store.Active().Count is > 0 and var waiting)
                 {
