@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Inspection.CloudInference.Tests.Rollouts;
 
 /// <summary>
-/// The rollout controller of a cloud on PostgreSQL runs its passes only while it holds the rollouts lease: with the
-/// lease held elsewhere (as by another replica), a rollout started here does not move on; once it is free, it does.
+/// The rollout controller of a cloud on PostgreSQL runs only while it holds the rollouts lease: with the lease held
+/// elsewhere (as by another replica), a rollout is refused here, naming the lease; once it is free, it runs.
 /// </summary>
 public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<PostgreSqlServer>, IAsyncDisposable
 {
@@ -37,7 +37,7 @@ public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Rollout_LeaseHeldByAnotherReplica_WaitsThenCompletesOnceItIsFree()
+    public async Task Rollout_LeaseHeldByAnotherReplica_RefusedNamingTheLeaseThenRunsOnceItIsFree()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var connectionString = await server.CreateDatabaseAsync(cancellationToken);
@@ -52,34 +52,35 @@ public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<P
                 $"--Cloud:PostgreSqlConnectionString={connectionString}");
             Assert.Equal(HttpStatusCode.Created, (await TestModelPackages.UploadAsync(_cloud, _packages.Build(release: Release))).StatusCode);
             await Fleet.FleetApiTests.WaitForBrokerAsync(_cloud);
-            foreach (var id in new[] { "cam-a", "cam-b" })
+            foreach (var device in new[] { "cam-a", "cam-b" })
             {
-                _devices.Add(await ScriptedDevice.StartAsync(_cloud.BrokerPort, id));
+                _devices.Add(await ScriptedDevice.StartAsync(_cloud.BrokerPort, device));
             }
 
             await Fleet.FleetApiTests.PollFleetAsync(_cloud, f => f.Devices.Count(d => d.Online == true && d.Reported is not null) == 2);
-
-            // The API sends the canary its desired state at once; following it and starting wave 1 are the passes' work.
-            var started = await StartRolloutAsync(new RolloutRequest(
+            var request = new RolloutRequest(
                 Release,
                 new RolloutTarget(All: true),
-                new RolloutStrategy(new CanarySpec(1), DeviceTimeoutSeconds: 60, AccuracyGate: new AccuracyGate(Escalations: 3, Minutes: 5))));
-            var canary = _devices.Single(d => d.Id == started.Devices.Single(x => x.Wave == 0).DeviceId);
-            await Eventually.UntilAsync(() => canary.Release == Release, "the canary commits the release");
-            await Fleet.FleetApiTests.PollFleetAsync(_cloud, f => f.Devices.Any(d => d.DeviceId == canary.Id && d.Reported?.Model?.Release == Release));
-            Assert.False(await _cloud.App.Services.GetRequiredKeyedService<IRunOnceLease>(RunOnceLeases.Rollouts).HoldAsync(cancellationToken));
-            var waiting = await GetAsync(started.Id);
-            Assert.Equal(RolloutStates.Running, waiting.State);
+                new RolloutStrategy(new CanarySpec(1), DeviceTimeoutSeconds: 60, AccuracyGate: new AccuracyGate(Escalations: 3, Minutes: 5)));
 
-            // A pass would have seen the commit and started watching the canary's accuracy.
-            Assert.Equal(RolloutDeviceStates.Updating, waiting.Devices.Single(d => d.Wave == 0).State);
-            Assert.All(waiting.Devices.Where(d => d.Wave > 0), d => Assert.Equal(RolloutDeviceStates.Pending, d.State));
+            var refused = await PostAsync(request);
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("'rollouts' lease", await refused.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
+            Assert.Empty(await _cloud.Http.GetFromJsonAsync<List<RolloutSummary>>("api/rollouts", cancellationToken) ?? []);
+            Assert.All(_devices, d => Assert.DoesNotContain(d.Desired, s => s.Model is not null));
 
             await other.DisposeAsync();
 
+            var started = await Eventually.WaitAsync(
+                "the rollout is accepted once this replica can hold the lease",
+                _ => PostAsync(request),
+                response => response.StatusCode == HttpStatusCode.Created,
+                Eventually.DefaultTimeout,
+                cancellationToken);
+            var id = (await started.Content.ReadFromJsonAsync<RolloutView>(cancellationToken))!.Id;
             var done = await Eventually.WaitAsync(
-                "the rollout completes once this replica holds the lease",
-                _ => GetAsync(started.Id),
+                "the rollout completes",
+                _ => GetAsync(id),
                 r => r.State == RolloutStates.Completed,
                 Eventually.DefaultTimeout,
                 cancellationToken);
@@ -91,12 +92,8 @@ public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<P
         }
     }
 
-    private async Task<RolloutView> StartRolloutAsync(RolloutRequest request)
-    {
-        var response = await _cloud!.Http.PostAsJsonAsync("api/rollouts", request, TestContext.Current.CancellationToken);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        return (await response.Content.ReadFromJsonAsync<RolloutView>(TestContext.Current.CancellationToken))!;
-    }
+    private Task<HttpResponseMessage> PostAsync(RolloutRequest request) =>
+        _cloud!.Http.PostAsJsonAsync("api/rollouts", request, TestContext.Current.CancellationToken);
 
     private async Task<RolloutView> GetAsync(string id) =>
         (await _cloud!.Http.GetFromJsonAsync<RolloutView>($"api/rollouts/{id}", TestContext.Current.CancellationToken))!;
