@@ -24,7 +24,8 @@ public sealed class CloudOptions : IValidatableObject
     public string HttpUrl { get; set; } = "http://127.0.0.1:5180";
 
     /// <summary>
-    /// LiteDB file holding escalations, their frames and the desired state of every device. Relative
+    /// LiteDB file holding escalations, their frames and the desired state of every device (with
+    /// <see cref="StorageProvider"/> <c>postgresql</c>: the model registry, rollouts, reviews and accounts only). Relative
     /// paths are resolved against the content root. Key <c>Cloud:StoragePath</c>, default <c>data/cloud.db</c>.
     /// </summary>
     [Required(ErrorMessage = "Cloud:StoragePath is required: the path of the cloud database file, e.g. data/cloud.db.")]

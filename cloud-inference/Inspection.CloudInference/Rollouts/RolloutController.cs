@@ -71,11 +71,22 @@ public sealed partial class RolloutController : BackgroundService
     /// <param name="cancellationToken">Cancels the wait for the lock and the first publishes.</param>
     /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
     /// <exception cref="ArgumentException">The request is not valid, or no device matches.</exception>
-    /// <exception cref="InvalidOperationException">The review check the strategy asks for failed.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The review check the strategy asks for failed, or another replica runs the rollouts (holds their lease).
+    /// </exception>
     public async Task<RolloutView> StartAsync(RolloutRequest request, string issuedBy, Uri baseUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(baseUrl);
+
+        // Rollouts are kept in this replica's own file: one started here would only move while this replica holds the
+        // lease, so it is refused rather than left waiting unseen.
+        if (!await _lease.HoldAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException(
+                $"this cloud replica does not run rollouts now: another replica holds the '{_lease.Name}' lease. Start the rollout on that replica (rollouts are not in the shared database yet)");
+        }
+
         var model = _registry.Find(request.Release) ?? throw new KeyNotFoundException($"release {request.Release} is not registered (GET /api/models)");
         var snapshot = _fleet.Snapshot();
         var plan = RolloutPlan.Create(request, snapshot.Devices.ToDictionary(d => d.DeviceId, d => d.Reported, StringComparer.Ordinal));
@@ -268,17 +279,20 @@ public sealed partial class RolloutController : BackgroundService
     {
         await Task.Yield();
         var held = false;
+        var waited = false;
         var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var holds = await _lease.HoldAsync(stoppingToken).ConfigureAwait(false);
-                if (holds && !held)
+                if (holds && !held && waited)
                 {
                     // Another replica may have moved the rollouts on while this one did not hold the lease.
                     await ForgetActiveAsync(stoppingToken).ConfigureAwait(false);
                 }
+
+                waited |= !holds;
 
                 if (!holds && (held || !waitingLogged) && _store.Active().Count is > 0 and var waiting)
                 {
