@@ -101,7 +101,7 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(7), token);
             await producing.CancelAsync();
             await Task.WhenAll(running);
-            await Task.WhenAll(edges.Select(e => e.DrainAsync(TimeSpan.FromSeconds(30), token)));
+            await Task.WhenAll(edges.Select(e => e.DrainAsync(TimeSpan.FromSeconds(60), token)));
             survivorMemory = _replicas[1].Memory();
         }
         finally
