@@ -2,6 +2,7 @@
 # Runs the whole test suite on this machine, installing what the tests need when it is missing:
 #   libgtk-3-0   OpenCvSharp's native library links against it
 #   mosquitto    the real MQTT broker the end-to-end tests start on a free port
+#   postgresql   the real database server the PostgreSQL store tests start in a temporary folder (its service stays off)
 #   python3-onnx Debian's ONNX checker, which every model file written by models/ must pass
 #   chromium     headless browser for the operator page test
 #   shellcheck   lints deploy/jetson/install.sh (InstallScriptTests)
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(libgtk-3-0 mosquitto python3-onnx chromium shellcheck systemd qemu-user-static libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
+packages=(libgtk-3-0 mosquitto postgresql python3-onnx chromium shellcheck systemd qemu-user-static libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,7 @@
 using System.CommandLine;
 using Inspection.CloudInference.Bench;
 
-return await new RootCommand("Benchmarks of the cloud on this machine.") { RolloutBench.Create(), BatchingBench.Create(), ReplicaBench.Create() }.Parse(args).InvokeAsync();
+return await new RootCommand("Benchmarks of the cloud on this machine.")
+{
+    RolloutBench.Create(), BatchingBench.Create(), StoreBench.Create(), ReplicaBench.Create(),
+}.Parse(args).InvokeAsync();

@@ -94,12 +94,32 @@ public static class CloudInferenceExtensions
             options.Services.Map(Inspection.Contracts.V1.Escalation.Descriptor.FullName, r => r.Tags.Contains(EscalationReadinessCheck.Tag));
         });
 
-        builder.AddCloudTelemetry();
+        // The shared store first: on PostgreSQL its schema is brought up to date before anything else starts.
+        var cloud = builder.Configuration.GetSection(CloudOptions.SectionName).Get<CloudOptions>() ?? new CloudOptions();
         services.AddSingleton<CloudDatabase>();
-        services.AddSingleton<EscalationStore>();
+        if (cloud.UsesPostgreSql)
+        {
+            services.AddSingleton<PostgreSqlDatabase>();
+            services.AddHostedService<PostgreSqlStartup>();
+            services.AddSingleton<IEscalationStore, PostgreSqlEscalationStore>();
+            services.AddSingleton(static sp => new DesiredStateStore(new PostgreSqlDesiredStateTable(sp.GetRequiredService<PostgreSqlDatabase>())));
+            services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
+                sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
+                RunOnceLeases.Rollouts,
+                AdvisoryLockKeys.Rollouts,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<PostgreSqlLease>()));
+        }
+        else
+        {
+            services.AddSingleton<EscalationStore>();
+            services.AddSingleton<IEscalationStore>(static sp => sp.GetRequiredService<EscalationStore>());
+            services.AddSingleton(static sp => new DesiredStateStore(sp.GetRequiredService<CloudDatabase>()));
+            services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
+        }
+
+        builder.AddCloudTelemetry();
         services.AddSingleton<EscalationProcessor>();
         services.AddSingleton<CloudDetector>();
-        services.AddSingleton<DesiredStateStore>();
         services.AddSingleton<FleetRegistry>();
         services.AddSingleton<FleetView>();
         services.AddSingleton<FleetCommands>();

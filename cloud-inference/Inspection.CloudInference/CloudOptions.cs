@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Inspection.CloudInference.Storage;
 
 namespace Inspection.CloudInference;
 
@@ -29,6 +30,24 @@ public sealed class CloudOptions : IValidatableObject
     [Required(ErrorMessage = "Cloud:StoragePath is required: the path of the cloud database file, e.g. data/cloud.db.")]
     public string StoragePath { get; set; } = "data/cloud.db";
 
+    /// <summary>
+    /// Where escalations, their frames, refused frames and desired states are kept: <c>litedb</c> (the file at
+    /// <see cref="StoragePath"/>, one process) or <c>postgresql</c> (the database at
+    /// <see cref="PostgreSqlConnectionString"/>, shared by several cloud replicas). Key <c>Cloud:StorageProvider</c>,
+    /// default <c>litedb</c>. The model registry, rollouts, reviews and accounts stay in the LiteDB file either way.
+    /// </summary>
+    public string StorageProvider { get; set; } = StorageProviders.LiteDb;
+
+    /// <summary>
+    /// The PostgreSQL database when <see cref="StorageProvider"/> is <c>postgresql</c>, as an Npgsql connection string,
+    /// e.g. <c>Host=db;Port=5432;Database=inspection;Username=inspection;Password=…</c>. Key
+    /// <c>Cloud:PostgreSqlConnectionString</c>, no default. Its schema is created and migrated at start.
+    /// </summary>
+    public string? PostgreSqlConnectionString { get; set; }
+
+    /// <summary>True when the shared store is PostgreSQL.</summary>
+    public bool UsesPostgreSql => string.Equals(StorageProvider, StorageProviders.PostgreSql, StringComparison.OrdinalIgnoreCase);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (key, value) in new[] { ("Cloud:GrpcUrl", GrpcUrl), ("Cloud:HttpUrl", HttpUrl) })
@@ -45,6 +64,17 @@ public sealed class CloudOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Cloud:GrpcUrl and Cloud:HttpUrl both use port {grpc.Port}: gRPC needs its own HTTP/2-only port.",
                 ["Cloud:GrpcUrl", "Cloud:HttpUrl"]);
+        }
+
+        if (!UsesPostgreSql && !string.Equals(StorageProvider, StorageProviders.LiteDb, StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new ValidationResult(
+                $"Cloud:StorageProvider '{StorageProvider}' is not known: use '{StorageProviders.LiteDb}' (the default, one file) or '{StorageProviders.PostgreSql}' (shared by replicas).",
+                ["Cloud:StorageProvider"]);
+        }
+        else if (UsesPostgreSql && StorageProviders.CheckConnectionString(PostgreSqlConnectionString) is { } problem)
+        {
+            yield return new ValidationResult(problem, ["Cloud:PostgreSqlConnectionString"]);
         }
     }
 }

@@ -15,7 +15,7 @@ public static class EscalationApiExtensions
         endpoints.MapGrpcHealthChecksService();
 
         var api = endpoints.MapGroup("/api").RequireAuthorization(AccessPolicies.Operator);
-        api.MapGet("/escalations", (EscalationStore store, int? limit) =>
+        api.MapGet("/escalations", (IEscalationStore store, int? limit) =>
         {
             var take = limit ?? 50;
             if (take is < 1 or > MaxListLimit)
@@ -26,7 +26,7 @@ public static class EscalationApiExtensions
             return Results.Ok(store.Latest(take).Select(EscalationListItem.From).ToList());
         });
 
-        api.MapGet("/escalations/{deviceId}/{sequence}/image", (EscalationStore store, string deviceId, string sequence) =>
+        api.MapGet("/escalations/{deviceId}/{sequence}/image", (IEscalationStore store, string deviceId, string sequence) =>
         {
             if (!MqttTopics.IsValidDeviceId(deviceId))
             {
@@ -43,7 +43,7 @@ public static class EscalationApiExtensions
                 : Results.NotFound(new ApiError($"no escalation {deviceId}/{number} is stored"));
         });
 
-        api.MapGet("/escalations/{deviceId}/{partId}/frames/{frameSequence}/image", (EscalationStore store, string deviceId, string partId, string frameSequence) =>
+        api.MapGet("/escalations/{deviceId}/{partId}/frames/{frameSequence}/image", (IEscalationStore store, string deviceId, string partId, string frameSequence) =>
         {
             if (!MqttTopics.IsValidDeviceId(deviceId))
             {
@@ -60,8 +60,8 @@ public static class EscalationApiExtensions
                 : Results.NotFound(new ApiError($"no frame {frame} of part {deviceId}/{part} is stored"));
         });
 
-        api.MapGet("/summary", (EscalationStore store) => Results.Ok(store.Summary()));
-        api.MapGet("/summary/parts", (EscalationStore store) => Results.Ok(store.PartSummary()));
+        api.MapGet("/summary", (IEscalationStore store) => Results.Ok(store.Summary()));
+        api.MapGet("/summary/parts", (IEscalationStore store) => Results.Ok(store.PartSummary()));
         return endpoints;
     }
 }

@@ -26,7 +26,7 @@ public sealed partial class EscalationProcessor
     public const float PartMarginPixels = 8;
 
     private readonly CloudDetector _detector;
-    private readonly EscalationStore _store;
+    private readonly IEscalationStore _store;
     private readonly DecisionOptions _decision;
     private readonly EscalationOptions _limits;
     private readonly CloudMetrics _metrics;
@@ -35,7 +35,7 @@ public sealed partial class EscalationProcessor
 
     public EscalationProcessor(
         CloudDetector detector,
-        EscalationStore store,
+        IEscalationStore store,
         IOptions<DecisionOptions> decision,
         IOptions<EscalationOptions> limits,
         CloudMetrics metrics,

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Api;
 using LiteDB;
@@ -16,7 +14,7 @@ namespace Inspection.CloudInference.Escalations;
 /// Refused frames are kept apart, bounded (<see cref="RejectedFrameOptions"/>): a client that can reach the port must
 /// not be able to fill the disk by sending frames the cloud refuses.
 /// </summary>
-public sealed class EscalationStore
+public sealed class EscalationStore : IEscalationStore
 {
     private const string DuplicatesCounter = "duplicates-answered";
     private const string RefusedCounter = "frames-refused";
@@ -48,38 +46,8 @@ public sealed class EscalationStore
         CarryOverLegacyRejected();
     }
 
-    /// <summary>
-    /// How often the cloud contradicted one device's model on the frames (and parts) that model escalated: the cloud
-    /// decided pass where the edge's strongest detection (over all of a part's escalated frames) scored 0.5 or more, or
-    /// defect where it scored less (escalations the cloud left uncertain are not counted). Only escalations received at or after <paramref name="since"/>, when given.
-    /// </summary>
-    /// <param name="deviceId">The device.</param>
-    /// <param name="release">Release of the edge model (0: the model the device is configured with).</param>
-    /// <param name="since">Only escalations received from then on; null: all.</param>
-    public Disagreement DisagreementOf(string deviceId, long release, DateTimeOffset? since)
-    {
-        var from = since?.UtcTicks ?? 0;
-        int judged = 0, contradicted = 0;
-        foreach (var escalation in _escalations.Find(x => x.DeviceId == deviceId))
-        {
-            if (escalation.EdgeModelRelease != release || escalation.ReceivedTicks < from
-                || escalation.Verdict is not (Verdicts.Pass or Verdicts.Defect))
-            {
-                continue;
-            }
-
-            judged++;
-            // A part leaned defect when any of its escalated frames did: its verdict is the part's, not one frame's.
-            var edge = escalation.Part is { } part ? part.Frames.SelectMany(f => f.EdgeDetections) : escalation.EdgeDetections;
-            var leansDefect = edge.Any(d => d.Confidence >= 0.5);
-            if (leansDefect != (escalation.Verdict == Verdicts.Defect))
-            {
-                contradicted++;
-            }
-        }
-
-        return new Disagreement(judged, contradicted);
-    }
+    public Disagreement DisagreementOf(string deviceId, long release, DateTimeOffset? since) =>
+        EscalationTotals.DisagreementOver(_escalations.Find(x => x.DeviceId == deviceId), release, since?.UtcTicks ?? 0);
 
     public StoredEscalation? Find(string deviceId, ulong sequence) =>
         _escalations.FindById(StoredEscalation.KeyOf(deviceId, sequence));
@@ -155,7 +123,7 @@ public sealed class EscalationStore
     public RejectedFrame AddRejected(
         string? deviceId, ulong? sequence, string lineId, RefusalKind kind, string error, ReadOnlySpan<byte> jpeg, string peer, DateTimeOffset at)
     {
-        var id = RejectedId(kind, deviceId, sequence?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+        var id = EscalationTotals.RejectedId(kind, deviceId, sequence);
         var sample = jpeg[..Math.Min(jpeg.Length, _rejectedOptions.MaxStoredBytes)].ToArray();
         lock (_rejectedLock)
         {
@@ -201,10 +169,6 @@ public sealed class EscalationStore
             _rejected.Delete(id);
         }
     }
-
-    // The key is hashed: a refused device id may be of any length, and an index key may not.
-    private static string RejectedId(RefusalKind kind, string? deviceId, string sequence) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\n{sequence}\n{deviceId}")), 0, 16);
 
     // A database written before refusals were bounded kept every refused frame whole: its records become bounded ones
     // (deduplicated, with a sample of their bytes), its frames are counted, and the collection is dropped.
@@ -287,25 +251,9 @@ public sealed class EscalationStore
         _escalations.Query().OrderByDescending(x => x.ReceivedTicks).Limit(limit).ToList();
 
     /// <summary>Totals over the stored parts (the part escalations among <see cref="Summary"/>'s).</summary>
-    public PartSummary PartSummary()
-    {
-        var parts = _escalations.Query().Where("$.Part != null");
-        long pass = 0, defect = 0, uncertain = 0, frames = 0, refused = 0;
-        foreach (var part in parts.Select(x => new { x.Verdict, x.Part }).ToEnumerable())
-        {
-            switch (part.Verdict)
-            {
-                case Verdicts.Pass: pass++; break;
-                case Verdicts.Defect: defect++; break;
-                case Verdicts.Uncertain: uncertain++; break;
-            }
-
-            frames += part.Part!.Frames.Count;
-            refused += part.Part.Frames.Count(f => f.Error.Length > 0);
-        }
-
-        return new PartSummary(pass + defect + uncertain, pass, defect, uncertain, frames, refused);
-    }
+    public PartSummary PartSummary() =>
+        EscalationTotals.PartSummaryOver(
+            _escalations.Query().Where("$.Part != null").Select(x => new { x.Verdict, x.Part }).ToEnumerable().Select(x => (x.Verdict, x.Part!)));
 
     /// <summary>The most recently seen refusal records first.</summary>
     public IReadOnlyList<RejectedFrame> LatestRejected(int limit) =>

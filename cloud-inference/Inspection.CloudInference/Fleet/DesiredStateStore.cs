@@ -2,22 +2,27 @@ using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
 using System.Text.Json;
 using JsonSerializer = System.Text.Json.JsonSerializer;
-using LiteDB;
 
 namespace Inspection.CloudInference.Fleet;
 
 /// <summary>
 /// Per-device desired state with its version, persisted so versions keep growing across restarts
-/// (a device ignores a desired state whose version it has already applied).
+/// (a device ignores a desired state whose version it has already applied). Versions are issued by compare-and-set on
+/// the stored version (<see cref="IDesiredStateTable"/>), so replicas issuing for one device at once never issue the
+/// same version twice nor go backwards.
 /// </summary>
 public sealed class DesiredStateStore
 {
-    private readonly ILiteCollection<StoredDesiredState> _desired;
-    private readonly Lock _lock = new();
+    private readonly IDesiredStateTable _desired;
 
     public DesiredStateStore(CloudDatabase database)
+        : this(new LiteDbDesiredStateTable(database))
     {
-        _desired = database.Database.GetCollection<StoredDesiredState>("desired");
+    }
+
+    public DesiredStateStore(IDesiredStateTable table)
+    {
+        _desired = table;
     }
 
     /// <summary>
@@ -48,16 +53,17 @@ public sealed class DesiredStateStore
             issuedAt,
             applied);
 
-    public DesiredState? Find(string deviceId) => _desired.FindById(deviceId) is { } stored ? ToContract(stored) : null;
+    public DesiredState? Find(string deviceId) => _desired.Find(deviceId) is { } stored ? ToContract(stored) : null;
 
     public IReadOnlyDictionary<string, DesiredState> All() =>
-        _desired.FindAll().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
+        _desired.All().ToDictionary(x => x.DeviceId, ToContract, StringComparer.Ordinal);
 
     private DesiredState Issue(string deviceId, Func<StoredDesiredState?, (string Mode, string? ModelJson, string? RollbackJson)> change, string issuedBy, DateTimeOffset issuedAt, long applied)
     {
-        lock (_lock)
+        // Read, change, write if nobody wrote meanwhile; otherwise read again.
+        while (true)
         {
-            var current = _desired.FindById(deviceId);
+            var current = _desired.Find(deviceId);
             var (mode, modelJson, rollbackJson) = change(current);
             var next = new StoredDesiredState
             {
@@ -69,8 +75,10 @@ public sealed class DesiredStateStore
                 ModelJson = modelJson,
                 RollbackJson = rollbackJson,
             };
-            _desired.Upsert(next);
-            return ToContract(next);
+            if (_desired.TryWrite(next, current?.Version))
+            {
+                return ToContract(next);
+            }
         }
     }
 

@@ -17,13 +17,13 @@ public sealed class ReviewDashboard
         "The cloud stores only what the devices escalate, not every part they inspect: the escalation rate per hour "
         + "cannot be computed from what it keeps. Shown instead: escalated frames / inspected frames as the line's devices report them now (since each started).";
 
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly ReviewSelection _selection;
     private readonly ReviewStore _reviews;
     private readonly FleetRegistry _fleet;
     private readonly TimeProvider _time;
 
-    public ReviewDashboard(EscalationStore escalations, ReviewStore reviews, ReviewSelection selection, FleetRegistry fleet, TimeProvider time)
+    public ReviewDashboard(IEscalationStore escalations, ReviewStore reviews, ReviewSelection selection, FleetRegistry fleet, TimeProvider time)
     {
         _selection = selection;
         _escalations = escalations;

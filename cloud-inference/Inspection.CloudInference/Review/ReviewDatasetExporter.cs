@@ -22,10 +22,10 @@ public sealed class ReviewDatasetExporter
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly ReviewStore _reviews;
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly TimeProvider _time;
 
-    public ReviewDatasetExporter(ReviewStore reviews, EscalationStore escalations, TimeProvider time)
+    public ReviewDatasetExporter(ReviewStore reviews, IEscalationStore escalations, TimeProvider time)
     {
         _reviews = reviews;
         _escalations = escalations;

@@ -13,11 +13,11 @@ namespace Inspection.CloudInference.Review;
 /// </summary>
 public sealed class ReviewSelection
 {
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly HashSet<string> _allOnLines;
     private readonly double _sampleShare;
 
-    public ReviewSelection(EscalationStore escalations, IOptions<ReviewOptions> options)
+    public ReviewSelection(IEscalationStore escalations, IOptions<ReviewOptions> options)
     {
         _escalations = escalations;
         _allOnLines = options.Value.AllOnLines.ToHashSet(StringComparer.Ordinal);

@@ -17,7 +17,7 @@ public sealed class ReviewStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<StoredReview> _reviews;
     private readonly ILiteCollection<StoredAuditEntry> _audit;
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly CloudDetector _detector;
     private readonly ReviewOptions _options;
     private readonly DecisionOptions _decision;
@@ -30,7 +30,7 @@ public sealed class ReviewStore
 
     public ReviewStore(
         CloudDatabase database,
-        EscalationStore escalations,
+        IEscalationStore escalations,
         CloudDetector detector,
         IOptions<ReviewOptions> options,
         IOptions<DecisionOptions> decision,

@@ -23,7 +23,7 @@ namespace Inspection.CloudInference.Rollouts;
 public sealed partial class ReviewedPartsCheck
 {
     private readonly ReviewStore _reviews;
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly ModelRegistry _registry;
     private readonly DetectorOptions _detector;
     private readonly TimeProvider _time;
@@ -31,7 +31,7 @@ public sealed partial class ReviewedPartsCheck
 
     public ReviewedPartsCheck(
         ReviewStore reviews,
-        EscalationStore escalations,
+        IEscalationStore escalations,
         ModelRegistry registry,
         IOptions<DetectorOptions> detector,
         TimeProvider time,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.Rollouts;
@@ -17,7 +18,8 @@ namespace Inspection.CloudInference.Rollouts;
 /// model in the accuracy gate (and sends it back to that model); halts the rollout by itself when the failure
 /// threshold is crossed; advances when a wave has succeeded. Every change is written to the store before it is
 /// acted on, so a restart resumes where it stopped. Pause, resume and cancel come from the API.
-/// One lock serialises the API and the passes.
+/// One lock serialises the API and the passes. The background passes run only while this replica holds the rollouts'
+/// run-once lease (<see cref="IRunOnceLease"/>): with replicas on PostgreSQL, one of them.
 /// </summary>
 public sealed partial class RolloutController : BackgroundService
 {
@@ -27,8 +29,9 @@ public sealed partial class RolloutController : BackgroundService
     private readonly DesiredStateStore _desired;
     private readonly FleetCommands _commands;
     private readonly ModelRegistry _registry;
-    private readonly EscalationStore _escalations;
+    private readonly IEscalationStore _escalations;
     private readonly ReviewedPartsCheck _reviewCheck;
+    private readonly IRunOnceLease _lease;
     private readonly TimeSpan _tick;
     private readonly TimeProvider _time;
     private readonly ILogger<RolloutController> _logger;
@@ -41,8 +44,9 @@ public sealed partial class RolloutController : BackgroundService
         DesiredStateStore desired,
         FleetCommands commands,
         ModelRegistry registry,
-        EscalationStore escalations,
+        IEscalationStore escalations,
         ReviewedPartsCheck reviewCheck,
+        [FromKeyedServices(RunOnceLeases.Rollouts)] IRunOnceLease lease,
         IOptions<RolloutOptions> options,
         TimeProvider time,
         ILogger<RolloutController> logger)
@@ -54,6 +58,7 @@ public sealed partial class RolloutController : BackgroundService
         _registry = registry;
         _escalations = escalations;
         _reviewCheck = reviewCheck;
+        _lease = lease;
         _tick = TimeSpan.FromMilliseconds(options.Value.TickMilliseconds);
         _time = time;
         _logger = logger;
@@ -262,11 +267,33 @@ public sealed partial class RolloutController : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var held = false;
+        var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await TickAsync(stoppingToken).ConfigureAwait(false);
+                var holds = await _lease.HoldAsync(stoppingToken).ConfigureAwait(false);
+                if (holds && !held)
+                {
+                    // Another replica may have moved the rollouts on while this one did not hold the lease.
+                    await ForgetActiveAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                if (!holds && (held || !waitingLogged) && _store.Active().Count is > 0 and var waiting)
+                {
+                    // Rollouts are kept in each replica's own file (not the shared database): those started here wait
+                    // until this replica holds the lease. Said once per change, not at every tick.
+                    Log.WaitingForLease(_logger, waiting, _lease.Name);
+                    waitingLogged = true;
+                }
+
+                held = holds;
+                if (held)
+                {
+                    waitingLogged = false;
+                    await TickAsync(stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -287,6 +314,13 @@ public sealed partial class RolloutController : BackgroundService
                 return;
             }
         }
+    }
+
+    private async Task ForgetActiveAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _active = null;
+        _gate.Release();
     }
 
     private Dictionary<string, StoredRollout> Active()
@@ -790,6 +824,9 @@ public sealed partial class RolloutController : BackgroundService
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Rollout {Id} cannot send {DeviceId} back to release {Release}: it is no longer registered")]
         public static partial void RollbackUnavailable(ILogger logger, string id, string deviceId, long release);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} rollouts stored on this replica wait: another replica holds the {Lease} lease, and rollouts are not in the shared database (start them on the replica that runs them)")]
+        public static partial void WaitingForLease(ILogger logger, int count, string lease);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "A pass over the rollouts failed; it is tried again at the next tick")]
         public static partial void PassFailed(ILogger logger, Exception exception);

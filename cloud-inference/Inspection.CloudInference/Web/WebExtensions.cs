@@ -20,7 +20,7 @@ public static class WebExtensions
         endpoints.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8")).RequireAuthorization(AccessPolicies.Operator);
         var review = ReadResource(ReviewPageResource);
         endpoints.MapGet("/review", () => Results.Content(review, "text/html; charset=utf-8")).RequireAuthorization(AccessPolicies.Operator);
-        endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry, CloudDatabase database) =>
+        endpoints.MapGet("/healthz", (CloudDetector detector, FleetRegistry registry, CloudDatabase database, IServiceProvider services) =>
         {
             // What the service needs to do its work, each checked now: a model to judge frames with, a store it can
             // write escalations to, and the broker the fleet view and commands go through.
@@ -33,6 +33,11 @@ public static class WebExtensions
             if (StoreProblem(database) is { } store)
             {
                 problems.Add(store);
+            }
+
+            if (services.GetService<PostgreSqlDatabase>()?.Problem() is { } shared)
+            {
+                problems.Add(shared);
             }
 
             if (!registry.BrokerConnected)

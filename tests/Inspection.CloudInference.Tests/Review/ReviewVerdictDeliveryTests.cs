@@ -127,7 +127,7 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
         await WaitForFinalVerdictAsync(device, 42);
         await Eventually.UntilAsync(() => StoreOf(cloud).CountPending() == 0, "the verdict marked sent");
 
-        Assert.Equal(1, cloud.App.Services.GetRequiredService<Storage.CloudDatabase>().Database.GetCollection(ReviewVerdictStore.CollectionName).Count());
+        Assert.Equal(1, cloud.App.Services.GetRequiredService<Inspection.CloudInference.Storage.CloudDatabase>().Database.GetCollection(ReviewVerdictStore.CollectionName).Count());
         Assert.Equal(1, device.Stats.ReviewedDefect);
     }
 
@@ -302,7 +302,7 @@ public sealed class ReviewVerdictDeliveryTests : IDisposable
         new(DeviceId, "line-1", $"{DeviceId}/{part}", part, IsPart: true, action == "reject" ? "pass" : "defect", action, "alice", at ?? ReviewedAt, ["scratch"]);
 
     private static ReviewVerdictRecord OnlyVerdict(TestCloud cloud) =>
-        cloud.App.Services.GetRequiredService<Storage.CloudDatabase>().Database.GetCollection<ReviewVerdictRecord>(ReviewVerdictStore.CollectionName).FindAll().Single();
+        cloud.App.Services.GetRequiredService<Inspection.CloudInference.Storage.CloudDatabase>().Database.GetCollection<ReviewVerdictRecord>(ReviewVerdictStore.CollectionName).FindAll().Single();
 
     internal static ReviewVerdictSink SinkOf(TestCloud cloud) =>
         cloud.App.Services.GetServices<IReviewedPartSink>().OfType<ReviewVerdictSink>().Single();

@@ -86,8 +86,10 @@ internal sealed class CloudReplica : IAsyncDisposable
             cancellationToken);
         if (!serving)
         {
+            // Read before disposing: a disposed process has no exit code, and the output says why it stopped.
+            var why = $"cloud replica {index} stopped while starting ({process.Stopped ?? "still running, not serving"}): {process.Output}";
             await process.DisposeAsync();
-            throw new ServiceExitedException($"cloud replica {index} stopped while starting (exit code {process.ExitCode}): {process.Output}");
+            throw new ServiceExitedException(why);
         }
 
         return new CloudReplica(index, process, grpcPort);
