@@ -1,4 +1,6 @@
+using Inspection.CloudInference.Tests.Infrastructure;
 using LiteDB;
+using Npgsql;
 
 namespace Inspection.EndToEnd.Tests.Infrastructure;
 
@@ -7,7 +9,7 @@ namespace Inspection.EndToEnd.Tests.Infrastructure;
 /// stored, read once the replicas have stopped. A shared database reports every key under one store name; separate
 /// stores report each under its replica's.
 /// </summary>
-internal abstract class ReplicaStore
+internal abstract class ReplicaStore : IAsyncDisposable
 {
     /// <summary>The name a test case shows.</summary>
     public abstract string Name { get; }
@@ -20,14 +22,72 @@ internal abstract class ReplicaStore
     /// <summary>Every stored escalation key with the store it is in (one row per copy).</summary>
     public abstract IReadOnlyList<StoredKey> ReadStored(int replicas);
 
-    /// <summary>The stores this repository can start here; PostgreSQL joins once the cloud has that provider.</summary>
-    public static ReplicaStore Create(string name, string directory) => name switch
+    /// <summary>
+    /// <c>litedb</c>: each replica its own file. <c>postgresql</c>: one database on a PostgreSQL server of the test's
+    /// own (Debian's, in a temporary folder) that every replica shares.
+    /// </summary>
+    public static async Task<ReplicaStore> CreateAsync(string name, string directory, CancellationToken cancellationToken)
     {
-        "litedb" => new LiteDbPerReplica(directory),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown replica store"),
-    };
+        switch (name)
+        {
+            case "litedb":
+                return new LiteDbPerReplica(directory);
+            case "postgresql":
+                var server = new PostgreSqlServer();
+                try
+                {
+                    await server.InitializeAsync();
+                    return new SharedPostgreSql(server, directory, await server.CreateDatabaseAsync(cancellationToken));
+                }
+                catch
+                {
+                    await server.DisposeAsync();
+                    throw;
+                }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "unknown replica store");
+        }
+    }
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     public override string ToString() => Name;
+
+    /// <summary>
+    /// One PostgreSQL database for every replica (<c>Cloud:StorageProvider=postgresql</c>), which stores a key once
+    /// whichever replica received it. Each replica keeps its own LiteDB file for what is not in PostgreSQL.
+    /// </summary>
+    private sealed class SharedPostgreSql(PostgreSqlServer server, string directory, string connectionString) : ReplicaStore
+    {
+        public override string Name => "postgresql";
+
+        public override bool Shared => true;
+
+        public override IEnumerable<string> Arguments(int replica) =>
+        [
+            "--Cloud:StorageProvider=postgresql",
+            $"--Cloud:PostgreSqlConnectionString={connectionString}",
+            $"--Cloud:StoragePath={Path.Combine(directory, $"cloud-{replica}.db")}",
+        ];
+
+        public override IReadOnlyList<StoredKey> ReadStored(int replicas)
+        {
+            using var connection = new NpgsqlConnection(connectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT device_id, (document->>'Sequence')::bigint FROM escalations", connection);
+            using var reader = command.ExecuteReader();
+            var keys = new List<StoredKey>();
+            while (reader.Read())
+            {
+                keys.Add(new StoredKey(reader.GetString(0), reader.GetInt64(1), "shared"));
+            }
+
+            return keys;
+        }
+
+        public override ValueTask DisposeAsync() => server.DisposeAsync();
+    }
 
     /// <summary>Each replica its own embedded LiteDB file (the default store): a re-sent frame is a second copy on another replica.</summary>
     private sealed class LiteDbPerReplica(string directory) : ReplicaStore

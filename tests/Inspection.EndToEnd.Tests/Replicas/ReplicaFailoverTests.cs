@@ -17,7 +17,7 @@ namespace Inspection.EndToEnd.Tests.Replicas;
 /// Two cloud replicas as real processes (the real service on the real cloud model, one mosquitto between them) and
 /// many edges in this process, each with the agent's real forwarder, its own LiteDB outbox and its own balanced channel
 /// over both replicas (<c>Cloud:Addresses</c>), streaming frames of the synthetic line. The store is a parameter
-/// (<see cref="ReplicaStore"/>): each replica its own LiteDB file today; the same cases run on one shared database.
+/// (<see cref="ReplicaStore"/>): each replica its own LiteDB file, or one PostgreSQL database both share.
 /// </summary>
 public sealed class ReplicaFailoverTests : IAsyncDisposable
 {
@@ -26,15 +26,16 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
     private readonly List<CloudReplica> _replicas = [];
     private MosquittoBroker? _broker;
 
-    public static TheoryData<string> Stores => ["litedb"];
+    /// <summary>Every store the replicas can share or split; the spread is only visible in separate stores.</summary>
+    public static TheoryData<string> Stores => ["litedb", "postgresql"];
 
     [Theory]
-    [MemberData(nameof(Stores))]
+    [InlineData("litedb")]
     public async Task Forward_BothReplicasUp_EachEdgeSpreadsItsCallsOverBoth(string storeName)
     {
         const int edgeCount = 8;
         const int framesPerEdge = 6;
-        var store = ReplicaStore.Create(storeName, _directory);
+        await using var store = await ReplicaStore.CreateAsync(storeName, _directory, TestContext.Current.CancellationToken);
         await StartReplicasAsync(store);
         var frames = LineFrames(4);
 
@@ -79,7 +80,7 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
     {
         const int edgeCount = 20;
         var framePeriod = TimeSpan.FromSeconds(2);
-        var store = ReplicaStore.Create(storeName, _directory);
+        await using var store = await ReplicaStore.CreateAsync(storeName, _directory, TestContext.Current.CancellationToken);
         await StartReplicasAsync(store);
         var frames = LineFrames(8);
         var output = TestContext.Current.TestOutputHelper;
@@ -101,7 +102,7 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(7), token);
             await producing.CancelAsync();
             await Task.WhenAll(running);
-            await Task.WhenAll(edges.Select(e => e.DrainAsync(TimeSpan.FromSeconds(30), token)));
+            await Task.WhenAll(edges.Select(e => e.DrainAsync(TimeSpan.FromSeconds(60), token)));
             survivorMemory = _replicas[1].Memory();
         }
         finally
