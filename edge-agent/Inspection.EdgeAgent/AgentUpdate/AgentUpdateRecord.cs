@@ -11,6 +11,7 @@ namespace Inspection.EdgeAgent.AgentUpdate;
 /// <param name="Previous">The release the link pointed at before the switch: what a rollback returns to.</param>
 /// <param name="Reason">For refused and rolled-back: why, in words a person can act on; for committed a short note.</param>
 /// <param name="Attempts">How many times the updater started the health window (an interrupted updater starts it again, once).</param>
+/// <param name="ReadySeconds">Once the new release reported <c>READY=1</c>: how long after its restart; its health window runs from then.</param>
 /// <param name="LineStoppedSeconds">For committed: from the old release's last inspected frame to the new one's first, as seen in their status lines.</param>
 /// <param name="Reported">The running agent has published this outcome to the fleet.</param>
 public sealed record AgentUpdateRecord(
@@ -21,5 +22,6 @@ public sealed record AgentUpdateRecord(
     string? Previous = null,
     string? Reason = null,
     int Attempts = 0,
+    double? ReadySeconds = null,
     double? LineStoppedSeconds = null,
     bool Reported = false);

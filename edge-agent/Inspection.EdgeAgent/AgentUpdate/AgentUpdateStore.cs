@@ -12,10 +12,15 @@ public sealed class AgentUpdateStore
 {
     private const string StateFile = "state.json";
 
+    private AgentUpdateRecord? _latest;
+
     public AgentUpdateStore(string folder)
     {
         Folder = Path.GetFullPath(folder);
     }
+
+    /// <summary>The record as last loaded or saved by this process (the reported state reads it without touching the disk).</summary>
+    public AgentUpdateRecord? Latest => Volatile.Read(ref _latest);
 
     public string Folder { get; }
 
@@ -27,16 +32,20 @@ public sealed class AgentUpdateStore
     /// <summary>The record, or null when there is none or it cannot be read (a damaged file is treated as none: nothing can be resumed from it).</summary>
     public AgentUpdateRecord? Load()
     {
+        AgentUpdateRecord? record;
         try
         {
-            return File.Exists(StatePath)
+            record = File.Exists(StatePath)
                 ? JsonSerializer.Deserialize(File.ReadAllBytes(StatePath), AgentUpdateJsonContext.Default.AgentUpdateRecord)
                 : null;
         }
         catch (JsonException)
         {
-            return null;
+            record = null;
         }
+
+        Volatile.Write(ref _latest, record);
+        return record;
     }
 
     public void Save(AgentUpdateRecord record)
@@ -50,7 +59,22 @@ public sealed class AgentUpdateStore
         }
 
         File.Move(temporary, StatePath, overwrite: true);
+        Volatile.Write(ref _latest, record);
     }
+
+    /// <summary>
+    /// Saves a <c>requested</c> record and then touches <c>request</c>, the file the updater's path unit watches
+    /// (<c>inspection-agent-update.path</c>): the record is complete on disk before the updater can start.
+    /// </summary>
+    public void Request(AgentUpdateRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Save(record);
+        File.WriteAllText(RequestPath, $"{record.Version}\n");
+    }
+
+    /// <summary>The file whose change starts the updater on the device.</summary>
+    public string RequestPath => Path.Combine(Folder, "request");
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

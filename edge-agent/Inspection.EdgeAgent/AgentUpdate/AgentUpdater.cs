@@ -70,7 +70,7 @@ public sealed partial class AgentUpdater
                 return await RollBackAsync(record, "the updater was interrupted twice while watching the new release; it is not tried again", cancellationToken).ConfigureAwait(false);
             case AgentUpdatePhase.Probation:
                 Log.Resuming(_logger, record.Version);
-                record = record with { Attempts = record.Attempts + 1, At = _time.GetUtcNow() };
+                record = record with { Attempts = record.Attempts + 1, At = _time.GetUtcNow(), ReadySeconds = null };
                 _store.Save(record);
                 if (_releases.Current() != record.Version)
                 {
@@ -162,6 +162,8 @@ public sealed partial class AgentUpdater
 
         var readyAfter = _time.GetElapsedTime(restartedAt);
         Log.Ready(_logger, record.Version, readyAfter.TotalSeconds);
+        record = record with { ReadySeconds = readyAfter.TotalSeconds };
+        _store.Save(record);
 
         // Then the window: no exit, and frames keep being inspected until its end.
         var windowStart = _time.GetTimestamp();

@@ -90,9 +90,10 @@ public sealed class AgentUpdaterTests
         using var run = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var updating = device.Updater().RunAsync(run.Token);
 
-        // The new release crashes once inspecting (SIGKILL, as an abort or the watchdog would end it): the supervisor
-        // restarts it, and the update must not take the second start for the first.
+        // The new release crashes once its health window runs (SIGKILL, as an abort or the watchdog would end it): the
+        // supervisor restarts it, and the update must not take the second start for the first.
         await device.WaitInspectingAsync("2.0.0");
+        await Eventually.UntilAsync(() => device.Store.Load()?.ReadySeconds is not null, "the updater to see the new release ready");
         Assert.Equal(0, Kill(device.Supervisor.Current.Pid()!.Value, 9));
         var outcome = await updating;
 
@@ -158,6 +159,7 @@ public sealed class AgentUpdaterTests
         using var dies = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var first = device.Updater().RunAsync(dies.Token);
         await device.WaitInspectingAsync("2.0.0");
+        await Eventually.UntilAsync(() => device.Store.Load()?.ReadySeconds is not null, "the updater to see the new release ready");
 
         // Nothing after this point is written by the first updater: as if it were killed.
         await dies.CancelAsync();
