@@ -215,6 +215,7 @@ internal sealed class TestSupervisor : IAgentService, IAsyncDisposable, IWatched
 
         if (run.Pid() is { } pid)
         {
+            run.StopRequested = Stopwatch.GetTimestamp();
             _ = Kill(pid, SigTerm);
         }
 
@@ -253,6 +254,9 @@ internal sealed class TestSupervisor : IAgentService, IAsyncDisposable, IWatched
         public NotifySocket Notify { get; } = notify;
 
         public bool Stopping { get; set; }
+
+        /// <summary>When the supervisor sent SIGTERM (a <see cref="Stopwatch"/> timestamp), or null.</summary>
+        public long? StopRequested { get; set; }
 
         public string Output
         {
