@@ -91,16 +91,22 @@ public sealed partial class AgentUpdater
             return Refuse(record, $"{_releases.LinkPath} is not a link to a release: install the agent with install.sh (releases/ layout) before updating it over the air");
         }
 
-        if (record.Bundle is not { } bundle || !File.Exists(bundle))
+        // The request comes from the agent, which runs with fewer rights than the updater: only a plain file in the
+        // downloads folder is taken, and it is copied before anything is read, so the agent cannot change it between
+        // the checks and the install, nor point the updater at another file.
+        if (StagedBundle(record) is not { } bundle)
         {
-            return Refuse(record, $"the bundle {record.Bundle} the agent staged is gone");
+            return Refuse(record, $"the bundle {record.Bundle} is not a file the agent staged in {_store.DownloadsPath}");
         }
 
+        Directory.CreateDirectory(_releases.ReleasesPath);
+        var copy = Path.Combine(_releases.ReleasesPath, $".incoming-{Guid.NewGuid():N}.zip");
         AgentManifest manifest;
         try
         {
+            File.Copy(bundle, copy);
             using var keys = TrustedKeys.Load(_trustedKeysPath, "device");
-            using (var stream = File.OpenRead(bundle))
+            using (var stream = File.OpenRead(copy))
             {
                 manifest = AgentBundle.ReadManifest(stream, keys);
             }
@@ -115,7 +121,7 @@ public sealed partial class AgentUpdater
                 return Refuse(record, $"release {manifest.Version} is not newer than the running agent {_runningVersion}: an agent is never downgraded over the air; publish a higher version");
             }
 
-            _releases.Install(bundle, keys, (long)_options.MaxReleaseMegabytes * 1024 * 1024);
+            _releases.Install(copy, keys, (long)_options.MaxReleaseMegabytes * 1024 * 1024);
         }
         catch (Exception ex) when (ex is PackageRejectedException or InvalidDataException or DirectoryNotFoundException)
         {
@@ -124,6 +130,10 @@ public sealed partial class AgentUpdater
         catch (IOException ex)
         {
             return Refuse(record, $"the release could not be installed beside the running one: {ex.Message}");
+        }
+        finally
+        {
+            TryDelete(copy);
         }
 
         TryDelete(bundle);
@@ -264,12 +274,25 @@ public sealed partial class AgentUpdater
         Log.Refused(_logger, record.Version, reason);
         var refused = record with { Phase = AgentUpdatePhase.Refused, At = _time.GetUtcNow(), Reason = reason };
         _store.Save(refused);
-        if (record.Bundle is { } bundle)
+        if (StagedBundle(record) is { } bundle)
         {
             TryDelete(bundle);
         }
 
         return refused;
+    }
+
+    /// <summary>The request's bundle when it is a plain file directly in the downloads folder, else null.</summary>
+    private string? StagedBundle(AgentUpdateRecord record)
+    {
+        if (record.Bundle is not { } named)
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(named);
+        var info = new FileInfo(path);
+        return Path.GetDirectoryName(path) == _store.DownloadsPath && info.Exists && info.LinkTarget is null ? path : null;
     }
 
     private static string LastSaid(AgentServiceState state) =>

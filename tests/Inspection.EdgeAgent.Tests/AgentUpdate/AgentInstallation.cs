@@ -67,9 +67,14 @@ internal sealed class AgentInstallation : IAsyncDisposable
             TestContext.Current.CancellationToken,
             Supervisor);
 
-    /// <summary>What the agent does on a verified download: stage the bundle and hand it over.</summary>
-    public void Request(string version, string bundle) =>
-        Store.Save(new AgentUpdateRecord(version, AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: bundle));
+    /// <summary>What the agent does on a verified download: stage the bundle in its downloads folder and hand it over.</summary>
+    public void Request(string version, string bundle)
+    {
+        Directory.CreateDirectory(Store.DownloadsPath);
+        var staged = Path.Combine(Store.DownloadsPath, Path.GetFileName(bundle));
+        File.Copy(bundle, staged);
+        Store.Request(new AgentUpdateRecord(version, AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: staged));
+    }
 
     public AgentUpdater Updater(AgentUpdateOptions? options = null, string runningVersion = InstalledVersion) =>
         new(Releases, Store, Supervisor, TrustFolder, runningVersion, options ?? Options(), TimeProvider.System, NullLogger.Instance);

@@ -191,6 +191,37 @@ public sealed class AgentUpdaterTests
     }
 
     [Fact]
+    public async Task Run_BundleOutsideTheDownloadsFolder_RefusedAndTheFileLeftAlone()
+    {
+        await using var device = new AgentInstallation();
+        await device.StartAsync();
+        var elsewhere = FakeAgentRelease.Bundle(device.Work, "2.0.0", "good", device.Publisher);
+        device.Store.Request(new AgentUpdateRecord("2.0.0", AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: elsewhere));
+
+        var outcome = await device.Updater().RunAsync(TestContext.Current.CancellationToken);
+
+        AssertRefused(device, outcome, "is not a file the agent staged in");
+        Assert.True(File.Exists(elsewhere));
+    }
+
+    [Fact]
+    public async Task Run_StagedBundleIsALink_RefusedAndTheTargetLeftAlone()
+    {
+        await using var device = new AgentInstallation();
+        await device.StartAsync();
+        var target = FakeAgentRelease.Bundle(device.Work, "2.0.0", "good", device.Publisher);
+        Directory.CreateDirectory(device.Store.DownloadsPath);
+        var link = Path.Combine(device.Store.DownloadsPath, "agent.zip");
+        File.CreateSymbolicLink(link, target);
+        device.Store.Request(new AgentUpdateRecord("2.0.0", AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: link));
+
+        var outcome = await device.Updater().RunAsync(TestContext.Current.CancellationToken);
+
+        AssertRefused(device, outcome, "is not a file the agent staged in");
+        Assert.True(File.Exists(target));
+    }
+
+    [Fact]
     public async Task Run_NothingRequested_NothingChanges()
     {
         await using var device = new AgentInstallation();

@@ -55,7 +55,10 @@ public sealed class RealAgentUpdateTests : IAsyncDisposable
         await WaitInspectingAsync(supervisor, "1.0.0", 2);
         var restart = LineStop(supervisor.Runs[0], supervisor.Runs[1]);
 
-        store.Request(new AgentUpdateRecord("2.0.0", AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: bundle));
+        Directory.CreateDirectory(store.DownloadsPath);
+        var staged = Path.Combine(store.DownloadsPath, Path.GetFileName(bundle));
+        File.Move(bundle, staged);
+        store.Request(new AgentUpdateRecord("2.0.0", AgentUpdatePhase.Requested, DateTimeOffset.UtcNow, Bundle: staged));
         var options = new AgentUpdateOptions { ReadyTimeoutSeconds = 120, HealthWindowSeconds = 8, MaxStallSeconds = 5, MinFrames = 20, PollMilliseconds = 200 };
         var outcome = await new AgentUpdater(releases, store, supervisor, trust, "1.0.0", options, TimeProvider.System, NullLogger.Instance)
             .RunAsync(TestContext.Current.CancellationToken);
