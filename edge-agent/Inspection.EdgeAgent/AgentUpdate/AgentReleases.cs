@@ -13,6 +13,8 @@ public sealed class AgentReleases
 {
     private const string ReleasesFolderName = "releases";
     private const string StagingPrefix = ".staging-";
+    private const string TensorRtProvider = "libonnxruntime_providers_tensorrt.so";
+    private const string NativeRuntimeNote = "onnxruntime-native.txt";
 
     public AgentReleases(string installPath, string linkName)
     {
@@ -45,6 +47,12 @@ public sealed class AgentReleases
     /// extracted into a staging folder, then renamed into place. An existing folder of that version is kept when it is
     /// the running release (never changed under the running agent) and replaced otherwise. Throws
     /// <see cref="PackageRejectedException"/> for a bundle that is not verified.
+    /// <para>
+    /// As install.sh does, a running release with the ONNX Runtime built on the device (TensorRT,
+    /// <c>libonnxruntime_providers_tensorrt.so</c>) hands its <c>libonnxruntime*.so*</c> and
+    /// <c>onnxruntime-native.txt</c> on to the new release in place of the bundle's CPU build, which no published bundle
+    /// can replace: it is built against the device's JetPack.
+    /// </para>
     /// </summary>
     public AgentManifest Install(string bundle, TrustedKeys trusted, long maxBytes)
     {
@@ -59,6 +67,7 @@ public sealed class AgentReleases
                 manifest = AgentBundle.Extract(stream, trusted, staging, maxBytes);
             }
 
+            CarryDeviceRuntime(staging);
             var target = PathOf(manifest.Version);
             if (Directory.Exists(target))
             {
@@ -78,6 +87,27 @@ public sealed class AgentReleases
             if (Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    private void CarryDeviceRuntime(string staging)
+    {
+        if (Current() is not { } current || !File.Exists(Path.Combine(PathOf(current), TensorRtProvider)))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(staging, "libonnxruntime*.so*"))
+        {
+            File.Delete(file);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(PathOf(current), "libonnxruntime*.so*").Append(Path.Combine(PathOf(current), NativeRuntimeNote)))
+        {
+            if (File.Exists(file))
+            {
+                File.Copy(file, Path.Combine(staging, Path.GetFileName(file)), overwrite: true);
             }
         }
     }

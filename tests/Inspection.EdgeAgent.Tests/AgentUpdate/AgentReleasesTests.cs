@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Inspection.Detection.Packaging;
 using Inspection.EdgeAgent.AgentUpdate;
 
 namespace Inspection.EdgeAgent.Tests.AgentUpdate;
@@ -87,6 +89,36 @@ public sealed class AgentReleasesTests : IDisposable
 
         Assert.Equal(["1.0.0", "1.1.0"], removed.Order(StringComparer.Ordinal));
         Assert.Equal(["1.2.0", "2.0.0"], Directory.GetDirectories(releases.ReleasesPath).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Install_RunningReleaseHasTheDevicesTensorRtBuild_NewReleaseKeepsItInPlaceOfTheBundlesCpuBuild()
+    {
+        var releases = new AgentReleases(_temp.Folder("opt"), "edge-agent");
+        var running = Directory.CreateDirectory(releases.PathOf("1.0.0")).FullName;
+        File.WriteAllText(Path.Combine(running, "libonnxruntime.so.1.31.0"), "built on the device");
+        File.WriteAllText(Path.Combine(running, "libonnxruntime_providers_shared.so"), "device shared");
+        File.WriteAllText(Path.Combine(running, "libonnxruntime_providers_tensorrt.so"), "device tensorrt");
+        File.WriteAllText(Path.Combine(running, "onnxruntime-native.txt"), "1.31.0 /home/nvidia/onnxruntime");
+        releases.Switch("1.0.0");
+        var publish = FakeAgentRelease.Publish(_temp.Folder("publish"), "2.0.0", "good");
+        File.WriteAllText(Path.Combine(publish, "libonnxruntime.so"), "cpu build from the bundle");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var trusted = TrustedKeys.Of("device", key);
+        var bundle = _temp.File("agent-2.0.0.zip");
+        using (var output = File.Create(bundle))
+        {
+            AgentBundleBuilder.Pack(publish, "2.0.0", FakeAgentRelease.Entry, key, output, TimeProvider.System);
+        }
+
+        releases.Install(bundle, trusted, 100_000_000);
+
+        var installed = releases.PathOf("2.0.0");
+        Assert.False(File.Exists(Path.Combine(installed, "libonnxruntime.so")));
+        Assert.Equal("built on the device", File.ReadAllText(Path.Combine(installed, "libonnxruntime.so.1.31.0")));
+        Assert.Equal("device tensorrt", File.ReadAllText(Path.Combine(installed, "libonnxruntime_providers_tensorrt.so")));
+        Assert.Equal("1.31.0 /home/nvidia/onnxruntime", File.ReadAllText(Path.Combine(installed, "onnxruntime-native.txt")));
+        Assert.True(File.Exists(Path.Combine(installed, "Inspection.FakeAgent.dll")));
     }
 
     public void Dispose() => _temp.Dispose();
