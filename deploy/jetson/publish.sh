@@ -25,6 +25,7 @@ cp "$root/models/edge/inspection-edge.onnx" "$stage/app/models/edge/"
 # The prepared input "Inspection.EdgeAgent self-test" runs the model on (SelfTest:InputPath).
 cp "$root/models/edge/self-test-input.rgb" "$stage/app/models/edge/"
 cp "$root/deploy/jetson/inspection-edge-agent.service" "$root/deploy/jetson/edge-agent.json" \
+   "$root/deploy/jetson/inspection-agent-update.path" "$root/deploy/jetson/inspection-agent-update.service" \
    "$root/deploy/jetson/install.sh" "$stage/"
 cp "$root/deploy/jetson/README.md" "$stage/app/README.md"
 tar -C "$out" -czf "$out/inspection-edge-agent-linux-arm64.tar.gz" inspection-edge-agent

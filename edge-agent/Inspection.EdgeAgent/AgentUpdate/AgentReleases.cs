@@ -20,8 +20,12 @@ public sealed class AgentReleases
     {
         InstallPath = Path.GetFullPath(installPath);
         LinkPath = Path.Combine(InstallPath, linkName);
+        PreviousLinkPath = Path.Combine(InstallPath, "previous");
         ReleasesPath = Path.Combine(InstallPath, ReleasesFolderName);
     }
+
+    /// <summary>install.sh's second link, <c>previous</c>: the release to go back to by hand.</summary>
+    public string PreviousLinkPath { get; }
 
     public string InstallPath { get; }
 
@@ -116,26 +120,34 @@ public sealed class AgentReleases
     /// Points the link at release <paramref name="name"/>: a new link made beside it, then renamed over it (rename(2)
     /// replaces the old link in one step). Throws <see cref="DirectoryNotFoundException"/> when the release is missing.
     /// </summary>
-    public void Switch(string name)
+    public void Switch(string name) => Point(LinkPath, name);
+
+    /// <summary>Points install.sh's <c>previous</c> link at release <paramref name="name"/>, the same way.</summary>
+    public void MarkPrevious(string name) => Point(PreviousLinkPath, name);
+
+    private void Point(string link, string name)
     {
         if (!Exists(name))
         {
             throw new DirectoryNotFoundException($"There is no release '{name}' in {ReleasesPath} to switch to.");
         }
 
-        var fresh = Path.Combine(InstallPath, $".{Path.GetFileName(LinkPath)}.new-{Guid.NewGuid():N}");
+        var fresh = Path.Combine(InstallPath, $".{Path.GetFileName(link)}.new-{Guid.NewGuid():N}");
 
         // Relative, as install.sh makes it, so the installation can be moved or inspected from a rescue system.
         File.CreateSymbolicLink(fresh, Path.Combine(ReleasesFolderName, name));
-        if (Rename(fresh, LinkPath) != 0)
+        if (Rename(fresh, link) != 0)
         {
             var error = Marshal.GetLastPInvokeError();
             File.Delete(fresh);
-            throw new IOException($"Could not switch {LinkPath} to {name}: {Marshal.GetPInvokeErrorMessage(error)}");
+            throw new IOException($"Could not switch {link} to {name}: {Marshal.GetPInvokeErrorMessage(error)}");
         }
     }
 
-    /// <summary>Removes every release except <paramref name="keep"/> (the running one and the one to go back to) and leftover staging folders.</summary>
+    /// <summary>
+    /// Removes every release except <paramref name="keep"/>, the running one and the one the <c>previous</c> link names,
+    /// and leftover staging folders.
+    /// </summary>
     public IReadOnlyList<string> Prune(params string?[] keep)
     {
         var removed = new List<string>();
@@ -147,7 +159,8 @@ public sealed class AgentReleases
         foreach (var folder in Directory.EnumerateDirectories(ReleasesPath))
         {
             var name = Path.GetFileName(folder);
-            if (keep.Contains(name) || name == Current())
+            var previous = new FileInfo(PreviousLinkPath).LinkTarget is { } target ? Path.GetFileName(Path.TrimEndingDirectorySeparator(target)) : null;
+            if (keep.Contains(name) || name == Current() || name == previous)
             {
                 continue;
             }

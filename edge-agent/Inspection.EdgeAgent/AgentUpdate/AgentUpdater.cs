@@ -226,6 +226,11 @@ public sealed partial class AgentUpdater
             LineStoppedSeconds = lineStopped?.TotalSeconds,
         };
         _store.Save(committed);
+        if (committed.Previous is { } previous && _releases.Exists(previous))
+        {
+            _releases.MarkPrevious(previous);
+        }
+
         foreach (var removed in _releases.Prune(committed.Version, committed.Previous))
         {
             Log.Pruned(_logger, removed);

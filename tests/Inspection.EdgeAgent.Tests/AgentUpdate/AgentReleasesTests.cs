@@ -75,7 +75,7 @@ public sealed class AgentReleasesTests : IDisposable
     }
 
     [Fact]
-    public void Prune_ManyReleases_KeepsTheRunningAndThePreviousOnly()
+    public void Prune_ManyReleases_KeepsTheRunningTheOneToGoBackToAndThePreviousLinks()
     {
         var releases = new AgentReleases(_temp.Folder("opt"), "edge-agent");
         foreach (var version in (string[])["1.0.0", "1.1.0", "1.2.0", "2.0.0"])
@@ -84,11 +84,13 @@ public sealed class AgentReleasesTests : IDisposable
         }
 
         releases.Switch("2.0.0");
+        releases.MarkPrevious("1.0.0");
 
         var removed = releases.Prune("2.0.0", "1.2.0");
 
-        Assert.Equal(["1.0.0", "1.1.0"], removed.Order(StringComparer.Ordinal));
-        Assert.Equal(["1.2.0", "2.0.0"], Directory.GetDirectories(releases.ReleasesPath).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // install.sh's previous link still names a release.
+        Assert.Equal(["1.1.0"], removed);
+        Assert.Equal(["1.0.0", "1.2.0", "2.0.0"], Directory.GetDirectories(releases.ReleasesPath).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

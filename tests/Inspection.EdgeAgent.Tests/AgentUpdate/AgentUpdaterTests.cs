@@ -26,6 +26,7 @@ public sealed class AgentUpdaterTests
         Assert.Equal("2.0.0", device.Releases.Current());
         Assert.True(device.Releases.Exists(AgentInstallation.InstalledVersion), "The previous release must stay to go back to");
         Assert.Equal(AgentInstallation.InstalledVersion, outcome!.Previous);
+        Assert.Equal("releases/1.0.0", new FileInfo(device.Releases.PreviousLinkPath).LinkTarget);
         Assert.Equal(outcome, device.Store.Load());
 
         // One restart: the old release's start, then exactly one start of the new one, still running and inspecting.
