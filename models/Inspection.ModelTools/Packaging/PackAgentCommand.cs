@@ -35,6 +35,15 @@ public static class PackAgentCommand
             var partial = target + ".partial";
             try
             {
+                // The agent reports its assembly's version, and a device compares the next bundle with it: the bundle
+                // must carry the version the agent inside it was built with.
+                if (PublishedVersion(parse.GetValue(folder)!.FullName) is { } built && built != versionText)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(
+                        $"pack-agent: the agent in the folder was built as version {built}, not {versionText}: publish it with -p:Version={versionText} (deploy/jetson/publish.sh --version {versionText}).");
+                    return 2;
+                }
+
                 using var signer = PublisherKey.ReadPrivate(parse.GetValue(key)!.FullName);
                 AgentManifest manifest;
                 using (var stream = File.Create(partial))
@@ -58,5 +67,20 @@ public static class PackAgentCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The version the published agent was built with (its deps.json names it), or null when the folder has none.</summary>
+    private static string? PublishedVersion(string folder)
+    {
+        var deps = Path.Combine(folder, "Inspection.EdgeAgent.deps.json");
+        if (!File.Exists(deps))
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(deps));
+        return document.RootElement.TryGetProperty("libraries", out var libraries)
+            ? libraries.EnumerateObject().Select(l => l.Name).FirstOrDefault(n => n.StartsWith("Inspection.EdgeAgent/", StringComparison.Ordinal))?["Inspection.EdgeAgent/".Length..]
+            : null;
     }
 }

@@ -18,6 +18,7 @@ public sealed class PackAgentCommandTests : IDisposable
         var keys = _directory.Folder("keys");
         Assert.Equal(0, await InvokeAsync("keygen", "--out", keys, "--name", "plant"));
         var publish = Publish();
+        File.WriteAllText(Path.Combine(publish, "Inspection.EdgeAgent.deps.json"), """{"libraries":{"Inspection.EdgeAgent/1.4.0":{"type":"project"}}}""");
         var bundle = _directory.File("agent-1.4.0.zip");
 
         var exit = await InvokeAsync("pack-agent", publish, "--version", "1.4.0", "--key", Path.Combine(keys, "plant.private.pem"), "--out", bundle);
@@ -30,7 +31,7 @@ public sealed class PackAgentCommandTests : IDisposable
         var manifest = AgentBundle.Extract(stream, trusted, _directory.File("release"), 1024 * 1024);
         Assert.Equal("1.4.0", manifest.Version);
         Assert.Equal("Inspection.EdgeAgent", manifest.Entry);
-        Assert.Equal(["Inspection.EdgeAgent", "Inspection.EdgeAgent.dll", "runtimes/linux-arm64/native/libonnxruntime.so"], manifest.Files.Select(f => f.Path));
+        Assert.Equal(["Inspection.EdgeAgent", "Inspection.EdgeAgent.deps.json", "Inspection.EdgeAgent.dll", "runtimes/linux-arm64/native/libonnxruntime.so"], manifest.Files.Select(f => f.Path));
         Assert.Equal("native", File.ReadAllText(Path.Combine(_directory.File("release"), "runtimes", "linux-arm64", "native", "libonnxruntime.so")));
         Assert.Contains($"sha256 {ModelPackage.Sha256OfFile(bundle)}", _output.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(bundle + ".partial"));
@@ -61,6 +62,21 @@ public sealed class PackAgentCommandTests : IDisposable
         Assert.Contains("entry 'agent' (the executable the service starts) is not one of the bundle's files", _error.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(_directory.File("a.zip")));
         Assert.False(File.Exists(_directory.File("a.zip.partial")));
+    }
+
+    [Fact]
+    public async Task PackAgent_AgentBuiltWithAnotherVersion_RefusedNamingTheVersionToPublishWith()
+    {
+        var keys = _directory.Folder("keys");
+        Assert.Equal(0, await InvokeAsync("keygen", "--out", keys));
+        var publish = Publish();
+        File.WriteAllText(Path.Combine(publish, "Inspection.EdgeAgent.deps.json"), """{"libraries":{"Inspection.EdgeAgent/1.0.0":{"type":"project"}}}""");
+
+        var exit = await InvokeAsync("pack-agent", publish, "--version", "1.4.0", "--key", Path.Combine(keys, "publisher.private.pem"), "--out", _directory.File("a.zip"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("built as version 1.0.0, not 1.4.0: publish it with -p:Version=1.4.0", _error.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("a.zip")));
     }
 
     private string Publish()
