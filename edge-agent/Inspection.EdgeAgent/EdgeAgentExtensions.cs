@@ -208,7 +208,7 @@ public static class EdgeAgentExtensions
         AddOptions<OtaOptions>(services, builder.Configuration, OtaOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(AgentUpdateStoreOf);
-        services.AddSingleton<IAgentService>(static sp => new SystemdAgentService(sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value.ServiceName));
+        services.AddSingleton<IAgentService>(static sp => new SystemdAgentService(sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value.ServiceName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(static sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value;

@@ -93,14 +93,15 @@ public sealed partial class AgentUpdateWorker : BackgroundService
                 // A request that is out is looked at again until the updater has ended it.
                 if (_store.Latest is { } open && !AgentUpdatePhase.IsFinal(open.Phase))
                 {
-                    using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    poll.CancelAfter(OutcomePoll);
+                    using var due = new CancellationTokenSource(OutcomePoll, _time);
+                    using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, due.Token);
                     try
                     {
                         await _wake.Reader.ReadAsync(poll.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                     {
+                        // Time to look at the record again.
                     }
 
                     _store.Load();
