@@ -134,8 +134,8 @@ public sealed partial class AgentUpdateWorker : BackgroundService
 
         if (AgentManifestJson.IsVersion(_runningVersion) && AgentManifestJson.CompareVersions(target.Version, _runningVersion) <= 0)
         {
-            // Asked for the release that runs, or an older one: nothing to do, and said once.
-            if (target.Version != _runningVersion)
+            // Asked for the release that runs (build metadata aside): nothing to do. An older one: said once.
+            if (AgentManifestJson.CompareVersions(target.Version, _runningVersion) < 0)
             {
                 Refuse(target.Version, $"release {target.Version} is not newer than the running agent {_runningVersion}: an agent is never downgraded over the air; publish a higher version");
             }
