@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
+using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
 using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Tests.TestSupport;
@@ -72,6 +74,58 @@ public sealed class RealAgentUpdateTests : IAsyncDisposable
             $"real agent, {manifest.Files.Count} files, {manifest.TotalSize() / 1048576.0:0} MB, packed in {packed.TotalSeconds:0.0} s; " +
             $"line stopped by a plain restart: {restart.FromStop:0.00}–{restart.FromLastFrame:0.00} s; by the update: {update.FromStop:0.00}–{update.FromLastFrame:0.00} s " +
             $"(SIGTERM to the old release → first frame on the new one, and last watchdog ping of the old one → first frame); {outcome.Reason}"));
+    }
+
+    [Fact]
+    public async Task DesiredState_AgentTargetOverMqtt_DownloadedSwitchedCommittedAndReportedByTheNewRelease()
+    {
+        const string deviceId = "cam-agent-update";
+        var trust = _temp.Folder("trusted-keys");
+        File.WriteAllText(Path.Combine(trust, "publisher.pem"), _publisher.ExportSubjectPublicKeyInfoPem());
+        var releases = new AgentReleases(_temp.Folder("opt"), "edge-agent");
+        CopyAgent(releases.PathOf("1.0.0"));
+        releases.Switch("1.0.0");
+        await using var server = await PackageServer.StartAsync(_temp.Folder("served"));
+        var bundle = Path.Combine(server.Folder, "agent-2.0.0.zip");
+        using (var output = File.Create(bundle))
+        {
+            AgentBundleBuilder.Pack(CopyAgent(_temp.File("publish")), "2.0.0", "Inspection.EdgeAgent", _publisher, output, TimeProvider.System);
+        }
+
+        await using var broker = await EmbeddedBroker.LaunchAsync();
+        await using var fleet = await MqttObserver.ConnectAsync(broker.Port);
+        var store = new AgentUpdateStore(_temp.Folder("state"));
+        await using var supervisor = new TestSupervisor(
+            _temp.Folder("run"), Path.Combine(releases.LinkPath, "Inspection.EdgeAgent"), [.. Args(), $"--Mqtt:Port={broker.Port}", "--Reporting:IntervalSeconds=1"], Environment());
+        await supervisor.StartAsync();
+        await WaitInspectingAsync(supervisor, "1.0.0", 1);
+
+        // The cloud's part: a signed desired state naming the release.
+        var target = new AgentTarget("2.0.0", new Uri(server.BaseAddress, "agent-2.0.0.zip").ToString(), ModelPackage.Sha256OfFile(bundle), new FileInfo(bundle).Length);
+        await fleet.PublishAsync(MqttTopics.Desired(deviceId), _control.SignBytes(new DesiredState(1, 1, DegradationModes.Normal, DeviceId: deviceId, Agent: target)), retain: true);
+
+        // The agent downloads, verifies and asks; the test plays the path unit and starts the updater.
+        await Eventually.WaitAsync(
+            "the agent's request", _ => Task.FromResult(store.Load()), r => r is { Phase: AgentUpdatePhase.Requested }, TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken, supervisor);
+        Assert.True(File.Exists(store.RequestPath));
+        var options = new AgentUpdateOptions { ReadyTimeoutSeconds = 120, HealthWindowSeconds = 6, MaxStallSeconds = 5, MinFrames = 20, PollMilliseconds = 200 };
+        var outcome = await new AgentUpdater(releases, store, supervisor, trust, "1.0.0", options, TimeProvider.System, NullLogger.Instance)
+            .RunAsync(TestContext.Current.CancellationToken);
+        Assert.True(outcome is { Phase: AgentUpdatePhase.Committed }, $"Expected committed, got {outcome}:{System.Environment.NewLine}{supervisor}");
+
+        // The new release tells the fleet: an event, and the update in its reported state.
+        var reported = await Eventually.WaitAsync(
+            "a reported state with the committed agent update, and its event",
+            token => Task.FromResult(fleet.PayloadsOn(MqttTopics.Reported(deviceId))
+                .Select(p => MqttPayloads.TryParseReported(Encoding.UTF8.GetBytes(p), out var r, out _) ? r : null)
+                .LastOrDefault(r => r?.AgentUpdate is not null)),
+            r => r is { AgentUpdate.State: AgentUpdatePhase.Committed } && fleet.PayloadsOn(MqttTopics.Events(deviceId)).Any(e => e.Contains("agent-update-committed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60),
+            TestContext.Current.CancellationToken,
+            supervisor);
+        Assert.Equal(new AgentUpdateReport("2.0.0", AgentUpdatePhase.Committed, outcome.At, outcome.Reason, "1.0.0", outcome.LineStoppedSeconds), reported!.AgentUpdate);
+        Assert.Equal(["1.0.0", "2.0.0"], supervisor.Runs.Select(r => r.Release));
+        Assert.True(store.Load()?.Reported);
     }
 
     public async ValueTask DisposeAsync()
