@@ -556,8 +556,21 @@ say "self-test passed"
 
 # --- the service ---------------------------------------------------------------------------------------------------
 install -D -m 0644 "$here/$service.service" "$unit_file"
+# The updater the agent hands its own updates to (README.md, "Updating the agent itself"): a path unit that watches for
+# the agent's request, and the one-shot service it starts. Packages from before agent updates have neither.
+updater=""
+if [[ -f $here/inspection-agent-update.path && -f $here/inspection-agent-update.service ]]; then
+  updater=inspection-agent-update
+  install -D -m 0644 "$here/$updater.service" "$root/etc/systemd/system/$updater.service"
+  install -D -m 0644 "$here/$updater.path" "$root/etc/systemd/system/$updater.path"
+  mkdir -p "$state_dir/agent-update"
+  chown "$svc_user:$svc_group" "$state_dir/agent-update"
+fi
 systemctl daemon-reload
 systemctl enable "$service" >/dev/null
+if [[ -n $updater ]]; then
+  systemctl enable --now "$updater.path" >/dev/null
+fi
 prune
 # Type=notify: restart returns once the agent has said READY=1 (model loaded and warm) or has failed.
 if ! systemctl restart "$service"; then

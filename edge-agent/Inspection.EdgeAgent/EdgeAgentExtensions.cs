@@ -3,6 +3,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inspection.Contracts.V1;
 using Inspection.Detection;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Capture;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Degradation;
@@ -177,8 +178,47 @@ public static class EdgeAgentExtensions
         services.AddHostedService<OutboxQuotaWorker>();
         services.AddHostedService<MqttControlWorker>();
         services.AddHostedService<ModelUpdateWorker>();
+
+        AddOptions<AgentUpdateOptions>(services, configuration, AgentUpdateOptions.SectionName);
+        services.AddSingleton(AgentUpdateStoreOf);
+        services.AddHostedService<AgentUpdateWorker>();
         return builder;
     }
+
+    /// <summary>
+    /// Registers the updater (<see cref="AgentUpdateCommand"/>): the same configuration as the agent (the device's
+    /// file, environment, command line), its <c>AgentUpdate</c> and <c>Ota</c> sections validated, systemd as the
+    /// service manager.
+    /// </summary>
+    public static HostApplicationBuilder AddAgentUpdater(this HostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddDeviceConfigFile(builder.Configuration, Environment.GetEnvironmentVariable(ConfigFileVariable));
+        var services = builder.Services;
+        AddOptions<AgentUpdateOptions>(services, builder.Configuration, AgentUpdateOptions.SectionName);
+        AddOptions<OtaOptions>(services, builder.Configuration, OtaOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(AgentUpdateStoreOf);
+        services.AddSingleton<IAgentService>(static sp => new SystemdAgentService(sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value.ServiceName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value;
+            var root = sp.GetRequiredService<IHostEnvironment>().ContentRootPath;
+            return new AgentUpdater(
+                new AgentReleases(Path.GetFullPath(options.InstallPath, root), options.LinkName),
+                sp.GetRequiredService<AgentUpdateStore>(),
+                sp.GetRequiredService<IAgentService>(),
+                Path.GetFullPath(sp.GetRequiredService<IOptions<OtaOptions>>().Value.TrustedKeysPath, root),
+                AgentVersion.Current,
+                options,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<AgentUpdater>());
+        });
+        return builder;
+    }
+
+    private static AgentUpdateStore AgentUpdateStoreOf(IServiceProvider sp) =>
+        new(Path.GetFullPath(sp.GetRequiredService<IOptions<AgentUpdateOptions>>().Value.StatePath, sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
 
     // Both halves need the device's TLS identity (escalation and downloads); registered once whichever comes first.
     private static void AddCloudTls(IServiceCollection services, IConfiguration configuration)

@@ -1,4 +1,5 @@
 using Inspection.EdgeAgent;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.SelfTest;
 using Microsoft.Extensions.Hosting;
 
@@ -6,6 +7,12 @@ using Microsoft.Extensions.Hosting;
 if (args is [SelfTestCommand.Verb, ..])
 {
     return await SelfTestCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
+
+// "apply-agent-update" is the updater a systemd unit runs when the agent has asked for a new release of itself.
+if (args is [AgentUpdateCommand.Verb, ..])
+{
+    return await AgentUpdateCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 }
 
 var builder = Host.CreateApplicationBuilder(args);

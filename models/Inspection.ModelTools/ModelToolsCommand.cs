@@ -6,7 +6,7 @@ using Inspection.ModelTools.Line;
 
 namespace Inspection.ModelTools;
 
-/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>, <c>build-timing</c>, <c>dynamic-batch</c>, <c>quantize</c>, <c>keygen</c>, <c>pack</c>, <c>review-set</c>, <c>loop-eval</c>, <c>review-from-truth</c>.</summary>
+/// <summary>The command line: <c>line</c>, <c>dataset</c>, <c>evaluate</c>, <c>evaluate-map</c>, <c>bench</c>, <c>build-timing</c>, <c>dynamic-batch</c>, <c>quantize</c>, <c>keygen</c>, <c>pack</c>, <c>pack-agent</c>, <c>review-set</c>, <c>loop-eval</c>, <c>review-from-truth</c>.</summary>
 public static class ModelToolsCommand
 {
     public static RootCommand Create() =>
@@ -24,6 +24,7 @@ public static class ModelToolsCommand
             Batching.DynamicBatchCommand.Create(),
             Packaging.KeygenCommand.Create(),
             Packaging.PackCommand.Create(),
+            Packaging.PackAgentCommand.Create(),
             Evaluation.Loop.ReviewSetCommand.Create(),
             Evaluation.Loop.LoopEvalCommand.Create(),
             Review.ReviewFromTruthCommand.Create(),

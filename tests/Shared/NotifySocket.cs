@@ -83,6 +83,23 @@ internal sealed class NotifySocket : IDisposable
         return null;
     }
 
+    /// <summary>When the last notification containing <paramref name="line"/> arrived (a <see cref="Stopwatch"/> timestamp), or null.</summary>
+    public long? Last(string line)
+    {
+        lock (_received)
+        {
+            for (var i = _received.Count - 1; i >= 0; i--)
+            {
+                if (_received[i].Message.Split('\n').Contains(line))
+                {
+                    return _received[i].Timestamp;
+                }
+            }
+        }
+
+        return null;
+    }
+
     public async Task<long?> WaitForAsync(string line, TimeSpan timeout, Func<bool> gaveUp, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

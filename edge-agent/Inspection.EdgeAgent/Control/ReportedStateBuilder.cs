@@ -1,4 +1,5 @@
 using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
 using Inspection.EdgeAgent.Ota;
@@ -14,6 +15,7 @@ public sealed class ReportedStateBuilder
     private readonly IModelSwitch _models;
     private readonly OtaProgressFeed _ota;
     private readonly DeviceEvents _events;
+    private readonly AgentUpdateStore _agentUpdates;
     private readonly EdgeStats _stats;
     private readonly OutboxStore _outbox;
     private readonly ReviewVerdictStore _verdicts;
@@ -35,6 +37,7 @@ public sealed class ReportedStateBuilder
         ForwardingState forwarding,
         OtaProgressFeed ota,
         DeviceEvents events,
+        AgentUpdateStore agentUpdates,
         IOptions<EdgeOptions> edge,
         IOptions<ReportingOptions> reporting,
         TimeProvider timeProvider)
@@ -43,6 +46,7 @@ public sealed class ReportedStateBuilder
         _models = models;
         _ota = ota;
         _events = events;
+        _agentUpdates = agentUpdates;
         _stats = stats;
         _outbox = outbox;
         _verdicts = verdicts;
@@ -92,7 +96,10 @@ public sealed class ReportedStateBuilder
             Tags: _edge.Tags.Count == 0 ? null : _edge.Tags,
             AgentVersion: AgentVersion.Current,
             Errors: new PipelineErrors(_stats.CaptureErrors, _stats.DetectorErrors, _stats.StorageErrors, _stats.OutboxWriteFailures, _stats.OutboxDropped, OutboxEvicted: _stats.OutboxEvicted, EventsDropped: _events.Dropped),
-            Automatic: _state.AutomaticCauses is { Count: > 0 } causes ? causes : null);
+            Automatic: _state.AutomaticCauses is { Count: > 0 } causes ? causes : null,
+            AgentUpdate: _agentUpdates.Latest is { } update
+                ? new AgentUpdateReport(update.Version, update.Phase, update.At, update.Reason, update.Previous, update.LineStoppedSeconds)
+                : null);
     }
 
     private double FramesPerSecond(long frames)

@@ -135,6 +135,12 @@ public sealed partial class InspectionWorker : BackgroundService
                         {
                             _watchdog.Feed();
 
+                            // The first frame shows in the status at once: an agent update measures the line's stop by it.
+                            if (_stats.Frames == 1)
+                            {
+                                MarkStatusStale();
+                            }
+
                             // The status line shows the part counts: rebuilt when a part is decided, not every frame.
                             if (outcome.ClosedParts is { Count: > 0 })
                             {
@@ -196,9 +202,13 @@ public sealed partial class InspectionWorker : BackgroundService
             status += string.Create(CultureInfo.InvariantCulture, $"; inspecting {rate:0.#} frames/s on {_models.Current.Detector.ExecutionProvider}");
         }
 
-        return _stats.PartSource is { } source
-            ? $"{status}; parts ({source}): {_stats.PartsPassed} passed, {_stats.PartsRejected} rejected, {_stats.PartsUncertain} uncertain"
-            : status;
+        if (_stats.PartSource is { } source)
+        {
+            status += $"; parts ({source}): {_stats.PartsPassed} passed, {_stats.PartsRejected} rejected, {_stats.PartsUncertain} uncertain";
+        }
+
+        // The count is what an agent update's health window watches (through systemd's StatusText): it must keep growing.
+        return $"{status}; {AgentUpdate.InspectedFrames.Describe(_stats.Frames)}";
     }
 
     private void RecordCaptureError(string origin, string error)

@@ -17,6 +17,9 @@ namespace Inspection.Contracts.Mqtt;
 /// A step back after a release proved bad in the fleet (a rollout's accuracy gate): the device leaves release
 /// <see cref="ModelRollback.From"/> for the model it committed just before it, which it still holds. Null: none.
 /// </param>
+/// <param name="Agent">
+/// The edge agent release the device should run; null: keep the one it runs. Devices from before this field ignore it.
+/// </param>
 /// <param name="DeviceId">
 /// The device this state is for. Inside a <see cref="SignedDesiredState"/> it is signed with the rest, so a state
 /// issued for one device is refused by every other; a device refuses a signed state without it.
@@ -29,7 +32,8 @@ public sealed record DesiredState(
     string? IssuedBy = null,
     ModelTarget? Model = null,
     ModelRollback? Rollback = null,
-    string? DeviceId = null);
+    string? DeviceId = null,
+    AgentTarget? Agent = null);
 
 /// <summary>
 /// Go back from release <paramref name="From"/> to <paramref name="To"/>, the release the device committed just

@@ -40,7 +40,8 @@ public static class MqttPayloads
         error = state.Version < 1 ? $"version must be 1 or more, got {state.Version}"
             : !DegradationModes.TryParse(state.Mode, out _) ? $"unknown mode '{state.Mode}' (expected one of: {string.Join(", ", DegradationModes.All)})"
             : state.Model is { } model && ValidateTarget(model) is { } invalid ? invalid
-            : state.Rollback is { } rollback ? ValidateRollback(rollback, state.Model) ?? string.Empty
+            : state.Rollback is { } rollback && ValidateRollback(rollback, state.Model) is { } refused ? refused
+            : state.Agent is { } agent ? ValidateAgent(agent) ?? string.Empty
             : string.Empty;
         return Accept(ref state, error);
     }
@@ -239,6 +240,18 @@ public static class MqttPayloads
         : rollback.To is { } release && model?.Release != release ? $"rollback.to ({release}) must be the release model names ({model?.Release.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})"
         : rollback.To is null && model is not null ? "a rollback to the configured model (rollback.to null) names no model"
         : null;
+
+    private static string? ValidateAgent(AgentTarget agent) =>
+        !IsSemanticVersion(agent.Version) ? $"agent.version '{agent.Version}' is not a semantic version (e.g. 1.4.0)"
+        : !IsSha256(agent.Sha256) ? "agent.sha256 must be 64 lowercase hex digits"
+        : agent.Size <= 0 ? $"agent.size must be positive, got {agent.Size}"
+        : !Uri.TryCreate(agent.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+            ? $"agent.url '{agent.Url}' is not an absolute http(s) URL"
+        : null;
+
+    private static bool IsSemanticVersion(string? value) =>
+        value is not null && System.Text.RegularExpressions.Regex.IsMatch(
+            value, @"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
 
     private static bool IsSha256(string? value) =>
         value is { Length: 64 } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

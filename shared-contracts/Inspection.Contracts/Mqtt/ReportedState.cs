@@ -28,6 +28,7 @@ namespace Inspection.Contracts.Mqtt;
 /// <param name="AgentVersion">The edge agent's version; null from devices that predate it.</param>
 /// <param name="Errors">Failures since the agent started, by kind; null from devices that predate it.</param>
 /// <param name="Automatic">Every cause the device degraded for on its own, with the mode each asks for; null or empty: none.</param>
+/// <param name="AgentUpdate">The device's latest update of the agent itself, or null when it has had none.</param>
 public sealed record ReportedState(
     int SchemaVersion,
     string DeviceId,
@@ -46,7 +47,8 @@ public sealed record ReportedState(
     IReadOnlyList<string>? Tags = null,
     string? AgentVersion = null,
     PipelineErrors? Errors = null,
-    IReadOnlyList<AutomaticDegradation>? Automatic = null);
+    IReadOnlyList<AutomaticDegradation>? Automatic = null,
+    AgentUpdateReport? AgentUpdate = null);
 
 /// <summary>The model a device runs: name and version as its metadata gives them, and the package it came from.</summary>
 /// <param name="Name">Model name.</param>

@@ -1,5 +1,6 @@
 using System.Text;
 using Inspection.Contracts.Mqtt;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
@@ -412,7 +413,7 @@ public sealed class MqttControlWorkerTests : IAsyncDisposable
         stats ??= new EdgeStats();
         var events = new DeviceEvents(edge, TimeProvider.System);
         var verdicts = new ReviewVerdictStore(_database);
-        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), verdicts, new ForwardingState(), new OtaProgressFeed(), events, edge, reporting, TimeProvider.System);
+        var reports = new ReportedStateBuilder(state, _model, stats, new OutboxStore(_database), verdicts, new ForwardingState(), new OtaProgressFeed(), events, new AgentUpdateStore(_temp.Folder("agent-update")), edge, reporting, TimeProvider.System);
         var verifier = new DesiredStateVerifier(_key.Trust(), state, DeviceId);
         _verifiers.Add(verifier);
         var worker = new MqttControlWorker(

@@ -1,4 +1,5 @@
 using Inspection.Detection;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
@@ -63,6 +64,7 @@ public sealed class ReportedStatePartsTests : IDisposable
             new ForwardingState(),
             new OtaProgressFeed(),
             new DeviceEvents(edge, TimeProvider.System),
+            new AgentUpdateStore(_temp.Folder("agent-update")),
             edge,
             TestOptions.Of(new ReportingOptions()),
             TimeProvider.System);

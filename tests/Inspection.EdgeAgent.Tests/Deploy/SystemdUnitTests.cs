@@ -57,7 +57,38 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.NotNull(overall);
     }
 
+    [Fact]
+    public async Task Verify_ShippedUpdaterUnits_PrintNoWarningOrError()
+    {
+        // The path unit that starts the agent's updater and the one-shot service it starts, installed beside the agent's.
+        var root = Root(File.ReadAllText(SystemdUnit.ShippedPath));
+        var units = Path.Combine(root, "etc", "systemd", "system");
+        foreach (var name in (string[])["inspection-agent-update.path", "inspection-agent-update.service"])
+        {
+            File.Copy(RepositoryRoot.Combine("deploy", "jetson", name), Path.Combine(units, name));
+        }
+
+        WriteExecutable(Path.Combine(root, "bin", "sh"));
+
+        var (exitCode, output) = await RunAsync(
+            "verify", $"--root={root}", "--man=no", Path.Combine(units, "inspection-agent-update.path"), Path.Combine(units, "inspection-agent-update.service"));
+
+        Assert.True(exitCode == 0 && output.Length == 0, $"systemd-analyze verify (exit {exitCode}) on the updater units:{Environment.NewLine}{output}");
+    }
+
     public void Dispose() => _temp.Dispose();
+
+    private static void WriteExecutable(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "#!/bin/sh\nexit 0\n");
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("systemd units are checked on Linux.");
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
 
     /// <summary>
     /// Verifies <paramref name="unit"/> as installed (/etc/systemd/system) in a root of its own that holds systemd's

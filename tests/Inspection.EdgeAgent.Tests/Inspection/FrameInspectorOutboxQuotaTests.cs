@@ -1,5 +1,6 @@
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection;
+using Inspection.EdgeAgent.AgentUpdate;
 using Inspection.EdgeAgent.Control;
 using Inspection.EdgeAgent.Diagnostics;
 using Inspection.EdgeAgent.Forwarding;
@@ -160,6 +161,7 @@ public sealed class FrameInspectorOutboxQuotaTests : IDisposable
             new ForwardingState(),
             new OtaProgressFeed(),
             _events,
+            new AgentUpdateStore(_temp.Folder("agent-update")),
             TestOptions.Edge(),
             TestOptions.Of(new ReportingOptions()),
             _time);

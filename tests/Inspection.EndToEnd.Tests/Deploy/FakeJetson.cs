@@ -222,7 +222,7 @@ internal sealed class FakeJetson : IDisposable
     private void WritePackage()
     {
         var jetson = Path.Combine(RepoPaths.Root, "deploy", "jetson");
-        foreach (var name in new[] { "install.sh", "edge-agent.json", "inspection-edge-agent.service" })
+        foreach (var name in new[] { "install.sh", "edge-agent.json", "inspection-edge-agent.service", "inspection-agent-update.path", "inspection-agent-update.service" })
         {
             File.Copy(Path.Combine(jetson, name), Path.Combine(Package, name));
         }

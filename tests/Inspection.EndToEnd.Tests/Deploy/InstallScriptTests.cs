@@ -158,6 +158,12 @@ public sealed class InstallScriptTests
         Assert.True(selfTest >= 0, run.ToString());
         Assert.True(run.IndexOfCall("systemctl enable " + Service) > selfTest, run.ToString());
         Assert.True(run.IndexOfCall("systemctl restart " + Service) > run.IndexOfCall("systemctl enable " + Service), run.ToString());
+
+        // The updater the agent hands its own updates to: installed, its path unit watching, the request folder the agent's.
+        Assert.True(File.Exists(jetson.RootPath("etc/systemd/system/inspection-agent-update.service")), run.ToString());
+        Assert.True(File.Exists(jetson.RootPath("etc/systemd/system/inspection-agent-update.path")), run.ToString());
+        Assert.Contains("systemctl enable --now inspection-agent-update.path", run.Calls);
+        Assert.Contains($"chown inspection:inspection {jetson.RootPath("var/lib/inspection/agent-update")}", run.Calls);
         Assert.Contains("  | provider        PASS  CPU (stand-in agent)", run.Output);
         Assert.Contains($"OK: {Service} is active and enabled", run.Output);
         Assert.Equal("active", jetson.ServiceState);
