@@ -62,28 +62,39 @@ internal sealed class CloudReplica : IAsyncDisposable
             root);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var health = new Health.HealthClient(channel);
-        var serving = await Eventually.WaitAsync(
-            $"cloud replica {index} to answer SERVING, or to stop",
-            async ct =>
-            {
-                if (process.HasExited)
+        bool serving;
+        try
+        {
+            serving = await Eventually.WaitAsync(
+                $"cloud replica {index} to answer SERVING, or to stop",
+                async ct =>
                 {
-                    return false;
-                }
+                    if (process.HasExited)
+                    {
+                        return false;
+                    }
 
-                try
-                {
-                    var reply = await health.CheckAsync(new HealthCheckRequest { Service = Inspection.Contracts.V1.Escalation.Descriptor.FullName }, deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
-                    return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
-                }
-                catch (Grpc.Core.RpcException)
-                {
-                    return false;
-                }
-            },
-            done => done || process.HasExited,
-            TimeSpan.FromSeconds(90),
-            cancellationToken);
+                    try
+                    {
+                        var reply = await health.CheckAsync(new HealthCheckRequest { Service = Inspection.Contracts.V1.Escalation.Descriptor.FullName }, deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
+                        return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving;
+                    }
+                    catch (Grpc.Core.RpcException)
+                    {
+                        return false;
+                    }
+                },
+                done => done || process.HasExited,
+                TimeSpan.FromSeconds(90),
+                cancellationToken);
+        }
+        catch
+        {
+            // A start that timed out or was cancelled leaves no process behind.
+            await process.DisposeAsync();
+            throw;
+        }
+
         if (!serving)
         {
             // Read before disposing: a disposed process has no exit code, and the output says why it stopped.

@@ -166,8 +166,16 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
     {
         var token = TestContext.Current.CancellationToken;
         _broker = await MosquittoBroker.StartAsync(token);
-        _replicas.AddRange(await Task.WhenAll(Enumerable.Range(0, Replicas).Select(i =>
-            CloudReplica.StartAsync(i, _directory, store, _broker.Port, Tuning, token))));
+        var starting = Enumerable.Range(0, Replicas).Select(i => CloudReplica.StartAsync(i, _directory, store, _broker.Port, Tuning, token)).ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+        }
+        finally
+        {
+            // Those that started are stopped with the test even when another did not start.
+            _replicas.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+        }
     }
 
     private async Task StopReplicasAsync()
