@@ -504,6 +504,8 @@ public sealed partial class OutboxForwarder : BackgroundService
         return new ForwardingResult(failure is null ? ForwardingStatus.Sent : ForwardingStatus.Failed, sent, answers.Stored, answers.Rejected, answers.Pending.Count);
     }
 
+    // The JPEG read from the outbox is wrapped, not copied: nothing writes to that array after it is read, and a
+    // request lives only until the call has written it (on failover it is written again, unchanged).
     private EscalationRequest ToRequest(OutboxEntry entry)
     {
         var request = new EscalationRequest
@@ -511,7 +513,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             Key = new FrameKey { DeviceId = _deviceId, Sequence = (ulong)entry.Id },
             LineId = entry.LineId,
             CapturedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(entry.CapturedAt, DateTimeKind.Utc)),
-            Jpeg = ByteString.CopyFrom(entry.Jpeg),
+            Jpeg = UnsafeByteOperations.UnsafeWrap(entry.Jpeg),
             Width = entry.Width,
             Height = entry.Height,
             EdgeModel = new ModelRef { Name = entry.ModelName, Version = entry.ModelVersion, Release = (ulong)(entry.ModelRelease ?? 0) },
@@ -549,7 +551,7 @@ public sealed partial class OutboxForwarder : BackgroundService
             {
                 Sequence = (ulong)frame.Sequence,
                 CapturedAt = ToTimestamp(frame.CapturedAt),
-                Jpeg = ByteString.CopyFrom(frame.Jpeg),
+                Jpeg = UnsafeByteOperations.UnsafeWrap(frame.Jpeg),
                 Width = frame.Width,
                 Height = frame.Height,
                 PartBox = ToProto(frame.Box),
