@@ -104,6 +104,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton<IEscalationStore, PostgreSqlEscalationStore>();
             services.AddSingleton(static sp => new DesiredStateStore(new PostgreSqlDesiredStateTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddSingleton(static sp => new RolloutStore(new PostgreSqlRolloutTable(sp.GetRequiredService<PostgreSqlDatabase>())));
+            services.AddSingleton<IAccountTable, PostgreSqlAccountTable>();
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
                 sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
                 RunOnceLeases.Rollouts,
@@ -116,6 +117,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton<IEscalationStore>(static sp => sp.GetRequiredService<EscalationStore>());
             services.AddSingleton(static sp => new DesiredStateStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddSingleton(static sp => new RolloutStore(sp.GetRequiredService<CloudDatabase>()));
+            services.AddSingleton<IAccountTable, LiteDbAccountTable>();
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
         }
 

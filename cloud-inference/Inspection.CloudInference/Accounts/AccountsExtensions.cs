@@ -21,7 +21,12 @@ public static class AccountsExtensions
 
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
-        services.AddSingleton<AccountStore>();
+        // The table (LiteDB file or shared PostgreSQL) is registered with the cloud's storage provider.
+        services.AddSingleton(static sp => new AccountStore(
+            sp.GetRequiredService<IAccountTable>(),
+            sp.GetRequiredService<IOptions<AccountOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AccountStore>>()));
         services.AddSingleton<SignInThrottle>();
         services.AddAntiforgery(options =>
         {
