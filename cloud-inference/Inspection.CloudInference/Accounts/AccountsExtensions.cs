@@ -127,7 +127,7 @@ public static class AccountsExtensions
         {
             return store.Current(id, stamp) is not null;
         }
-        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or System.Data.Common.DbException or TimeoutException)
         {
             // A store that cannot be read signs nobody in, and must not fail requests that need no sign-in.
             return false;
