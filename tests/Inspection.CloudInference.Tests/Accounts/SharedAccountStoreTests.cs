@@ -89,6 +89,36 @@ public sealed class SharedAccountStoreTests(PostgreSqlServer server) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task AccountsCommand_OnANewSharedDatabase_CreatesTheTablesAndTheAdminEveryReplicaSignsIn()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var connectionString = await server.CreateDatabaseAsync(cancellationToken);
+        using var directory = new TempDirectory();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string[] storage =
+        [
+            $"--Cloud:StoragePath={Path.Combine(directory.Path, "cloud.db")}",
+            "--Cloud:StorageProvider=postgresql",
+            $"--Cloud:PostgreSqlConnectionString={connectionString}",
+        ];
+
+        var added = await AccountsCommand.RunAsync(["accounts", "add", "--name", "Boss", "--role", "admin", "--password-stdin", .. storage], new StringReader(Password + "\n"), output, error, cancellationToken);
+        var issued = await AccountsCommand.RunAsync(["accounts", "token", "--name", "boss", "--token-name", "ci", .. storage], new StringReader(""), output, error, cancellationToken);
+
+        Assert.Equal(AccountsCommand.Ok, added);
+        Assert.Equal(AccountsCommand.Ok, issued);
+        Assert.Equal(string.Empty, error.ToString());
+        var token = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        var database = new PostgreSqlDatabase(connectionString);
+        _databases.Add(database);
+        var replica = Store(database);
+        Assert.Equal("boss", replica.Authenticate(token)?.Account.Id);
+        Assert.NotNull(replica.SignIn("BOSS", Password));
+        Assert.False(File.Exists(Path.Combine(directory.Path, "cloud.db")));
+    }
+
     private static bool TryDisable(AccountStore store, string name, Barrier barrier)
     {
         barrier.SignalAndWait();
