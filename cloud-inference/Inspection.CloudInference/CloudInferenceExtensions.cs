@@ -103,6 +103,8 @@ public static class CloudInferenceExtensions
             services.AddHostedService<PostgreSqlStartup>();
             services.AddSingleton<IEscalationStore, PostgreSqlEscalationStore>();
             services.AddSingleton(static sp => new DesiredStateStore(new PostgreSqlDesiredStateTable(sp.GetRequiredService<PostgreSqlDatabase>())));
+            services.AddSingleton(static sp => new RolloutStore(new PostgreSqlRolloutTable(sp.GetRequiredService<PostgreSqlDatabase>())));
+            services.AddSingleton<IAccountTable, PostgreSqlAccountTable>();
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
                 sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
                 RunOnceLeases.Rollouts,
@@ -114,6 +116,8 @@ public static class CloudInferenceExtensions
             services.AddSingleton<EscalationStore>();
             services.AddSingleton<IEscalationStore>(static sp => sp.GetRequiredService<EscalationStore>());
             services.AddSingleton(static sp => new DesiredStateStore(sp.GetRequiredService<CloudDatabase>()));
+            services.AddSingleton(static sp => new RolloutStore(sp.GetRequiredService<CloudDatabase>()));
+            services.AddSingleton<IAccountTable, LiteDbAccountTable>();
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
         }
 
@@ -124,7 +128,6 @@ public static class CloudInferenceExtensions
         services.AddSingleton<FleetView>();
         services.AddSingleton<FleetCommands>();
         services.AddSingleton<ModelRegistry>();
-        services.AddSingleton<RolloutStore>();
         services.AddSingleton<ReviewedPartsCheck>();
         services.AddSingleton<RolloutController>();
         services.AddSingleton<EmbeddedBroker>();

@@ -23,8 +23,7 @@ public sealed partial class AccountStore
     // A token's last use is written at most this often: the CLI's watches would otherwise write on every refresh.
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    private readonly ILiteCollection<StoredAccount> _accounts;
-    private readonly ILiteCollection<StoredToken> _tokens;
+    private readonly IAccountTable _table;
     private readonly PasswordHasher<StoredAccount> _hasher = new();
     private readonly TimeProvider _time;
     private readonly ILogger<AccountStore> _logger;
@@ -34,10 +33,14 @@ public sealed partial class AccountStore
     private readonly Lazy<string> _decoyHash;
 
     public AccountStore(CloudDatabase database, IOptions<AccountOptions> options, TimeProvider time, ILogger<AccountStore> logger)
+        : this(new LiteDbAccountTable(database), options, time, logger)
     {
-        _accounts = database.Database.GetCollection<StoredAccount>("accounts");
-        _tokens = database.Database.GetCollection<StoredToken>("account_tokens");
-        _tokens.EnsureIndex(x => x.AccountId);
+    }
+
+    public AccountStore(IAccountTable table, IOptions<AccountOptions> options, TimeProvider time, ILogger<AccountStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _table = table;
         _time = time;
         _logger = logger;
         _minPasswordLength = options.Value.MinPasswordLength;
@@ -62,22 +65,18 @@ public sealed partial class AccountStore
             Stamp = NewStamp(),
         };
         account.PasswordHash = _hasher.HashPassword(account, ValidPassword(password));
-        try
+        if (!_table.TryInsert(account))
         {
-            _accounts.Insert(account);
-        }
-        catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-        {
-            throw new InvalidOperationException($"an account named '{name}' exists already: choose another name, or reset its password", ex);
+            throw new InvalidOperationException($"an account named '{name}' exists already: choose another name, or reset its password");
         }
 
         Log.Created(_logger, account.Name, role, actor);
         return account;
     }
 
-    public IReadOnlyList<StoredAccount> List() => [.. _accounts.FindAll().OrderBy(a => a.Id, StringComparer.Ordinal)];
+    public IReadOnlyList<StoredAccount> List() => _table.Accounts();
 
-    public StoredAccount? Find(string name) => string.IsNullOrEmpty(name) ? null : _accounts.FindById(name.ToLowerInvariant());
+    public StoredAccount? Find(string name) => string.IsNullOrEmpty(name) ? null : _table.FindAccount(name.ToLowerInvariant());
 
     /// <summary>
     /// The account when <paramref name="password"/> is its password and it is enabled; otherwise null, the same way for an
@@ -103,7 +102,7 @@ public sealed partial class AccountStore
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
             account.PasswordHash = _hasher.HashPassword(account, password);
-            _accounts.Update(account);
+            _table.Update(account);
         }
 
         Log.SignedIn(_logger, account.Name);
@@ -112,7 +111,7 @@ public sealed partial class AccountStore
 
     /// <summary>The account a sign-in cookie names, while it is enabled and unchanged since the cookie was issued.</summary>
     public StoredAccount? Current(string id, string stamp) =>
-        _accounts.FindById(id) is { DisabledAt: null } account && account.Stamp == stamp ? account : null;
+        _table.FindAccount(id) is { DisabledAt: null } account && account.Stamp == stamp ? account : null;
 
     public StoredAccount Disable(string name, string actor)
     {
@@ -122,10 +121,10 @@ public sealed partial class AccountStore
             return account;
         }
 
-        GuardLastAdmin(account, AccountRoles.Operator);
+        var wasAdmin = account.Role == AccountRoles.Admin;
         account.DisabledAt = Now();
         account.Stamp = NewStamp();
-        _accounts.Update(account);
+        Write(account, wasAdmin);
         Log.Disabled(_logger, account.Name, actor);
         return account;
     }
@@ -140,7 +139,7 @@ public sealed partial class AccountStore
 
         account.DisabledAt = null;
         account.Stamp = NewStamp();
-        _accounts.Update(account);
+        _table.Update(account);
         Log.Enabled(_logger, account.Name, actor);
         return account;
     }
@@ -158,11 +157,10 @@ public sealed partial class AccountStore
             return account;
         }
 
-        GuardLastAdmin(account, role);
         var from = account.Role;
         account.Role = role;
         account.Stamp = NewStamp();
-        _accounts.Update(account);
+        Write(account, from == AccountRoles.Admin && account.DisabledAt is null);
         Log.RoleChanged(_logger, account.Name, from, role, actor);
         return account;
     }
@@ -172,7 +170,7 @@ public sealed partial class AccountStore
         var account = Existing(name);
         account.PasswordHash = _hasher.HashPassword(account, ValidPassword(password));
         account.Stamp = NewStamp();
-        _accounts.Update(account);
+        _table.Update(account);
         Log.PasswordReset(_logger, account.Name, actor);
         return account;
     }
@@ -203,7 +201,7 @@ public sealed partial class AccountStore
             CreatedAt = Now(),
             CreatedBy = actor,
         };
-        _tokens.Insert(stored);
+        _table.Insert(stored);
         Log.TokenIssued(_logger, stored.TokenId, label, account.Name, actor);
         return (token, stored);
     }
@@ -211,19 +209,19 @@ public sealed partial class AccountStore
     public IReadOnlyList<StoredToken> Tokens(string name)
     {
         var account = Existing(name);
-        return [.. _tokens.Find(t => t.AccountId == account.Id).OrderBy(t => t.CreatedAt)];
+        return [.. _table.TokensOf(account.Id).OrderBy(t => t.CreatedAt)];
     }
 
     public StoredToken RevokeToken(string name, string tokenId, string actor)
     {
         var account = Existing(name);
-        var token = _tokens.Find(t => t.AccountId == account.Id && t.TokenId == tokenId).FirstOrDefault()
+        var token = _table.TokensOf(account.Id).FirstOrDefault(t => t.TokenId == tokenId)
             ?? throw new KeyNotFoundException($"account '{account.Name}' has no token '{tokenId}'");
         if (token.RevokedAt is null)
         {
             token.RevokedAt = Now();
             token.RevokedBy = actor;
-            _tokens.Update(token);
+            _table.Update(token);
             Log.TokenRevoked(_logger, token.TokenId, account.Name, actor);
         }
 
@@ -234,8 +232,8 @@ public sealed partial class AccountStore
     public (StoredAccount Account, StoredToken Token)? Authenticate(string token)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal)
-            || _tokens.FindById(Hash(token)) is not { RevokedAt: null } stored
-            || _accounts.FindById(stored.AccountId) is not { DisabledAt: null } account)
+            || _table.FindToken(Hash(token)) is not { RevokedAt: null } stored
+            || _table.FindAccount(stored.AccountId) is not { DisabledAt: null } account)
         {
             return null;
         }
@@ -246,9 +244,9 @@ public sealed partial class AccountStore
             stored.LastUsedAt = now;
             try
             {
-                _tokens.Update(stored);
+                _table.Update(stored);
             }
-            catch (Exception ex) when (ex is LiteException or IOException)
+            catch (Exception ex) when (ex is LiteException or IOException or System.Data.Common.DbException)
             {
                 // Only a convenience for the token list: a store that takes no writes must not refuse a valid token.
                 Log.LastUseNotStored(_logger, stored.TokenId, ex.Message);
@@ -290,10 +288,15 @@ public sealed partial class AccountStore
         Find(name) ?? throw new KeyNotFoundException($"no account named '{name}'");
 
     // Without an enabled admin, nobody could manage accounts again short of stopping the cloud for the command.
-    private void GuardLastAdmin(StoredAccount account, string newRole)
+    private void Write(StoredAccount account, bool wasEnabledAdmin)
     {
-        if (account.Role == AccountRoles.Admin && newRole != AccountRoles.Admin && account.DisabledAt is null
-            && _accounts.Count(a => a.Role == AccountRoles.Admin && a.DisabledAt == null) <= 1)
+        if (!wasEnabledAdmin || (account.Role == AccountRoles.Admin && account.DisabledAt is null))
+        {
+            _table.Update(account);
+            return;
+        }
+
+        if (!_table.UpdateKeepingAnAdmin(account))
         {
             throw new InvalidOperationException($"'{account.Name}' is the last enabled admin: make another account admin first");
         }

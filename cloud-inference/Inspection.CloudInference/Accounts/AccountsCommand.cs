@@ -3,13 +3,16 @@ using System.ComponentModel.DataAnnotations;
 using Inspection.CloudInference.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Inspection.CloudInference.Accounts;
 
 /// <summary>
 /// <c>Inspection.CloudInference accounts add|token</c>: writes an account (the first admin) or a token straight into the
-/// cloud database while the service is stopped, with the same configuration as the service (<c>Cloud:StoragePath</c>,
-/// appsettings.json, environment, <c>--Cloud:…=…</c> arguments). Exit codes: 0 done, 1 the store could not be used (in
+/// cloud database, with the same configuration as the service (<c>Cloud:StoragePath</c> or, with
+/// <c>Cloud:StorageProvider=postgresql</c>, <c>Cloud:PostgreSqlConnectionString</c>; appsettings.json, environment,
+/// <c>--Cloud:…=…</c> arguments). The LiteDB file can only be written while the service is stopped; the shared
+/// PostgreSQL database also while replicas run. Exit codes: 0 done, 1 the store could not be used (in
 /// use by a running cloud, a bad setting), 2 bad arguments, 3 refused (the name exists; no such account).
 /// </summary>
 public static class AccountsCommand
@@ -111,22 +114,52 @@ public static class AccountsCommand
             return StoreFailed;
         }
 
-        CloudDatabase database;
-        try
+        IDisposable database;
+        IAccountTable table;
+        if (cloud.UsesPostgreSql)
         {
-            database = new CloudDatabase(Options.Create(cloud), builder.Environment, NullLogger<CloudDatabase>.Instance);
+            if (StorageProviders.CheckConnectionString(cloud.PostgreSqlConnectionString) is { } problem)
+            {
+                await error.WriteLineAsync(problem.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                return StoreFailed;
+            }
+
+            var shared = new PostgreSqlDatabase(cloud.PostgreSqlConnectionString!);
+            try
+            {
+                // The command may run before the cloud ever started on this database: the tables must exist.
+                await PostgreSqlMigrations.ApplyAsync(shared.DataSource, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                await error.WriteLineAsync(shared.Describe(ex).AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                shared.Dispose();
+                return StoreFailed;
+            }
+
+            database = shared;
+            table = new PostgreSqlAccountTable(shared);
         }
-        catch (Exception ex) when (ex is StoreInUseException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        else
         {
-            await error.WriteLineAsync(ex.Message.AsMemory(), CancellationToken.None).ConfigureAwait(false);
-            return StoreFailed;
+            try
+            {
+                var file = new CloudDatabase(Options.Create(cloud), builder.Environment, NullLogger<CloudDatabase>.Instance);
+                database = file;
+                table = new LiteDbAccountTable(file);
+            }
+            catch (Exception ex) when (ex is StoreInUseException or IOException or UnauthorizedAccessException or LiteDB.LiteException)
+            {
+                await error.WriteLineAsync(ex.Message.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+                return StoreFailed;
+            }
         }
 
         using (database)
         {
             try
             {
-                return await body(new AccountStore(database, Options.Create(accounts), TimeProvider.System, NullLogger<AccountStore>.Instance)).ConfigureAwait(false);
+                return await body(new AccountStore(table, Options.Create(accounts), TimeProvider.System, NullLogger<AccountStore>.Instance)).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
             {

@@ -21,7 +21,12 @@ public static class AccountsExtensions
 
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
-        services.AddSingleton<AccountStore>();
+        // The table (LiteDB file or shared PostgreSQL) is registered with the cloud's storage provider.
+        services.AddSingleton(static sp => new AccountStore(
+            sp.GetRequiredService<IAccountTable>(),
+            sp.GetRequiredService<IOptions<AccountOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AccountStore>>()));
         services.AddSingleton<SignInThrottle>();
         services.AddAntiforgery(options =>
         {
@@ -122,7 +127,7 @@ public static class AccountsExtensions
         {
             return store.Current(id, stamp) is not null;
         }
-        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or System.Data.Common.DbException or TimeoutException)
         {
             // A store that cannot be read signs nobody in, and must not fail requests that need no sign-in.
             return false;

@@ -33,7 +33,7 @@ public sealed class BearerTokenHandler(
                 ? AuthenticateResult.Success(new AuthenticationTicket(AccountClaims.Principal(found.Account, SchemeName), SchemeName))
                 : AuthenticateResult.Fail("the token is unknown, revoked, or its account is disabled"));
         }
-        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or System.Data.Common.DbException or TimeoutException)
         {
             // A broken store refuses the token (401), but must not fail requests that need none, such as /healthz.
             return Task.FromResult(AuthenticateResult.Fail(ex));

@@ -18,8 +18,10 @@ namespace Inspection.CloudInference.Rollouts;
 /// model in the accuracy gate (and sends it back to that model); halts the rollout by itself when the failure
 /// threshold is crossed; advances when a wave has succeeded. Every change is written to the store before it is
 /// acted on, so a restart resumes where it stopped. Pause, resume and cancel come from the API.
-/// One lock serialises the API and the passes. The background passes run only while this replica holds the rollouts'
-/// run-once lease (<see cref="IRunOnceLease"/>): with replicas on PostgreSQL, one of them.
+/// One lock serialises this replica's API and passes. The background passes run only while this replica holds the
+/// rollouts' run-once lease (<see cref="IRunOnceLease"/>): with replicas on PostgreSQL, one of them. The API works on
+/// every replica: rollouts are in the shared table, each write is compare-and-set on the rollout's version, and the
+/// lease holder reads the table at every pass, so a rollout started or changed on any replica reaches it.
 /// </summary>
 public sealed partial class RolloutController : BackgroundService
 {
@@ -72,20 +74,12 @@ public sealed partial class RolloutController : BackgroundService
     /// <exception cref="KeyNotFoundException">The release is not registered.</exception>
     /// <exception cref="ArgumentException">The request is not valid, or no device matches.</exception>
     /// <exception cref="InvalidOperationException">
-    /// The review check the strategy asks for failed, or another replica runs the rollouts (holds their lease).
+    /// The review check the strategy asks for failed, or another replica changed a rollout it supersedes meanwhile.
     /// </exception>
     public async Task<RolloutView> StartAsync(RolloutRequest request, string issuedBy, Uri baseUrl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(baseUrl);
-
-        // Rollouts are kept in this replica's own file: one started here would only move while this replica holds the
-        // lease, so it is refused rather than left waiting unseen.
-        if (!await _lease.HoldAsync(cancellationToken).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException(
-                $"this cloud replica does not run rollouts now: another replica holds the '{_lease.Name}' lease. Start the rollout on that replica (rollouts are not in the shared database yet)");
-        }
 
         var model = _registry.Find(request.Release) ?? throw new KeyNotFoundException($"release {request.Release} is not registered (GET /api/models)");
         var snapshot = _fleet.Snapshot();
@@ -279,26 +273,16 @@ public sealed partial class RolloutController : BackgroundService
     {
         await Task.Yield();
         var held = false;
-        var waited = false;
         var waitingLogged = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var holds = await _lease.HoldAsync(stoppingToken).ConfigureAwait(false);
-                if (holds && !held && waited)
-                {
-                    // Another replica may have moved the rollouts on while this one did not hold the lease.
-                    await ForgetActiveAsync(stoppingToken).ConfigureAwait(false);
-                }
-
-                waited |= !holds;
-
                 if (!holds && (held || !waitingLogged) && _store.Active().Count is > 0 and var waiting)
                 {
-                    // Rollouts are kept in each replica's own file (not the shared database): those started here wait
-                    // until this replica holds the lease. Said once per change, not at every tick.
-                    Log.WaitingForLease(_logger, waiting, _lease.Name);
+                    // Said once per change, not at every tick.
+                    Log.DrivenElsewhere(_logger, waiting, _lease.Name);
                     waitingLogged = true;
                 }
 
@@ -313,9 +297,10 @@ public sealed partial class RolloutController : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is LiteDB.LiteException or IOException or InvalidOperationException)
+            catch (Exception ex) when (ex is LiteDB.LiteException or IOException or System.Data.Common.DbException or InvalidOperationException)
             {
-                // A pass that failed is tried again at the next tick; the stored state is what was last saved.
+                // A pass that failed is tried again at the next tick from the stored state, which is what was last
+                // saved (a rollout changed meanwhile on another replica included).
                 Log.PassFailed(_logger, ex);
             }
 
@@ -330,33 +315,39 @@ public sealed partial class RolloutController : BackgroundService
         }
     }
 
-    private async Task ForgetActiveAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _active = null;
-        _gate.Release();
-    }
-
+    /// <summary>
+    /// The rollouts still going, as the store has them now: a rollout another replica started or changed replaces the
+    /// copy held here; one unchanged since keeps it (with the timers reset after a restart).
+    /// </summary>
     private Dictionary<string, StoredRollout> Active()
     {
-        if (_active is null)
+        var loading = _active is null;
+        var now = _time.GetUtcNow();
+        var active = new Dictionary<string, StoredRollout>(StringComparer.Ordinal);
+        foreach (var stored in _store.Active())
         {
-            // After a restart the timers of devices in an update start again: the cloud did not watch them meanwhile.
-            var now = _time.GetUtcNow();
-            _active = new Dictionary<string, StoredRollout>(StringComparer.Ordinal);
-            foreach (var rollout in _store.Active())
+            if (_active is not null && _active.TryGetValue(stored.Id, out var known) && known.Version == stored.Version)
             {
-                foreach (var device in rollout.Devices.Where(d => d.State == RolloutDeviceStates.Updating))
+                active[known.Id] = known;
+                continue;
+            }
+
+            if (loading)
+            {
+                // After a restart the timers of devices in an update start again: the cloud did not watch them meanwhile.
+                foreach (var device in stored.Devices.Where(d => d.State == RolloutDeviceStates.Updating))
                 {
                     device.OtaSince = now;
                 }
 
-                _active[rollout.Id] = rollout;
-                Log.Resumed(_logger, rollout.Id, rollout.State, rollout.Devices.Count(d => !RolloutDeviceStates.IsFinal(d.State)));
+                Log.Resumed(_logger, stored.Id, stored.State, stored.Devices.Count(d => !RolloutDeviceStates.IsFinal(d.State)));
             }
+
+            active[stored.Id] = stored;
         }
 
-        return _active;
+        _active = active;
+        return active;
     }
 
     private async Task<RolloutView> ChangeAsync(string id, CancellationToken cancellationToken, Func<StoredRollout, DateTimeOffset, Task> change)
@@ -839,8 +830,8 @@ public sealed partial class RolloutController : BackgroundService
         [LoggerMessage(Level = LogLevel.Error, Message = "Rollout {Id} cannot send {DeviceId} back to release {Release}: it is no longer registered")]
         public static partial void RollbackUnavailable(ILogger logger, string id, string deviceId, long release);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} rollouts stored on this replica wait: another replica holds the {Lease} lease, and rollouts are not in the shared database (start them on the replica that runs them)")]
-        public static partial void WaitingForLease(ILogger logger, int count, string lease);
+        [LoggerMessage(Level = LogLevel.Information, Message = "{Count} rollouts are going: the replica holding the {Lease} lease drives them; this one answers the API")]
+        public static partial void DrivenElsewhere(ILogger logger, int count, string lease);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "A pass over the rollouts failed; it is tried again at the next tick")]
         public static partial void PassFailed(ILogger logger, Exception exception);

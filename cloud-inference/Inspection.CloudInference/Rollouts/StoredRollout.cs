@@ -8,6 +8,9 @@ public sealed class StoredRollout
     [BsonId]
     public string Id { get; set; } = string.Empty;
 
+    /// <summary>Counts the writes (0: not written yet): a write over a version another writer replaced is refused.</summary>
+    public long Version { get; set; }
+
     public long Release { get; set; }
 
     public string ModelName { get; set; } = string.Empty;

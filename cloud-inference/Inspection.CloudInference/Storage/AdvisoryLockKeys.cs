@@ -11,4 +11,7 @@ public static class AdvisoryLockKeys
 
     /// <summary>Held by the one replica whose rollout controller runs its passes.</summary>
     public const long Rollouts = 0x496E_7370_0000_0002;
+
+    /// <summary>Held for the moment an admin is demoted or disabled, so two replicas cannot remove the last two at once.</summary>
+    public const long LastAdmin = 0x496E_7370_0000_0003;
 }

@@ -32,7 +32,7 @@ public sealed partial class PostgreSqlStartup(PostgreSqlDatabase database, Cloud
         [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Cloud database on PostgreSQL at {Endpoint}, schema version {Version} ({Applied} migrations applied now)")]
         public static partial void Ready(ILogger logger, string endpoint, int version, int applied);
 
-        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "The model registry, rollouts, reviews and accounts stay in this replica's own file {Path}: with several replicas, do that work on one of them")]
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "The model registry and reviews stay in this replica's own file {Path}: with several replicas, upload each model to every replica and review on one of them")]
         public static partial void StillInTheFile(ILogger logger, string path);
 
         // The exception at debug only: the start's one line already says which server and why.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Inspection.CloudInference.Rollouts;
 using Inspection.CloudInference.Storage;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Rollouts;
@@ -9,8 +10,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Inspection.CloudInference.Tests.Rollouts;
 
 /// <summary>
-/// The rollout controller of a cloud on PostgreSQL runs only while it holds the rollouts lease: with the lease held
-/// elsewhere (as by another replica), a rollout is refused here, naming the lease; once it is free, it runs.
+/// The rollout controller of a cloud on PostgreSQL drives rollouts only while it holds the rollouts lease, but its API
+/// works without it: rollouts are in the shared table, so one started here while another replica holds the lease is
+/// seen there, one changed there is seen here, and once this replica holds the lease it drives it to the end.
 /// </summary>
 public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<PostgreSqlServer>, IAsyncDisposable
 {
@@ -37,11 +39,13 @@ public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Rollout_LeaseHeldByAnotherReplica_RefusedNamingTheLeaseThenRunsOnceItIsFree()
+    public async Task Rollout_StartedWhileAnotherReplicaHoldsTheLease_SharedBothWaysThenRunsOnceTheLeaseIsHere()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var connectionString = await server.CreateDatabaseAsync(cancellationToken);
         var other = new PostgreSqlLease(connectionString, RunOnceLeases.Rollouts, AdvisoryLockKeys.Rollouts, NullLogger.Instance);
+        using var otherDatabase = new PostgreSqlDatabase(connectionString);
+        var otherStore = new RolloutStore(new PostgreSqlRolloutTable(otherDatabase));
         try
         {
             Assert.True(await other.HoldAsync(cancellationToken));
@@ -63,28 +67,34 @@ public sealed class RolloutLeaseTests(PostgreSqlServer server) : IClassFixture<P
                 new RolloutTarget(All: true),
                 new RolloutStrategy(new CanarySpec(1), DeviceTimeoutSeconds: 60, AccuracyGate: new AccuracyGate(Escalations: 3, Minutes: 5)));
 
-            var refused = await PostAsync(request);
-            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-            Assert.Contains("'rollouts' lease", await refused.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
-            Assert.Empty(await _cloud.Http.GetFromJsonAsync<List<RolloutSummary>>("api/rollouts", cancellationToken) ?? []);
-            Assert.All(_devices, d => Assert.DoesNotContain(d.Desired, s => s.Model is not null));
+            var started = await PostAsync(request);
+            Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+            var id = (await started.Content.ReadFromJsonAsync<RolloutView>(cancellationToken))!.Id;
+
+            // The replica holding the lease reads it from the shared table, and pauses it there.
+            var seen = Assert.Single(otherStore.Active());
+            Assert.Equal(id, seen.Id);
+            Assert.Equal(RolloutStates.Running, seen.State);
+            seen.State = RolloutStates.Paused;
+            seen.Reason = "paused on the other replica";
+            otherStore.Save(seen);
+
+            // This replica sees the pause: resuming is allowed only because the rollout it reads is paused.
+            Assert.Equal(RolloutStates.Paused, (await GetAsync(id)).State);
+            var resumed = await _cloud.Http.PostAsJsonAsync($"api/rollouts/{id}/resume", new RolloutAction("go on"), cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+            Assert.Equal(RolloutStates.Running, otherStore.Find(id)!.State);
 
             await other.DisposeAsync();
 
-            var started = await Eventually.WaitAsync(
-                "the rollout is accepted once this replica can hold the lease",
-                _ => PostAsync(request),
-                response => response.StatusCode == HttpStatusCode.Created,
-                Eventually.DefaultTimeout,
-                cancellationToken);
-            var id = (await started.Content.ReadFromJsonAsync<RolloutView>(cancellationToken))!.Id;
             var done = await Eventually.WaitAsync(
-                "the rollout completes",
+                "the rollout completes once this replica holds the lease",
                 _ => GetAsync(id),
                 r => r.State == RolloutStates.Completed,
                 Eventually.DefaultTimeout,
                 cancellationToken);
             Assert.All(done.Devices, d => Assert.Equal(RolloutDeviceStates.Succeeded, d.State));
+            Assert.All(_devices, d => Assert.Equal(Release, d.Release));
         }
         finally
         {

@@ -56,15 +56,14 @@ public sealed class PostgreSqlMigrationsTests(PostgreSqlServer server) : IClassF
         await using var dataSource = NpgsqlDataSource.Create(await server.CreateDatabaseAsync(cancellationToken));
         await PostgreSqlMigrations.ApplyAsync(dataSource, cancellationToken);
 
-        // As a database written by the release before the newest migration would be.
-        var newest = PostgreSqlMigrations.All[^1];
-        await using (var undo = dataSource.CreateCommand($"DROP TABLE desired_states; DELETE FROM schema_migrations WHERE version = {newest.Version}"))
+        // As a database written by the release that had only the escalations would be.
+        await using (var undo = dataSource.CreateCommand("DROP TABLE account_tokens, accounts, rollouts, desired_states; DELETE FROM schema_migrations WHERE version > 1"))
         {
             await undo.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        Assert.Equal([newest.Version], await PostgreSqlMigrations.ApplyAsync(dataSource, cancellationToken));
-        await using var check = dataSource.CreateCommand("SELECT count(*) FROM desired_states");
+        Assert.Equal([.. PostgreSqlMigrations.All.Select(m => m.Version).Where(v => v > 1)], await PostgreSqlMigrations.ApplyAsync(dataSource, cancellationToken));
+        await using var check = dataSource.CreateCommand("SELECT (SELECT count(*) FROM desired_states) + (SELECT count(*) FROM rollouts) + (SELECT count(*) FROM accounts)");
         Assert.Equal(0L, await check.ExecuteScalarAsync(cancellationToken));
     }
 
