@@ -15,61 +15,17 @@ public static partial class AgentManifestJson
     public static byte[] Serialize(AgentManifest manifest) =>
         JsonSerializer.SerializeToUtf8Bytes(manifest, AgentManifestJsonContext.Default.AgentManifest);
 
-    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out AgentManifest? manifest, out string error)
-    {
-        manifest = null;
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            using var document = JsonDocument.ParseValue(ref reader);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                error = "the manifest is not a JSON object";
-                return false;
-            }
-
-            if (!document.RootElement.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String
-                || kind.GetString() != AgentManifest.BundleKind)
-            {
-                error = $"the manifest is not an edge agent's (kind must be \"{AgentManifest.BundleKind}\"): a model package is installed as a model, not as the agent";
-                return false;
-            }
-
-            if (!document.RootElement.TryGetProperty("schemaVersion", out var schema) || !schema.TryGetInt32(out var version))
-            {
-                error = "the manifest has no schemaVersion";
-                return false;
-            }
-
-            if (version != AgentManifest.CurrentSchemaVersion)
-            {
-                error = $"manifest schemaVersion {version} is not supported (this reads {AgentManifest.CurrentSchemaVersion})";
-                return false;
-            }
-
-            manifest = document.RootElement.Deserialize(AgentManifestJsonContext.Default.AgentManifest);
-        }
-        catch (JsonException ex)
-        {
-            error = $"the manifest is not valid JSON: {ex.Message}";
-            return false;
-        }
-
-        if (manifest is null)
-        {
-            error = "the manifest is null";
-            return false;
-        }
-
-        error = Validate(manifest) ?? string.Empty;
-        if (error.Length > 0)
-        {
-            manifest = null;
-            return false;
-        }
-
-        return true;
-    }
+    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out AgentManifest? manifest, out string error) =>
+        ManifestDocument.TryRead(
+            json,
+            AgentManifest.CurrentSchemaVersion,
+            AgentManifestJsonContext.Default.AgentManifest,
+            static root => root.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == AgentManifest.BundleKind
+                ? null
+                : $"the manifest is not an edge agent's (kind must be \"{AgentManifest.BundleKind}\"): a model package is installed as a model, not as the agent",
+            Validate,
+            out manifest,
+            out error);
 
     /// <summary>Why the manifest is unusable, or null.</summary>
     public static string? Validate(AgentManifest manifest)

@@ -15,54 +15,8 @@ public static partial class ModelManifestJson
     public static byte[] Serialize(ModelManifest manifest) =>
         JsonSerializer.SerializeToUtf8Bytes(manifest, PackagingJsonContext.Default.ModelManifest);
 
-    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out ModelManifest? manifest, out string error)
-    {
-        manifest = null;
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            using var document = JsonDocument.ParseValue(ref reader);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                error = "the manifest is not a JSON object";
-                return false;
-            }
-
-            if (!document.RootElement.TryGetProperty("schemaVersion", out var schema) || !schema.TryGetInt32(out var version))
-            {
-                error = "the manifest has no schemaVersion";
-                return false;
-            }
-
-            if (version != ModelManifest.CurrentSchemaVersion)
-            {
-                error = $"manifest schemaVersion {version} is not supported (this reads {ModelManifest.CurrentSchemaVersion})";
-                return false;
-            }
-
-            manifest = document.RootElement.Deserialize(PackagingJsonContext.Default.ModelManifest);
-        }
-        catch (JsonException ex)
-        {
-            error = $"the manifest is not valid JSON: {ex.Message}";
-            return false;
-        }
-
-        if (manifest is null)
-        {
-            error = "the manifest is null";
-            return false;
-        }
-
-        error = Validate(manifest) ?? string.Empty;
-        if (error.Length > 0)
-        {
-            manifest = null;
-            return false;
-        }
-
-        return true;
-    }
+    public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out ModelManifest? manifest, out string error) =>
+        ManifestDocument.TryRead(json, ModelManifest.CurrentSchemaVersion, PackagingJsonContext.Default.ModelManifest, static _ => null, Validate, out manifest, out error);
 
     /// <summary>Why the manifest is unusable, or null.</summary>
     public static string? Validate(ModelManifest manifest)
