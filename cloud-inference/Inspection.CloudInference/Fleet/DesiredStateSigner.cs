@@ -40,11 +40,18 @@ public sealed partial class DesiredStateSigner : IDisposable
             KeyId = DesiredStateSignature.KeyIdOf(_key);
             Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
         }
-        else
+        else if (Create(PrivateKeyPath, out var publicPath) is { } created)
         {
-            _key = Create(PrivateKeyPath, out var publicPath);
+            _key = created;
             KeyId = DesiredStateSignature.KeyIdOf(_key);
             Log.KeyGenerated(logger, KeyId, PrivateKeyPath, publicPath);
+        }
+        else
+        {
+            // Another process sharing the folder (a second replica starting at the same moment) made it first.
+            _key = Read(PrivateKeyPath);
+            KeyId = DesiredStateSignature.KeyIdOf(_key);
+            Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
         }
     }
 
@@ -65,12 +72,15 @@ public sealed partial class DesiredStateSigner : IDisposable
     private static ECDsa Read(string path) =>
         SigningKeyFile.ReadPrivate(path, $"'{path}' (Cloud:Control:SigningKeyPath)", "it must be the cloud's control private key (PEM, P-256)");
 
-    private static ECDsa Create(string privatePath, out string publicPath)
+    // The key is written whole to a file of its own and then renamed into place without replacing anything, so a process
+    // that finds the file never reads half a key; null when another process's key got there first.
+    private static ECDsa? Create(string privatePath, out string publicPath)
     {
         var folder = Path.GetDirectoryName(privatePath)!;
         Directory.CreateDirectory(folder);
         Directory.CreateDirectory(Path.Combine(folder, PublicFolderName));
         publicPath = Path.Combine(folder, PublicFolderName, PublicFileName);
+        var staging = $"{privatePath}.{Environment.ProcessId}.{Guid.NewGuid():N}.new";
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
@@ -81,18 +91,32 @@ public sealed partial class DesiredStateSigner : IDisposable
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            using (var stream = new FileStream(privatePath, options))
+            using (var stream = new FileStream(staging, options))
             using (var writer = new StreamWriter(stream))
             {
                 writer.Write(key.ExportPkcs8PrivateKeyPem());
             }
 
-            File.WriteAllText(publicPath, key.ExportSubjectPublicKeyInfoPem());
+            try
+            {
+                File.Move(staging, privatePath, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(privatePath))
+            {
+                File.Delete(staging);
+                key.Dispose();
+                return null;
+            }
+
+            var publicStaging = $"{publicPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.new";
+            File.WriteAllText(publicStaging, key.ExportSubjectPublicKeyInfoPem());
+            File.Move(publicStaging, publicPath, overwrite: true);
             return key;
         }
         catch
         {
             key.Dispose();
+            File.Delete(staging);
             throw;
         }
     }

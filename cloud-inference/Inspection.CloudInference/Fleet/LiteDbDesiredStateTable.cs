@@ -9,7 +9,15 @@ public sealed class LiteDbDesiredStateTable(CloudDatabase database) : IDesiredSt
     private readonly ILiteCollection<StoredDesiredState> _desired = database.Database.GetCollection<StoredDesiredState>("desired");
     private readonly Lock _lock = new();
 
-    public StoredDesiredState? Find(string deviceId) => _desired.FindById(deviceId);
+    // Read under the same lock as the write, as this store always did: LiteDB answered a read beside the write that
+    // creates the collection with "page type must be collection page" (ten concurrent mode commands for a new device).
+    public StoredDesiredState? Find(string deviceId)
+    {
+        lock (_lock)
+        {
+            return _desired.FindById(deviceId);
+        }
+    }
 
     public IReadOnlyList<StoredDesiredState> All() => _desired.FindAll().ToList();
 

@@ -1,7 +1,11 @@
 using System.Text.Json.Nodes;
 using Inspection.CloudInference.Tests.Infrastructure;
 using Inspection.Contracts.Mqtt;
+using Inspection.CloudInference.Fleet;
 using Inspection.Detection.Packaging;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Tests.Fleet;
 
@@ -52,6 +56,35 @@ public sealed class DesiredStateSignerTests : IDisposable
         // Same key, and the same state bytes: a device that applied the first takes the second as redelivered.
         Assert.Equal(Field(before, "keyId"), Field(after, "keyId"));
         Assert.Equal(Field(before, "state"), Field(after, "state"));
+    }
+
+    [Fact]
+    public async Task Create_EightProcessesSharingTheFolderAtOnce_AllUseOneWholeKey()
+    {
+        // Replicas given one key folder and started together: each finds either no key or a whole one, never half a file.
+        var options = Options.Create(new ControlOptions { SigningKeyPath = _directory.File("control.private.pem") });
+        var cloud = Options.Create(new CloudOptions { StoragePath = _directory.File("cloud.db") });
+        var environment = new HostingEnvironment { ContentRootPath = _directory.Path };
+        using var start = new Barrier(8);
+        var signers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait(TestContext.Current.CancellationToken);
+            return new DesiredStateSigner(options, cloud, environment, NullLogger<DesiredStateSigner>.Instance);
+        })));
+        try
+        {
+            Assert.Single(signers.Select(s => s.KeyId).Distinct());
+            Assert.Equal(["control.private.pem"], Directory.GetFiles(_directory.Path, "control*").Select(Path.GetFileName));
+            using var pinned = TrustedKeys.Load(Path.Combine(_directory.Path, "control-keys"), "device");
+            Assert.True(pinned.TryGet(signers[0].KeyId, out _), "the public half on disk is not the key in use");
+        }
+        finally
+        {
+            foreach (var signer in signers)
+            {
+                signer.Dispose();
+            }
+        }
     }
 
     [Fact]
