@@ -34,24 +34,39 @@ public sealed partial class DesiredStateSigner : IDisposable
         PrivateKeyPath = string.IsNullOrWhiteSpace(configured)
             ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(cloud.Value.StoragePath, environment.ContentRootPath))!, PrivateFileName)
             : Path.GetFullPath(configured, environment.ContentRootPath);
+        // Replicas given one key folder may start together: one makes the key under a lock, the others wait for it and
+        // read it. A key that exists is read without the lock (its folder may be read-only), and again after the lock
+        // when it was read while being written.
         if (File.Exists(PrivateKeyPath))
         {
-            _key = Read(PrivateKeyPath);
+            try
+            {
+                _key = Read(PrivateKeyPath);
+            }
+            catch (InvalidDataException) when (WaitForKeyWriter(PrivateKeyPath))
+            {
+                _key = Read(PrivateKeyPath);
+            }
+
             KeyId = DesiredStateSignature.KeyIdOf(_key);
             Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
+            return;
         }
-        else if (Create(PrivateKeyPath, out var publicPath) is { } created)
+
+        using (KeyFolderLock(PrivateKeyPath))
         {
-            _key = created;
+            var made = !File.Exists(PrivateKeyPath);
+            var publicPath = string.Empty;
+            _key = made ? Create(PrivateKeyPath, out publicPath) : Read(PrivateKeyPath);
             KeyId = DesiredStateSignature.KeyIdOf(_key);
-            Log.KeyGenerated(logger, KeyId, PrivateKeyPath, publicPath);
-        }
-        else
-        {
-            // Another process sharing the folder (a second replica starting at the same moment) made it first.
-            _key = Read(PrivateKeyPath);
-            KeyId = DesiredStateSignature.KeyIdOf(_key);
-            Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
+            if (made)
+            {
+                Log.KeyGenerated(logger, KeyId, PrivateKeyPath, publicPath);
+            }
+            else
+            {
+                Log.KeyLoaded(logger, KeyId, PrivateKeyPath);
+            }
         }
     }
 
@@ -72,15 +87,42 @@ public sealed partial class DesiredStateSigner : IDisposable
     private static ECDsa Read(string path) =>
         SigningKeyFile.ReadPrivate(path, $"'{path}' (Cloud:Control:SigningKeyPath)", "it must be the cloud's control private key (PEM, P-256)");
 
-    // The key is written whole to a file of its own and then renamed into place without replacing anything, so a process
-    // that finds the file never reads half a key; null when another process's key got there first.
-    private static ECDsa? Create(string privatePath, out string publicPath)
+    // An exclusive flock on <key>.lock (FileShare.None on Linux), held while the key is looked for and made. A holder
+    // that dies releases it with its process; waiting is bounded, as making a key takes milliseconds.
+    // True once a process that was writing the key (it holds the lock file) has finished; false when none ever did.
+    private static bool WaitForKeyWriter(string privatePath)
+    {
+        if (!File.Exists(privatePath + ".lock"))
+        {
+            return false;
+        }
+
+        KeyFolderLock(privatePath).Dispose();
+        return true;
+    }
+
+    private static FileStream KeyFolderLock(string privatePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(privatePath)!);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(privatePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    private static ECDsa Create(string privatePath, out string publicPath)
     {
         var folder = Path.GetDirectoryName(privatePath)!;
-        Directory.CreateDirectory(folder);
         Directory.CreateDirectory(Path.Combine(folder, PublicFolderName));
         publicPath = Path.Combine(folder, PublicFolderName, PublicFileName);
-        var staging = $"{privatePath}.{Environment.ProcessId}.{Guid.NewGuid():N}.new";
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try
         {
@@ -91,32 +133,18 @@ public sealed partial class DesiredStateSigner : IDisposable
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            using (var stream = new FileStream(staging, options))
+            using (var stream = new FileStream(privatePath, options))
             using (var writer = new StreamWriter(stream))
             {
                 writer.Write(key.ExportPkcs8PrivateKeyPem());
             }
 
-            try
-            {
-                File.Move(staging, privatePath, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(privatePath))
-            {
-                File.Delete(staging);
-                key.Dispose();
-                return null;
-            }
-
-            var publicStaging = $"{publicPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.new";
-            File.WriteAllText(publicStaging, key.ExportSubjectPublicKeyInfoPem());
-            File.Move(publicStaging, publicPath, overwrite: true);
+            File.WriteAllText(publicPath, key.ExportSubjectPublicKeyInfoPem());
             return key;
         }
         catch
         {
             key.Dispose();
-            File.Delete(staging);
             throw;
         }
     }

@@ -74,7 +74,7 @@ public sealed class DesiredStateSignerTests : IDisposable
         try
         {
             Assert.Single(signers.Select(s => s.KeyId).Distinct());
-            Assert.Equal(["control.private.pem"], Directory.GetFiles(_directory.Path, "control*").Select(Path.GetFileName));
+            Assert.Equal(["control.private.pem", "control.private.pem.lock"], Directory.GetFiles(_directory.Path, "control*").Select(Path.GetFileName).Order());
             using var pinned = TrustedKeys.Load(Path.Combine(_directory.Path, "control-keys"), "device");
             Assert.True(pinned.TryGet(signers[0].KeyId, out _), "the public half on disk is not the key in use");
         }
