@@ -362,11 +362,11 @@ public sealed partial class OutboxForwarder : BackgroundService
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException or HttpRequestException)
         {
             // The call ended early (the cloud failed it, the deadline passed or the agent is stopping; a write into a
-            // stream the cloud already closed surfaces as HTTP/2's STREAM_CLOSED, an IOException); the reader
-            // reports why, once it has applied whatever answers arrived first.
+            // stream the cloud already closed surfaces as HTTP/2's STREAM_CLOSED, an IOException or, from the
+            // handler, an HttpRequestException); the reader reports why, once it has applied whatever answers arrived first.
         }
 
         await reading.ConfigureAwait(false);
