@@ -195,7 +195,7 @@ public sealed partial class AgentUpdateWorker : BackgroundService
         }
         catch (Exception ex) when (ex is PackageRejectedException or InvalidDataException or IOException)
         {
-            TryDelete(bundle);
+            AgentUpdater.TryDelete(bundle);
             Refuse(target.Version, $"the bundle is refused: {ex.Message}");
         }
     }
@@ -227,20 +227,6 @@ public sealed partial class AgentUpdateWorker : BackgroundService
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 
     private static partial class Log
     {

@@ -303,7 +303,8 @@ public sealed partial class AgentUpdater
     private static string LastSaid(AgentServiceState state) =>
         string.IsNullOrWhiteSpace(state.Status) ? string.Empty : $" (its last status: {state.Status})";
 
-    private static void TryDelete(string path)
+    /// <summary>Removes a download if it can; one left behind is removed with the next one.</summary>
+    internal static void TryDelete(string path)
     {
         try
         {
@@ -311,7 +312,6 @@ public sealed partial class AgentUpdater
         }
         catch (IOException)
         {
-            // A leftover download is removed with the next one.
         }
         catch (UnauthorizedAccessException)
         {
