@@ -40,16 +40,12 @@ public sealed class CloudBusyException : Exception
         Reason = $"the queue would answer in about {expectedWait.TotalSeconds:0.0} s, with {remaining.TotalSeconds:0.0} s left to the call's deadline";
     }
 
-    /// <summary>
-    /// The frame waited in the queue for <paramref name="waited"/>, the share of the call's time it may wait, without
-    /// reaching the model: it was taken out of the queue so the device hears back before its deadline.
-    /// </summary>
-    public CloudBusyException(TimeSpan waited, int queueCapacity, TimeSpan retryAfter)
-        : base($"The cloud's inference queue did not reach this frame within {waited.TotalSeconds:0.0} s, too close to the call's deadline to answer it in time; the frame was not stored. Send it again after {retryAfter.TotalMilliseconds:0} ms.")
+    private CloudBusyException(string message, string reason, int queueCapacity, TimeSpan retryAfter)
+        : base(message)
     {
         QueueCapacity = queueCapacity;
         RetryAfter = retryAfter;
-        Reason = $"the frame waited {waited.TotalSeconds:0.0} s in the queue, too close to the call's deadline";
+        Reason = reason;
     }
 
     /// <summary>Why the frame was refused, in a few words for the log.</summary>
@@ -60,4 +56,25 @@ public sealed class CloudBusyException : Exception
 
     /// <summary>How long the device should wait before sending the frame again.</summary>
     public TimeSpan RetryAfter { get; }
+
+    /// <summary>
+    /// The frame waited in the queue for <paramref name="waited"/>, the share of the call's time it may wait, without
+    /// reaching the model: it was taken out of the queue, never run, so the device hears back before its deadline.
+    /// </summary>
+    public static CloudBusyException GivenBack(TimeSpan waited, int queueCapacity, TimeSpan retryAfter) => new(
+        $"The cloud's inference queue did not reach this frame within {waited.TotalSeconds:0.0} s, too close to the call's deadline to answer it in time; the frame was not stored. Send it again after {retryAfter.TotalMilliseconds:0} ms.",
+        $"the frame waited {waited.TotalSeconds:0.0} s in the queue, too close to the call's deadline",
+        queueCapacity,
+        retryAfter);
+
+    /// <summary>
+    /// The frame's answer was not ready within <paramref name="waited"/>, the share of the call's time an answer may
+    /// take: the call ends busy before its deadline. The frame's work goes on and may be stored; sent again, it is then
+    /// answered as a duplicate, with the stored verdict.
+    /// </summary>
+    public static CloudBusyException NotAnsweredInTime(TimeSpan waited, int queueCapacity, TimeSpan retryAfter) => new(
+        $"The cloud could not answer this frame within {waited.TotalSeconds:0.0} s, before the call's deadline; it may still be stored, and is then answered as a duplicate when sent again. Send it again after {retryAfter.TotalMilliseconds:0} ms.",
+        $"no answer within {waited.TotalSeconds:0.0} s, before the call's deadline",
+        queueCapacity,
+        retryAfter);
 }

@@ -160,7 +160,7 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
             if (first == giveBack && giveBack.IsCompletedSuccessfully && job.TryWithdraw())
             {
                 activity?.SetStatus(ActivityStatusCode.Error, "given back");
-                throw new CloudBusyException(giveBackIn, _batching.QueueCapacity, DrainHint());
+                throw CloudBusyException.GivenBack(giveBackIn, _batching.QueueCapacity, DrainHint());
             }
         }
 

@@ -22,6 +22,14 @@ public sealed partial class EscalationService : Escalation.EscalationBase
     /// </summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
+    /// <summary>
+    /// How long before a call's deadline a frame's answer must be ready, else the call ends busy: a tenth of the time
+    /// the call has left when the frame is read, at least 2 s (the busy answer's own way back on a loaded machine) and at
+    /// most half of it.
+    /// </summary>
+    public static TimeSpan AnswerMargin(TimeSpan remaining) =>
+        TimeSpan.FromTicks(Math.Min(Math.Max(remaining.Ticks / 10, TimeSpan.FromSeconds(2).Ticks), remaining.Ticks / 2));
+
     private readonly EscalationProcessor _processor;
     private readonly CloudDetector _detector;
     private readonly EscalationOptions _limits;
@@ -126,7 +134,32 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             }
         }
 
-        return _processor.ProcessAsync(request, peer, deadline, cancellationToken);
+        var processing = _processor.ProcessAsync(request, peer, deadline, cancellationToken);
+        return deadline == DateTime.MaxValue ? processing : AnswerInTimeAsync(processing, deadline, cancellationToken);
+    }
+
+    // The answer must be on its way before the call's deadline: one not ready when the call has only its margin left
+    // ends the call busy, with the retry hint. However right the admission's estimate was, a machine that suddenly gets
+    // slower must not leave a device waiting for nothing until its deadline and count a failed call. The frame's work
+    // goes on (stored, it is answered as a duplicate when sent again).
+    private async Task<EscalationReply> AnswerInTimeAsync(Task<EscalationReply> processing, DateTime deadline, CancellationToken cancellationToken)
+    {
+        var remaining = deadline - DateTime.UtcNow;
+        var answerWithin = remaining - AnswerMargin(remaining);
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // Wall time, like the deadline it is a share of.
+        var late = Task.Delay(answerWithin > TimeSpan.Zero ? answerWithin : TimeSpan.Zero, TimeProvider.System, stopWaiting.Token);
+        var first = await Task.WhenAny(processing, late).ConfigureAwait(false);
+        await stopWaiting.CancelAsync().ConfigureAwait(false);
+        if (first == processing || !late.IsCompletedSuccessfully)
+        {
+            return await processing.ConfigureAwait(false);
+        }
+
+        // Nobody awaits it any more: its failure (a frame given back, the call's cancellation) is observed here.
+        _ = processing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        throw CloudBusyException.NotAnsweredInTime(answerWithin, _detector.QueueCapacity, _detector.DrainHint());
     }
 
     // Not kept with the rejected frames: they are evidence of a device's own faults, and this frame is not the

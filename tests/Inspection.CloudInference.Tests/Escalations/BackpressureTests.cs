@@ -157,6 +157,30 @@ public sealed class BackpressureTests : IDisposable
         Assert.Null(store.Find("cam-9", 2));
     }
 
+    [Fact]
+    public async Task Escalate_RunningFrameNotAnsweredInTime_BusyBeforeTheDeadlineThenStoredAndAnsweredAsADuplicate()
+    {
+        // The frame is taken (nothing ahead of it) but the model is held past the call's 6 s less its 2 s margin.
+        var detector = new GatedBatchDetector(1);
+        await using var cloud = await StartCloudAsync(detector);
+        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(6), cancellationToken: TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("could not answer this frame", refused.Status.Detail);
+        Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
+
+        // Its work went on: once the model is free the frame is stored, and sent again it is answered from the store.
+        detector.Open();
+        var store = cloud.App.Services.GetRequiredService<EscalationStore>();
+        await Eventually.UntilAsync(() => store.Find("cam-9", 1) is not null, "the frame stored after its call ended");
+        var again = Assert.Single(await cloud.EscalateAsync(TestFrames.Request("cam-9", 1)));
+        Assert.True(again.Duplicate);
+        Assert.Single(store.FindAll(), e => e.DeviceId == "cam-9");
+    }
+
     // One frame of another device runs (held at the gate), one waits in the queue of capacity 1: the next is refused.
     private static async Task<(Task<List<EscalationReply>> Running, Task<List<EscalationReply>> Queued)> FillQueueAsync(TestCloud cloud, GatedBatchDetector detector)
     {

@@ -73,6 +73,12 @@ public sealed class Arm64Publish : IAsyncLifetime
             {
                 ["QEMU_CPU"] = "cortex-a76",
                 ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1",
+
+                // qemu-user and the runtime's W^X double mapping of JIT code: now and then a freshly emitted stub runs
+                // stale (seen here as a NullReferenceException inside InvokeStub_MqttOptions.set_Port while binding
+                // options, in 3 of 6 runs under load; dotnet/sdk#27190 is the same). An emulation fault, not the
+                // device's: the Jetson runs with W^X on.
+                ["DOTNET_EnableWriteXorExecute"] = "0",
             },
             cancellationToken);
     }
