@@ -106,6 +106,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton(static sp => new RolloutStore(new PostgreSqlRolloutTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddSingleton<IAccountTable, PostgreSqlAccountTable>();
             services.AddSingleton<IReviewTable, PostgreSqlReviewTable>();
+            services.AddSingleton<IModelTable, PostgreSqlModelTable>();
             services.AddSingleton(static sp => new ReviewVerdictStore(new PostgreSqlReviewVerdictTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
                 sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
@@ -121,6 +122,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton(static sp => new RolloutStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddSingleton<IAccountTable, LiteDbAccountTable>();
             services.AddSingleton<IReviewTable, LiteDbReviewTable>();
+            services.AddSingleton<IModelTable, LiteDbModelTable>();
             services.AddSingleton(static sp => new ReviewVerdictStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
         }
