@@ -25,6 +25,7 @@ public sealed class CloudBusyException : Exception
     {
         QueueCapacity = queueCapacity;
         RetryAfter = retryAfter;
+        Reason = $"the inference queue is full ({queueCapacity} frames)";
     }
 
     /// <summary>
@@ -36,7 +37,23 @@ public sealed class CloudBusyException : Exception
     {
         QueueCapacity = queueCapacity;
         RetryAfter = retryAfter;
+        Reason = $"the queue would answer in about {expectedWait.TotalSeconds:0.0} s, with {remaining.TotalSeconds:0.0} s left to the call's deadline";
     }
+
+    /// <summary>
+    /// The frame waited in the queue for <paramref name="waited"/>, the share of the call's time it may wait, without
+    /// reaching the model: it was taken out of the queue so the device hears back before its deadline.
+    /// </summary>
+    public CloudBusyException(TimeSpan waited, int queueCapacity, TimeSpan retryAfter)
+        : base($"The cloud's inference queue did not reach this frame within {waited.TotalSeconds:0.0} s, too close to the call's deadline to answer it in time; the frame was not stored. Send it again after {retryAfter.TotalMilliseconds:0} ms.")
+    {
+        QueueCapacity = queueCapacity;
+        RetryAfter = retryAfter;
+        Reason = $"the frame waited {waited.TotalSeconds:0.0} s in the queue, too close to the call's deadline";
+    }
+
+    /// <summary>Why the frame was refused, in a few words for the log.</summary>
+    public string Reason { get; } = "the cloud is busy";
 
     /// <summary>How many frames the queue holds.</summary>
     public int QueueCapacity { get; }

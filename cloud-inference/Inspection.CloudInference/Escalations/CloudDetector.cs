@@ -37,6 +37,12 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     private long _batchedFrames;
     private long _running;
 
+    /// <summary>
+    /// The share of its remaining time a frame may wait in the queue before it is given back: the rest is for the
+    /// batch it runs in, the store and the answer's way back.
+    /// </summary>
+    public const double GiveBackShare = 0.6;
+
     // Seconds of inference per frame, smoothed over recent batches (0 until the first batch ran).
     private double _secondsPerFrame;
 
@@ -115,7 +121,17 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
     /// <paramref name="cancellationToken"/> fired while it waited), so disposing it afterwards is safe. Throws
     /// <see cref="CloudBusyException"/> at once when the queue is full: the frame was not taken.
     /// </summary>
-    public async Task<IReadOnlyList<Detection.Detection>> DetectAsync(Mat frame, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Detection.Detection>> DetectAsync(Mat frame, CancellationToken cancellationToken) =>
+        DetectAsync(frame, DateTime.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="DetectAsync(Mat, CancellationToken)"/>, for a caller that stops waiting at <paramref name="answerBy"/>
+    /// (UTC wall time, as gRPC deadlines are; <see cref="DateTime.MaxValue"/> for never): a frame still waiting in the
+    /// queue once <see cref="GiveBackShare"/> of the time it had left when queued has passed is taken out and given back
+    /// with <see cref="CloudBusyException"/>, so the device hears "busy, come back" before its deadline instead of
+    /// nothing. A frame the loop has already taken into a batch is always run.
+    /// </summary>
+    public async Task<IReadOnlyList<Detection.Detection>> DetectAsync(Mat frame, DateTime answerBy, CancellationToken cancellationToken)
     {
         // The frame's span: its wait in the queue and the batch it ran in (tagged by the inference loop, which sets the
         // tags before it completes the job, so they are in place when this awaits the result).
@@ -132,19 +148,36 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
             throw new CloudBusyException(_batching.QueueCapacity, TimeSpan.FromMilliseconds(_batching.RetryAfterMilliseconds));
         }
 
+        if (answerBy != DateTime.MaxValue)
+        {
+            var giveBackIn = (answerBy - DateTime.UtcNow) * GiveBackShare;
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+            // Wall time, like the deadline it is a share of (the cloud's TimeProvider may be a test's clock).
+            var giveBack = Task.Delay(giveBackIn > TimeSpan.Zero ? giveBackIn : TimeSpan.Zero, TimeProvider.System, stopWaiting.Token);
+            var first = await Task.WhenAny(job.Completion.Task, giveBack).ConfigureAwait(false);
+            await stopWaiting.CancelAsync().ConfigureAwait(false);
+            if (first == giveBack && giveBack.IsCompletedSuccessfully && job.TryWithdraw())
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "given back");
+                throw new CloudBusyException(giveBackIn, _batching.QueueCapacity, DrainHint());
+            }
+        }
+
         // Deliberately not WaitAsync(cancellationToken): the frame must outlive the job.
         return await job.Completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>
     /// How long <paramref name="frames"/> more frames would take to be answered: the frames queued and running ahead of
-    /// them and their own, at the recent inference time per frame. Zero before the first batch and while nothing waits
-    /// or runs — a lone frame is always taken, however slow the model.
+    /// them and their own, at the recent inference time per frame; zero before the first batch ran. With
+    /// <paramref name="alwaysTakeLone"/>, also zero while nothing waits or runs: a lone frame is taken, however slow
+    /// the model.
     /// </summary>
-    public TimeSpan ExpectedWait(int frames)
+    public TimeSpan ExpectedWait(int frames, bool alwaysTakeLone = true)
     {
         var ahead = Queued + Interlocked.Read(ref _running);
-        return ahead == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerFrame) * (ahead + frames));
+        return ahead == 0 && alwaysTakeLone ? TimeSpan.Zero : TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerFrame) * (ahead + frames));
     }
 
     /// <summary>The hint for a device refused because its deadline is too short for the queue: come back once it has drained.</summary>
@@ -221,6 +254,12 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
         var ready = new List<Job>(batch.Count);
         foreach (var job in batch)
         {
+            if (!job.TryTake())
+            {
+                // Given back to its caller while it waited: the frame is the caller's again, never touched here.
+                continue;
+            }
+
             if (job.CancellationToken.IsCancellationRequested)
             {
                 job.Completion.TrySetCanceled(job.CancellationToken);
@@ -310,8 +349,19 @@ public sealed partial class CloudDetector : IHostedService, IDisposable
 
     private sealed record Job(Mat Frame, CancellationToken CancellationToken, Activity? Activity)
     {
+        private const int Waiting = 0;
+        private const int Taken = 1;
+        private const int Withdrawn = 2;
+        private int _state;
+
         public TaskCompletionSource<IReadOnlyList<Detection.Detection>> Completion { get; } =
             new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The inference loop takes the frame, unless its caller took it back first.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Waiting) == Waiting;
+
+        /// <summary>The caller takes the frame back, unless the inference loop took it first.</summary>
+        public bool TryWithdraw() => Interlocked.CompareExchange(ref _state, Withdrawn, Waiting) == Waiting;
     }
 
     private static partial class Log

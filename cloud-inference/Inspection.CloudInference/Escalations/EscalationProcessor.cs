@@ -51,8 +51,12 @@ public sealed partial class EscalationProcessor
         _logger = logger;
     }
 
-    /// <summary>Judges one request that came from <paramref name="peer"/> (kept with a refusal).</summary>
-    public async Task<EscalationReply> ProcessAsync(EscalationRequest request, string peer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Judges one request that came from <paramref name="peer"/> (kept with a refusal). <paramref name="answerBy"/> is
+    /// when the caller stops waiting (the call's deadline; <see cref="DateTime.MaxValue"/> for none): a frame still
+    /// queued for the model too close to it is given back with <see cref="CloudBusyException"/>, nothing stored.
+    /// </summary>
+    public async Task<EscalationReply> ProcessAsync(EscalationRequest request, string peer, DateTime answerBy, CancellationToken cancellationToken)
     {
         _metrics.Received();
         var receivedAt = _time.GetUtcNow();
@@ -85,7 +89,7 @@ public sealed partial class EscalationProcessor
 
         if (request.Part is not null)
         {
-            return await ProcessPartAsync(refusal, request.Part, cancellationToken).ConfigureAwait(false);
+            return await ProcessPartAsync(refusal, request.Part, answerBy, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.Jpeg.IsEmpty)
@@ -102,7 +106,7 @@ public sealed partial class EscalationProcessor
                 return Reject(refusal, kind, error);
             }
 
-            detections = await _detector.DetectAsync(frame, cancellationToken).ConfigureAwait(false);
+            detections = await _detector.DetectAsync(frame, answerBy, cancellationToken).ConfigureAwait(false);
         }
 
         var verdict = Verdicts.ToName(_decision.Band.Decide(detections));
@@ -142,7 +146,7 @@ public sealed partial class EscalationProcessor
         return ToReply(escalation, duplicate: false);
     }
 
-    private async Task<EscalationReply> ProcessPartAsync(Refusal refusal, PartInfo part, CancellationToken cancellationToken)
+    private async Task<EscalationReply> ProcessPartAsync(Refusal refusal, PartInfo part, DateTime answerBy, CancellationToken cancellationToken)
     {
         var request = refusal.Request;
         var receivedAt = refusal.At;
@@ -179,7 +183,7 @@ public sealed partial class EscalationProcessor
             }
 
             var jpeg = input.Jpeg.ToByteArray();
-            var frame = await JudgeAsync(input, jpeg, cancellationToken).ConfigureAwait(false);
+            var frame = await JudgeAsync(input, jpeg, answerBy, cancellationToken).ConfigureAwait(false);
             frames.Add(frame);
             jpegs.Add((StoredPart.FrameKeyOf(key.DeviceId, (long)part.PartId, frame.Sequence), jpeg));
             if (frame.Error.Length > 0)
@@ -245,7 +249,7 @@ public sealed partial class EscalationProcessor
     }
 
     // One frame of a part: decoded, run through the cloud model, decided by the band over the detections on the part.
-    private async Task<StoredPartFrame> JudgeAsync(PartFrame input, byte[] jpeg, CancellationToken cancellationToken)
+    private async Task<StoredPartFrame> JudgeAsync(PartFrame input, byte[] jpeg, DateTime answerBy, CancellationToken cancellationToken)
     {
         var frame = new StoredPartFrame
         {
@@ -273,7 +277,7 @@ public sealed partial class EscalationProcessor
                 return frame;
             }
 
-            detections = await _detector.DetectAsync(image, cancellationToken).ConfigureAwait(false);
+            detections = await _detector.DetectAsync(image, answerBy, cancellationToken).ConfigureAwait(false);
         }
 
         // No box (a trigger part): the whole frame is the part.

@@ -61,7 +61,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
                 using var activity = CloudTelemetry.StartEscalation(request, peer);
                 var reply = certificate is not null && request.Key?.DeviceId != certified
                     ? Impersonation(request, certified, peer)
-                    : await AdmitAndProcessAsync(request, peer, context.Deadline, cancellationToken).ConfigureAwait(false);
+                    : await AdmitAndProcessAsync(request, peer, context.Deadline, firstOfCall: answered == 0, cancellationToken).ConfigureAwait(false);
                 using (var verdict = CloudTelemetry.Source.StartActivity(CloudTelemetry.VerdictSpan))
                 {
                     verdict?.SetTag("inspection.verdict", reply.Verdict.ToString());
@@ -84,7 +84,7 @@ public sealed partial class EscalationService : Escalation.EscalationBase
             // gRPC clients' own retry policies also read) before sending them again.
             var pushback = (long)ex.RetryAfter.TotalMilliseconds;
             _metrics.Throttled();
-            Log.Busy(_logger, peer, Printable.Quote(lastKey?.DeviceId ?? string.Empty), lastKey?.Sequence ?? 0, ex.QueueCapacity, pushback, answered);
+            Log.Busy(_logger, peer, Printable.Quote(lastKey?.DeviceId ?? string.Empty), lastKey?.Sequence ?? 0, ex.Reason, pushback, answered);
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, ex.Message),
                 new Metadata { { RetryPushbackTrailer, pushback.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
@@ -108,23 +108,25 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         }
     }
 
-    // A frame is taken only if the frames ahead of it leave time to answer it before the call's deadline (with a fifth
-    // of it to spare): otherwise the device would give up on a frame the cloud still stores, count a failed call and
-    // back off, while a busy answer tells it when to come back. A lone frame is always taken.
-    private Task<EscalationReply> AdmitAndProcessAsync(EscalationRequest request, string peer, DateTime deadline, CancellationToken cancellationToken)
+    // A frame is taken only if the frames ahead of it and its own leave time to answer it before the call's deadline
+    // (with a fifth of it to spare): otherwise the device would give up on a frame the cloud still stores, count a
+    // failed call and back off, while a busy answer tells it when to come back. The first frame of a call with nothing
+    // ahead of it is always taken, however slow the model; a later one is not, when the call's earlier frames used up
+    // its time (the device comes back with a new call and a whole deadline).
+    private Task<EscalationReply> AdmitAndProcessAsync(EscalationRequest request, string peer, DateTime deadline, bool firstOfCall, CancellationToken cancellationToken)
     {
         if (deadline != DateTime.MaxValue)
         {
             var remaining = deadline - DateTime.UtcNow;
             var frames = Math.Max(1, request.PartFrames.Count);
-            var expected = _detector.ExpectedWait(frames);
+            var expected = _detector.ExpectedWait(frames, alwaysTakeLone: firstOfCall);
             if (expected > remaining * 0.8)
             {
                 return Task.FromException<EscalationReply>(new CloudBusyException(expected, remaining, _detector.QueueCapacity, _detector.DrainHint()));
             }
         }
 
-        return _processor.ProcessAsync(request, peer, cancellationToken);
+        return _processor.ProcessAsync(request, peer, deadline, cancellationToken);
     }
 
     // Not kept with the rejected frames: they are evidence of a device's own faults, and this frame is not the
@@ -155,8 +157,8 @@ public sealed partial class EscalationService : Escalation.EscalationBase
         [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Refused an escalation message from {Peer} above the limit of {LimitBytes} bytes (Cloud:Escalations:MaxMessageBytes), {After}; the call ended after {Answered} replies")]
         public static partial void MessageTooLarge(ILogger logger, string peer, int limitBytes, int answered, string after);
 
-        [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "The inference queue is full ({QueueCapacity} frames): refused the frame of device {DeviceId} sequence {Sequence} from {Peer}, not stored, retry in {RetryAfterMilliseconds} ms; the call ended after {Answered} replies")]
-        public static partial void Busy(ILogger logger, string peer, string deviceId, ulong sequence, int queueCapacity, long retryAfterMilliseconds, int answered);
+        [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "The cloud is busy, {Reason}: refused the frame of device {DeviceId} sequence {Sequence} from {Peer}, not stored, retry in {RetryAfterMilliseconds} ms; the call ended after {Answered} replies")]
+        public static partial void Busy(ILogger logger, string peer, string deviceId, ulong sequence, string reason, long retryAfterMilliseconds, int answered);
 
         [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "Escalation call from {Peer} ended by the client (cancelled, or its deadline passed) after {Answered} replies")]
         public static partial void CallEndedByClient(ILogger logger, string peer, int answered);

@@ -94,8 +94,9 @@ public static class ReviewApiExtensions
         item.MapPost("/lease", (ReviewStore store, HttpContext http, string deviceId, string sequence) =>
             Act(http, deviceId, sequence, (key, actor) => Answer(store.TakeLease(key, actor))));
 
-        item.MapDelete("/lease", (ReviewStore store, HttpContext http, string deviceId, string sequence) =>
-            Act(http, deviceId, sequence, (key, actor) => store.ReleaseLease(key, actor) is var outcome && outcome.Kind == ReviewOutcomeKind.Done
+        // ?until=<the lease's expiresAt>: release only the lease the caller holds (see ReviewStore.ReleaseLease).
+        item.MapDelete("/lease", (ReviewStore store, HttpContext http, string deviceId, string sequence, DateTimeOffset? until) =>
+            Act(http, deviceId, sequence, (key, actor) => store.ReleaseLease(key, actor, until) is var outcome && outcome.Kind == ReviewOutcomeKind.Done
                 ? Results.Ok(new { released = outcome.Value })
                 : Refused(outcome.Kind, outcome.Error)));
 

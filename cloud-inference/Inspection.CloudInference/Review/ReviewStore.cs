@@ -99,8 +99,13 @@ public sealed class ReviewStore
             : ReviewOutcome<ReviewItem>.Conflict(refusal!);
     }
 
-    /// <summary>Gives the lease back; Done(false) when <paramref name="actor"/> held none, refused when someone else holds it.</summary>
-    public ReviewOutcome<bool> ReleaseLease(string key, string actor)
+    /// <summary>
+    /// Gives the lease back; Done(false) when <paramref name="actor"/> held none, refused when someone else holds it.
+    /// With <paramref name="leasedUntil"/>, only the lease that runs until then: a page that is being left gives back
+    /// its own lease, never the newer one the same account took since (a reload, a second tab) — that DELETE may
+    /// arrive after the new page's lease.
+    /// </summary>
+    public ReviewOutcome<bool> ReleaseLease(string key, string actor, DateTimeOffset? leasedUntil = null)
     {
         if (FindItem(key) is null)
         {
@@ -119,6 +124,11 @@ public sealed class ReviewStore
             if (review.LeaseHolder != actor)
             {
                 return ReviewOutcome<bool>.Conflict(HeldBy(review));
+            }
+
+            if (leasedUntil is { } until && until.UtcTicks != review.LeaseExpiresTicks)
+            {
+                return ReviewOutcome<bool>.Done(false);
             }
 
             var expected = review.Version;

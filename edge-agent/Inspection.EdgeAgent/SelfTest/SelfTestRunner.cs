@@ -1,18 +1,23 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Inspection.EdgeAgent.SelfTest;
 
 /// <summary>Runs the registered checks in order, each on its own: one failing or throwing does not stop the others.</summary>
-public sealed class SelfTestRunner
+public sealed partial class SelfTestRunner
 {
     private readonly IReadOnlyList<ISelfTestCheck> _checks;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
-    public SelfTestRunner(IEnumerable<ISelfTestCheck> checks, TimeProvider time)
+    public SelfTestRunner(IEnumerable<ISelfTestCheck> checks, TimeProvider time, ILogger<SelfTestRunner>? logger = null)
     {
         _checks = [.. checks];
         _time = time;
+        _logger = logger ?? NullLogger<SelfTestRunner>.Instance;
     }
 
     /// <summary>The checks' names, in the order they run.</summary>
@@ -37,14 +42,29 @@ public sealed class SelfTestRunner
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // A check that throws is a bug in the check or a surprise from the device: report it, run the rest.
-                result = SelfTestResult.Fail($"{ex.GetType().Name}: {ex.Message}");
+                // A check that throws is a bug in the check or a surprise from the device: report it, run the rest. The
+                // line names the cause (not a reflection or aggregate wrapper); the log (stderr) has the whole of it.
+                Log.CheckThrew(_logger, check.Name, ex);
+                result = SelfTestResult.Fail(Describe(ex));
             }
 
             results.Add(result with { Name = check.Name, ElapsedMilliseconds = Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 1) });
         }
 
         return new SelfTestReport(results);
+    }
+
+    // The wrapper's words say nothing ("Exception has been thrown by the target of an invocation"): name what it wraps.
+    internal static string Describe(Exception ex)
+    {
+        var cause = ex;
+        while (cause is TargetInvocationException or TypeInitializationException or AggregateException && cause.InnerException is not null)
+        {
+            cause = cause.InnerException;
+        }
+
+        var text = $"{cause.GetType().Name}: {cause.Message}";
+        return cause.InnerException is { } inner ? $"{text} ({inner.GetType().Name}: {inner.Message})" : text;
     }
 
     /// <summary>The report as text: one line per check, then the verdict.</summary>
@@ -71,5 +91,11 @@ public sealed class SelfTestRunner
             ? string.Create(culture, $"self-test: PASS ({passed} passed, {skipped} skipped)")
             : string.Create(culture, $"self-test: FAIL ({string.Join(", ", failed)} failed; {passed} passed, {skipped} skipped)"));
         return text.ToString();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Error, Message = "The self-test's {Check} check threw")]
+        public static partial void CheckThrew(ILogger logger, string check, Exception exception);
     }
 }

@@ -102,6 +102,61 @@ public sealed class BackpressureTests : IDisposable
         Assert.All(detector.Batches, size => Assert.Equal(1, size));
     }
 
+    [Fact]
+    public async Task Escalate_QueuedFrameNearItsDeadline_GivenBackBusyBeforeTheDeadlineAndNothingStored()
+    {
+        // A queue of one, the model held at the gate: the frame behind the running one waits, and its call has 5 s.
+        var detector = new GatedBatchDetector(1);
+        await using var cloud = await StartCloudAsync(detector);
+        var batcher = cloud.App.Services.GetRequiredService<CloudDetector>();
+        var running = Task.Run(() => cloud.EscalateAsync(TestFrames.Request("other", 1)), TestContext.Current.CancellationToken);
+        await Eventually.UntilAsync(() => detector.Waiting, "the first frame runs");
+
+        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        // Busy with the hint, not the deadline passing unanswered: the device counts it as backpressure, not a failure.
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("did not reach this frame", refused.Status.Detail);
+        Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
+        Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
+
+        // Given back, the frame is never run: the loop skips it once the model is free, and the queue is empty.
+        detector.Open();
+        Assert.Empty(Assert.Single(await running).Error);
+        await Eventually.UntilAsync(() => batcher.Queued == 0, "the queue emptied");
+        Assert.Equal(1, detector.Batches.Sum());
+        Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
+    }
+
+    [Fact]
+    public async Task Escalate_LaterFrameOfACallWithTooLittleTimeLeft_BusyWhileTheFirstFrameIsAlwaysTaken()
+    {
+        // A model that takes 3 s a frame, learnt from a first call; then a call of 6 s with two frames: the first is
+        // taken (nothing ahead of it), the second would be answered after the deadline, so it is refused busy at once.
+        var detector = new GatedBatchDetector(1);
+        await using var cloud = await StartCloudAsync(detector);
+        detector.Delay = TimeSpan.FromSeconds(3);
+        detector.Open();
+        Assert.Empty(Assert.Single(await cloud.EscalateAsync(TestFrames.Request("other", 1))).Error);
+
+        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(6), cancellationToken: TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 2), TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+        Assert.Equal((1UL, string.Empty), (call.ResponseStream.Current.Key.Sequence, call.ResponseStream.Current.Error));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("after the call's deadline", refused.Status.Detail);
+        var store = cloud.App.Services.GetRequiredService<EscalationStore>();
+        Assert.NotNull(store.Find("cam-9", 1));
+        Assert.Null(store.Find("cam-9", 2));
+    }
+
     // One frame of another device runs (held at the gate), one waits in the queue of capacity 1: the next is refused.
     private static async Task<(Task<List<EscalationReply>> Running, Task<List<EscalationReply>> Queued)> FillQueueAsync(TestCloud cloud, GatedBatchDetector detector)
     {

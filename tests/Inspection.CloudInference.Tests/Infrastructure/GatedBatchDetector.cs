@@ -25,6 +25,9 @@ public sealed class GatedBatchDetector(int maxBatchSize) : IDetector
     /// <summary>A batch is waiting at the closed gate.</summary>
     public bool Waiting => _waiting;
 
+    /// <summary>How long each frame of a batch takes once the gate is open (none by default): a slow model.</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>The sizes of the batches run so far, in order.</summary>
     public IReadOnlyList<int> Batches => [.. _batches];
 
@@ -35,6 +38,7 @@ public sealed class GatedBatchDetector(int maxBatchSize) : IDetector
         _waiting = true;
         _gate.Wait(TestContext.Current.CancellationToken);
         _waiting = false;
+        Thread.Sleep(Delay * frames.Count);
         _batches.Enqueue(frames.Count);
         return [.. frames.Select(f => (IReadOnlyList<Detection.Detection>)[new Detection.Detection(0, "scratch", 0.5f, new BoundingBox(0, 0, f.Width, f.Height))])];
     }

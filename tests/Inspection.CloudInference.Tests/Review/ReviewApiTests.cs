@@ -136,6 +136,34 @@ public abstract class ReviewApiTests : IDisposable
     }
 
     [Fact]
+    public async Task ReleaseLease_FromAPageLeftAfterTheSameAccountLeasedAgain_KeepsTheNewerLease()
+    {
+        // A reload: the new page leases the item again before the old page's "give it back" (sent as it is left) arrives.
+        await using var cloud = await StartAsync();
+        ReviewItems.AddPart(cloud, "cam-1", 1, [ReviewItems.Box(0.55, 1, 1, 9, 9)], receivedAt: T0);
+        using var alice = As(cloud, "alice");
+        var oldPage = (await NextAsync(alice))!.Lease!;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var newPage = (await NextAsync(alice))!.Lease!;
+        Assert.NotEqual(oldPage.ExpiresAt, newPage.ExpiresAt);
+
+        using (var stale = await alice.DeleteAsync($"api/review/items/cam-1/1/lease?until={Uri.EscapeDataString(oldPage.ExpiresAt.ToString("O"))}", Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+            Assert.Contains("\"released\":false", await stale.Content.ReadAsStringAsync(Token));
+        }
+
+        var queue = await alice.GetFromJsonAsync<ReviewQueue>("api/review/queue", Token);
+        Assert.Equal(1, queue!.Leased);
+        using (var own = await alice.DeleteAsync($"api/review/items/cam-1/1/lease?until={Uri.EscapeDataString(newPage.ExpiresAt.ToString("O"))}", Token))
+        {
+            Assert.Contains("\"released\":true", await own.Content.ReadAsStringAsync(Token));
+        }
+
+        Assert.Equal(0, (await alice.GetFromJsonAsync<ReviewQueue>("api/review/queue", Token))!.Leased);
+    }
+
+    [Fact]
     public async Task Act_CompletedReview_SecondActionIs409UntilAnEngineerReopens()
     {
         await using var cloud = await StartAsync();

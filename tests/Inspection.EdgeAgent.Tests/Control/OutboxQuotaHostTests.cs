@@ -33,11 +33,20 @@ public sealed class OutboxQuotaHostTests : IDisposable
 
         await host.StartAsync(TestContext.Current.CancellationToken);
         var stats = host.Services.GetRequiredService<EdgeStats>();
+        var outbox = host.Services.GetRequiredService<OutboxStore>();
         await Eventually.UntilAsync(() => stats.Frames == greys.Length, "every frame inspected");
 
-        var report = await WaitForReportAsync(fleet, r => r.Stats.Frames == greys.Length && r.Errors?.OutboxEvicted > 0);
+        // A report is a snapshot taken while the quota worker may be evicting (the depth read before a pass, the
+        // evicted count after it): compare with one made once every uncertain frame is either waiting or counted as
+        // evicted (the count is read first, so a pass still being counted does not add up) and the outbox is back
+        // under its quota, where it stays with no more frames coming.
+        await Eventually.UntilAsync(
+            () => stats.OutboxEvicted + outbox.Usage.Entries == greys.Length && outbox.Usage.Entries < 4,
+            "the outbox back under its quota, every eviction counted");
+        var settledAt = DateTimeOffset.UtcNow;
+        var report = await WaitForReportAsync(fleet, r => r.ReportedAt > settledAt);
+        Assert.Equal(greys.Length, report.Stats.Frames);
         Assert.Equal(stats.OutboxEvicted, report.Errors!.OutboxEvicted);
-        var outbox = host.Services.GetRequiredService<OutboxStore>();
         Assert.Equal(outbox.Usage.Entries, report.Stats.OutboxDepth);
         Assert.InRange(report.Stats.OutboxDepth, 1, 4);
         Assert.Equal(greys.Length, report.Stats.OutboxDepth + report.Errors.OutboxEvicted);

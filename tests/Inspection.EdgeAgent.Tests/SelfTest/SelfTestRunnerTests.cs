@@ -22,6 +22,17 @@ public sealed class SelfTestRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_CheckThrowsThroughReflection_NamesTheWrappedCause()
+    {
+        var wrapped = new System.Reflection.TargetInvocationException(new InvalidOperationException("the socket layer is missing", new PlatformNotSupportedException("no epoll")));
+        var runner = new SelfTestRunner([new ScriptedCheck("broker", () => throw wrapped)], new FakeTimeProvider());
+
+        var report = await runner.RunAsync(new HashSet<string>(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("InvalidOperationException: the socket layer is missing (PlatformNotSupportedException: no epoll)", report.Checks[0].Detail);
+    }
+
+    [Fact]
     public async Task RunAsync_FailingCheckSkipped_PassesWithoutRunningIt()
     {
         var ran = false;

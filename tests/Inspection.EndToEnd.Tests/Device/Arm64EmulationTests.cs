@@ -65,14 +65,14 @@ public sealed class Arm64EmulationTests(Arm64Publish publish) : IClassFixture<Ar
             system.Directory,
             new Dictionary<string, string>(),
             ct);
-        Assert.True(x64.ExitCode == 0, $"the x64 self-test failed ({x64.ExitCode}):{Environment.NewLine}{x64.Stdout}{x64.Stderr}");
+        Assert.True(x64.ExitCode == 0, $"the x64 self-test failed ({x64.ExitCode}): {FailedChecks(x64.Stdout)}{Environment.NewLine}{x64.Stdout}{x64.Stderr}");
 
         // The model and input from the publish folder's own models/edge (its defaults); no warm-up run beyond the
         // contract probe, so the emulated run is three inferences: probe, test input, nothing else.
         var started = Stopwatch.GetTimestamp();
         var arm64 = await publish.RunAsync([.. Settings("arm64"), "--Detector:WarmupRuns=0"], ct);
         var emulated = Stopwatch.GetElapsedTime(started);
-        Assert.True(arm64.ExitCode == 0, $"the arm64 self-test under qemu failed ({arm64.ExitCode}):{Environment.NewLine}{arm64.Stdout}{arm64.Stderr}");
+        Assert.True(arm64.ExitCode == 0, $"the arm64 self-test under qemu failed ({arm64.ExitCode}): {FailedChecks(arm64.Stdout)}{Environment.NewLine}{arm64.Stdout}{arm64.Stderr}");
         TestContext.Current.SendDiagnosticMessage($"arm64 publish {publish.PublishTime.TotalSeconds:F0} s, emulated self-test {emulated.TotalSeconds:F0} s");
 
         using var x64Report = JsonDocument.Parse(x64.Stdout);
@@ -127,6 +127,22 @@ public sealed class Arm64EmulationTests(Arm64Publish publish) : IClassFixture<Ar
             + "Unable to load shared library 'OpenCvSharpExtern' or one of its dependencies.\n",
             stdout,
             StringComparison.Ordinal);
+    }
+
+    // The failing checks first, on one line: a CI log that keeps only the start of a failure still says why.
+    private static string FailedChecks(string stdout)
+    {
+        try
+        {
+            using var report = JsonDocument.Parse(stdout);
+            return string.Join("; ", report.RootElement.GetProperty("checks").EnumerateArray()
+                .Where(static c => c.GetProperty("status").GetString() == "fail")
+                .Select(static c => $"{c.GetProperty("name").GetString()}: {c.GetProperty("detail").GetString()}"));
+        }
+        catch (JsonException)
+        {
+            return "no JSON report";
+        }
     }
 
     private static List<(int ClassId, float[] Values)> Detections(JsonDocument report)

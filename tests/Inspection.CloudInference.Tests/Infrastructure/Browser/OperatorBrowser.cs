@@ -10,6 +10,8 @@ public sealed class OperatorBrowser : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    private const float WaitLimitMilliseconds = 60_000;
+
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
 
@@ -29,7 +31,13 @@ public sealed class OperatorBrowser : IAsyncDisposable
         try
         {
             var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true });
-            return new OperatorBrowser(playwright, browser, await browser.NewPageAsync());
+            var page = await browser.NewPageAsync();
+
+            // Playwright's 30 s is a guard against a page that never comes, not a speed the page must reach: a whole
+            // test run shares two cores with a browser per test class, so the guard is wider here.
+            page.SetDefaultTimeout(WaitLimitMilliseconds);
+            page.SetDefaultNavigationTimeout(WaitLimitMilliseconds);
+            return new OperatorBrowser(playwright, browser, page);
         }
         catch
         {
@@ -40,6 +48,20 @@ public sealed class OperatorBrowser : IAsyncDisposable
 
     /// <summary>Opens <paramref name="baseUri"/> (sent on to the sign-in form), signs in and waits for the operator page.</summary>
     public async Task SignInAsync(Uri baseUri, string name, string password)
+    {
+        try
+        {
+            await SignInOnceAsync(baseUri, name, password);
+        }
+        catch (TimeoutException ex)
+        {
+            // Where the page stood and what it said: a timeout alone does not tell which step never came.
+            var said = await Page.EvaluateAsync<string>("() => document.getElementById('error')?.textContent ?? '(no #error on this page)'");
+            throw new TimeoutException($"sign-in as '{name}' stalled on {Page.Url} (#error: '{said}'): {ex.Message}", ex);
+        }
+    }
+
+    private async Task SignInOnceAsync(Uri baseUri, string name, string password)
     {
         await Page.GotoAsync(baseUri.ToString());
         await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
