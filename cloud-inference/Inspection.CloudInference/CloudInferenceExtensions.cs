@@ -105,6 +105,9 @@ public static class CloudInferenceExtensions
             services.AddSingleton(static sp => new DesiredStateStore(new PostgreSqlDesiredStateTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddSingleton(static sp => new RolloutStore(new PostgreSqlRolloutTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddSingleton<IAccountTable, PostgreSqlAccountTable>();
+            services.AddSingleton<IReviewTable, PostgreSqlReviewTable>();
+            services.AddSingleton<IModelTable, PostgreSqlModelTable>();
+            services.AddSingleton(static sp => new ReviewVerdictStore(new PostgreSqlReviewVerdictTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
                 sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
                 RunOnceLeases.Rollouts,
@@ -118,6 +121,9 @@ public static class CloudInferenceExtensions
             services.AddSingleton(static sp => new DesiredStateStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddSingleton(static sp => new RolloutStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddSingleton<IAccountTable, LiteDbAccountTable>();
+            services.AddSingleton<IReviewTable, LiteDbReviewTable>();
+            services.AddSingleton<IModelTable, LiteDbModelTable>();
+            services.AddSingleton(static sp => new ReviewVerdictStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
         }
 
@@ -133,7 +139,6 @@ public static class CloudInferenceExtensions
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<DesiredStateSigner>();
         services.AddSingleton<FleetConnection>();
-        services.AddSingleton<ReviewVerdictStore>();
         services.AddSingleton<ReviewVerdictPublisher>();
         services.AddSingleton<IReviewedPartSink, ReviewVerdictSink>();
         services.AddSingleton<ReviewSelection>();

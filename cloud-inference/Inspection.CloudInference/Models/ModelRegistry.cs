@@ -1,20 +1,21 @@
-using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
-using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Models;
 
 /// <summary>
-/// The registered model packages: one document per release in the cloud database, the package's files on disk under
-/// <see cref="ModelRegistryOptions.StoragePath"/>/<c>{release}</c>. A package is accepted only whole and verified
-/// (<see cref="ModelPackage.Open"/>, then <see cref="PackageValidator"/>); its files are staged in a folder of their
-/// own and renamed into place before the document is written, so a crash never leaves a listed release without files.
+/// The registered model packages: one document per release in the cloud database (<see cref="IModelTable"/>), the
+/// package's files on disk under <see cref="ModelRegistryOptions.StoragePath"/>/<c>{release}</c>. A package is accepted
+/// only whole and verified (<see cref="ModelPackage.Open"/>, then <see cref="PackageValidator"/>); its files are staged
+/// in a folder of their own and renamed into place. In the LiteDB file the rename comes before the document, so a
+/// crash never leaves a listed release without files. On PostgreSQL the database holds the files too and is written
+/// first: a replica's folder is then only a copy, written from the database when a file of a release it lacks is asked
+/// for, so a package uploaded to one replica is served by every replica.
 /// </summary>
 public sealed partial class ModelRegistry
 {
-    private readonly ILiteCollection<RegisteredModel> _models;
+    private readonly IModelTable _models;
     private readonly ModelRegistryOptions _options;
     private readonly string _storage;
     private readonly string _trustedKeys;
@@ -22,14 +23,17 @@ public sealed partial class ModelRegistry
     private readonly ILogger<ModelRegistry> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // One copy from the database at a time: two requests for a release this replica lacks write it once.
+    private readonly Lock _copy = new();
+
     public ModelRegistry(
-        CloudDatabase database,
+        IModelTable models,
         IOptions<ModelRegistryOptions> options,
         IHostEnvironment environment,
         TimeProvider time,
         ILogger<ModelRegistry> logger)
     {
-        _models = database.Database.GetCollection<RegisteredModel>("models");
+        _models = models;
         _options = options.Value;
         _storage = Path.GetFullPath(_options.StoragePath, environment.ContentRootPath);
         _trustedKeys = Path.GetFullPath(_options.TrustedKeysPath, environment.ContentRootPath);
@@ -40,9 +44,10 @@ public sealed partial class ModelRegistry
     /// <summary>The largest package accepted (<see cref="ModelRegistryOptions.MaxPackageMegabytes"/>).</summary>
     public long MaxPackageBytes => _options.MaxPackageBytes;
 
-    public IReadOnlyList<RegisteredModel> List() => [.. _models.FindAll().OrderByDescending(m => m.Id)];
+    /// <summary>Every release, newest first.</summary>
+    public IReadOnlyList<RegisteredModel> List() => _models.List();
 
-    public RegisteredModel? Find(long release) => _models.FindById(release);
+    public RegisteredModel? Find(long release) => _models.Find(release);
 
     /// <summary>
     /// The path on disk of a file of a registered package (<c>manifest.json</c>, <c>manifest.sig</c> or a file the
@@ -57,6 +62,10 @@ public sealed partial class ModelRegistry
 
         var folder = Path.Combine(_storage, release.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var full = Path.GetFullPath(Path.Combine(folder, path));
+        if (_models.HoldsFiles && !Directory.Exists(folder))
+        {
+            CopyFromDatabase(release, folder);
+        }
 
         // Only files inside the release's folder, whatever the request's path says.
         return full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(full) ? full : null;
@@ -150,12 +159,9 @@ public sealed partial class ModelRegistry
         }
 
         var manifest = package.Manifest;
-        if (Find(manifest.Release) is { } existing)
+        if (Find(manifest.Release) is not null)
         {
-            return Refused(
-                StatusCodes.Status409Conflict,
-                $"release {manifest.Release} is registered already ({existing.Name} {existing.Version}, sha256 {existing.Sha256[..12]}…): every package needs a new release number",
-                uploadedBy);
+            return AlreadyRegistered(manifest.Release, uploadedBy);
         }
 
         var release = manifest.Release.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -174,13 +180,6 @@ public sealed partial class ModelRegistry
                 return Refused(StatusCodes.Status422UnprocessableEntity, ex.Message, uploadedBy);
             }
 
-            if (Directory.Exists(final))
-            {
-                // Left by a registration that died between the rename and the document: no document lists it.
-                Directory.Delete(final, recursive: true);
-            }
-
-            Directory.Move(staged, final);
             var model = new RegisteredModel
             {
                 Id = manifest.Release,
@@ -195,7 +194,34 @@ public sealed partial class ModelRegistry
                 UploadedBy = uploadedBy,
                 Validation = validation,
             };
-            _models.Insert(model);
+            IReadOnlyList<(string Path, byte[] Bytes)> files = [
+                (ModelPackage.ManifestFile, package.ManifestBytes),
+                (ModelPackage.SignatureFile, System.Text.Encoding.UTF8.GetBytes(package.Signature)),
+                .. package.Files.Select(f => (f.Key, f.Value))];
+            if (_models.HoldsFiles)
+            {
+                // The database first: once it holds the release, every replica can serve it, this one included.
+                if (files.FirstOrDefault(f => f.Bytes.LongLength > _models.MaxFileBytes) is { Path: not null } huge)
+                {
+                    return Refused(
+                        StatusCodes.Status413PayloadTooLarge,
+                        $"{huge.Path} is {huge.Bytes.LongLength / (1024 * 1024)} MB: the shared PostgreSQL registry keeps files up to 1 GB each",
+                        uploadedBy);
+                }
+
+                if (!_models.TryInsert(model, files))
+                {
+                    return AlreadyRegistered(manifest.Release, uploadedBy);
+                }
+
+                MoveIntoPlace(staged, final);
+            }
+            else
+            {
+                MoveIntoPlace(staged, final);
+                _models.TryInsert(model, files);
+            }
+
             Log.Registered(_logger, manifest.Name, manifest.Version, manifest.Release, manifest.Model.Sha256, uploadedBy, validation);
             return RegistrationResult.Accepted(model);
         }
@@ -204,6 +230,62 @@ public sealed partial class ModelRegistry
             if (Directory.Exists(staged))
             {
                 Directory.Delete(staged, recursive: true);
+            }
+        }
+    }
+
+    private RegistrationResult AlreadyRegistered(long release, string uploadedBy)
+    {
+        var existing = Find(release);
+        return Refused(
+            StatusCodes.Status409Conflict,
+            existing is null
+                ? $"release {release} is registered already: every package needs a new release number"
+                : $"release {release} is registered already ({existing.Name} {existing.Version}, sha256 {existing.Sha256[..12]}…): every package needs a new release number",
+            uploadedBy);
+    }
+
+    private static void MoveIntoPlace(string staged, string final)
+    {
+        if (Directory.Exists(final))
+        {
+            // Left by a registration that died between the rename and the document: no document lists it.
+            Directory.Delete(final, recursive: true);
+        }
+
+        Directory.Move(staged, final);
+    }
+
+    // Writes a release the database holds into this replica's folder: staged, then renamed whole, so a file is never
+    // served half-written.
+    private void CopyFromDatabase(long release, string folder)
+    {
+        lock (_copy)
+        {
+            if (Directory.Exists(folder) || _models.Files(release) is not { Count: > 0 } files)
+            {
+                return;
+            }
+
+            var staged = Path.Combine(_storage, $".copy-{release}-{Guid.NewGuid():N}");
+            try
+            {
+                foreach (var (path, bytes) in files)
+                {
+                    var target = Path.GetFullPath(Path.Combine(staged, path));
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.WriteAllBytes(target, bytes);
+                }
+
+                Directory.Move(staged, folder);
+                Log.Copied(_logger, release, files.Count, folder);
+            }
+            finally
+            {
+                if (Directory.Exists(staged))
+                {
+                    Directory.Delete(staged, recursive: true);
+                }
             }
         }
     }
@@ -254,5 +336,8 @@ public sealed partial class ModelRegistry
 
         [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Refused a model package uploaded by {UploadedBy} ({Status}): {Reason}")]
         public static partial void Refused(ILogger logger, string uploadedBy, int status, string reason);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Release {Release} ({Files} files) copied from the shared database into {Folder}")]
+        public static partial void Copied(ILogger logger, long release, int files, string folder);
     }
 }

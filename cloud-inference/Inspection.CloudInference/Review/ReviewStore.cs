@@ -1,22 +1,23 @@
 using System.Globalization;
 using Inspection.CloudInference.Escalations;
-using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Api;
-using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.Review;
 
 /// <summary>
-/// The review queue, its leases, the reviews and their audit trail, in the cloud database (collections
-/// <c>reviews</c> and <c>review_audit</c>). The queue is not stored: it is every escalation the cloud left uncertain
-/// without a completed review, so an item can never be in the queue and reviewed at once.
+/// The review queue, its leases, the reviews and their audit trail, in the cloud database (<see cref="IReviewTable"/>:
+/// the LiteDB file, or PostgreSQL shared by every replica). The queue is not stored: it is every escalation the cloud
+/// left uncertain without a completed review, so an item can never be in the queue and reviewed at once.
 /// </summary>
+/// <remarks>
+/// Every change is read, decide, compare-and-set: a write that loses to another (an operator on this or another
+/// replica) reads the review again and decides again, so a lease is never given to two and a completed review is never
+/// overwritten. A lease's expiry is judged by this replica's clock, as the holder's was: replicas keep time in step.
+/// </remarks>
 public sealed class ReviewStore
 {
-    private readonly LiteDatabase _database;
-    private readonly ILiteCollection<StoredReview> _reviews;
-    private readonly ILiteCollection<StoredAuditEntry> _audit;
+    private readonly IReviewTable _reviews;
     private readonly IEscalationStore _escalations;
     private readonly CloudDetector _detector;
     private readonly ReviewOptions _options;
@@ -24,12 +25,8 @@ public sealed class ReviewStore
     private readonly ReviewSelection _selection;
     private readonly TimeProvider _time;
 
-    // A lease is check-then-write ("is it free? then it is mine"); LiteDB has no compare-and-set, so every change to a
-    // review goes through this one lock. Reads (the queue, an item, the audit) do not take it.
-    private readonly Lock _gate = new();
-
     public ReviewStore(
-        CloudDatabase database,
+        IReviewTable reviews,
         IEscalationStore escalations,
         CloudDetector detector,
         IOptions<ReviewOptions> options,
@@ -38,11 +35,7 @@ public sealed class ReviewStore
         TimeProvider time)
     {
         _selection = selection;
-        _database = database.Database;
-        _reviews = _database.GetCollection<StoredReview>("reviews");
-        _audit = _database.GetCollection<StoredAuditEntry>("review_audit");
-        _reviews.EnsureIndex(x => x.Completed);
-        _audit.EnsureIndex(x => x.Key);
+        _reviews = reviews;
         _escalations = escalations;
         _detector = detector;
         _options = options.Value;
@@ -70,22 +63,16 @@ public sealed class ReviewStore
     /// <summary>Takes a lease on the first waiting item that matches and that no one else holds; null when there is none.</summary>
     public ReviewItem? Next(ReviewFilter filter, string actor)
     {
-        lock (_gate)
+        foreach (var waiting in Waiting(filter))
         {
-            var now = _time.GetUtcNow().UtcTicks;
-            foreach (var waiting in Waiting(filter))
+            // Claim refuses an item someone else leased or reviewed meanwhile, here or on another replica: try the next.
+            if (Claim(waiting.Escalation, waiting.Review, actor, out _) is { } leased)
             {
-                if (waiting.Review is { } review && review.IsLeasedAt(now) && review.LeaseHolder != actor)
-                {
-                    continue;
-                }
-
-                var leased = Lease(waiting.Escalation, waiting.Review, actor);
                 return ToItem(waiting.Escalation, leased);
             }
-
-            return null;
         }
+
+        return null;
     }
 
     /// <summary>An item as it stands (no lease taken): waiting, leased or reviewed.</summary>
@@ -96,27 +83,20 @@ public sealed class ReviewStore
             return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
         }
 
-        return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, _reviews.FindById(key)));
+        return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, _reviews.Find(key)));
     }
 
     /// <summary>Takes the item's lease for <paramref name="actor"/>, or renews it; refused while someone else holds it or once reviewed.</summary>
     public ReviewOutcome<ReviewItem> TakeLease(string key, string actor)
     {
-        lock (_gate)
+        if (FindItem(key) is not { } escalation)
         {
-            if (FindItem(key) is not { } escalation)
-            {
-                return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
-            }
-
-            var review = _reviews.FindById(key);
-            if (Refusal(review, actor) is { } refusal)
-            {
-                return ReviewOutcome<ReviewItem>.Conflict(refusal);
-            }
-
-            return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, Lease(escalation, review, actor)));
+            return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
         }
+
+        return Claim(escalation, _reviews.Find(key), actor, out var refusal) is { } leased
+            ? ReviewOutcome<ReviewItem>.Done(ToItem(escalation, leased))
+            : ReviewOutcome<ReviewItem>.Conflict(refusal!);
     }
 
     /// <summary>
@@ -127,14 +107,14 @@ public sealed class ReviewStore
     /// </summary>
     public ReviewOutcome<bool> ReleaseLease(string key, string actor, DateTimeOffset? leasedUntil = null)
     {
-        lock (_gate)
+        if (FindItem(key) is null)
         {
-            if (FindItem(key) is null)
-            {
-                return ReviewOutcome<bool>.NotFound(NotInReview(key));
-            }
+            return ReviewOutcome<bool>.NotFound(NotInReview(key));
+        }
 
-            var review = _reviews.FindById(key);
+        while (true)
+        {
+            var review = _reviews.Find(key);
             var now = _time.GetUtcNow();
             if (review is null || !review.IsLeasedAt(now.UtcTicks))
             {
@@ -151,10 +131,13 @@ public sealed class ReviewStore
                 return ReviewOutcome<bool>.Done(false);
             }
 
+            var expected = review.Version;
             review.LeaseHolder = string.Empty;
             review.LeaseExpiresTicks = 0;
-            Write(review, new StoredAuditEntry { Key = key, At = now, Actor = actor, Kind = ReviewActions.LeaseReleased });
-            return ReviewOutcome<bool>.Done(true);
+            if (_reviews.TryWrite(review, expected, new StoredAuditEntry { Key = key, At = now, Actor = actor, Kind = ReviewActions.LeaseReleased }))
+            {
+                return ReviewOutcome<bool>.Done(true);
+            }
         }
     }
 
@@ -169,14 +152,14 @@ public sealed class ReviewStore
             return ReviewOutcome<ReviewItem>.Invalid($"'{action}' is not a review action: use accept, fix or reject");
         }
 
-        lock (_gate)
+        if (FindItem(key) is not { } escalation)
         {
-            if (FindItem(key) is not { } escalation)
-            {
-                return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
-            }
+            return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
+        }
 
-            var review = _reviews.FindById(key);
+        while (true)
+        {
+            var review = _reviews.Find(key);
             if (Refusal(review, actor) is { } refusal)
             {
                 return ReviewOutcome<ReviewItem>.Conflict(refusal);
@@ -208,6 +191,7 @@ public sealed class ReviewStore
 
             var now = _time.GetUtcNow();
             review ??= New(escalation);
+            var expected = review.Version;
             review.LeaseHolderAtAction = review.IsLeasedAt(now.UtcTicks) ? review.LeaseHolder : string.Empty;
             review.Completed = true;
             review.Action = action;
@@ -218,7 +202,7 @@ public sealed class ReviewStore
             review.Frames = final;
             review.LeaseHolder = string.Empty;
             review.LeaseExpiresTicks = 0;
-            Write(review, new StoredAuditEntry
+            var entry = new StoredAuditEntry
             {
                 Key = key,
                 At = now,
@@ -226,27 +210,31 @@ public sealed class ReviewStore
                 Kind = action,
                 Tags = tags,
                 Detail = $"{final.Sum(f => f.Boxes.Count)} boxes on {final.Count} frames",
-            });
-            return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, review));
+            };
+            if (_reviews.TryWrite(review, expected, entry))
+            {
+                return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, review));
+            }
         }
     }
 
     /// <summary>Re-opens a completed review (an engineer's call): the item waits in the queue again; the audit keeps what was decided.</summary>
     public ReviewOutcome<ReviewItem> Reopen(string key, string actor)
     {
-        lock (_gate)
+        if (FindItem(key) is not { } escalation)
         {
-            if (FindItem(key) is not { } escalation)
-            {
-                return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
-            }
+            return ReviewOutcome<ReviewItem>.NotFound(NotInReview(key));
+        }
 
-            var review = _reviews.FindById(key);
+        while (true)
+        {
+            var review = _reviews.Find(key);
             if (review is not { Completed: true })
             {
                 return ReviewOutcome<ReviewItem>.Conflict($"{key} is not reviewed yet: there is nothing to re-open");
             }
 
+            var expected = review.Version;
             var detail = $"was {review.Action} by {review.Reviewer} at {review.ReviewedAt:O}";
             review.Completed = false;
             review.Action = string.Empty;
@@ -257,13 +245,16 @@ public sealed class ReviewStore
             review.Frames = [];
             review.LeaseHolderAtAction = string.Empty;
             review.Reopened++;
-            Write(review, new StoredAuditEntry { Key = key, At = _time.GetUtcNow(), Actor = actor, Kind = ReviewActions.Reopen, Detail = detail });
-            return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, review));
+            var entry = new StoredAuditEntry { Key = key, At = _time.GetUtcNow(), Actor = actor, Kind = ReviewActions.Reopen, Detail = detail };
+            if (_reviews.TryWrite(review, expected, entry))
+            {
+                return ReviewOutcome<ReviewItem>.Done(ToItem(escalation, review));
+            }
         }
     }
 
     /// <summary>The item's audit trail, oldest first.</summary>
-    public IReadOnlyList<StoredAuditEntry> Audit(string key) => _audit.Find(x => x.Key == key).OrderBy(x => x.Id).ToList();
+    public IReadOnlyList<StoredAuditEntry> Audit(string key) => _reviews.Audit(key);
 
     /// <summary>Per line: how many items wait, and since when the oldest.</summary>
     public IReadOnlyList<LineBacklog> Backlog()
@@ -281,19 +272,19 @@ public sealed class ReviewStore
 
     /// <summary>Completed reviews of matching items, oldest review first: what the dataset export writes.</summary>
     public IReadOnlyList<(StoredEscalation Escalation, StoredReview Review)> Completed(ReviewFilter filter) =>
-        [.. _reviews.Find(x => x.Completed).OrderBy(r => r.ReviewedTicks).ThenBy(r => r.Key, StringComparer.Ordinal)
+        [.. _reviews.Completed().OrderBy(r => r.ReviewedTicks).ThenBy(r => r.Key, StringComparer.Ordinal)
             .Select(r => (Escalation: _escalations.Find(r.Key), Review: r))
             .Where(x => x.Escalation is not null && filter.Matches(x.Escalation))
             .Select(x => (x.Escalation!, x.Review))];
 
     /// <summary>Every review, completed or not (the dashboard's input).</summary>
     public IReadOnlyDictionary<string, StoredReview> AllReviews() =>
-        _reviews.FindAll().ToDictionary(r => r.Key, StringComparer.Ordinal);
+        _reviews.All().ToDictionary(r => r.Key, StringComparer.Ordinal);
 
     private List<WaitingItem> Waiting(ReviewFilter filter)
     {
-        var completed = _reviews.Find(x => x.Completed).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        var open = _reviews.Find(x => !x.Completed).ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var completed = _reviews.Completed().Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+        var open = _reviews.Open().ToDictionary(r => r.Key, StringComparer.Ordinal);
         return [.. _selection.Candidates()
             .Where(e => !completed.Contains(e.Key) && filter.Matches(e))
             .Select(e =>
@@ -331,47 +322,44 @@ public sealed class ReviewStore
     private static string HeldBy(StoredReview review) =>
         $"{review.LeaseHolder} is reviewing {review.Key} (lease until {new DateTimeOffset(review.LeaseExpiresTicks, TimeSpan.Zero):O})";
 
-    private StoredReview Lease(StoredEscalation escalation, StoredReview? review, string actor)
+    // Takes or renews the lease for actor, compare-and-set: a write that lost to another reads the review again, and the
+    // item is then refused (leased by the other, or reviewed) or taken on the fresh read. Null, with why, when refused.
+    private StoredReview? Claim(StoredEscalation escalation, StoredReview? review, string actor, out string? refusal)
     {
-        var now = _time.GetUtcNow();
-        review ??= New(escalation);
-        var renewal = review.IsLeasedAt(now.UtcTicks) && review.LeaseHolder == actor;
-        var takenOver = !renewal && review.LeaseHolder.Length > 0 && review.LeaseHolder != actor
-            ? $"; {review.LeaseHolder}'s lease had expired at {new DateTimeOffset(review.LeaseExpiresTicks, TimeSpan.Zero):O}"
-            : string.Empty;
-        var expires = now + _options.Lease;
-        review.LeaseHolder = actor;
-        review.LeaseExpiresTicks = expires.UtcTicks;
-        // A renewal keeps an open item reserved; only a lease newly taken is worth a line in the audit.
-        Write(review, renewal ? null : new StoredAuditEntry
+        while (true)
         {
-            Key = review.Key,
-            At = now,
-            Actor = actor,
-            Kind = ReviewActions.LeaseTaken,
-            Detail = $"until {expires:O}{takenOver}",
-        });
-        return review;
-    }
-
-    private void Write(StoredReview review, StoredAuditEntry? entry)
-    {
-        // The review and its audit line in one transaction: the trail never misses a change, nor records one that was not made.
-        _database.BeginTrans();
-        try
-        {
-            _reviews.Upsert(review);
-            if (entry is not null)
+            if (Refusal(review, actor) is { } refused)
             {
-                _audit.Insert(entry);
+                refusal = refused;
+                return null;
             }
 
-            _database.Commit();
-        }
-        catch
-        {
-            _database.Rollback();
-            throw;
+            var now = _time.GetUtcNow();
+            review ??= New(escalation);
+            var expected = review.Version;
+            var renewal = review.IsLeasedAt(now.UtcTicks) && review.LeaseHolder == actor;
+            var takenOver = !renewal && review.LeaseHolder.Length > 0 && review.LeaseHolder != actor
+                ? $"; {review.LeaseHolder}'s lease had expired at {new DateTimeOffset(review.LeaseExpiresTicks, TimeSpan.Zero):O}"
+                : string.Empty;
+            var expires = now + _options.Lease;
+            review.LeaseHolder = actor;
+            review.LeaseExpiresTicks = expires.UtcTicks;
+            // A renewal keeps an open item reserved; only a lease newly taken is worth a line in the audit.
+            var entry = renewal ? null : new StoredAuditEntry
+            {
+                Key = review.Key,
+                At = now,
+                Actor = actor,
+                Kind = ReviewActions.LeaseTaken,
+                Detail = $"until {expires:O}{takenOver}",
+            };
+            if (_reviews.TryWrite(review, expected, entry))
+            {
+                refusal = null;
+                return review;
+            }
+
+            review = _reviews.Find(escalation.Key);
         }
     }
 

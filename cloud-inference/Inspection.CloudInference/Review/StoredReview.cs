@@ -54,5 +54,11 @@ public sealed class StoredReview
     /// <summary>How often an engineer re-opened it.</summary>
     public int Reopened { get; set; }
 
+    /// <summary>
+    /// One more at every write (1 once first written): what a write compares against, so of two replicas changing the
+    /// review at once only one succeeds (<see cref="IReviewTable.TryWrite"/>).
+    /// </summary>
+    public long Version { get; set; }
+
     public bool IsLeasedAt(long nowTicks) => LeaseHolder.Length > 0 && LeaseExpiresTicks > nowTicks;
 }

@@ -1,3 +1,5 @@
+using Inspection.CloudInference.Models;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Inspection.CloudInference.Storage;
@@ -6,7 +8,11 @@ namespace Inspection.CloudInference.Storage;
 /// First thing the cloud does on PostgreSQL: reaches the server and brings its schema up to date, before the broker,
 /// the model or the endpoints start. A server that cannot be reached stops the start with one line naming it and why.
 /// </summary>
-public sealed partial class PostgreSqlStartup(PostgreSqlDatabase database, CloudDatabase file, ILogger<PostgreSqlStartup> logger) : IHostedService
+public sealed partial class PostgreSqlStartup(
+    PostgreSqlDatabase database,
+    IOptions<ModelRegistryOptions> models,
+    IHostEnvironment environment,
+    ILogger<PostgreSqlStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,7 +28,7 @@ public sealed partial class PostgreSqlStartup(PostgreSqlDatabase database, Cloud
         }
 
         Log.Ready(logger, database.Endpoint, PostgreSqlMigrations.All.Count == 0 ? 0 : PostgreSqlMigrations.All[^1].Version, applied.Count);
-        Log.StillInTheFile(logger, file.FilePath);
+        Log.Shared(logger, Path.GetFullPath(models.Value.StoragePath, environment.ContentRootPath));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -32,8 +38,8 @@ public sealed partial class PostgreSqlStartup(PostgreSqlDatabase database, Cloud
         [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Cloud database on PostgreSQL at {Endpoint}, schema version {Version} ({Applied} migrations applied now)")]
         public static partial void Ready(ILogger logger, string endpoint, int version, int applied);
 
-        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "The model registry and reviews stay in this replica's own file {Path}: with several replicas, upload each model to every replica and review on one of them")]
-        public static partial void StillInTheFile(ILogger logger, string path);
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Reviews, their verdicts and the model registry's releases with their package files are in the shared database too: review and upload on any replica. {ModelsPath} holds only this replica's copy of the package files, written from the database on first use")]
+        public static partial void Shared(ILogger logger, string modelsPath);
 
         // The exception at debug only: the start's one line already says which server and why.
         [LoggerMessage(EventId = 1502, Level = LogLevel.Debug, Message = "PostgreSQL at {Endpoint} could not be reached")]

@@ -81,7 +81,7 @@ public static class ReviewItems
             Verdict = verdict,
             Part = part,
         };
-        var stored = cloud.App.Services.GetRequiredService<EscalationStore>().TryAdd(
+        var stored = cloud.App.Services.GetRequiredService<IEscalationStore>().TryAdd(
             escalation, [.. part.Frames.Select(f => (StoredPart.FrameKeyOf(deviceId, partId, f.Sequence), jpeg))]);
         Assert.True(stored, $"{escalation.Key} was stored already");
         return escalation;

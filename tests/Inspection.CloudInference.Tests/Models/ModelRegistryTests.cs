@@ -11,9 +11,10 @@ namespace Inspection.CloudInference.Tests.Models;
 /// <summary>
 /// The model registry over real HTTP: a package is accepted only signed by a trusted key, whole, loadable, true to
 /// its manifest and passing its golden set on the cloud's CPU; its files are served with Range and an ETag equal to
-/// their SHA-256.
+/// their SHA-256. Run with the registry's records in the LiteDB file (<see cref="LiteDbModelRegistryTests"/>) and in a
+/// real PostgreSQL (<see cref="PostgreSqlModelRegistryTests"/>).
 /// </summary>
-public sealed class ModelRegistryTests : IDisposable
+public abstract class ModelRegistryTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly TestModelPackages _packages = new();
@@ -22,7 +23,11 @@ public sealed class ModelRegistryTests : IDisposable
     {
         _packages.Dispose();
         _directory.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>The arguments that choose where the cloud stores its data: the same store at every start of one test.</summary>
+    protected abstract Task<IReadOnlyList<string>> StorageArgumentsAsync();
 
     [Fact]
     public async Task Upload_ValidPackage_RegisteredListedAndItsFilesServedWithRangeAndHashETag()
@@ -159,7 +164,7 @@ public sealed class ModelRegistryTests : IDisposable
     public async Task Upload_NoTrustedKeysConfigured_RefusedSayingWhereToPutThem()
     {
         var keys = _directory.File("no-keys-here");
-        await using var cloud = await TestCloud.StartAsync(_directory.Path, [$"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={keys}"]);
+        await using var cloud = await TestCloud.StartAsync(_directory.Path, [.. await StorageArgumentsAsync(), $"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={keys}"]);
 
         var response = await UploadAsync(cloud, _packages.Build(release: 1));
 
@@ -207,7 +212,7 @@ public sealed class ModelRegistryTests : IDisposable
     [Fact]
     public async Task Registry_CloudRestarts_ReleasesStillListedAndServed()
     {
-        var args = new[] { $"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={_packages.Trust(_directory.File("keys"))}" };
+        string[] args = [.. await StorageArgumentsAsync(), $"--Cloud:Models:StoragePath={_directory.File("models")}", $"--Cloud:Models:TrustedKeysPath={_packages.Trust(_directory.File("keys"))}"];
         await using (var first = await TestCloud.StartAsync(_directory.Path, args))
         {
             Assert.Equal(HttpStatusCode.Created, (await UploadAsync(first, _packages.Build(release: 8))).StatusCode);
@@ -219,7 +224,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(await File.ReadAllBytesAsync(RepoPaths.EdgeModel, TestContext.Current.CancellationToken), model);
     }
 
-    private Task<TestCloud> StartAsync(params string[] extra) => _packages.StartCloudAsync(_directory, extra);
+    private async Task<TestCloud> StartAsync(params string[] extra) => await _packages.StartCloudAsync(_directory, [.. await StorageArgumentsAsync(), .. extra]);
 
     private static Task<HttpResponseMessage> UploadAsync(TestCloud cloud, byte[] package) => TestModelPackages.UploadAsync(cloud, package);
 

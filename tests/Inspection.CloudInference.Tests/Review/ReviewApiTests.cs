@@ -10,15 +10,25 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Inspection.CloudInference.Tests.Review;
 
-/// <summary>The review API against the real cloud app: queue order and filters, leases, actions, audit, restart, export.</summary>
-public sealed class ReviewApiTests : IDisposable
+/// <summary>
+/// The review API against the real cloud app: queue order and filters, leases, actions, audit, restart, export. Run on
+/// the embedded LiteDB file (<see cref="LiteDbReviewApiTests"/>) and on a real PostgreSQL (<see cref="PostgreSqlReviewApiTests"/>).
+/// </summary>
+public abstract class ReviewApiTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new(T0.AddHours(2));
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _directory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The arguments that choose where the cloud stores its data: the same store at every start of one test.</summary>
+    protected abstract Task<IReadOnlyList<string>> StorageArgumentsAsync();
 
     [Fact]
     public async Task Queue_ItemsOfDifferentScoresAndAges_MostUnsureFirstThenOldest()
@@ -429,8 +439,8 @@ public sealed class ReviewApiTests : IDisposable
     private Task<TestCloud> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
         StartAsync([], configure);
 
-    private Task<TestCloud> StartAsync(string[] args, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
-        TestCloud.StartAsync(_directory.Path, args, configure: builder =>
+    private async Task<TestCloud> StartAsync(string[] args, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
+        await TestCloud.StartAsync(_directory.Path, [.. await StorageArgumentsAsync(), .. args], configure: builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(_time);
             configure?.Invoke(builder);
