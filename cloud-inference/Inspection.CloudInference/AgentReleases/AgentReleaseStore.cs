@@ -109,12 +109,27 @@ public sealed partial class AgentReleaseStore
                 uploadedBy);
         }
 
-        // Unpacked once into a scratch folder, exactly as a device will: every file is hashed against the signed manifest.
+        // The signed manifest first (cheap): a version registered already is refused before the whole bundle is
+        // unpacked. Then unpacked once into a scratch folder, exactly as a device will: every file is hashed against
+        // the signed manifest.
         var scratch = Path.Combine(_storage, $".verify-{Guid.NewGuid():N}");
         AgentManifest manifest;
         try
         {
             using var trusted = TrustedKeys.Load(_trustedKeys, "agent releases");
+            using (var head = File.OpenRead(upload))
+            {
+                manifest = AgentBundle.ReadManifest(head, trusted);
+            }
+
+            if (Find(manifest.Version) is { } existing)
+            {
+                return Refused(
+                    StatusCodes.Status409Conflict,
+                    $"agent {manifest.Version} is registered already (uploaded by {existing.UploadedBy}, sha256 {existing.Sha256[..12]}…): every bundle needs a new version",
+                    uploadedBy);
+            }
+
             using var stream = File.OpenRead(upload);
             manifest = AgentBundle.Extract(stream, trusted, scratch, _options.MaxBundleBytes);
         }
@@ -133,14 +148,6 @@ public sealed partial class AgentReleaseStore
             {
                 Directory.Delete(scratch, recursive: true);
             }
-        }
-
-        if (Find(manifest.Version) is { } existing)
-        {
-            return Refused(
-                StatusCodes.Status409Conflict,
-                $"agent {manifest.Version} is registered already (uploaded by {existing.UploadedBy}, sha256 {existing.Sha256[..12]}…): every bundle needs a new version",
-                uploadedBy);
         }
 
         var final = Path.Combine(_storage, BundleFile(manifest.Version));
