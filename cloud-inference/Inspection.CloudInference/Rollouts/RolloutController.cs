@@ -491,7 +491,7 @@ public sealed partial class RolloutController : BackgroundService
     private async Task FollowAgentUpdateAsync(StoredRollout rollout, StoredRolloutDevice device, FleetDevice? entry, RolloutStrategy strategy, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var version = rollout.AgentVersion!;
-        var report = entry?.Reported?.AgentUpdate is { } latest && latest.Version == version && latest.At != device.AgentReportAtStart ? latest : null;
+        var report = entry?.Reported?.AgentUpdate is { } latest && latest.Version == version ? latest : null;
         if (report?.State == AgentUpdateStates.Committed || (report is null && entry?.Reported?.AgentVersion == version))
         {
             device.OtaState = AgentUpdateStates.Committed;
@@ -667,6 +667,14 @@ public sealed partial class RolloutController : BackgroundService
                 continue;
             }
 
+            // A device never takes a version again once its update of it ended: asking once more would only time out.
+            if (rollout.AgentVersion is { } again && entry?.Reported?.AgentUpdate is { State: AgentUpdateStates.RolledBack or AgentUpdateStates.Refused } ended && ended.Version == again)
+            {
+                device.OtaState = ended.State;
+                SetState(rollout, device, RolloutDeviceStates.Failed, $"{ended.State} agent {again} before this rollout ({ended.Reason ?? "no reason given"}): a device does not try a version again; publish a higher one", now);
+                continue;
+            }
+
             if (rollout.AgentVersion is null && entry?.Reported?.Model.Release == rollout.Release)
             {
                 SetState(rollout, device, RolloutDeviceStates.Succeeded, $"already runs release {rollout.Release}", now);
@@ -710,7 +718,6 @@ public sealed partial class RolloutController : BackgroundService
                     ?? throw new InvalidOperationException($"agent release {agentVersion} is no longer registered");
                 device.FromAgentVersion = entry.Reported.AgentVersion;
                 device.PreviousAgentJson = _desired.Find(device.DeviceId)?.Agent is { } previousAgent ? JsonSerializer.Serialize(previousAgent, Json) : null;
-                device.AgentReportAtStart = entry.Reported.AgentUpdate is { } had && had.Version == agentVersion ? had.At : null;
                 device.StartedAt = now;
                 device.OtaState = null;
                 device.OtaSince = now;

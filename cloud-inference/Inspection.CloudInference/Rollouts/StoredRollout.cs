@@ -93,12 +93,6 @@ public sealed class StoredRolloutDevice
     /// <summary>Agent rollout: its desired agent before the rollout touched it (JSON of an AgentTarget, or null), restored on failure and cancel.</summary>
     public string? PreviousAgentJson { get; set; }
 
-    /// <summary>
-    /// Agent rollout: when the agent update report it carried at start (for this version) was made, so that an old
-    /// outcome for the same version is not taken for this update's.
-    /// </summary>
-    public DateTimeOffset? AgentReportAtStart { get; set; }
-
     public DateTimeOffset? StartedAt { get; set; }
 
     /// <summary>Its latest update step for this release, and since when (a step held longer than the timeout fails it).</summary>

@@ -113,6 +113,44 @@ public sealed class AgentRolloutTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Rollout_DeviceRolledBackThatVersionBefore_FailsAtOnceWithoutAskingAgain()
+    {
+        await StartCloudAsync();
+        await AddDeviceAsync("cam-a", AgentScript.RollBack);
+        Assert.Equal(HttpStatusCode.OK, (await Cloud.Http.PutAsJsonAsync("api/devices/cam-a/desired-agent", new SetAgentRequest(Version), TestContext.Current.CancellationToken)).StatusCode);
+        await Fleet.FleetApiTests.PollFleetAsync(Cloud, f => f.Devices.Any(d => d.Reported?.AgentUpdate?.State == "rolled-back"));
+
+        var started = await StartRolloutAsync(AgentRequest(new RolloutTarget(Devices: ["cam-a"])));
+
+        var halted = await WaitForAsync(started.Id, r => r.State == RolloutStates.Halted);
+        Assert.Equal(
+            $"rolled-back agent {Version} before this rollout ({ScriptedDevice.RollBackReason}): a device does not try a version again; publish a higher one",
+            halted.Devices.Single().Reason);
+        Assert.DoesNotContain(_devices[0].Desired, d => d.IssuedBy == $"rollout {started.Id}");
+    }
+
+    [Fact]
+    public async Task Rollout_ModelRolloutOnTheSameDevice_NeitherSupersedesTheOther()
+    {
+        await StartCloudAsync();
+        Assert.Equal(HttpStatusCode.Created, (await TestModelPackages.UploadAsync(Cloud, _packages.Build(release: 3))).StatusCode);
+        _devices.Add(await ScriptedDevice.StartAsync(Cloud.BrokerPort, "cam-a", DeviceScript.Hang));
+        await Fleet.FleetApiTests.PollFleetAsync(Cloud, f => f.Devices.Any(d => d.Online == true && d.Reported is not null));
+        var model = await StartRolloutAsync(new RolloutRequest(3, new RolloutTarget(Devices: ["cam-a"]), new RolloutStrategy(DeviceTimeoutSeconds: 600)));
+        await WaitForAsync(model.Id, r => r.Counts.Updating == 1);
+
+        var agent = await StartRolloutAsync(AgentRequest(new RolloutTarget(Devices: ["cam-a"])));
+
+        await WaitForAsync(agent.Id, r => r.State == RolloutStates.Completed);
+        var stillGoing = await GetAsync(model.Id);
+        Assert.Equal((RolloutStates.Running, RolloutDeviceStates.Updating), (stillGoing.State, stillGoing.Devices.Single().State));
+
+        // The agent's desired state kept the model target the model rollout set.
+        var last = _devices[0].Desired.Last(d => d.Agent is not null);
+        Assert.Equal((3L, Version), (last.Model!.Release, last.Agent!.Version));
+    }
+
+    [Fact]
     public async Task Rollout_CloudRestartsWhilePaused_ResumesAsTheSameAgentRollout()
     {
         await StartCloudAsync();
