@@ -151,6 +151,27 @@ public sealed class AgentRolloutTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Rollout_CancelledMidUpdate_UpdatingDeviceGetsItsPreviousDesiredAgentAndOthersNothing()
+    {
+        await StartCloudAsync();
+        await AddDeviceAsync("cam-a", AgentScript.Hang);
+        await AddDeviceAsync("cam-b", AgentScript.Commit);
+        var started = await StartRolloutAsync(AgentRequest(new RolloutTarget(All: true), canary: ["cam-a"]));
+        await WaitForAsync(started.Id, r => r.Devices.Single(d => d.DeviceId == "cam-a").OtaState == "requested");
+
+        await ActAsync(started.Id, "cancel");
+
+        var cancelled = await GetAsync(started.Id);
+        Assert.Equal(RolloutStates.Cancelled, cancelled.State);
+        Assert.Equal(
+            $"was updating (requested): its desired agent is its previous one again (agent {ScriptedDevice.StartingAgentVersion} ran before)",
+            cancelled.Devices.Single(d => d.DeviceId == "cam-a").Reason);
+        Assert.Equal("not started: the rollout was cancelled", cancelled.Devices.Single(d => d.DeviceId == "cam-b").Reason);
+        await Eventually.WaitAsync("cam-a's desired agent restored", _ => Task.FromResult(_devices[0].Desired.LastOrDefault()), d => d is { Agent: null }, Eventually.DefaultTimeout, TestContext.Current.CancellationToken);
+        Assert.Empty(_devices[1].Desired);
+    }
+
+    [Fact]
     public async Task Rollout_CloudRestartsWhilePaused_ResumesAsTheSameAgentRollout()
     {
         await StartCloudAsync();
