@@ -49,6 +49,9 @@ public sealed class DesiredAgentApiTests : IDisposable
         var bundle = await cloud.Anonymous.GetByteArrayAsync(agent.Url, cancellationToken);
         Assert.Equal((agent.Size, agent.Sha256), (bundle.LongLength, ModelPackage.Sha256Of(bundle)));
 
+        var fleet = await FleetApiTests.PollFleetAsync(cloud, f => f.Devices.Any(d => d.DeviceId == "cam-9"));
+        Assert.Equal(("1.5.0", 6L), (fleet.Devices.Single(d => d.DeviceId == "cam-9").DesiredAgentVersion, fleet.Devices.Single(d => d.DeviceId == "cam-9").DesiredModelRelease));
+
         // A later mode change keeps the agent target: the device is not told to forget it.
         await FleetApiTests.PutModeAsync(cloud, "cam-9", DegradationModes.Normal);
         var next = await ReadSignedDesiredAsync(cloud, "cam-9", s => s.Version == 4);
