@@ -1,4 +1,5 @@
 using Inspection.CloudInference.Accounts;
+using Inspection.CloudInference.AgentReleases;
 using Inspection.CloudInference.Broker;
 using Inspection.CloudInference.Diagnostics;
 using Inspection.CloudInference.Escalations;
@@ -42,6 +43,7 @@ public static class CloudInferenceExtensions
         AddValidatedOptions<MqttOptions>(services, MqttOptions.SectionName);
         AddValidatedOptions<ControlOptions>(services, ControlOptions.SectionName);
         AddValidatedOptions<ModelRegistryOptions>(services, ModelRegistryOptions.SectionName);
+        AddValidatedOptions<AgentReleaseOptions>(services, AgentReleaseOptions.SectionName);
         AddValidatedOptions<RolloutOptions>(services, RolloutOptions.SectionName);
         AddValidatedOptions<ReviewVerdictOptions>(services, ReviewVerdictOptions.SectionName);
         AddValidatedOptions<ReviewOptions>(services, ReviewOptions.SectionName);
@@ -134,6 +136,7 @@ public static class CloudInferenceExtensions
         services.AddSingleton<FleetView>();
         services.AddSingleton<FleetCommands>();
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<AgentReleaseStore>();
         services.AddSingleton<ReviewedPartsCheck>();
         services.AddSingleton<RolloutController>();
         services.AddSingleton<EmbeddedBroker>();
@@ -167,6 +170,7 @@ public static class CloudInferenceExtensions
         app.MapMetrics();
         app.MapFleet();
         app.MapModels();
+        app.MapAgentReleases();
         app.MapRollouts();
         app.MapReview();
         app.MapOperatorPage();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inspection.OperatorCli.Accounts;
+using Inspection.OperatorCli.AgentReleases;
 using Inspection.OperatorCli.Dataset;
 using Inspection.OperatorCli.Fleet;
 using Inspection.OperatorCli.Identity;
@@ -25,6 +26,7 @@ public static class OperatorCommand
             AccountCommand.Create(console),
             FleetCommand.Create(console),
             ModelCommand.Create(console),
+            AgentCommand.Create(console),
             RolloutCommand.Create(console),
             DatasetCommand.Create(console),
             Identity(console),

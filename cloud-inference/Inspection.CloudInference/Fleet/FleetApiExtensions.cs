@@ -58,6 +58,32 @@ public static class FleetApiExtensions
                 return Results.NotFound(new ApiError(ex.Message));
             }
         }).RequireAuthorization(AccessPolicies.Engineer);
+
+        // The device installs the release beside the running one and keeps it only when healthy; the outcome arrives in
+        // its reported state (agentUpdate) and as an event.
+        api.MapPut("/devices/{deviceId}/desired-agent", async (
+            FleetCommands commands, IOptions<ModelRegistryOptions> registry, HttpRequest http, ClaimsPrincipal user, string deviceId, SetAgentRequest? request, CancellationToken cancellationToken) =>
+        {
+            if (request is null)
+            {
+                return Results.BadRequest(new ApiError("the body must be JSON like {\"version\":\"1.5.0\"}"));
+            }
+
+            var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
+            try
+            {
+                var result = await commands.SetAgentAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken).ConfigureAwait(false);
+                return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
+            }
+            catch (ArgumentException ex)
+            {
+                return Results.BadRequest(new ApiError(ex.Message));
+            }
+            catch (KeyNotFoundException ex)
+            {
+                return Results.NotFound(new ApiError(ex.Message));
+            }
+        }).RequireAuthorization(AccessPolicies.Engineer);
         return endpoints;
     }
 }

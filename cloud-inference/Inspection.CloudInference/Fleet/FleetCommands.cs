@@ -1,3 +1,4 @@
+using Inspection.CloudInference.AgentReleases;
 using Inspection.CloudInference.Models;
 using Inspection.Contracts.Api;
 using Inspection.Contracts.Mqtt;
@@ -13,15 +14,24 @@ public sealed partial class FleetCommands
 {
     private readonly DesiredStateStore _store;
     private readonly ModelRegistry _registry;
+    private readonly AgentReleaseStore _agents;
     private readonly FleetConnection _connection;
     private readonly FleetRegistry _fleet;
     private readonly TimeProvider _time;
     private readonly ILogger<FleetCommands> _logger;
 
-    public FleetCommands(DesiredStateStore store, ModelRegistry registry, FleetConnection connection, FleetRegistry fleet, TimeProvider time, ILogger<FleetCommands> logger)
+    public FleetCommands(
+        DesiredStateStore store,
+        ModelRegistry registry,
+        AgentReleaseStore agents,
+        FleetConnection connection,
+        FleetRegistry fleet,
+        TimeProvider time,
+        ILogger<FleetCommands> logger)
     {
         _store = store;
         _registry = registry;
+        _agents = agents;
         _connection = connection;
         _fleet = fleet;
         _time = time;
@@ -107,8 +117,59 @@ public sealed partial class FleetCommands
         return published;
     }
 
+    /// <summary>
+    /// Points a device at a registered agent release: the desired state gains an agent target (keeping its mode and
+    /// model), which the device downloads, verifies, installs beside the running release and keeps only when healthy;
+    /// the outcome arrives in its reported state. <paramref name="baseUrl"/> is where devices reach this service.
+    /// </summary>
+    /// <exception cref="ArgumentException">The device id or the version is not valid.</exception>
+    /// <exception cref="KeyNotFoundException">The version is not registered.</exception>
+    public async Task<SetModeResult> SetAgentAsync(string deviceId, SetAgentRequest request, string issuedBy, Uri baseUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!MqttTopics.IsValidDeviceId(deviceId))
+        {
+            throw new ArgumentException($"device id '{deviceId}' is not valid: use 1-64 letters, digits, '-', '_' or '.'");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Version))
+        {
+            throw new ArgumentException("version is required: a registered agent release (GET /api/agent-releases)");
+        }
+
+        var target = _agents.TargetFor(request.Version, baseUrl)
+            ?? throw new KeyNotFoundException($"agent release {request.Version} is not registered (GET /api/agent-releases)");
+        var payload = MqttPayloads.Serialize(new DesiredState(MqttPayloads.SchemaVersion, 1, DegradationModes.Normal, Agent: target));
+        if (!MqttPayloads.TryParseDesired(payload, out _, out var invalid))
+        {
+            // A public address devices cannot use (Cloud:Models:PublicBaseUrl): said before any device is told.
+            throw new ArgumentException(invalid);
+        }
+
+        issuedBy = string.IsNullOrWhiteSpace(issuedBy) ? "unknown" : issuedBy;
+        return await IssueAgentAsync(deviceId, target, issuedBy, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets a device's desired agent release (null: none, it keeps the agent it runs), stored first, then published.
+    /// Returns whether the broker took it.
+    /// </summary>
+    public async Task<bool> DirectAgentAsync(string deviceId, AgentTarget? agent, string issuedBy, CancellationToken cancellationToken) =>
+        (await IssueAgentAsync(deviceId, agent, issuedBy, cancellationToken).ConfigureAwait(false)).Published;
+
+    private async Task<SetModeResult> IssueAgentAsync(string deviceId, AgentTarget? agent, string issuedBy, CancellationToken cancellationToken)
+    {
+        var state = _store.IssueAgent(deviceId, agent, issuedBy, _time.GetUtcNow(), _fleet.AppliedDesiredVersion(deviceId));
+        var published = await _connection.PublishLatestDesiredAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        Log.AgentDirected(_logger, deviceId, agent is null ? "none (the agent it runs)" : agent.Version, state.Version, issuedBy, published);
+        return new SetModeResult(state, published);
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Desired agent of {DeviceId} set to {Target} (desired version {Version}, by {IssuedBy}); published: {Published}")]
+        public static partial void AgentDirected(ILogger logger, string deviceId, string target, long version, string issuedBy, bool published);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "Desired model of {DeviceId} set to {Target} (desired version {Version}, by {IssuedBy}); published: {Published}")]
         public static partial void ModelDirected(ILogger logger, string deviceId, string target, long version, string issuedBy, bool published);
 

@@ -178,12 +178,13 @@ public sealed partial class FleetRegistry
                         entry.LastMalformed,
                         commanded?.Model?.Release,
                         [.. entry.Progress],
-                        Conflict(commanded, entry.Reported, now)));
+                        Conflict(commanded, entry.Reported, now),
+                        DesiredAgentVersion: commanded?.Agent?.Version));
                 }
             }
             else
             {
-                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null, commanded?.Model?.Release, [], Conflict(commanded, null, now)));
+                devices.Add(new FleetDevice(id, null, null, commanded?.Version ?? 0, commanded?.Mode, null, null, [], 0, null, commanded?.Model?.Release, [], Conflict(commanded, null, now), DesiredAgentVersion: commanded?.Agent?.Version));
             }
         }
 

@@ -21,4 +21,7 @@ public sealed class StoredDesiredState
 
     /// <summary>A one-step model rollback as JSON (<see cref="Inspection.Contracts.Mqtt.ModelRollback"/>), or null.</summary>
     public string? RollbackJson { get; set; }
+
+    /// <summary>The agent release target as JSON (<see cref="Inspection.Contracts.Mqtt.AgentTarget"/>), or null.</summary>
+    public string? AgentJson { get; set; }
 }

@@ -47,7 +47,7 @@ public static class DeviceEndpointExtensions
     }
 
     /// <summary>
-    /// On the mTLS endpoint, only gRPC and reading model packages are served: a device certificate must not open the
+    /// On the mTLS endpoint, only gRPC and reading model packages and agent bundles are served: a device certificate must not open the
     /// operator API (commanding devices, starting rollouts). Everything else there answers 404.
     /// </summary>
     public static WebApplication UseDeviceEndpointFilter(this WebApplication app)
@@ -70,7 +70,8 @@ public static class DeviceEndpointExtensions
     private static bool IsDeviceRoute(HttpRequest request) =>
         request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
         || ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-            && request.Path.StartsWithSegments("/api/models", StringComparison.Ordinal));
+            && (request.Path.StartsWithSegments("/api/models", StringComparison.Ordinal)
+                || request.Path.StartsWithSegments("/api/agent-releases", StringComparison.Ordinal)));
 
     private static T LoadPem<T>(Func<T> load, string keys)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Inspection.CloudInference.AgentReleases;
 using Inspection.CloudInference.Escalations;
 using Inspection.CloudInference.Fleet;
 using Inspection.CloudInference.Models;
@@ -12,11 +13,13 @@ using Microsoft.Extensions.Options;
 namespace Inspection.CloudInference.Rollouts;
 
 /// <summary>
-/// Drives model rollouts across the fleet: starts each wave's devices (canary first) through their desired state,
+/// Drives model and edge agent rollouts across the fleet: starts each wave's devices (canary first) through their desired state,
 /// at most so many at once and inside the maintenance window; follows each device's update through its reported
 /// progress; fails a device that fails, rolls back, stays in one step too long, or does worse than its previous
 /// model in the accuracy gate (and sends it back to that model); halts the rollout by itself when the failure
-/// threshold is crossed; advances when a wave has succeeded. Every change is written to the store before it is
+/// threshold is crossed; advances when a wave has succeeded. An agent rollout follows each device's reported agent
+/// update instead (committed succeeds; rolled back or refused fails with the device's reason, and the device's desired
+/// agent goes back to what it was); it has no accuracy gate. Every change is written to the store before it is
 /// acted on, so a restart resumes where it stopped. Pause, resume and cancel come from the API.
 /// One lock serialises this replica's API and passes. The background passes run only while this replica holds the
 /// rollouts' run-once lease (<see cref="IRunOnceLease"/>): with replicas on PostgreSQL, one of them. The API works on
@@ -31,6 +34,7 @@ public sealed partial class RolloutController : BackgroundService
     private readonly DesiredStateStore _desired;
     private readonly FleetCommands _commands;
     private readonly ModelRegistry _registry;
+    private readonly AgentReleaseStore _agents;
     private readonly IEscalationStore _escalations;
     private readonly ReviewedPartsCheck _reviewCheck;
     private readonly IRunOnceLease _lease;
@@ -46,6 +50,7 @@ public sealed partial class RolloutController : BackgroundService
         DesiredStateStore desired,
         FleetCommands commands,
         ModelRegistry registry,
+        AgentReleaseStore agents,
         IEscalationStore escalations,
         ReviewedPartsCheck reviewCheck,
         [FromKeyedServices(RunOnceLeases.Rollouts)] IRunOnceLease lease,
@@ -58,6 +63,7 @@ public sealed partial class RolloutController : BackgroundService
         _desired = desired;
         _commands = commands;
         _registry = registry;
+        _agents = agents;
         _escalations = escalations;
         _reviewCheck = reviewCheck;
         _lease = lease;
@@ -81,12 +87,18 @@ public sealed partial class RolloutController : BackgroundService
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(baseUrl);
 
-        var model = _registry.Find(request.Release) ?? throw new KeyNotFoundException($"release {request.Release} is not registered (GET /api/models)");
+        var (release, name, version) = Subject(request);
         var snapshot = _fleet.Snapshot();
         var plan = RolloutPlan.Create(request, snapshot.Devices.ToDictionary(d => d.DeviceId, d => d.Reported, StringComparer.Ordinal));
+        if (request.AgentVersion is not null && plan.Strategy.ReviewCheck is not null)
+        {
+            throw new ArgumentException("reviewCheck judges a model release on reviewed parts; an agent rollout has none");
+        }
+
         ReviewCheckResult? review = null;
         if (plan.Strategy.ReviewCheck is { } check)
         {
+            var model = _registry.Find(release)!;
             // Before the lock: the model runs over every reviewed frame, and the API's other calls need not wait.
             review = await _reviewCheck.RunAsync(model.Id, [.. plan.Waves.SelectMany(w => w)], check, cancellationToken).ConfigureAwait(false);
             if (!review.Passed)
@@ -103,7 +115,8 @@ public sealed partial class RolloutController : BackgroundService
             var now = _time.GetUtcNow();
             var id = _store.NextId();
             var devices = plan.Waves.SelectMany(w => w).ToHashSet(StringComparer.Ordinal);
-            foreach (var older in active.Values.ToList())
+            // A model rollout and an agent rollout move different things: only one of the same kind takes devices over.
+            foreach (var older in active.Values.Where(r => (r.AgentVersion is null) == (request.AgentVersion is null)).ToList())
             {
                 Supersede(older, devices, id, now);
             }
@@ -111,9 +124,10 @@ public sealed partial class RolloutController : BackgroundService
             var rollout = new StoredRollout
             {
                 Id = id,
-                Release = model.Id,
-                ModelName = model.Name,
-                ModelVersion = model.Version,
+                Release = release,
+                AgentVersion = request.AgentVersion,
+                ModelName = name,
+                ModelVersion = version,
                 TargetJson = JsonSerializer.Serialize(request.Target, Json),
                 StrategyJson = JsonSerializer.Serialize(plan.Strategy, Json),
                 BaseUrl = baseUrl.AbsoluteUri,
@@ -135,7 +149,7 @@ public sealed partial class RolloutController : BackgroundService
             StartWave(rollout, 0, now);
             _store.Save(rollout);
             active[rollout.Id] = rollout;
-            Log.Started(_logger, rollout.Id, rollout.Release, rollout.Devices.Count, rollout.Waves.Count, rollout.IssuedBy);
+            Log.Started(_logger, rollout.Id, Describe(rollout), rollout.Devices.Count, rollout.Waves.Count, rollout.IssuedBy);
             await EvaluateAsync(rollout, snapshot, now, cancellationToken).ConfigureAwait(false);
             return View(rollout);
         }
@@ -209,6 +223,10 @@ public sealed partial class RolloutController : BackgroundService
                     case RolloutDeviceStates.Pending or RolloutDeviceStates.Waiting:
                         SetState(rollout, device, RolloutDeviceStates.Cancelled, "not started: the rollout was cancelled", now);
                         break;
+                    case RolloutDeviceStates.Updating when rollout.AgentVersion is not null:
+                        await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
+                        SetState(rollout, device, RolloutDeviceStates.Cancelled, $"was updating ({device.OtaState ?? "not started yet"}): its desired agent is its previous one again (agent {device.FromAgentVersion ?? "unknown"} ran before)", now);
+                        break;
                     case RolloutDeviceStates.Updating:
                         await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
                         SetState(rollout, device, RolloutDeviceStates.Cancelled, $"was updating ({device.OtaState ?? "not started yet"}): its desired model is its previous one again, so it abandons the update and keeps {DescribeRelease(device.FromRelease)}", now);
@@ -232,7 +250,7 @@ public sealed partial class RolloutController : BackgroundService
     public RolloutView? Find(string id) => _store.Find(id) is { } rollout ? View(rollout) : null;
 
     public IReadOnlyList<RolloutSummary> List() =>
-        [.. _store.All().Select(r => new RolloutSummary(r.Id, r.Release, r.State, r.Reason, r.CurrentWave, r.Waves.Count, Count(r.Devices), r.IssuedBy, r.CreatedAt, r.UpdatedAt))];
+        [.. _store.All().Select(r => new RolloutSummary(r.Id, r.Release, r.State, r.Reason, r.CurrentWave, r.Waves.Count, Count(r.Devices), r.IssuedBy, r.CreatedAt, r.UpdatedAt, r.AgentVersion))];
 
     /// <summary>One pass over every rollout still going (normally from the background loop).</summary>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -390,6 +408,9 @@ public sealed partial class RolloutController : BackgroundService
             fleet.TryGetValue(device.DeviceId, out var entry);
             switch (device.State)
             {
+                case RolloutDeviceStates.Updating when rollout.AgentVersion is not null:
+                    await FollowAgentUpdateAsync(rollout, device, entry, strategy, now, cancellationToken).ConfigureAwait(false);
+                    break;
                 case RolloutDeviceStates.Updating:
                     await FollowUpdateAsync(rollout, device, entry, strategy, now, cancellationToken).ConfigureAwait(false);
                     break;
@@ -459,6 +480,48 @@ public sealed partial class RolloutController : BackgroundService
             await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
             var held = device.OtaState is null ? "did not start the update" : $"stayed in '{device.OtaState}'";
             SetState(rollout, device, RolloutDeviceStates.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out: {held} for more than {timeout.TotalSeconds:0} s{(entry?.Online == false ? " (offline)" : string.Empty)}; its desired model is its previous one again"), now);
+        }
+    }
+
+    /// <summary>
+    /// An agent rollout's device: its reported agent update for this version decides. The agent commits only after its
+    /// own health window (ready, inspecting frames), so committed is success; rolled back or refused is failure, with
+    /// the device's reason, and its desired agent goes back to what it was so it does not try again.
+    /// </summary>
+    private async Task FollowAgentUpdateAsync(StoredRollout rollout, StoredRolloutDevice device, FleetDevice? entry, RolloutStrategy strategy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var version = rollout.AgentVersion!;
+        var report = entry?.Reported?.AgentUpdate is { } latest && latest.Version == version ? latest : null;
+        if (report?.State == AgentUpdateStates.Committed || (report is null && entry?.Reported?.AgentVersion == version))
+        {
+            device.OtaState = AgentUpdateStates.Committed;
+            var stopped = report?.LineStoppedSeconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $"; the line stopped {seconds:0.0} s") : string.Empty;
+            SetState(rollout, device, RolloutDeviceStates.Succeeded, $"committed agent {version} after its health window{stopped}", now);
+            return;
+        }
+
+        if (report?.State is AgentUpdateStates.RolledBack or AgentUpdateStates.Refused)
+        {
+            device.OtaState = report.State;
+            await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
+            var back = report.State == AgentUpdateStates.RolledBack ? $" (runs {report.Previous ?? device.FromAgentVersion ?? "its previous agent"} again)" : string.Empty;
+            SetState(rollout, device, RolloutDeviceStates.Failed, $"{report.State}{back}: {report.Reason ?? "no reason given"}", now);
+            return;
+        }
+
+        if (report?.State is { } step && step != device.OtaState)
+        {
+            device.OtaState = step;
+            device.OtaSince = now;
+            Touch(rollout, now);
+        }
+
+        var timeout = TimeSpan.FromSeconds(strategy.DeviceTimeoutSeconds!.Value);
+        if (now - (device.OtaSince ?? device.StartedAt ?? now) > timeout)
+        {
+            await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
+            var held = device.OtaState is null ? "did not start the update" : $"stayed in '{device.OtaState}'";
+            SetState(rollout, device, RolloutDeviceStates.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out: {held} for more than {timeout.TotalSeconds:0} s{(entry?.Online == false ? " (offline)" : string.Empty)}; its desired agent is its previous one again"), now);
         }
     }
 
@@ -594,10 +657,25 @@ public sealed partial class RolloutController : BackgroundService
         var windowOpen = MaintenanceWindows.IsOpen(strategy.MaintenanceWindow, now);
         var timeout = TimeSpan.FromSeconds(strategy.DeviceTimeoutSeconds!.Value);
         ModelTarget? target = null;
+        AgentTarget? agent = null;
         foreach (var device in rollout.Devices.Where(d => d.State == RolloutDeviceStates.Waiting).OrderBy(d => d.Wave).ThenBy(d => d.DeviceId, StringComparer.Ordinal).ToList())
         {
             fleet.TryGetValue(device.DeviceId, out var entry);
-            if (entry?.Reported?.Model.Release == rollout.Release)
+            if (rollout.AgentVersion is { } version && entry?.Reported?.AgentVersion == version)
+            {
+                SetState(rollout, device, RolloutDeviceStates.Succeeded, $"already runs agent {version}", now);
+                continue;
+            }
+
+            // A device never takes a version again once its update of it ended: asking once more would only time out.
+            if (rollout.AgentVersion is { } again && entry?.Reported?.AgentUpdate is { State: AgentUpdateStates.RolledBack or AgentUpdateStates.Refused } ended && ended.Version == again)
+            {
+                device.OtaState = ended.State;
+                SetState(rollout, device, RolloutDeviceStates.Failed, $"{ended.State} agent {again} before this rollout ({ended.Reason ?? "no reason given"}): a device does not try a version again; publish a higher one", now);
+                continue;
+            }
+
+            if (rollout.AgentVersion is null && entry?.Reported?.Model.Release == rollout.Release)
             {
                 SetState(rollout, device, RolloutDeviceStates.Succeeded, $"already runs release {rollout.Release}", now);
                 continue;
@@ -634,6 +712,22 @@ public sealed partial class RolloutController : BackgroundService
                 continue;
             }
 
+            if (rollout.AgentVersion is { } agentVersion)
+            {
+                agent ??= _agents.TargetFor(agentVersion, new Uri(rollout.BaseUrl))
+                    ?? throw new InvalidOperationException($"agent release {agentVersion} is no longer registered");
+                device.FromAgentVersion = entry.Reported.AgentVersion;
+                device.PreviousAgentJson = _desired.Find(device.DeviceId)?.Agent is { } previousAgent ? JsonSerializer.Serialize(previousAgent, Json) : null;
+                device.StartedAt = now;
+                device.OtaState = null;
+                device.OtaSince = now;
+                SetState(rollout, device, RolloutDeviceStates.Updating, $"desired agent set to {agentVersion}", now);
+                _store.Save(rollout);
+                await _commands.DirectAgentAsync(device.DeviceId, agent, $"rollout {rollout.Id}", cancellationToken).ConfigureAwait(false);
+                slots--;
+                continue;
+            }
+
             // A release judged on reviewed parts is shadowed with the check's bar: it is meant to decide differently.
             target ??= _registry.TargetFor(rollout.Release, new Uri(rollout.BaseUrl), null, strategy.ReviewCheck?.ShadowMinAgreement, null)
                 ?? throw new InvalidOperationException($"release {rollout.Release} is no longer registered");
@@ -652,9 +746,17 @@ public sealed partial class RolloutController : BackgroundService
         }
     }
 
-    /// <summary>A device that failed during its update, or whose update is cancelled, gets its previous desired model again.</summary>
+    /// <summary>A device that failed during its update, or whose update is cancelled, gets its previous desired model (or agent) again.</summary>
     private async Task RestoreAsync(StoredRollout rollout, StoredRolloutDevice device, CancellationToken cancellationToken)
     {
+        if (rollout.AgentVersion is not null)
+        {
+            var previousAgent = device.PreviousAgentJson is { } agentJson ? JsonSerializer.Deserialize<AgentTarget>(agentJson, Json) : null;
+            _store.Save(rollout);
+            await _commands.DirectAgentAsync(device.DeviceId, previousAgent, $"rollout {rollout.Id}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var previous = device.PreviousTargetJson is { } json ? JsonSerializer.Deserialize<ModelTarget>(json, Json) : null;
         _store.Save(rollout);
         await _commands.DirectModelAsync(device.DeviceId, previous, null, $"rollout {rollout.Id}", cancellationToken).ConfigureAwait(false);
@@ -690,8 +792,8 @@ public sealed partial class RolloutController : BackgroundService
         {
             var what = device.State switch
             {
-                RolloutDeviceStates.Updating => $"was updating ({device.OtaState ?? "not started yet"}) to release {older.Release}",
-                RolloutDeviceStates.Watching => $"had committed release {older.Release}",
+                RolloutDeviceStates.Updating => $"was updating ({device.OtaState ?? "not started yet"}) to {Describe(older)}",
+                RolloutDeviceStates.Watching => $"had committed {Describe(older)}",
                 _ => "had not started",
             };
             SetState(older, device, RolloutDeviceStates.Cancelled, $"superseded by rollout {newer}: {what}", now);
@@ -758,6 +860,27 @@ public sealed partial class RolloutController : BackgroundService
     private static string Describe(string what, string actor, RolloutAction? action) =>
         $"{what} by {(string.IsNullOrWhiteSpace(actor) ? "unknown" : actor)}{(string.IsNullOrWhiteSpace(action?.Reason) ? string.Empty : ": " + action.Reason)}";
 
+    private static string Describe(StoredRollout rollout) =>
+        rollout.AgentVersion is { } agent ? $"agent {agent}" : $"release {rollout.Release.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>What a request rolls out: a model release, or an agent release (release 0).</summary>
+    private (long Release, string Name, string Version) Subject(RolloutRequest request)
+    {
+        if (request.AgentVersion is not { } agent)
+        {
+            var model = _registry.Find(request.Release) ?? throw new KeyNotFoundException($"release {request.Release} is not registered (GET /api/models)");
+            return (model.Id, model.Name, model.Version);
+        }
+
+        if (request.Release != 0)
+        {
+            throw new ArgumentException("give release (a model) or agentVersion (an edge agent), not both");
+        }
+
+        var release = _agents.Find(agent) ?? throw new KeyNotFoundException($"agent release {agent} is not registered (GET /api/agent-releases)");
+        return (0, Inspection.Detection.Packaging.AgentManifest.BundleKind, release.Version);
+    }
+
     private static string DescribeRelease(long? release) => release is { } r ? $"release {r}" : "its configured model";
 
     private static string WaveName(int index) => index == 0 ? "the canary" : $"wave {index}";
@@ -800,17 +923,18 @@ public sealed partial class RolloutController : BackgroundService
             var devices = rollout.Devices.Where(d => d.Wave == w.Index).ToList();
             return new WaveView(w.Index, w.Index == 0 ? "canary" : $"wave {w.Index}", devices.Count, w.State, Count(devices), w.StartedAt, w.EndedAt);
         })],
-        [.. rollout.Devices.Select(d => new RolloutDeviceView(d.DeviceId, d.Wave, d.State, d.Reason, d.Since, d.FromRelease, d.OtaState))],
+        [.. rollout.Devices.Select(d => new RolloutDeviceView(d.DeviceId, d.Wave, d.State, d.Reason, d.Since, d.FromRelease, d.OtaState, d.FromAgentVersion))],
         Count(rollout.Devices),
-        rollout.ReviewCheckJson is { } review ? JsonSerializer.Deserialize<ReviewCheckResult>(review, Json) : null);
+        rollout.ReviewCheckJson is { } review ? JsonSerializer.Deserialize<ReviewCheckResult>(review, Json) : null,
+        rollout.AgentVersion);
 
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout of release {Release} refused by its review check: {Summary}")]
         public static partial void ReviewCheckRefused(ILogger logger, long release, string summary);
 
-        [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} of release {Release} started by {IssuedBy}: {Devices} devices in {Waves} waves")]
-        public static partial void Started(ILogger logger, string id, long release, int devices, int waves, string issuedBy);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} of {Subject} started by {IssuedBy}: {Devices} devices in {Waves} waves")]
+        public static partial void Started(ILogger logger, string id, string subject, int devices, int waves, string issuedBy);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Rollout {Id} resumed after a restart ({State}, {Open} devices not finished)")]
         public static partial void Resumed(ILogger logger, string id, string state, int open);

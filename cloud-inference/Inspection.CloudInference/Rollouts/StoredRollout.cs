@@ -11,7 +11,11 @@ public sealed class StoredRollout
     /// <summary>Counts the writes (0: not written yet): a write over a version another writer replaced is refused.</summary>
     public long Version { get; set; }
 
+    /// <summary>The model release rolled out; 0 for an agent rollout.</summary>
     public long Release { get; set; }
+
+    /// <summary>The edge agent release rolled out, or null for a model rollout.</summary>
+    public string? AgentVersion { get; set; }
 
     public string ModelName { get; set; } = string.Empty;
 
@@ -82,6 +86,12 @@ public sealed class StoredRolloutDevice
 
     /// <summary>Its desired model before the rollout touched it (JSON of a ModelTarget, or null), restored on cancel.</summary>
     public string? PreviousTargetJson { get; set; }
+
+    /// <summary>Agent rollout: the agent version it ran when it was started.</summary>
+    public string? FromAgentVersion { get; set; }
+
+    /// <summary>Agent rollout: its desired agent before the rollout touched it (JSON of an AgentTarget, or null), restored on failure and cancel.</summary>
+    public string? PreviousAgentJson { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }
 

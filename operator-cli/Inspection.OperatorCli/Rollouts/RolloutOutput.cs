@@ -27,7 +27,7 @@ public static class RolloutOutput
     {
         var heading = string.Create(
             CultureInfo.InvariantCulture,
-            $"{view.Id}: release {view.Release} ({view.ModelName} {view.ModelVersion}), {view.State}{(view.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty)}");
+            $"{view.Id}: {(view.AgentVersion is { } agent ? $"agent {agent}" : $"release {view.Release} ({view.ModelName} {view.ModelVersion})")}, {view.State}{(view.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty)}");
         var details = string.Create(
             CultureInfo.InvariantCulture,
             $"Started {TextTable.Time(view.CreatedAt)} by {view.IssuedBy}, updated {TextTable.Time(view.UpdatedAt)}; {Target(view.Target)}; " +
@@ -86,7 +86,7 @@ public static class RolloutOutput
         {
             table.Row(
                 rollout.Id,
-                TextTable.Number(rollout.Release),
+                rollout.AgentVersion is { } agent ? $"agent {agent}" : TextTable.Number(rollout.Release),
                 rollout.State,
                 string.Create(CultureInfo.InvariantCulture, $"{rollout.CurrentWave + 1}/{rollout.WaveCount}"),
                 TextTable.Number(rollout.Counts.Total),

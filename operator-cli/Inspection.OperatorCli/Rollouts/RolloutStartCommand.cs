@@ -18,7 +18,7 @@ public static class RolloutStartCommand
         var options = new StartOptions();
         var api = ApiCommand.ApiOption(console);
         var json = ApiCommand.JsonOption();
-        var command = new Command("start", "Roll a release out to devices: canary first, then in waves; it halts by itself when devices fail.");
+        var command = new Command("start", "Roll a model release (--release) or an edge agent release (--agent-version) out to devices: canary first, then in waves; it halts by itself when devices fail.");
         options.AddTo(command);
         command.Options.Add(api);
         command.Options.Add(json);
@@ -43,7 +43,11 @@ public static class RolloutStartCommand
 
     private sealed class StartOptions
     {
-        private readonly Option<long> _release = new("--release") { Description = "The registered release to roll out (see 'model list').", Required = true };
+        private readonly Option<long?> _release = new("--release") { Description = "The registered model release to roll out (see 'model list')." };
+        private readonly Option<string?> _agentVersion = new("--agent-version")
+        {
+            Description = "The registered edge agent release to roll out instead of a model (see 'agent list'); each device succeeds when it commits the new agent after its health window.",
+        };
         private readonly Option<string[]?> _devices = ListOption("--devices", "Target: these devices, comma-separated (a,b,c).");
         private readonly Option<string?> _line = new("--line") { Description = "Target: every device that reports this line." };
         private readonly Option<string?> _tag = new("--tag") { Description = "Target: every device that reports this tag." };
@@ -111,7 +115,7 @@ public static class RolloutStartCommand
         {
             Option[] options =
             [
-                _release, _devices, _line, _tag, _all, _canaryCount, _canaryDevices, _waves, _ramp, _successThreshold, _maxFailures,
+                _release, _agentVersion, _devices, _line, _tag, _all, _canaryCount, _canaryDevices, _waves, _ramp, _successThreshold, _maxFailures,
                 _maxFailureShare, _deviceTimeout, _maxConcurrent, _window, _timeZone, _gateEscalations, _gateMinutes,
                 _reviewCheck, _reviewMinParts, _reviewEscapes, _reviewFalseRejects, _reviewShadow, _reviewTrainSplit,
             ];
@@ -167,11 +171,16 @@ public static class RolloutStartCommand
                 review);
 
             // No strategy option given: no strategy sent, so every default is the cloud's.
-            return new RolloutRequest(parse.GetValue(_release), target, strategy == new RolloutStrategy() ? null : strategy);
+            return new RolloutRequest(parse.GetValue(_release) ?? 0, target, strategy == new RolloutStrategy() ? null : strategy, parse.GetValue(_agentVersion));
         }
 
         private void Validate(CommandResult command)
         {
+            if ((command.GetResult(_release) is null) == (command.GetResult(_agentVersion) is null))
+            {
+                command.AddError("Name what to roll out: --release N (a model) or --agent-version V (the edge agent), one of them.");
+            }
+
             List<string> targets = [];
             if (command.GetResult(_devices) is not null)
             {

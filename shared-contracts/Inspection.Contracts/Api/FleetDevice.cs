@@ -25,6 +25,10 @@ namespace Inspection.Contracts.Api;
 /// How the device's reviewed verdicts are getting to it (counts, oldest unconfirmed, a plain state); null when the cloud
 /// never issued it one.
 /// </param>
+/// <param name="DesiredAgentVersion">
+/// The edge agent release the latest desired state names, or null; what the device runs and how its last agent update
+/// ended are in <see cref="ReportedState.AgentVersion"/> and <see cref="ReportedState.AgentUpdate"/>.
+/// </param>
 public sealed record FleetDevice(
     string DeviceId,
     bool? Online,
@@ -39,4 +43,5 @@ public sealed record FleetDevice(
     long? DesiredModelRelease = null,
     IReadOnlyList<OtaProgress>? LastOtaProgress = null,
     string? Conflict = null,
-    VerdictDelivery? Verdicts = null);
+    VerdictDelivery? Verdicts = null,
+    string? DesiredAgentVersion = null);

@@ -1,17 +1,22 @@
 namespace Inspection.Contracts.Rollouts;
 
 /// <summary>
-/// <c>POST /api/rollouts</c>: roll a registered model release out to a set of devices, canary first, then in waves,
-/// halting by itself when devices fail.
+/// <c>POST /api/rollouts</c>: roll a registered model release, or an edge agent release, out to a set of devices, canary
+/// first, then in waves, halting by itself when devices fail.
 /// </summary>
-/// <param name="Release">A registered release (<c>GET /api/models</c>).</param>
+/// <param name="Release">A registered model release (<c>GET /api/models</c>); 0 for an agent rollout.</param>
 /// <param name="Target">Which devices.</param>
 /// <param name="Strategy">How; null takes every default of <see cref="RolloutStrategy"/>.</param>
+/// <param name="AgentVersion">
+/// A registered edge agent release (<c>GET /api/agent-releases</c>) instead of a model release: each device is judged on
+/// its reported agent update (committed succeeds; rolled back or refused fails, with the device's reason). Its accuracy
+/// gate and review check do not apply. Null: a model rollout.
+/// </param>
 /// <remarks>
 /// Who started it is the signed-in account, which the cloud records; an <c>issuedBy</c> field that older clients send
 /// is ignored.
 /// </remarks>
-public sealed record RolloutRequest(long Release, RolloutTarget Target, RolloutStrategy? Strategy = null);
+public sealed record RolloutRequest(long Release, RolloutTarget Target, RolloutStrategy? Strategy = null, string? AgentVersion = null);
 
 /// <summary>
 /// The devices of a rollout: exactly one of named devices, a line, a tag, or the whole fleet. Devices report their

@@ -86,4 +86,25 @@ public sealed class DesiredStateConcurrencyTests(PostgreSqlServer server) : ICla
         Assert.Equal((42L, "stopped", "a"), (next.Version, store.Find("cam-3")!.Mode, store.Find("cam-3")!.IssuedBy));
         Assert.Equal(T0, store.Find("cam-3")!.IssuedAt);
     }
+
+    [Fact]
+    public async Task IssueAgent_OnOneReplica_TheOtherReadsTheTargetAndAModeChangeKeepsIt()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var connectionString = await server.CreateDatabaseAsync(cancellationToken);
+        using var firstDatabase = new PostgreSqlDatabase(connectionString);
+        using var secondDatabase = new PostgreSqlDatabase(connectionString);
+        await PostgreSqlMigrations.ApplyAsync(firstDatabase.DataSource, cancellationToken);
+        var first = new DesiredStateStore(new PostgreSqlDesiredStateTable(firstDatabase));
+        var second = new DesiredStateStore(new PostgreSqlDesiredStateTable(secondDatabase));
+        var agent = new Inspection.Contracts.Mqtt.AgentTarget("1.5.0", "http://cloud:5180/api/agent-releases/1.5.0/agent-1.5.0.zip", new string('a', 64), 4096);
+
+        first.IssueAgent("cam-4", agent, "alice", T0);
+        var changed = second.Issue("cam-4", "local-only", "bob", T0);
+
+        Assert.Equal(agent, second.Find("cam-4")!.Agent);
+        Assert.Equal((2L, "local-only", agent), (changed.Version, first.Find("cam-4")!.Mode, first.Find("cam-4")!.Agent));
+        first.IssueAgent("cam-4", null, "alice", T0);
+        Assert.Null(second.Find("cam-4")!.Agent);
+    }
 }

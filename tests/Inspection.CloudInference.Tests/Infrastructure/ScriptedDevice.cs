@@ -25,10 +25,18 @@ public enum DeviceScript
 /// <summary>
 /// A device on the broker that answers its desired state as a script says, at the speed of a test: status, retained
 /// reported state with counters that grow (frames and escalations at its escalation rate), and ota/progress steps.
-/// It checks the rollout controller's rules; the agent's own update code runs in the fleet simulator's tests.
+/// It answers a desired agent release as <see cref="AgentScript"/> says, reporting each step in its reported state's
+/// agent update as the agent does. It checks the rollout controller's rules; the agent's own update code runs in the
+/// fleet simulator's and the edge agent's tests.
 /// </summary>
 public sealed class ScriptedDevice : IAsyncDisposable
 {
+    /// <summary>The agent version every scripted device starts with.</summary>
+    public const string StartingAgentVersion = "1.4.0";
+
+    /// <summary>Why a <see cref="AgentScript.RollBack"/> device's new agent was rolled back.</summary>
+    public const string RollBackReason = "the new agent inspected no frame within its 60 s health window";
+
     private const int FramesPerReport = 50;
     private readonly string _line;
     private readonly IReadOnlyList<string>? _tags;
@@ -39,6 +47,7 @@ public sealed class ScriptedDevice : IAsyncDisposable
     private long _frames = 1000;
     private double _uncertain;
     private long _appliedVersion;
+    private AgentUpdateReport? _agentUpdate;
 
     private ScriptedDevice(string id, string line, IReadOnlyList<string>? tags, DeviceScript script, double escalationRate)
     {
@@ -54,6 +63,11 @@ public sealed class ScriptedDevice : IAsyncDisposable
 
     public DeviceScript Script { get; set; }
 
+    public AgentScript AgentScript { get; set; }
+
+    /// <summary>The agent version it runs.</summary>
+    public string AgentVersion { get; private set; } = StartingAgentVersion;
+
     public double EscalationRate { get; private set; }
 
     public double RegressFactor { get; init; } = 5;
@@ -65,9 +79,9 @@ public sealed class ScriptedDevice : IAsyncDisposable
     public ConcurrentQueue<DesiredState> Desired { get; } = new();
 
     public static async Task<ScriptedDevice> StartAsync(
-        int brokerPort, string id, DeviceScript script = DeviceScript.Commit, string line = "line-1", IReadOnlyList<string>? tags = null, double escalationRate = 0.05)
+        int brokerPort, string id, DeviceScript script = DeviceScript.Commit, string line = "line-1", IReadOnlyList<string>? tags = null, double escalationRate = 0.05, AgentScript agent = AgentScript.Commit)
     {
-        var device = new ScriptedDevice(id, line, tags, script, escalationRate);
+        var device = new ScriptedDevice(id, line, tags, script, escalationRate) { AgentScript = agent };
         await device.ConnectAsync(brokerPort);
         return device;
     }
@@ -170,7 +184,9 @@ public sealed class ScriptedDevice : IAsyncDisposable
                 "CPU",
                 new PipelineStats(_frames, _frames - (long)_uncertain, 0, (long)_uncertain, 15, 0, 0, _frames),
                 DateTimeOffset.UtcNow,
-                Tags: _tags);
+                Tags: _tags,
+                AgentVersion: AgentVersion,
+                AgentUpdate: _agentUpdate);
         }
 
         return client.IsConnected ? PublishAsync(client, MqttTopics.Reported(Id), MqttPayloads.Serialize(state)) : Task.CompletedTask;
@@ -184,6 +200,7 @@ public sealed class ScriptedDevice : IAsyncDisposable
         }
 
         long? target;
+        AgentTarget? agent = null;
         lock (_lock)
         {
             if (desired.Version <= _appliedVersion)
@@ -201,6 +218,17 @@ public sealed class ScriptedDevice : IAsyncDisposable
             }
 
             Desired.Enqueue(desired);
+
+            // As the agent does: a release it runs, or whose update already ended, is not taken again.
+            if (desired.Agent is { } wanted && wanted.Version != AgentVersion && _agentUpdate?.Version != wanted.Version)
+            {
+                agent = wanted;
+            }
+        }
+
+        if (agent is not null)
+        {
+            await UpdateAgentAsync(client, agent.Version);
         }
 
         if (desired.Rollback is not null)
@@ -240,6 +268,44 @@ public sealed class ScriptedDevice : IAsyncDisposable
 
         await ProgressAsync(client, release, OtaStates.Committed, "committed");
         await PublishReportedAsync(client);
+    }
+
+    private async Task UpdateAgentAsync(IMqttClient client, string version)
+    {
+        var previous = AgentVersion;
+        await AgentStepAsync(client, new AgentUpdateReport(version, AgentUpdateStates.Requested, DateTimeOffset.UtcNow, Previous: previous));
+        switch (AgentScript)
+        {
+            case AgentScript.Refuse:
+                await AgentStepAsync(client, new AgentUpdateReport(version, AgentUpdateStates.Refused, DateTimeOffset.UtcNow, $"agent {version} is not newer than {previous}", previous));
+                return;
+            case AgentScript.Hang:
+                return;
+        }
+
+        await AgentStepAsync(client, new AgentUpdateReport(version, AgentUpdateStates.Probation, DateTimeOffset.UtcNow, Previous: previous));
+        if (AgentScript == AgentScript.RollBack)
+        {
+            await AgentStepAsync(client, new AgentUpdateReport(version, AgentUpdateStates.RolledBack, DateTimeOffset.UtcNow, RollBackReason, previous));
+            return;
+        }
+
+        lock (_lock)
+        {
+            AgentVersion = version;
+        }
+
+        await AgentStepAsync(client, new AgentUpdateReport(version, AgentUpdateStates.Committed, DateTimeOffset.UtcNow, "healthy", previous, 2.5));
+    }
+
+    private Task AgentStepAsync(IMqttClient client, AgentUpdateReport report)
+    {
+        lock (_lock)
+        {
+            _agentUpdate = report;
+        }
+
+        return PublishReportedAsync(client);
     }
 
     private Task ProgressAsync(IMqttClient client, long release, string state, string? reason = null) =>

@@ -107,6 +107,7 @@ public sealed class TestCloud : IAsyncDisposable
         $"--Cloud:GrpcUrl=http://127.0.0.1:{grpcPort}",
         $"--Cloud:HttpUrl=http://127.0.0.1:{httpPort}",
         $"--Cloud:StoragePath={Path.Combine(storageDirectory, "cloud.db")}",
+        $"--Cloud:AgentReleases:StoragePath={Path.Combine(storageDirectory, "agent-releases")}",
         $"--Cloud:Broker:Port={brokerPort}",
         $"--Cloud:Mqtt:Port={brokerPort}",
         "--Cloud:Mqtt:ReconnectSeconds=1",

@@ -72,6 +72,25 @@ public sealed class SharedRolloutStoreTests(PostgreSqlServer server) : IClassFix
         Assert.Equal("alice", second.Find("ro-1")!.IssuedBy);
     }
 
+    [Fact]
+    public async Task Save_AgentRollout_ItsAgentFieldsReadBackOnTheOtherReplica()
+    {
+        var (first, second, databases) = await TwoReplicasAsync();
+        using var _ = databases;
+        var started = NewRollout("ro-1");
+        started.Release = 0;
+        started.AgentVersion = "1.5.0";
+        started.Devices[0].FromAgentVersion = "1.4.0";
+        started.Devices[0].PreviousAgentJson = "{\"version\":\"1.4.1\"}";
+        first.Save(started);
+
+        var read = second.Find("ro-1")!;
+
+        Assert.Equal((0L, "1.5.0"), (read.Release, read.AgentVersion));
+        var device = read.Devices[0];
+        Assert.Equal(("1.4.0", "{\"version\":\"1.4.1\"}"), (device.FromAgentVersion, device.PreviousAgentJson));
+    }
+
     private async Task<(RolloutStore First, RolloutStore Second, Disposables Databases)> TwoReplicasAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;

@@ -108,6 +108,7 @@ public sealed class RolloutCommandTests : IAsyncLifetime, IDisposable
     [InlineData("--release", "5", "--all", "--max-failures", "many")]
     [InlineData("--release", "five", "--all")]
     [InlineData("--all")]
+    [InlineData("--release", "5", "--agent-version", "1.5.0", "--all")]
     public async Task Start_BadOptions_ExitsTwoWithoutARequest(params string[] options)
     {
         var exit = await RunAsync(["rollout", "start", .. options]);
