@@ -30,7 +30,7 @@ public static class BatchingBench
             DefaultValueFactory = _ => "1:0,2:5,4:5,8:5,8:20",
         };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: its default).", DefaultValueFactory = _ => 0 };
-        var model = new Option<FileInfo>("--model") { Description = "The cloud model.", DefaultValueFactory = _ => new FileInfo(Path.Combine(RepositoryRoot(), "models", ShippedModels.Cloud)) };
+        var model = new Option<FileInfo>("--model") { Description = "The cloud model.", DefaultValueFactory = _ => new FileInfo(Path.Combine(BenchPaths.RepositoryRoot(), "models", ShippedModels.Cloud)) };
         var command = new Command("bench-batching", "Throughput and latency of the cloud model batched against unbatched, from concurrent callers.")
         {
             frames, callers, settings, threads, model,
@@ -62,7 +62,7 @@ public static class BatchingBench
             try
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"bench-batching: {Path.GetFileName(path)}, {n} frames per setting from {c} concurrent callers, {Environment.ProcessorCount} logical CPUs ({Cpu()})"));
+                    $"bench-batching: {Path.GetFileName(path)}, {n} frames per setting from {c} concurrent callers, {Environment.ProcessorCount} logical CPUs ({BenchPaths.Cpu()})"));
                 output.WriteLine("| MaxBatchSize | MaxWait ms | frames/s | p50 ms | p99 ms | mean batch |");
                 output.WriteLine("|---:|---:|---:|---:|---:|---:|");
                 foreach (var (maxBatch, maxWait) in plan)
@@ -152,22 +152,4 @@ public static class BatchingBench
         using var line = new SyntheticLine(11, 640, 480);
         return [.. Enumerable.Range(0, count).Select(i => line.Render(i * 7L).Frame)];
     }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Inspection.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
-    }
-
-    private static string Cpu() =>
-        File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
-            : "unknown CPU";
 }

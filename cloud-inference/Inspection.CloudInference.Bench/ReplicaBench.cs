@@ -51,7 +51,7 @@ public static class ReplicaBench
             var output = parse.InvocationConfiguration.Output;
             var jpegs = Render(8);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bench-replicas: {plan.Frames} frames per setting from {plan.Clients} clients, {plan.Batch} frames per call, {jpegs.Average(j => j.Length) / 1024:0} KiB JPEGs; {Cpu()}, {Environment.ProcessorCount} logical CPUs (the replicas share them)"));
+                $"bench-replicas: {plan.Frames} frames per setting from {plan.Clients} clients, {plan.Batch} frames per call, {jpegs.Average(j => j.Length) / 1024:0} KiB JPEGs; {BenchPaths.Cpu()}, {Environment.ProcessorCount} logical CPUs (the replicas share them)"));
             output.WriteLine("| replicas | threads each | frames/s | p50 ms | p99 ms | busy answers | frames per replica |");
             output.WriteLine("|---:|---:|---:|---:|---:|---:|---|");
 
@@ -305,12 +305,6 @@ public static class ReplicaBench
         const string configuration = "Release";
 #endif
         return Path.GetFullPath(string.Format(CultureInfo.InvariantCulture, relative, configuration));
-    }
-
-    private static string Cpu()
-    {
-        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-        return line is null ? "unknown processor" : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
     }
 
     private sealed record Plan(int Frames, int Clients, int Batch, int Threads);

@@ -88,7 +88,7 @@ public static class RolloutBench
             using var sampler = new ProcessSampler(cloud);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"bench-rollout: {plan.Devices} simulated devices per fleet, canary {plan.Canary}, waves {string.Join(",", plan.Waves)} %, at most {plan.MaxConcurrent} updating at once; {Cpu()}, {Environment.ProcessorCount} cores"));
+                $"bench-rollout: {plan.Devices} simulated devices per fleet, canary {plan.Canary}, waves {string.Join(",", plan.Waves)} %, at most {plan.MaxConcurrent} updating at once; {BenchPaths.Cpu()}, {Environment.ProcessorCount} cores"));
 
             foreach (var (name, faulty) in new[] { ("clean", 0.0), ("faulty", plan.Faulty) })
             {
@@ -296,12 +296,6 @@ public static class RolloutBench
         const string configuration = "Release";
 #endif
         return Path.GetFullPath(string.Format(CultureInfo.InvariantCulture, relative, configuration));
-    }
-
-    private static string Cpu()
-    {
-        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-        return line is null ? "unknown processor" : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
     }
 
     private sealed record Plan(int Devices, double Faulty, int Canary, IReadOnlyList<double> Waves, int MaxConcurrent, int MaxFailures, int Seed);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Inspection.CloudInference.Diagnostics;
 using Inspection.Contracts.Mqtt;
 using Inspection.Contracts.V1;
@@ -97,7 +99,7 @@ public sealed partial class EscalationProcessor
             return Reject(refusal, RefusalKind.NoJpeg, "the frame has no JPEG bytes");
         }
 
-        var jpeg = request.Jpeg.ToByteArray();
+        var jpeg = OwnedBytes(request.Jpeg);
         IReadOnlyList<Detection.Detection> detections;
         using (var frame = Decode(jpeg, out var kind, out var error))
         {
@@ -182,7 +184,7 @@ public sealed partial class EscalationProcessor
                 return Reject(refusal, RefusalKind.InvalidPart, $"frame sequence {input.Sequence} of part {part.PartId} is out of range (at most {long.MaxValue})");
             }
 
-            var jpeg = input.Jpeg.ToByteArray();
+            var jpeg = OwnedBytes(input.Jpeg);
             var frame = await JudgeAsync(input, jpeg, answerBy, cancellationToken).ConfigureAwait(false);
             frames.Add(frame);
             jpegs.Add((StoredPart.FrameKeyOf(key.DeviceId, (long)part.PartId, frame.Sequence), jpeg));
@@ -406,6 +408,14 @@ public sealed partial class EscalationProcessor
 
         return reply;
     }
+
+    // The parsed message's own array, not a copy of it: gRPC's parser gives each bytes field a fresh array of exactly its
+    // length that nothing else holds or changes, and the request is not used after this frame. Anything else (a field
+    // that shares a larger buffer) is copied.
+    private static byte[] OwnedBytes(ByteString bytes) =>
+        MemoryMarshal.TryGetArray(bytes.Memory, out var segment) && segment.Array is { } array && segment.Offset == 0 && segment.Count == array.Length
+            ? array
+            : bytes.ToByteArray();
 
     private static partial class Log
     {
