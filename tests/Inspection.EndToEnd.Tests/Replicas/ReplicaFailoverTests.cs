@@ -118,6 +118,7 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
         var copiesInOneStore = stored.GroupBy(k => k).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         var resent = stored.GroupBy(k => (k.DeviceId, k.Sequence)).Count(g => g.Select(k => k.Store).Distinct().Count() > 1);
         var backAfter = edges.Select(e => e.FirstStoredAfter(killedAt)).ToList();
+        var answeredAfter = edges.Select(e => e.FirstAnsweredAfter(killedAt)).ToList();
         var statuses = edges.SelectMany(e => e.Passes).GroupBy(p => p.Status).ToDictionary(g => g.Key, g => g.Count());
         var errors = edges.SelectMany(e => e.Passes).Count(p => p.Status is ForwardingStatus.Failed or ForwardingStatus.CircuitOpen or ForwardingStatus.Paused);
         output?.WriteLine(
@@ -127,6 +128,7 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
             + $"passes {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}"))}; "
             + $"every edge storing on the survivor again {(backAfter.All(b => b is not null) ? $"{backAfter.Max()!.Value.TotalSeconds:0.00} s" : "never (some edges)")} after the kill "
             + $"(median {backAfter.Where(b => b is not null).Select(b => b!.Value.TotalSeconds).Order().ElementAtOrDefault(edgeCount / 2):0.00} s); "
+            + $"every edge answered by the survivor (stored or told to come back later) {(answeredAfter.All(b => b is not null) ? $"{answeredAfter.Max()!.Value.TotalSeconds:0.00} s" : "never (some edges)")} after the kill; "
             + $"calls failed over to the other replica {edges.Sum(e => e.Failovers)}; survivor RSS {survivorMemory.RssKb / 1024} MB, peak {survivorMemory.PeakKb / 1024} MB");
 
         Assert.Empty(lost);
@@ -317,6 +319,14 @@ public sealed class ReplicaFailoverTests : IAsyncDisposable
         /// <summary>How long after <paramref name="instant"/> this edge's first call that stored anything ended; null if none did.</summary>
         public TimeSpan? FirstStoredAfter(long instant) =>
             Passes.Where(p => p.At > instant && p.Stored > 0).Select(p => (TimeSpan?)Stopwatch.GetElapsedTime(instant, p.At)).FirstOrDefault();
+
+        /// <summary>
+        /// How long after <paramref name="instant"/> this edge's first call ended with an answer from a cloud, stored or
+        /// the busy answer with its hint (a call that failed or found nothing due does not count); null if none did.
+        /// </summary>
+        public TimeSpan? FirstAnsweredAfter(long instant) =>
+            Passes.Where(p => p.At > instant && (p.Stored > 0 || p.Status == ForwardingStatus.Throttled))
+                .Select(p => (TimeSpan?)Stopwatch.GetElapsedTime(instant, p.At)).FirstOrDefault();
 
         public void Dispose()
         {
