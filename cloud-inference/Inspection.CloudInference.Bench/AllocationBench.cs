@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using Google.Protobuf;
 using Grpc.Net.Client;
@@ -28,7 +30,11 @@ public static class AllocationBench
             Description = "The cloud model.",
             DefaultValueFactory = _ => new FileInfo(Path.Combine(BenchPaths.RepositoryRoot(), "models", ShippedModels.Cloud)),
         };
-        var command = new Command("bench-alloc", "Managed bytes allocated per escalated frame in the cloud, by JPEG size, in one run.") { frames, model };
+        var types = new Option<bool>("--types")
+        {
+            Description = "Also sample what is allocated (the runtime's allocation ticks, one per ~100 KiB) and print the types that take most.",
+        };
+        var command = new Command("bench-alloc", "Managed bytes allocated per escalated frame in the cloud, by JPEG size, in one run.") { frames, model, types };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -62,6 +68,7 @@ public static class AllocationBench
                 await output.WriteLineAsync($"bench-alloc: {n} frames per size on one stream each, the cloud model on {app.Services.GetRequiredService<CloudDetector>().ExecutionProvider}, {BenchPaths.Cpu()}, {Environment.ProcessorCount} logical CPUs").ConfigureAwait(false);
                 await output.WriteLineAsync("frame      JPEG KiB  allocated KiB/frame").ConfigureAwait(false);
                 var rows = new List<(double Jpeg, double Allocated)>();
+                using var ticks = parse.GetValue(types) ? new AllocationTicks() : null;
                 ulong sequence = 0;
                 foreach (var (width, height) in new[] { (320, 240), (640, 480), (1280, 960) })
                 {
@@ -76,6 +83,15 @@ public static class AllocationBench
                 }
 
                 var slope = (rows[^1].Allocated - rows[0].Allocated) / (rows[^1].Jpeg - rows[0].Jpeg);
+                if (ticks is not null)
+                {
+                    await output.WriteLineAsync("sampled allocations by type (each tick ~100 KiB, all three sizes):").ConfigureAwait(false);
+                    foreach (var (type, count) in ticks.Top(12))
+                    {
+                        await output.WriteLineAsync($"  {count,6}  {type}").ConfigureAwait(false);
+                    }
+                }
+
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"each further JPEG byte allocates {slope:F2} managed bytes (client and cloud together)")).ConfigureAwait(false);
                 await app.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -130,5 +146,33 @@ public static class AllocationBench
         }
 
         return jpegs;
+    }
+
+    // The runtime's GC AllocationTick events in this process, counted by type: where the managed bytes go, without a
+    // profiler attached.
+    private sealed class AllocationTicks : EventListener
+    {
+        private readonly ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+        public IEnumerable<(string Type, int Count)> Top(int n) =>
+            _counts.OrderByDescending(static c => c.Value).Take(n).Select(static c => (c.Key, c.Value));
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick is verbose
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true
+                && eventData.PayloadNames?.IndexOf("TypeName") is int index and >= 0
+                && eventData.Payload?[index] is string type)
+            {
+                _counts.AddOrUpdate(type, 1, static (_, c) => c + 1);
+            }
+        }
     }
 }
