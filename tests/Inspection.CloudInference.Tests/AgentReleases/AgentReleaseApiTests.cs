@@ -121,6 +121,20 @@ public abstract class AgentReleaseApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_OverTheConfiguredLimit_Refused413AndNotListed()
+    {
+        await using var cloud = await StartAsync("--Cloud:AgentReleases:MaxBundleMegabytes=1");
+
+        var response = await TestAgentBundles.UploadAsync(cloud, RandomNumberGenerator.GetBytes((1024 * 1024) + 1));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(
+            "the bundle is larger than Cloud:AgentReleases:MaxBundleMegabytes (1 MB)",
+            (await response.Content.ReadFromJsonAsync<ApiError>(TestContext.Current.CancellationToken))!.Error);
+        Assert.Empty((await cloud.Http.GetFromJsonAsync<List<AgentReleaseItem>>("api/agent-releases", TestContext.Current.CancellationToken))!);
+    }
+
+    [Fact]
     public async Task Upload_AsOperator_ForbiddenButTheOperatorMayList()
     {
         await using var cloud = await StartAsync();
@@ -133,7 +147,7 @@ public abstract class AgentReleaseApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, (await TestAgentBundles.UploadAsync(cloud, TestAgentBundles.Build(_directory, "1.5.0", _packages.Key), cloud.ClientAs(AccountRoles.Engineer))).StatusCode);
     }
 
-    private async Task<TestCloud> StartAsync() => await _packages.StartCloudAsync(_directory, [.. await StorageArgumentsAsync()]);
+    private async Task<TestCloud> StartAsync(params string[] extra) => await _packages.StartCloudAsync(_directory, [.. await StorageArgumentsAsync(), .. extra]);
 
     /// <summary>The bundle with its entry script's bytes changed and the signed manifest left as it was.</summary>
     private static byte[] Retouch(byte[] bundle)
