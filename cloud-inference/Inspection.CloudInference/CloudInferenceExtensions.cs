@@ -109,6 +109,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton<IAccountTable, PostgreSqlAccountTable>();
             services.AddSingleton<IReviewTable, PostgreSqlReviewTable>();
             services.AddSingleton<IModelTable, PostgreSqlModelTable>();
+            services.AddSingleton<IAgentReleaseTable, PostgreSqlAgentReleaseTable>();
             services.AddSingleton(static sp => new ReviewVerdictStore(new PostgreSqlReviewVerdictTable(sp.GetRequiredService<PostgreSqlDatabase>())));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (sp, _) => new PostgreSqlLease(
                 sp.GetRequiredService<PostgreSqlDatabase>().ConnectionString,
@@ -125,6 +126,7 @@ public static class CloudInferenceExtensions
             services.AddSingleton<IAccountTable, LiteDbAccountTable>();
             services.AddSingleton<IReviewTable, LiteDbReviewTable>();
             services.AddSingleton<IModelTable, LiteDbModelTable>();
+            services.AddSingleton<IAgentReleaseTable, LiteDbAgentReleaseTable>();
             services.AddSingleton(static sp => new ReviewVerdictStore(sp.GetRequiredService<CloudDatabase>()));
             services.AddKeyedSingleton<IRunOnceLease>(RunOnceLeases.Rollouts, static (_, _) => new InProcessLease(RunOnceLeases.Rollouts));
         }

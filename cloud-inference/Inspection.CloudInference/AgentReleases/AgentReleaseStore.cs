@@ -1,23 +1,23 @@
 using Inspection.CloudInference.Models;
-using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
-using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Inspection.CloudInference.AgentReleases;
 
 /// <summary>
-/// The registered edge agent releases: one document per version in the cloud database, the bundle itself on disk under
-/// <see cref="AgentReleaseOptions.StoragePath"/> as <c>agent-{version}.zip</c>, served to devices byte for byte. A
-/// bundle is accepted only whole and verified the way a device verifies it (<see cref="AgentBundle.Extract"/>: the
+/// The registered edge agent releases: one record per version in the cloud's table (<see cref="IAgentReleaseTable"/>:
+/// the LiteDB file, or PostgreSQL shared by every replica together with the bundle's bytes), the bundle itself on disk
+/// under <see cref="AgentReleaseOptions.StoragePath"/> as <c>agent-{version}.zip</c>, served to devices byte for byte.
+/// A bundle is accepted only whole and verified the way a device verifies it (<see cref="AgentBundle.Extract"/>: the
 /// signature against the trusted publisher keys, then every file's name, size and SHA-256), so a bundle every device
-/// would refuse never reaches one. The file is renamed into place before the document is written: a listed release
-/// always has its bundle.
+/// would refuse never reaches one. A listed release always has its bundle: on LiteDB the file is renamed into place
+/// before the record is written; on PostgreSQL record and bundle go in together, and a replica without the file
+/// writes it from the database on first request.
 /// </summary>
 public sealed partial class AgentReleaseStore
 {
-    private readonly ILiteCollection<AgentRelease> _releases;
+    private readonly IAgentReleaseTable _releases;
     private readonly AgentReleaseOptions _options;
     private readonly string _storage;
     private readonly string _trustedKeys;
@@ -25,15 +25,18 @@ public sealed partial class AgentReleaseStore
     private readonly ILogger<AgentReleaseStore> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // One copy from the database at a time: two requests for a bundle this replica lacks write it once.
+    private readonly SemaphoreSlim _copy = new(1, 1);
+
     public AgentReleaseStore(
-        CloudDatabase database,
+        IAgentReleaseTable releases,
         IOptions<AgentReleaseOptions> options,
         IOptions<ModelRegistryOptions> models,
         IHostEnvironment environment,
         TimeProvider time,
         ILogger<AgentReleaseStore> logger)
     {
-        _releases = database.Database.GetCollection<AgentRelease>("agent_releases");
+        _releases = releases;
         _options = options.Value;
         _storage = Path.GetFullPath(_options.StoragePath, environment.ContentRootPath);
         _trustedKeys = Path.GetFullPath(models.Value.TrustedKeysPath, environment.ContentRootPath);
@@ -41,17 +44,41 @@ public sealed partial class AgentReleaseStore
         _logger = logger;
     }
 
-    /// <summary>The largest bundle accepted (<see cref="AgentReleaseOptions.MaxBundleMegabytes"/>).</summary>
-    public long MaxBundleBytes => _options.MaxBundleBytes;
+    /// <summary>
+    /// The largest bundle accepted: <see cref="AgentReleaseOptions.MaxBundleMegabytes"/>, or less when the table cannot
+    /// keep that much in one value (<see cref="IAgentReleaseTable.MaxBundleBytes"/>).
+    /// </summary>
+    public long MaxBundleBytes => Math.Min(_options.MaxBundleBytes, _releases.MaxBundleBytes);
+
+    /// <summary>The refusal of a bundle over <see cref="MaxBundleBytes"/>, naming which limit it is.</summary>
+    public string TooLarge => _releases.MaxBundleBytes < _options.MaxBundleBytes
+        ? $"the bundle is larger than {_releases.MaxBundleBytes / (1024 * 1024)} MB, the most the shared PostgreSQL store keeps in one value (Cloud:AgentReleases:MaxBundleMegabytes is {_options.MaxBundleMegabytes})"
+        : $"the bundle is larger than Cloud:AgentReleases:MaxBundleMegabytes ({_options.MaxBundleMegabytes} MB)";
 
     /// <summary>Newest upload first.</summary>
-    public IReadOnlyList<AgentRelease> List() => [.. _releases.FindAll().OrderByDescending(r => r.UploadedAt).ThenByDescending(r => r.Version, StringComparer.Ordinal)];
+    public IReadOnlyList<AgentRelease> List() => [.. _releases.List().OrderByDescending(r => r.UploadedAt).ThenByDescending(r => r.Version, StringComparer.Ordinal)];
 
-    public AgentRelease? Find(string version) => _releases.FindById(version);
+    public AgentRelease? Find(string version) => _releases.Find(version);
 
-    /// <summary>The bundle file of a registered release, or null.</summary>
-    public string? BundlePath(string version) =>
-        Find(version) is not null && File.Exists(Path.Combine(_storage, BundleFile(version))) ? Path.Combine(_storage, BundleFile(version)) : null;
+    /// <summary>
+    /// The bundle file of a registered release, or null. A replica that lacks the file writes it from the shared
+    /// database first.
+    /// </summary>
+    public async Task<string?> BundlePathAsync(string version, CancellationToken cancellationToken)
+    {
+        if (Find(version) is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(_storage, BundleFile(version));
+        if (!File.Exists(path) && _releases.HoldsBundles)
+        {
+            await CopyFromDatabaseAsync(version, path, cancellationToken).ConfigureAwait(false);
+        }
+
+        return File.Exists(path) ? path : null;
+    }
 
     /// <summary>The desired-state reference to a registered release, its URL absolute under <paramref name="baseUrl"/>, or null.</summary>
     public AgentTarget? TargetFor(string version, Uri baseUrl)
@@ -65,10 +92,6 @@ public sealed partial class AgentReleaseStore
     /// <summary>The bundle's file name: the one the device's <see cref="AgentTarget.Url"/> ends with.</summary>
     public static string BundleFile(string version) => $"agent-{version}.zip";
 
-    /// <summary>The refusal of a bundle over the limit.</summary>
-    public static string TooLarge(long maxBytes) =>
-        $"the bundle is larger than Cloud:AgentReleases:MaxBundleMegabytes ({maxBytes / (1024 * 1024)} MB)";
-
     /// <summary>Reads, verifies and stores an uploaded agent bundle.</summary>
     public async Task<AgentReleaseResult> RegisterAsync(Stream body, string uploadedBy, CancellationToken cancellationToken)
     {
@@ -77,16 +100,16 @@ public sealed partial class AgentReleaseStore
         var upload = Path.Combine(_storage, $".upload-{Guid.NewGuid():N}");
         try
         {
-            if (!await CopyBoundedAsync(body, upload, _options.MaxBundleBytes, cancellationToken).ConfigureAwait(false))
+            if (!await CopyBoundedAsync(body, upload, MaxBundleBytes, cancellationToken).ConfigureAwait(false))
             {
-                return Refused(StatusCodes.Status413PayloadTooLarge, TooLarge(_options.MaxBundleBytes), uploadedBy);
+                return Refused(StatusCodes.Status413PayloadTooLarge, TooLarge, uploadedBy);
             }
 
             // One registration at a time: the version check and the rename must not interleave.
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return Register(upload, uploadedBy);
+                return await RegisterAsync(upload, uploadedBy, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -99,7 +122,7 @@ public sealed partial class AgentReleaseStore
         }
     }
 
-    private AgentReleaseResult Register(string upload, string uploadedBy)
+    private async Task<AgentReleaseResult> RegisterAsync(string upload, string uploadedBy, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(_trustedKeys))
         {
@@ -122,16 +145,13 @@ public sealed partial class AgentReleaseStore
                 manifest = AgentBundle.ReadManifest(head, trusted);
             }
 
-            if (Find(manifest.Version) is { } existing)
+            if (Find(manifest.Version) is not null)
             {
-                return Refused(
-                    StatusCodes.Status409Conflict,
-                    $"agent {manifest.Version} is registered already (uploaded by {existing.UploadedBy}, sha256 {existing.Sha256[..12]}…): every bundle needs a new version",
-                    uploadedBy);
+                return AlreadyRegistered(manifest.Version, uploadedBy);
             }
 
             using var stream = File.OpenRead(upload);
-            manifest = AgentBundle.Extract(stream, trusted, scratch, _options.MaxBundleBytes);
+            manifest = AgentBundle.Extract(stream, trusted, scratch, MaxBundleBytes);
         }
         catch (PackageRejectedException ex)
         {
@@ -154,8 +174,6 @@ public sealed partial class AgentReleaseStore
         var size = new FileInfo(upload).Length;
         var sha256 = ModelPackage.Sha256OfFile(upload);
 
-        // Left by a registration that died between the rename and the document: no document lists it.
-        File.Move(upload, final, overwrite: true);
         var release = new AgentRelease
         {
             Version = manifest.Version,
@@ -168,9 +186,69 @@ public sealed partial class AgentReleaseStore
             UploadedAt = _time.GetUtcNow().UtcDateTime,
             UploadedBy = uploadedBy,
         };
-        _releases.Insert(release);
+        if (_releases.HoldsBundles)
+        {
+            // The database first: once it holds the release, every replica can serve it, this one included.
+            if (!await _releases.TryInsertAsync(release, upload, cancellationToken).ConfigureAwait(false))
+            {
+                return AlreadyRegistered(release.Version, uploadedBy);
+            }
+
+            File.Move(upload, final, overwrite: true);
+        }
+        else
+        {
+            // Overwrites a file left by a registration that died between the rename and the record: no record lists it.
+            File.Move(upload, final, overwrite: true);
+            await _releases.TryInsertAsync(release, final, cancellationToken).ConfigureAwait(false);
+        }
+
         Log.Registered(_logger, release.Version, release.Sha256, release.Size, uploadedBy);
         return AgentReleaseResult.Accepted(release);
+    }
+
+    private AgentReleaseResult AlreadyRegistered(string version, string uploadedBy)
+    {
+        var existing = Find(version);
+        return Refused(
+            StatusCodes.Status409Conflict,
+            existing is null
+                ? $"agent {version} is registered already: every bundle needs a new version"
+                : $"agent {version} is registered already (uploaded by {existing.UploadedBy}, sha256 {existing.Sha256[..12]}…): every bundle needs a new version",
+            uploadedBy);
+    }
+
+    // Writes a bundle the database holds into this replica's folder: to a scratch file, then renamed, so a bundle is
+    // never served half-written.
+    private async Task CopyFromDatabaseAsync(string version, string path, CancellationToken cancellationToken)
+    {
+        await _copy.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var staged = Path.Combine(_storage, $".copy-{Guid.NewGuid():N}");
+        try
+        {
+            if (File.Exists(path))
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(_storage);
+            bool copied;
+            await using (var target = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                copied = await _releases.CopyBundleAsync(version, target, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (copied)
+            {
+                File.Move(staged, path);
+                Log.Copied(_logger, version, new FileInfo(path).Length, path);
+            }
+        }
+        finally
+        {
+            File.Delete(staged);
+            _copy.Release();
+        }
     }
 
     private static async Task<bool> CopyBoundedAsync(Stream source, string path, long limit, CancellationToken cancellationToken)
@@ -206,5 +284,8 @@ public sealed partial class AgentReleaseStore
 
         [LoggerMessage(EventId = 3051, Level = LogLevel.Warning, Message = "Refused an agent bundle uploaded by {UploadedBy} ({Status}): {Reason}")]
         public static partial void Refused(ILogger logger, string uploadedBy, int status, string reason);
+
+        [LoggerMessage(EventId = 3052, Level = LogLevel.Information, Message = "Wrote agent release {Version}'s bundle ({Size} bytes) from the shared database to {Path}")]
+        public static partial void Copied(ILogger logger, string version, long size, string path);
     }
 }

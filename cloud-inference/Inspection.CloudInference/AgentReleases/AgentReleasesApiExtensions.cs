@@ -24,7 +24,7 @@ public static class AgentReleasesApiExtensions
         {
             if (request.ContentLength > store.MaxBundleBytes)
             {
-                return Results.Json(new ApiError(AgentReleaseStore.TooLarge(store.MaxBundleBytes)), statusCode: StatusCodes.Status413PayloadTooLarge);
+                return Results.Json(new ApiError(store.TooLarge), statusCode: StatusCodes.Status413PayloadTooLarge);
             }
 
             // Kestrel's own limit (30 MB) is lifted for this body, which the store reads with a bound of its own.
@@ -46,9 +46,11 @@ public static class AgentReleasesApiExtensions
                 ? Results.Ok(Item(release))
                 : Results.NotFound(new ApiError($"no agent release {version} is registered")));
 
-        api.MapGet("/{version}/{file}", (AgentReleaseStore store, string version, string file) =>
+        api.MapGet("/{version}/{file}", async (AgentReleaseStore store, string version, string file, CancellationToken cancellationToken) =>
         {
-            if (store.Find(version) is not { } release || file != AgentReleaseStore.BundleFile(version) || store.BundlePath(version) is not { } path)
+            if (store.Find(version) is not { } release
+                || file != AgentReleaseStore.BundleFile(version)
+                || await store.BundlePathAsync(version, cancellationToken).ConfigureAwait(false) is not { } path)
             {
                 return Results.NotFound(new ApiError($"agent release {version} has no file '{file}'"));
             }

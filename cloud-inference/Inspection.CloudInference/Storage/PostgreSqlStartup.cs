@@ -1,3 +1,4 @@
+using Inspection.CloudInference.AgentReleases;
 using Inspection.CloudInference.Models;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -11,6 +12,7 @@ namespace Inspection.CloudInference.Storage;
 public sealed partial class PostgreSqlStartup(
     PostgreSqlDatabase database,
     IOptions<ModelRegistryOptions> models,
+    IOptions<AgentReleaseOptions> agents,
     IHostEnvironment environment,
     ILogger<PostgreSqlStartup> logger) : IHostedService
 {
@@ -28,7 +30,10 @@ public sealed partial class PostgreSqlStartup(
         }
 
         Log.Ready(logger, database.Endpoint, PostgreSqlMigrations.All.Count == 0 ? 0 : PostgreSqlMigrations.All[^1].Version, applied.Count);
-        Log.Shared(logger, Path.GetFullPath(models.Value.StoragePath, environment.ContentRootPath));
+        Log.Shared(
+            logger,
+            Path.GetFullPath(models.Value.StoragePath, environment.ContentRootPath),
+            Path.GetFullPath(agents.Value.StoragePath, environment.ContentRootPath));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -38,8 +43,8 @@ public sealed partial class PostgreSqlStartup(
         [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Cloud database on PostgreSQL at {Endpoint}, schema version {Version} ({Applied} migrations applied now)")]
         public static partial void Ready(ILogger logger, string endpoint, int version, int applied);
 
-        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Reviews, their verdicts and the model registry's releases with their package files are in the shared database too: review and upload on any replica. {ModelsPath} holds only this replica's copy of the package files, written from the database on first use")]
-        public static partial void Shared(ILogger logger, string modelsPath);
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Reviews, their verdicts, the model registry's releases with their package files and the agent releases with their bundles are in the shared database too: review and upload on any replica. {ModelsPath} and {AgentReleasesPath} hold only this replica's copies of the package files and bundles, written from the database on first use")]
+        public static partial void Shared(ILogger logger, string modelsPath, string agentReleasesPath);
 
         // The exception at debug only: the start's one line already says which server and why.
         [LoggerMessage(EventId = 1502, Level = LogLevel.Debug, Message = "PostgreSQL at {Endpoint} could not be reached")]

@@ -12,9 +12,10 @@ namespace Inspection.CloudInference.Tests.AgentReleases;
 /// <summary>
 /// Agent releases over real HTTP: a bundle is accepted only signed by a trusted publisher key, an agent's (not a model
 /// package), whole, and with a version not registered yet; it is listed, and served byte for byte with the size and
-/// SHA-256 a device's desired state carries, resumable with Range.
+/// SHA-256 a device's desired state carries, resumable with Range. Run with the releases in the LiteDB file
+/// (<see cref="LiteDbAgentReleaseApiTests"/>) and in a real PostgreSQL (<see cref="PostgreSqlAgentReleaseApiTests"/>).
 /// </summary>
-public sealed class AgentReleaseApiTests : IDisposable
+public abstract class AgentReleaseApiTests : IDisposable
 {
     private readonly TempDirectory _directory = new();
     private readonly TestModelPackages _packages = new();
@@ -23,12 +24,16 @@ public sealed class AgentReleaseApiTests : IDisposable
     {
         _packages.Dispose();
         _directory.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>The arguments that choose where the cloud stores its data.</summary>
+    protected abstract Task<IReadOnlyList<string>> StorageArgumentsAsync();
 
     [Fact]
     public async Task Upload_SignedBundle_RegisteredListedAndServedWithItsHash()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
         var bundle = TestAgentBundles.Build(_directory, "1.5.0", _packages.Key);
         var cancellationToken = TestContext.Current.CancellationToken;
 
@@ -59,7 +64,7 @@ public sealed class AgentReleaseApiTests : IDisposable
     [Fact]
     public async Task Upload_SignedByAnUntrustedKey_RefusedAndNotListed()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
         var response = await TestAgentBundles.UploadAsync(cloud, TestAgentBundles.Build(_directory, "1.5.0", stranger));
@@ -74,7 +79,7 @@ public sealed class AgentReleaseApiTests : IDisposable
     [Fact]
     public async Task Upload_ModelPackage_RefusedAsTheWrongKind()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
 
         var response = await TestAgentBundles.UploadAsync(cloud, _packages.Build(release: 4));
 
@@ -87,7 +92,7 @@ public sealed class AgentReleaseApiTests : IDisposable
     [Fact]
     public async Task Upload_FileChangedAfterSigning_Refused()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
         var tampered = Retouch(TestAgentBundles.Build(_directory, "1.5.0", _packages.Key));
 
         var response = await TestAgentBundles.UploadAsync(cloud, tampered);
@@ -101,7 +106,7 @@ public sealed class AgentReleaseApiTests : IDisposable
     [Fact]
     public async Task Upload_VersionRegisteredAlready_RefusedAsConflict()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
         var first = TestAgentBundles.Build(_directory, "1.5.0", _packages.Key);
         Assert.Equal(HttpStatusCode.Created, (await TestAgentBundles.UploadAsync(cloud, first)).StatusCode);
 
@@ -116,9 +121,23 @@ public sealed class AgentReleaseApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_OverTheConfiguredLimit_Refused413AndNotListed()
+    {
+        await using var cloud = await StartAsync("--Cloud:AgentReleases:MaxBundleMegabytes=1");
+
+        var response = await TestAgentBundles.UploadAsync(cloud, RandomNumberGenerator.GetBytes((1024 * 1024) + 1));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(
+            "the bundle is larger than Cloud:AgentReleases:MaxBundleMegabytes (1 MB)",
+            (await response.Content.ReadFromJsonAsync<ApiError>(TestContext.Current.CancellationToken))!.Error);
+        Assert.Empty((await cloud.Http.GetFromJsonAsync<List<AgentReleaseItem>>("api/agent-releases", TestContext.Current.CancellationToken))!);
+    }
+
+    [Fact]
     public async Task Upload_AsOperator_ForbiddenButTheOperatorMayList()
     {
-        await using var cloud = await _packages.StartCloudAsync(_directory);
+        await using var cloud = await StartAsync();
         var operatorClient = cloud.ClientAs(AccountRoles.Operator);
 
         var response = await TestAgentBundles.UploadAsync(cloud, TestAgentBundles.Build(_directory, "1.5.0", _packages.Key), operatorClient);
@@ -127,6 +146,8 @@ public sealed class AgentReleaseApiTests : IDisposable
         Assert.Empty((await operatorClient.GetFromJsonAsync<List<AgentReleaseItem>>("api/agent-releases", TestContext.Current.CancellationToken))!);
         Assert.Equal(HttpStatusCode.Created, (await TestAgentBundles.UploadAsync(cloud, TestAgentBundles.Build(_directory, "1.5.0", _packages.Key), cloud.ClientAs(AccountRoles.Engineer))).StatusCode);
     }
+
+    private async Task<TestCloud> StartAsync(params string[] extra) => await _packages.StartCloudAsync(_directory, [.. await StorageArgumentsAsync(), .. extra]);
 
     /// <summary>The bundle with its entry script's bytes changed and the signed manifest left as it was.</summary>
     private static byte[] Retouch(byte[] bundle)

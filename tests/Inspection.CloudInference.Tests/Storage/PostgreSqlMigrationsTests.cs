@@ -57,7 +57,7 @@ public sealed class PostgreSqlMigrationsTests(PostgreSqlServer server) : IClassF
         await PostgreSqlMigrations.ApplyAsync(dataSource, cancellationToken);
 
         // As a database written by the release that had only the escalations would be.
-        await using (var undo = dataSource.CreateCommand("DROP TABLE model_files, models, review_verdicts, review_verdict_numbers, review_audit, reviews, account_tokens, accounts, rollouts, desired_states; DELETE FROM schema_migrations WHERE version > 1"))
+        await using (var undo = dataSource.CreateCommand("DROP TABLE agent_release_bundles, agent_releases, model_files, models, review_verdicts, review_verdict_numbers, review_audit, reviews, account_tokens, accounts, rollouts, desired_states; DELETE FROM schema_migrations WHERE version > 1"))
         {
             await undo.ExecuteNonQueryAsync(cancellationToken);
         }
