@@ -69,7 +69,12 @@ public sealed class CloudApiClient : IDisposable
             body.Headers.ContentLength = content.Length - content.Position;
         }
 
-        using var response = await _http.PostAsync(path, body, cancellationToken).ConfigureAwait(false);
+        // Expect: 100-continue: the body (an agent bundle is hundreds of MB) goes only once the cloud has taken the
+        // request. A refusal that comes before it reads the body (no account, a role that may not upload) is then heard
+        // as the refusal, instead of as a write into a connection the cloud has closed ("unreachable").
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body };
+        request.Headers.ExpectContinue = true;
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<T>(response, cancellationToken).ConfigureAwait(false);
     }
 

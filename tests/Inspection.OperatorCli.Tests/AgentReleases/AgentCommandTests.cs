@@ -54,6 +54,26 @@ public sealed class AgentCommandTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Upload_LargeBundleAsOperator_RefusedWithTheReasonNotAsUnreachable()
+    {
+        // A real bundle is ~300 MB: the cloud refuses an operator before reading the body, and the CLI must hear that
+        // refusal rather than fail writing a body nobody reads ("unreachable"). 64 MiB is well past what the sockets
+        // buffer; the cloud never looks at it.
+        await using var cloud = await _packages.StartCloudAsync(_directory);
+        var path = _directory.File("large.zip");
+        using (var file = File.Create(path))
+        {
+            file.SetLength(64L * 1024 * 1024);
+        }
+
+        using var upload = new TestCli();
+        var exit = await upload.RunAsync("agent", "upload", "--file", path, "--api", cloud.ApiUri.ToString(), "--token", cloud.TokenFor("olga", AccountRoles.Operator));
+
+        Assert.True(exit == ExitCodes.NotAuthorized, $"exit {exit}: {upload.Error}");
+        Assert.DoesNotContain("unreachable", upload.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_AsOperator_ExitsNotAuthorized()
     {
         await using var cloud = await _packages.StartCloudAsync(_directory);
