@@ -1,4 +1,5 @@
 using Inspection.CloudInference.Models;
+using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
 using Microsoft.Extensions.Options;
@@ -100,7 +101,7 @@ public sealed partial class AgentReleaseStore
         var upload = Path.Combine(_storage, $".upload-{Guid.NewGuid():N}");
         try
         {
-            if (!await CopyBoundedAsync(body, upload, MaxBundleBytes, cancellationToken).ConfigureAwait(false))
+            if (!await BoundedCopy.ToFileAsync(body, upload, MaxBundleBytes, cancellationToken).ConfigureAwait(false))
             {
                 return Refused(StatusCodes.Status413PayloadTooLarge, TooLarge, uploadedBy);
             }
@@ -249,26 +250,6 @@ public sealed partial class AgentReleaseStore
             File.Delete(staged);
             _copy.Release();
         }
-    }
-
-    private static async Task<bool> CopyBoundedAsync(Stream source, string path, long limit, CancellationToken cancellationToken)
-    {
-        await using var target = File.Create(path);
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            if (total > limit)
-            {
-                return false;
-            }
-
-            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-
-        return true;
     }
 
     private AgentReleaseResult Refused(int status, string error, string uploadedBy)

@@ -43,20 +43,7 @@ public static class FleetApiExtensions
                 return Results.BadRequest(new ApiError("the body must be JSON like {\"release\":5}"));
             }
 
-            var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
-            try
-            {
-                var result = await commands.SetModelAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken).ConfigureAwait(false);
-                return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
-            }
-            catch (ArgumentException ex)
-            {
-                return Results.BadRequest(new ApiError(ex.Message));
-            }
-            catch (KeyNotFoundException ex)
-            {
-                return Results.NotFound(new ApiError(ex.Message));
-            }
+            return await SetTargetAsync(registry, http, baseUrl => commands.SetModelAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken)).ConfigureAwait(false);
         }).RequireAuthorization(AccessPolicies.Engineer);
 
         // The device installs the release beside the running one and keeps it only when healthy; the outcome arrives in
@@ -69,21 +56,28 @@ public static class FleetApiExtensions
                 return Results.BadRequest(new ApiError("the body must be JSON like {\"version\":\"1.5.0\"}"));
             }
 
-            var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
-            try
-            {
-                var result = await commands.SetAgentAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken).ConfigureAwait(false);
-                return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
-            }
-            catch (ArgumentException ex)
-            {
-                return Results.BadRequest(new ApiError(ex.Message));
-            }
-            catch (KeyNotFoundException ex)
-            {
-                return Results.NotFound(new ApiError(ex.Message));
-            }
+            return await SetTargetAsync(registry, http, baseUrl => commands.SetAgentAsync(deviceId, request, user.Actor(), baseUrl, cancellationToken)).ConfigureAwait(false);
         }).RequireAuthorization(AccessPolicies.Engineer);
         return endpoints;
+    }
+
+    // A download target for a device (a model release or an agent release): the URL its download is named under, and
+    // the command's refusals as HTTP answers.
+    private static async Task<IResult> SetTargetAsync(IOptions<ModelRegistryOptions> registry, HttpRequest http, Func<Uri, Task<SetModeResult>> set)
+    {
+        var baseUrl = new Uri(registry.Value.PublicBaseUrl ?? $"{http.Scheme}://{http.Host}");
+        try
+        {
+            var result = await set(baseUrl).ConfigureAwait(false);
+            return result.Published ? Results.Ok(result.State) : Results.Accepted(value: result.State);
+        }
+        catch (ArgumentException ex)
+        {
+            return Results.BadRequest(new ApiError(ex.Message));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return Results.NotFound(new ApiError(ex.Message));
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Inspection.CloudInference.Storage;
 using Inspection.Contracts.Mqtt;
 using Inspection.Detection.Packaging;
 using Microsoft.Extensions.Options;
@@ -109,7 +110,7 @@ public sealed partial class ModelRegistry
         var upload = Path.Combine(_storage, $".upload-{Guid.NewGuid():N}");
         try
         {
-            if (!await CopyBoundedAsync(body, upload, _options.MaxPackageBytes, cancellationToken).ConfigureAwait(false))
+            if (!await BoundedCopy.ToFileAsync(body, upload, _options.MaxPackageBytes, cancellationToken).ConfigureAwait(false))
             {
                 return Refused(StatusCodes.Status413PayloadTooLarge, TooLarge(_options.MaxPackageBytes), uploadedBy);
             }
@@ -301,26 +302,6 @@ public sealed partial class ModelRegistry
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.WriteAllBytes(target, bytes);
         }
-    }
-
-    private static async Task<bool> CopyBoundedAsync(Stream source, string path, long limit, CancellationToken cancellationToken)
-    {
-        await using var target = File.Create(path);
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            if (total > limit)
-            {
-                return false;
-            }
-
-            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-        }
-
-        return true;
     }
 
     private RegistrationResult Refused(int status, string error, string uploadedBy)
