@@ -105,44 +105,57 @@ public sealed class BackpressureTests : IDisposable
     [Fact]
     public async Task Escalate_QueuedFrameNearItsDeadline_GivenBackBusyBeforeTheDeadlineAndNothingStored()
     {
-        // A queue of one, the model held at the gate: the frame behind the running one waits, and its call has 5 s.
+        // A queue of one, the model held at the gate: the frame behind the running one waits, and its call has 10 s
+        // (the edge's shipped deadline): given back at 6 s, before the answer's own limit at 8 s.
         var detector = new GatedBatchDetector(1);
         await using var cloud = await StartCloudAsync(detector);
-        var batcher = cloud.App.Services.GetRequiredService<CloudDetector>();
-        var running = Task.Run(() => cloud.EscalateAsync(TestFrames.Request("other", 1)), TestContext.Current.CancellationToken);
-        await Eventually.UntilAsync(() => detector.Waiting, "the first frame runs");
+        try
+        {
+            var batcher = cloud.App.Services.GetRequiredService<CloudDetector>();
+            var running = Task.Run(() => cloud.EscalateAsync(TestFrames.Request("other", 1)), TestContext.Current.CancellationToken);
+            await Eventually.UntilAsync(() => detector.Waiting, "the first frame runs");
 
-        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: TestContext.Current.CancellationToken);
-        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
-        await call.RequestStream.CompleteAsync();
-        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+            using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: TestContext.Current.CancellationToken);
+            await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
+            await call.RequestStream.CompleteAsync();
+            var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
 
-        // Busy with the hint, not the deadline passing unanswered: the device counts it as backpressure, not a failure.
-        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
-        Assert.Contains("did not reach this frame", refused.Status.Detail);
-        Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
-        Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
+            // Busy with the hint, not the deadline passing unanswered: the device counts it as backpressure, not a
+            // failure. (On a starved machine the answer's own limit may speak first; the frame is given back all the same.)
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.True(
+                refused.Status.Detail.Contains("did not reach this frame", StringComparison.Ordinal) || refused.Status.Detail.Contains("could not answer this frame", StringComparison.Ordinal),
+                refused.Status.Detail);
+            Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
+            Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
 
-        // Given back, the frame is never run: the loop skips it once the model is free, and the queue is empty.
-        detector.Open();
-        Assert.Empty(Assert.Single(await running).Error);
-        await Eventually.UntilAsync(() => batcher.Queued == 0, "the queue emptied");
-        Assert.Equal(1, detector.Batches.Sum());
-        Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
+            // Given back, the frame is never run: the loop skips it once the model is free, and the queue is empty.
+            detector.Open();
+            Assert.Empty(Assert.Single(await running).Error);
+            await Eventually.UntilAsync(() => batcher.Queued == 0, "the queue emptied");
+            Assert.Equal(1, detector.Batches.Sum());
+            Assert.Null(cloud.App.Services.GetRequiredService<EscalationStore>().Find("cam-9", 1));
+        }
+        finally
+        {
+            // A failed assertion must not leave the model held: the cloud could not stop, hiding the failure.
+            detector.Open();
+        }
     }
 
     [Fact]
     public async Task Escalate_LaterFrameOfACallWithTooLittleTimeLeft_BusyWhileTheFirstFrameIsAlwaysTaken()
     {
-        // A model that takes 3 s a frame, learnt from a first call; then a call of 6 s with two frames: the first is
-        // taken (nothing ahead of it), the second would be answered after the deadline, so it is refused busy at once.
+        // A model that takes 5 s a frame, learnt from a first call; then a call of 10 s with two frames: the first is
+        // taken (nothing ahead of it) and answered well within the call's 8 s answer limit, the second would be
+        // answered after the deadline, so it is refused busy at once.
         var detector = new GatedBatchDetector(1);
         await using var cloud = await StartCloudAsync(detector);
-        detector.Delay = TimeSpan.FromSeconds(3);
+        detector.Delay = TimeSpan.FromSeconds(5);
         detector.Open();
         Assert.Empty(Assert.Single(await cloud.EscalateAsync(TestFrames.Request("other", 1))).Error);
 
-        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(6), cancellationToken: TestContext.Current.CancellationToken);
+        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: TestContext.Current.CancellationToken);
         await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
         await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 2), TestContext.Current.CancellationToken);
         await call.RequestStream.CompleteAsync();
@@ -163,22 +176,29 @@ public sealed class BackpressureTests : IDisposable
         // The frame is taken (nothing ahead of it) but the model is held past the call's 6 s less its 2 s margin.
         var detector = new GatedBatchDetector(1);
         await using var cloud = await StartCloudAsync(detector);
-        using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(6), cancellationToken: TestContext.Current.CancellationToken);
-        await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
-        await call.RequestStream.CompleteAsync();
-        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+        try
+        {
+            using var call = cloud.Escalations.Escalate(deadline: DateTime.UtcNow.AddSeconds(6), cancellationToken: TestContext.Current.CancellationToken);
+            await call.RequestStream.WriteAsync(TestFrames.Request("cam-9", 1), TestContext.Current.CancellationToken);
+            await call.RequestStream.CompleteAsync();
+            var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
 
-        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
-        Assert.Contains("could not answer this frame", refused.Status.Detail);
-        Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Contains("could not answer this frame", refused.Status.Detail);
+            Assert.NotNull(refused.Trailers.GetValue(EscalationService.RetryPushbackTrailer));
 
-        // Its work went on: once the model is free the frame is stored, and sent again it is answered from the store.
-        detector.Open();
-        var store = cloud.App.Services.GetRequiredService<EscalationStore>();
-        await Eventually.UntilAsync(() => store.Find("cam-9", 1) is not null, "the frame stored after its call ended");
-        var again = Assert.Single(await cloud.EscalateAsync(TestFrames.Request("cam-9", 1)));
-        Assert.True(again.Duplicate);
-        Assert.Single(store.FindAll(), e => e.DeviceId == "cam-9");
+            // Its work went on: once the model is free the frame is stored, and sent again it is answered from the store.
+            detector.Open();
+            var store = cloud.App.Services.GetRequiredService<EscalationStore>();
+            await Eventually.UntilAsync(() => store.Find("cam-9", 1) is not null, "the frame stored after its call ended");
+            var again = Assert.Single(await cloud.EscalateAsync(TestFrames.Request("cam-9", 1)));
+            Assert.True(again.Duplicate);
+            Assert.Single(store.FindAll(), e => e.DeviceId == "cam-9");
+        }
+        finally
+        {
+            detector.Open();
+        }
     }
 
     // One frame of another device runs (held at the gate), one waits in the queue of capacity 1: the next is refused.
