@@ -467,20 +467,7 @@ public sealed partial class RolloutController : BackgroundService
             return;
         }
 
-        if (progress?.State is { } step && step != device.OtaState)
-        {
-            device.OtaState = step;
-            device.OtaSince = now;
-            Touch(rollout, now);
-        }
-
-        var timeout = TimeSpan.FromSeconds(strategy.DeviceTimeoutSeconds!.Value);
-        if (now - (device.OtaSince ?? device.StartedAt ?? now) > timeout)
-        {
-            await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
-            var held = device.OtaState is null ? "did not start the update" : $"stayed in '{device.OtaState}'";
-            SetState(rollout, device, RolloutDeviceStates.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out: {held} for more than {timeout.TotalSeconds:0} s{(entry?.Online == false ? " (offline)" : string.Empty)}; its desired model is its previous one again"), now);
-        }
+        await TrackStepAsync(rollout, device, entry, strategy, progress?.State, "model", now, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -509,7 +496,14 @@ public sealed partial class RolloutController : BackgroundService
             return;
         }
 
-        if (report?.State is { } step && step != device.OtaState)
+        await TrackStepAsync(rollout, device, entry, strategy, report?.State, "agent", now, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A device still updating: a new step restarts its clock; one that stays in a step (or never starts) past the
+    // device timeout fails, and its desired model or agent goes back to its previous one.
+    private async Task TrackStepAsync(StoredRollout rollout, StoredRolloutDevice device, FleetDevice? entry, RolloutStrategy strategy, string? step, string target, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (step is not null && step != device.OtaState)
         {
             device.OtaState = step;
             device.OtaSince = now;
@@ -521,7 +515,7 @@ public sealed partial class RolloutController : BackgroundService
         {
             await RestoreAsync(rollout, device, cancellationToken).ConfigureAwait(false);
             var held = device.OtaState is null ? "did not start the update" : $"stayed in '{device.OtaState}'";
-            SetState(rollout, device, RolloutDeviceStates.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out: {held} for more than {timeout.TotalSeconds:0} s{(entry?.Online == false ? " (offline)" : string.Empty)}; its desired agent is its previous one again"), now);
+            SetState(rollout, device, RolloutDeviceStates.Failed, string.Create(CultureInfo.InvariantCulture, $"timed out: {held} for more than {timeout.TotalSeconds:0} s{(entry?.Online == false ? " (offline)" : string.Empty)}; its desired {target} is its previous one again"), now);
         }
     }
 
